@@ -1,0 +1,168 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { z } from "zod";
+import type { Core } from "../core.js";
+import { EventValidationError, type Ingest, validateEvents } from "../events/ingest.js";
+import { SyncError, type Apps } from "../sync/apps.js";
+import { ConflictError, type Management, NotFoundError, type RunFilter, parseStatuses } from "./management.js";
+
+const runFilterSchema = z
+  .object({
+    function_id: z.string().min(1).optional(),
+    status: z.string().optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    cursor: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    ids: z.array(z.string()).max(10_000).optional(),
+  })
+  .strict();
+
+function time(field: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (Number.isNaN(n)) throw new RangeError(`${field}: "${v}" is not a date (ISO 8601 or epoch milliseconds)`);
+  return n;
+}
+
+function toFilter(raw: unknown): RunFilter {
+  const parsed = runFilterSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new RangeError(`${i?.path.join(".") || "query"}: ${i?.message}`);
+  }
+  const q = parsed.data;
+  return {
+    functionSlug: q.function_id,
+    statuses: parseStatuses(q.status),
+    from: time("from", q.from),
+    to: time("to", q.to),
+    cursor: q.cursor,
+    limit: q.limit,
+    ids: q.ids,
+  };
+}
+
+function fail(reply: FastifyReply, status: number, message: string) {
+  return reply.code(status).send({ error: message, status });
+}
+
+/** The engine's HTTP surface: Inngest's event and register endpoints, /health, and the /v1 management API. */
+export function buildHttp(core: Core, ingest: Ingest, apps: Apps, mgmt: Management, health: () => Promise<Record<string, unknown>>): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: core.opts.maxBodyBytes,
+    forceCloseConnections: true,
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    const e = err as Error & { statusCode?: number };
+    if (e instanceof NotFoundError) return fail(reply, 404, e.message);
+    if (e instanceof ConflictError) return fail(reply, 409, e.message);
+    if (e instanceof RangeError || e instanceof EventValidationError) return fail(reply, 400, e.message);
+    if (e instanceof SyncError) return fail(reply, e.status, e.message);
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      // Fastify's own: malformed JSON (400), body too large (413), unsupported media type (415).
+      return fail(reply, e.statusCode, e.message);
+    }
+    core.log.error({ err }, "unhandled error in the engine API");
+    return fail(reply, 500, "internal engine error");
+  });
+  app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
+
+  // Accept events without a content type too (curl -d), as the Dev Server does.
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, body === "" ? undefined : JSON.parse(body as string));
+    } catch (err) {
+      (err as Error & { statusCode: number }).statusCode = 400;
+      done(err as Error, undefined);
+    }
+  });
+
+  app.get("/health", async (_req, reply) => {
+    const h = await health();
+    return reply.code(h.status === "ok" ? 200 : 503).send(h);
+  });
+  app.get("/", async () => ({ name: "jobdeck-engine", protocol: "inngest", docs: "engine/README.md" }));
+
+  // ---- Inngest event API
+  app.post<{ Params: { key: string } }>("/e/:key", async (req, reply) => {
+    if (core.opts.eventKeys.length && !core.opts.eventKeys.includes(req.params.key)) {
+      return reply.code(401).send({ ids: [], status: 401, error: "event key not found" });
+    }
+    let events: ReturnType<typeof validateEvents>;
+    try {
+      events = validateEvents(req.body, { internal: false, maxEventBytes: core.opts.maxEventBytes });
+    } catch (err) {
+      if (err instanceof EventValidationError) return reply.code(400).send({ ids: [], status: 400, error: err.message });
+      throw err;
+    }
+    const seed = req.headers["x-inngest-event-id-seed"];
+    const ids = await ingest.ingest(events, typeof seed === "string" ? seed : undefined);
+    return reply.code(200).send({ ids, status: 200 });
+  });
+
+  // ---- Inngest sync API
+  app.post("/fn/register", async (req, reply) => {
+    const res = await apps.register(req.body, req.headers);
+    return reply.code(200).send(res);
+  });
+
+  // ---- management API
+  app.get("/v1/functions", async () => mgmt.listFunctions());
+  app.get<{ Params: { id: string } }>("/v1/functions/:id", async (req) => mgmt.getFunction(req.params.id));
+  app.post<{ Params: { id: string } }>("/v1/functions/:id/pause", async (req) => ({ data: await mgmt.setPaused(req.params.id, true) }));
+  app.post<{ Params: { id: string } }>("/v1/functions/:id/resume", async (req) => ({ data: await mgmt.setPaused(req.params.id, false) }));
+
+  app.get("/v1/runs", async (req) => mgmt.listRuns(toFilter(req.query)));
+  app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => mgmt.getRun(req.params.id));
+  app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await mgmt.cancelRun(req.params.id) }));
+  app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await mgmt.cancelRun(req.params.id) }));
+  app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => ({ data: await mgmt.replayRun(req.params.id) }));
+  app.post("/v1/runs/cancel", async (req) => {
+    const f = toFilter(req.body);
+    if (!f.functionSlug && !f.ids?.length) throw new RangeError("function_id or ids: bulk cancel needs a function or a list of run ids");
+    return { data: await mgmt.cancelMany(f) };
+  });
+  app.post("/v1/runs/replay", async (req) => {
+    const f = toFilter(req.body);
+    if (!f.functionSlug && !f.ids?.length) throw new RangeError("function_id or ids: bulk replay needs a function or a list of run ids");
+    return { data: await mgmt.replayMany(f) };
+  });
+  // Inngest REST compatible bulk cancellation.
+  app.post("/v1/cancellations", async (req) => {
+    const b = z
+      .object({ function_id: z.string().min(1), app_id: z.string().optional(), started_after: z.string().optional(), started_before: z.string().optional() })
+      .safeParse(req.body);
+    if (!b.success) throw new RangeError(`${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
+    const slug = core.registry.get(b.data.function_id) ? b.data.function_id : `${b.data.app_id}-${b.data.function_id}`;
+    return { data: await mgmt.cancelMany({ functionSlug: slug, from: time("started_after", b.data.started_after), to: time("started_before", b.data.started_before) }) };
+  });
+
+  app.get<{ Querystring: { name?: string; cursor?: string; limit?: string } }>("/v1/events", async (req) => {
+    const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw new RangeError("limit: must be an integer from 1 to 500");
+    return mgmt.listEvents({ name: req.query.name, cursor: req.query.cursor, limit });
+  });
+  app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => mgmt.getEvent(req.params.id));
+  app.get<{ Params: { id: string } }>("/v1/events/:id/runs", async (req) => mgmt.eventRuns(req.params.id));
+  app.post("/v1/events", async (req) => {
+    const events = validateEvents(req.body, { internal: false, maxEventBytes: core.opts.maxEventBytes });
+    return { data: { ids: await mgmt.send(events) } };
+  });
+
+  app.get("/v1/apps", async () => mgmt.listApps());
+  app.post("/v1/apps", async (req) => {
+    const b = z.object({ url: z.string().url() }).safeParse(req.body);
+    if (!b.success) throw new RangeError("url: a serve endpoint URL such as http://localhost:3000/api/inngest is required");
+    apps.addUrl(b.data.url);
+    return { data: await apps.syncUrl(b.data.url) };
+  });
+  app.post("/v1/apps/sync", async () => ({ data: await apps.syncAll() }));
+  app.delete<{ Params: { id: string } }>("/v1/apps/:id", async (req) => {
+    if (!(await apps.removeApp(req.params.id))) throw new NotFoundError(`app ${req.params.id} not found`);
+    return { data: { id: req.params.id, removed: true } };
+  });
+
+  return app;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { Engine } from "./engine.js";
+import type { BackoffSetting } from "./options.js";
+import { parseDuration } from "./util/duration.js";
+
+const HELP = `Usage: npm run engine -- [options]
+
+Runs the Inngest-compatible engine alone, like \`npx inngest-cli dev -u <url>\`.
+
+Options (each also read from the environment variable shown):
+  -u, --sdk-url <url>        serve endpoint to sync; repeatable            ENGINE_APP_URLS (comma-separated)
+  -p, --port <port>          port to listen on (default 8288)              ENGINE_PORT
+      --host <host>          address to bind (default 127.0.0.1)           ENGINE_HOST
+      --database-url <url>   PostgreSQL connection string                  ENGINE_DATABASE_URL, DATABASE_URL
+      --schema <name>        schema for the engine's tables (engine)       ENGINE_SCHEMA
+      --retry-interval <d>   fixed retry delay (e.g. 2s), or "fast"/"inngest"  ENGINE_RETRY_INTERVAL
+      --signing-key <key>    sign requests and check /fn/register (cloud mode)  INNGEST_SIGNING_KEY
+      --event-key <key>      accept only this event key; repeatable        INNGEST_EVENT_KEY
+      --poll-interval <d>    re-sync apps every <d> (default 15s; 0 = off)  ENGINE_POLL_INTERVAL
+      --max-in-flight <n>    most concurrent SDK requests (default 128)    ENGINE_MAX_IN_FLIGHT
+  -h, --help
+`;
+
+function backoff(v: string | undefined): BackoffSetting | undefined {
+  if (!v) return undefined;
+  if (v === "fast" || v === "inngest") return v;
+  return parseDuration(v);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "sdk-url": { type: "string", short: "u", multiple: true },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      "database-url": { type: "string" },
+      schema: { type: "string" },
+      "retry-interval": { type: "string" },
+      "signing-key": { type: "string" },
+      "event-key": { type: "string", multiple: true },
+      "poll-interval": { type: "string" },
+      "max-in-flight": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = process.env;
+  const databaseUrl = values["database-url"] ?? env.ENGINE_DATABASE_URL ?? env.DATABASE_URL;
+  if (!databaseUrl) {
+    process.stderr.write("engine: --database-url (or ENGINE_DATABASE_URL / DATABASE_URL) is required\n\n" + HELP);
+    process.exit(2);
+  }
+  const port = Number(values.port ?? env.ENGINE_PORT ?? 8288);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`engine: --port must be a port number, got "${values.port ?? env.ENGINE_PORT}"\n`);
+    process.exit(2);
+  }
+  const engine = new Engine({
+    databaseUrl,
+    port,
+    host: values.host ?? env.ENGINE_HOST,
+    schema: values.schema ?? env.ENGINE_SCHEMA,
+    appUrls: values["sdk-url"] ?? env.ENGINE_APP_URLS?.split(",").filter(Boolean) ?? [],
+    backoff: backoff(values["retry-interval"] ?? env.ENGINE_RETRY_INTERVAL),
+    signingKey: values["signing-key"] ?? env.INNGEST_SIGNING_KEY,
+    signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK,
+    eventKeys: values["event-key"] ?? (env.ENGINE_REQUIRE_EVENT_KEY === "1" && env.INNGEST_EVENT_KEY ? [env.INNGEST_EVENT_KEY] : []),
+    resyncIntervalMs: values["poll-interval"] ?? env.ENGINE_POLL_INTERVAL ? parseDuration(values["poll-interval"] ?? (env.ENGINE_POLL_INTERVAL as string)) : undefined,
+    maxInFlight: values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    engine.log.info({ signal }, "shutting down");
+    engine.stop().then(
+      () => process.exit(0),
+      (err) => {
+        engine.log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  await engine.start();
+}
+
+main().catch((err) => {
+  process.stderr.write(`engine: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

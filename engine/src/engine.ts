@@ -1,0 +1,117 @@
+import type { FastifyInstance } from "fastify";
+import { buildHttp } from "./api/http.js";
+import { Management } from "./api/management.js";
+import { Core } from "./core.js";
+import { CronScheduler } from "./cron.js";
+import { Ingest } from "./events/ingest.js";
+import type { EngineOptions } from "./options.js";
+import { Executor } from "./runs/executor.js";
+import { Apps } from "./sync/apps.js";
+
+export type { EngineOptions } from "./options.js";
+
+/**
+ * The embedded Inngest-compatible engine: speaks the Dev Server's HTTP protocol to unmodified `inngest` SDKs,
+ * keeps every state change in PostgreSQL, and resumes all unfinished work after a restart.
+ *
+ * @example
+ * const engine = new Engine({ databaseUrl: "postgres://postgres@127.0.0.1/app", appUrls: ["http://127.0.0.1:3000/api/inngest"] });
+ * await engine.start();   // http://127.0.0.1:8288, INNGEST_DEV=1 in the app reaches it
+ * await engine.stop();
+ */
+export class Engine {
+  readonly core: Core;
+  readonly ingest: Ingest;
+  readonly apps: Apps;
+  readonly management: Management;
+  readonly cron: CronScheduler;
+  private readonly executor: Executor;
+  private http: FastifyInstance | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private started = false;
+  url = "";
+
+  constructor(options: EngineOptions) {
+    this.core = new Core(options);
+    this.ingest = new Ingest(this.core);
+    this.executor = new Executor(this.core);
+    this.core.dispatcher = (item) => this.executor.dispatch(item);
+    this.cron = new CronScheduler(this.core);
+    this.apps = new Apps(this.core, this.cron);
+    this.management = new Management(this.core, this.ingest);
+  }
+
+  get log() {
+    return this.core.log;
+  }
+
+  /** Migrates, waits to become the active engine, recovers state, listens, and syncs the configured apps. */
+  async start(): Promise<void> {
+    const c = this.core;
+    await c.migrate();
+    this.http = buildHttp(c, this.ingest, this.apps, this.management, () => this.health());
+    const address = await this.http.listen({ host: c.opts.host, port: c.opts.port });
+    this.url = address.replace("[::1]", "127.0.0.1");
+    c.log.info({ url: this.url }, "engine listening");
+    const leader = await c.acquireLeadership(() => this.stopping);
+    if (!leader) return;
+    await c.recover((fns) => {
+      this.cron.sync(fns);
+      this.ingest.rearm();
+    });
+    this.started = true;
+    this.sweepTimer = setInterval(() => void c.sweepExpired().catch((err) => c.log.warn({ err }, "sweep failed")), 60_000);
+    this.sweepTimer.unref();
+    this.apps.startResync();
+    if (c.opts.appUrls.length) void this.apps.syncAll();
+  }
+
+  /** Stops taking work, lets in-flight requests finish (or be retried after restart), and closes. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const c = this.core;
+    this.apps.stop();
+    this.cron.stop();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    c.scheduler.stop();
+    const deadline = Date.now() + graceMs;
+    while (!c.scheduler.idle && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    c.timers.stop();
+    await this.http?.close().catch(() => {});
+    await c.journal.close();
+    await c.releaseLeadership();
+    await c.client.close().catch(() => {});
+    await c.pool.end().catch(() => {});
+    c.log.info("engine stopped");
+  }
+
+  async health(): Promise<Record<string, unknown>> {
+    const c = this.core;
+    let database = "ok";
+    try {
+      await c.pool.query("SELECT 1");
+    } catch (err) {
+      database = `unreachable: ${(err as Error).message}`;
+    }
+    const status = database === "ok" && (this.started || !c.isLeader) ? "ok" : "degraded";
+    return {
+      status,
+      role: c.isLeader ? "active" : "standby",
+      database,
+      uptime_s: Math.round((Date.now() - c.startedAt) / 1000),
+      functions: c.registry.all().filter((f) => !f.archived).length,
+      queue: c.scheduler.counts,
+      pauses: c.pauses.size,
+      runs_in_memory: c.runs.size,
+      counters: c.counters,
+      last_run_ended_at: c.lastRunEndedAt ? new Date(c.lastRunEndedAt).toISOString() : null,
+      journal: c.journal.stats,
+    };
+  }
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}

@@ -1,0 +1,73 @@
+import type { Logger } from "pino";
+
+export type BackoffSetting = "inngest" | "fast" | number;
+
+export interface EngineOptions {
+  /** PostgreSQL connection string (real PostgreSQL 15+ or the embedded PGlite socket). */
+  databaseUrl: string;
+  /** Schema holding the engine's tables. Default "engine". */
+  schema?: string;
+  host?: string;
+  /** Default 8288, where INNGEST_DEV=1 looks. 0 picks a free port. */
+  port?: number;
+  /** Serve endpoints to sync, like `inngest-cli dev -u <url>`. */
+  appUrls?: string[];
+  /** When set, requests to the app are signed (cloud mode) and /fn/register must carry the hashed key. */
+  signingKey?: string;
+  signingKeyFallback?: string;
+  /** When non-empty, POST /e/:key accepts only these keys. */
+  eventKeys?: string[];
+  /** Retry delay: "inngest" (15s, 30s, 1m … 2h plus up to 30 s jitter), "fast" (1 s doubling to 1 min), or fixed ms. */
+  backoff?: BackoffSetting;
+  resyncIntervalMs?: number;
+  /** Most SDK requests in flight at once, across all functions. */
+  maxInFlight?: number;
+  requestTimeoutMs?: number;
+  /** Largest accepted event, in bytes of JSON. */
+  maxEventBytes?: number;
+  /** Largest POST body, in bytes. */
+  maxBodyBytes?: number;
+  /** How long a standby engine waits between attempts to become active. */
+  standbyPollMs?: number;
+  /** Lease lifetime for the active engine (the advisory lock is the primary guard on real PostgreSQL). */
+  leaseTtlMs?: number;
+  poolSize?: number;
+  logger?: Logger;
+  logLevel?: string;
+}
+
+export interface ResolvedOptions extends Required<Omit<EngineOptions, "signingKey" | "signingKeyFallback" | "logger" | "logLevel">> {
+  signingKey?: string;
+  signingKeyFallback?: string;
+}
+
+export function resolveOptions(o: EngineOptions): ResolvedOptions {
+  return {
+    databaseUrl: o.databaseUrl,
+    schema: o.schema ?? "engine",
+    host: o.host ?? "127.0.0.1",
+    port: o.port ?? 8288,
+    appUrls: o.appUrls ?? [],
+    signingKey: o.signingKey || undefined,
+    signingKeyFallback: o.signingKeyFallback || undefined,
+    eventKeys: o.eventKeys ?? [],
+    backoff: o.backoff ?? "inngest",
+    resyncIntervalMs: o.resyncIntervalMs ?? 15_000,
+    maxInFlight: o.maxInFlight ?? 128,
+    requestTimeoutMs: o.requestTimeoutMs ?? 15 * 60_000,
+    maxEventBytes: o.maxEventBytes ?? 3 * 1024 * 1024,
+    maxBodyBytes: o.maxBodyBytes ?? 16 * 1024 * 1024,
+    standbyPollMs: o.standbyPollMs ?? 1000,
+    leaseTtlMs: o.leaseTtlMs ?? 15_000,
+    poolSize: o.poolSize ?? 8,
+  };
+}
+
+const TABLE = [15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_200_000, 2_400_000, 3_600_000, 7_200_000];
+
+/** Delay before the next attempt, given the 0-based attempt that just failed. */
+export function backoffDelay(setting: BackoffSetting, attempt: number): number {
+  if (typeof setting === "number") return setting;
+  if (setting === "fast") return Math.min(1000 * 2 ** attempt, 60_000);
+  return (TABLE[Math.min(attempt, TABLE.length - 1)] as number) + Math.floor(Math.random() * 30_000);
+}

@@ -1,0 +1,102 @@
+import type { SdkResult } from "./sdk-client.js";
+
+/** One opcode from a 206 response (notes §3.2). Unknown fields are ignored. */
+export interface Op {
+  id: string;
+  op: string;
+  name?: string;
+  displayName?: string;
+  opts?: Record<string, unknown>;
+  data?: unknown;
+  error?: unknown;
+  userland?: { id?: string; index?: number };
+}
+
+export type Outcome =
+  | { type: "complete"; output: unknown; version?: number }
+  | { type: "ops"; ops: Op[]; retryAfterMs?: number; version?: number }
+  | { type: "error"; error: SerializedError; retriable: boolean; retryAfterMs?: number; version?: number };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  [k: string]: unknown;
+}
+
+const DAY_MS = 86_400_000;
+
+/** `retry-after`: integer seconds or a date; clamped to [1 s, 24 h] like the Go server. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  let ms: number;
+  if (/^\d+$/.test(value.trim())) ms = Number(value) * 1000;
+  else {
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(Math.max(ms, 1000), DAY_MS);
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === "") return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function asError(value: unknown, fallback: string): SerializedError {
+  if (value && typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    if (typeof v.message === "string" || typeof v.name === "string") {
+      return { ...v, name: String(v.name ?? "Error"), message: String(v.message ?? fallback) };
+    }
+    if (typeof v.error === "string") return { name: "Error", message: v.error };
+  }
+  if (typeof value === "string" && value) return { name: "Error", message: value };
+  return { name: "Error", message: fallback };
+}
+
+function isOp(v: unknown): v is Op {
+  return !!v && typeof v === "object" && typeof (v as Op).op === "string" && typeof (v as Op).id === "string";
+}
+
+/** Classifies the SDK's answer to an execution request; anything that is not a valid SDK answer is a retriable error. */
+export function classify(result: SdkResult, now = Date.now()): Outcome {
+  if (!result.ok) return { type: "error", retriable: true, error: { name: "NetworkError", message: `app unreachable: ${result.error}` } };
+  const { status, headers, body } = result.reply;
+  const versionHeader = Number(headers["x-inngest-req-version"]);
+  const version = Number.isInteger(versionHeader) ? versionHeader : undefined;
+  const retryAfterMs = parseRetryAfter(headers["retry-after"], now);
+
+  if (status === 201) {
+    // Streaming (INNGEST_STREAMING): the body is a wrapper {status, headers, body} around the real answer.
+    const wrapped = parseJson(body);
+    const w = wrapped.ok ? (wrapped.value as { status?: number; headers?: Record<string, string>; body?: unknown }) : undefined;
+    if (w && typeof w.status === "number") {
+      const inner = typeof w.body === "string" ? w.body : JSON.stringify(w.body ?? null);
+      return classify({ ok: true, reply: { status: w.status, headers: { ...headers, ...(w.headers ?? {}) }, body: inner } }, now);
+    }
+    return { type: "error", retriable: true, error: { name: "ProtocolError", message: "invalid streamed response" }, version };
+  }
+  const fromSdk = headers["x-inngest-sdk"] !== undefined;
+  if (status === 200 || status === 206) {
+    if (!fromSdk) {
+      return { type: "error", retriable: true, version, error: { name: "ProtocolError", message: `HTTP ${status} without x-inngest-sdk header: not an Inngest SDK response` } };
+    }
+    const parsed = parseJson(body);
+    if (!parsed.ok) return { type: "error", retriable: true, version, error: { name: "ProtocolError", message: `invalid JSON in HTTP ${status} response` } };
+    if (status === 200) return { type: "complete", output: parsed.value, version };
+    const list = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+    if (!list.every(isOp)) return { type: "error", retriable: true, version, error: { name: "ProtocolError", message: "206 response holds something that is not an opcode" } };
+    return { type: "ops", ops: list, retryAfterMs, version };
+  }
+  const parsed = parseJson(body);
+  const noRetry = headers["x-inngest-no-retry"] === "true";
+  const error = asError(parsed.ok ? parsed.value : body.slice(0, 1000), `HTTP ${status}`);
+  if (!fromSdk && !parsed.ok) error.message = `HTTP ${status}: ${body.slice(0, 500)}`;
+  return { type: "error", retriable: !noRetry, error, retryAfterMs, version };
+}

@@ -1,0 +1,83 @@
+import { Agent, request } from "undici";
+import { canonicalJson, sign } from "./signing.js";
+
+export interface SdkReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type SdkResult = { ok: true; reply: SdkReply } | { ok: false; error: string };
+
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** HTTP to the app's serve endpoint: keep-alive connections, optional JCS+HMAC signing, bounded body size. */
+export class SdkClient {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly opts: { signingKey?: string; serverKind: "dev" | "cloud"; requestTimeoutMs: number; connections: number },
+  ) {
+    this.agent = new Agent({
+      connections: opts.connections,
+      keepAliveTimeout: 30_000,
+      headersTimeout: opts.requestTimeoutMs,
+      bodyTimeout: opts.requestTimeoutMs,
+    });
+  }
+
+  async call(url: string, payload: unknown, headers: Record<string, string>, method: "POST" | "PUT" = "POST"): Promise<SdkResult> {
+    const body = this.opts.signingKey ? canonicalJson(payload) : JSON.stringify(payload);
+    const h: Record<string, string> = {
+      "content-type": "application/json",
+      "x-inngest-server-kind": this.opts.serverKind,
+      ...headers,
+    };
+    if (this.opts.signingKey) h["x-inngest-signature"] = sign(body, this.opts.signingKey);
+    else h["x-inngest-signature"] = "";
+    try {
+      const res = await request(url, { method, body, headers: h, dispatcher: this.agent });
+      let size = 0;
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_RESPONSE_BYTES) {
+          res.body.destroy();
+          return { ok: false, error: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+      return { ok: true, reply: { status: res.statusCode, headers: out, body: Buffer.concat(chunks).toString("utf8") } };
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      return { ok: false, error: `${e.code ? `${e.code}: ` : ""}${e.message}` };
+    }
+  }
+
+  /** A plain HTTP call for step.fetch (Gateway ops): no signing, any method. */
+  async fetch(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+  ): Promise<{ ok: true; status: number; headers: Record<string, string>; body: string } | { ok: false; error: string }> {
+    try {
+      const res = await request(url, {
+        method: init.method as "GET",
+        headers: init.headers,
+        body: init.body,
+        dispatcher: this.agent,
+      });
+      const text = await res.body.text();
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+      return { ok: true, status: res.statusCode, headers: out, body: text };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,245 @@
+import type { QueueItem } from "../types.js";
+import { Heap } from "../util/heap.js";
+import type { TimerHandle, Timers } from "./timers.js";
+
+type Place = "timer" | "ready" | "blocked" | "paused" | "inflight";
+
+export interface SchedulerHooks {
+  isPaused(fnSlug: string): boolean;
+  /** For a run's first request: when throttling allows it to start (now or later). Consumes a slot if now. */
+  throttle(item: QueueItem, now: number): number;
+  dispatch(item: QueueItem): Promise<void>;
+}
+
+const byScore = (a: QueueItem, b: QueueItem) => a.score < b.score || (a.score === b.score && a.seq < b.seq);
+
+/**
+ * In-memory queue of durable items (the rows live in the queue table). Items wait in a timer until due, then in
+ * a ready heap ordered by score; concurrency-limited items wait in a heap per concurrency key and move back one
+ * at a time as slots free; a paused function's items are parked until it resumes.
+ */
+export class Scheduler {
+  private readonly ready = new Heap<QueueItem>(byScore);
+  private readonly blocked = new Map<string, Heap<QueueItem>>();
+  private readonly parked = new Map<string, Set<QueueItem>>();
+  private readonly inFlightByKey = new Map<string, number>();
+  private readonly place = new Map<QueueItem, Place>();
+  private readonly timerOf = new Map<QueueItem, TimerHandle>();
+  private readonly blockedOn = new Map<QueueItem, string>();
+  private readonly byRun = new Map<string, Set<QueueItem>>();
+  private readonly byId = new Map<string, QueueItem>();
+  private inFlight = 0;
+  private pumping = false;
+  private seq = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly hooks: SchedulerHooks,
+    private readonly maxInFlight: number,
+  ) {}
+
+  get counts() {
+    let blocked = 0;
+    for (const h of this.blocked.values()) blocked += h.size;
+    let parked = 0;
+    for (const s of this.parked.values()) parked += s.size;
+    return { ready: this.ready.size, inFlight: this.inFlight, blocked, parked, total: this.byId.size };
+  }
+
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  inFlightFor(key: string): number {
+    return this.inFlightByKey.get(key) ?? 0;
+  }
+
+  get(id: string): QueueItem | undefined {
+    return this.byId.get(id);
+  }
+
+  itemsOf(runId: string): QueueItem[] {
+    return [...(this.byRun.get(runId) ?? [])];
+  }
+
+  /** Where an item waits and on what, for "why is it waiting". */
+  whereIs(item: QueueItem): { place: Place; key?: string } | undefined {
+    const place = this.place.get(item);
+    return place ? { place, key: this.blockedOn.get(item) } : undefined;
+  }
+
+  add(item: QueueItem): void {
+    if (this.stopped) return;
+    this.byId.set(item.id, item);
+    let set = this.byRun.get(item.runId);
+    if (!set) this.byRun.set(item.runId, (set = new Set()));
+    set.add(item);
+    this.enqueue(item);
+    this.pump();
+  }
+
+  /** Forgets an item wherever it waits. An in-flight item stays counted until its dispatch settles. */
+  remove(id: string): void {
+    const item = this.byId.get(id);
+    if (!item) return;
+    const place = this.place.get(item);
+    if (place !== "inflight") this.detach(item);
+    this.forget(item);
+  }
+
+  removeRun(runId: string): void {
+    for (const item of this.itemsOf(runId)) this.remove(item.id);
+  }
+
+  /** Moves a paused function's items back into the queue. */
+  resumeFunction(fnSlug: string): void {
+    const set = this.parked.get(fnSlug);
+    if (!set) return;
+    this.parked.delete(fnSlug);
+    for (const item of set) {
+      this.place.delete(item);
+      this.enqueue(item);
+    }
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get idle(): boolean {
+    return this.inFlight === 0;
+  }
+
+  private enqueue(item: QueueItem): void {
+    const now = Date.now();
+    if (item.at > now) {
+      this.place.set(item, "timer");
+      this.timerOf.set(
+        item,
+        this.timers.at(item.at, () => {
+          this.timerOf.delete(item);
+          if (this.place.get(item) !== "timer") return;
+          this.place.set(item, "ready");
+          this.ready.push(item);
+          this.pump();
+        }),
+      );
+      return;
+    }
+    this.place.set(item, "ready");
+    this.ready.push(item);
+  }
+
+  private detach(item: QueueItem): void {
+    switch (this.place.get(item)) {
+      case "timer":
+        this.timers.cancel(this.timerOf.get(item));
+        this.timerOf.delete(item);
+        break;
+      case "ready":
+        this.ready.remove(item);
+        break;
+      case "blocked": {
+        const key = this.blockedOn.get(item);
+        if (key) this.blocked.get(key)?.remove(item);
+        this.blockedOn.delete(item);
+        break;
+      }
+      case "paused":
+        this.parked.get(item.fnSlug)?.delete(item);
+        break;
+      default:
+        break;
+    }
+    this.place.delete(item);
+  }
+
+  private forget(item: QueueItem): void {
+    this.byId.delete(item.id);
+    const set = this.byRun.get(item.runId);
+    set?.delete(item);
+    if (set && set.size === 0) this.byRun.delete(item.runId);
+  }
+
+  pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      while (this.inFlight < this.hooks_max() && this.ready.size > 0) {
+        const item = this.ready.pop() as QueueItem;
+        this.place.delete(item);
+        if (item.kind === "exec" && this.hooks.isPaused(item.fnSlug)) {
+          let set = this.parked.get(item.fnSlug);
+          if (!set) this.parked.set(item.fnSlug, (set = new Set()));
+          set.add(item);
+          this.place.set(item, "paused");
+          continue;
+        }
+        const full = item.kind === "exec" ? item.concurrency.find((c) => this.inFlightFor(c.key) >= c.limit) : undefined;
+        if (full) {
+          let heap = this.blocked.get(full.key);
+          if (!heap) this.blocked.set(full.key, (heap = new Heap<QueueItem>(byScore)));
+          heap.push(item);
+          this.place.set(item, "blocked");
+          this.blockedOn.set(item, full.key);
+          continue;
+        }
+        if (item.isStart && item.throttleKey !== undefined) {
+          const now = Date.now();
+          const allowAt = this.hooks.throttle(item, now);
+          if (allowAt > now) {
+            item.at = allowAt;
+            item.wait = { reason: "throttle", until: allowAt };
+            this.enqueue(item);
+            continue;
+          }
+        }
+        this.start(item);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private hooks_max(): number {
+    return this.maxInFlight;
+  }
+
+  private start(item: QueueItem): void {
+    this.place.set(item, "inflight");
+    this.inFlight++;
+    const keys = item.kind === "exec" ? item.concurrency.map((c) => c.key) : [];
+    for (const k of keys) this.inFlightByKey.set(k, this.inFlightFor(k) + 1);
+    item.wait = undefined;
+    const done = () => {
+      this.inFlight--;
+      this.place.delete(item);
+      this.forget(item);
+      for (const k of keys) {
+        const n = this.inFlightFor(k) - 1;
+        if (n <= 0) this.inFlightByKey.delete(k);
+        else this.inFlightByKey.set(k, n);
+        this.unblock(k);
+      }
+      this.pump();
+    };
+    this.hooks.dispatch(item).then(done, (err) => {
+      process.emitWarning(`dispatch failed: ${(err as Error).stack}`);
+      done();
+    });
+  }
+
+  /** A slot freed on `key`: the best waiting item there gets another look. */
+  private unblock(key: string): void {
+    const heap = this.blocked.get(key);
+    if (!heap) return;
+    const item = heap.pop();
+    if (heap.size === 0) this.blocked.delete(key);
+    if (!item) return;
+    this.blockedOn.delete(item);
+    this.place.set(item, "ready");
+    this.ready.push(item);
+  }
+}

@@ -1,0 +1,223 @@
+import { z } from "zod";
+import type { Core } from "../core.js";
+import type { CronScheduler } from "../cron.js";
+import { hashSigningKey } from "../protocol/signing.js";
+import { ConfigError, type FnDef, defineFunction } from "../registry.js";
+import { ulid } from "../util/ulid.js";
+
+export class SyncError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+const registerBodySchema = z.looseObject({
+  url: z.string().url(),
+  appName: z.string().min(1),
+  functions: z.array(z.unknown()).default([]),
+  framework: z.string().optional(),
+  sdk: z.string().optional(),
+  appVersion: z.string().optional(),
+  deployType: z.string().optional(),
+});
+
+/** In-band sync answers carry the config under these names. */
+const inBandSchema = z.looseObject({
+  app_id: z.string().min(1),
+  url: z.string().url(),
+  functions: z.array(z.unknown()),
+  framework: z.string().optional(),
+  sdk: z.string().optional(),
+  appVersion: z.string().optional(),
+});
+
+/**
+ * Apps and their functions: `POST /fn/register` (out-of-band sync), in-band sync answers, and the periodic
+ * re-sync that PUTs every known serve URL, like the Dev Server's `-u` flag and its 5-second poll.
+ */
+export class Apps {
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private syncing = false;
+  private readonly extraUrls = new Set<string>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly cron: CronScheduler,
+  ) {
+    for (const u of core.opts.appUrls) this.extraUrls.add(u);
+  }
+
+  /** The out-of-band register call from the SDK. */
+  async register(body: unknown, headers: Record<string, string | string[] | undefined>): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
+    const c = this.core;
+    if (c.opts.signingKey) {
+      const auth = String(headers.authorization ?? "");
+      const allowed = [c.opts.signingKey, c.opts.signingKeyFallback].filter(Boolean).map((k) => `Bearer ${hashSigningKey(k as string)}`);
+      if (!allowed.includes(auth)) throw new SyncError("unauthorized: the authorization header does not carry this engine's signing key", 401);
+    }
+    const expected = headers["x-inngest-expected-server-kind"];
+    const kind = c.opts.signingKey ? "cloud" : "dev";
+    if (typeof expected === "string" && expected !== "" && expected !== kind) {
+      throw new SyncError(`server kind mismatch: the SDK expected "${expected}" but this engine runs as "${kind}"`, 400);
+    }
+    const parsed = registerBodySchema.safeParse(body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new SyncError(`invalid register body: ${i?.path.join(".") || "body"}: ${i?.message}`, 400);
+    }
+    const b = parsed.data;
+    return this.store(b.appName, b.url, b.functions, { sdk: b.sdk, framework: b.framework, appVersion: b.appVersion });
+  }
+
+  private async store(
+    appId: string,
+    url: string,
+    rawFunctions: unknown[],
+    meta: { sdk?: string; framework?: string; appVersion?: string },
+  ): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
+    const c = this.core;
+    let defs: FnDef[];
+    try {
+      defs = rawFunctions.map((f) => defineFunction(appId, f));
+    } catch (err) {
+      if (err instanceof ConfigError) throw new SyncError(err.message, 400);
+      throw err;
+    }
+    const slugs = new Set<string>();
+    for (const d of defs) {
+      if (slugs.has(d.slug)) throw new SyncError(`function "${d.slug}" appears twice`, 400);
+      slugs.add(d.slug);
+      const owner = c.registry.get(d.slug);
+      if (owner && owner.appId !== appId && !owner.archived) {
+        throw new SyncError(`function "${d.slug}" already belongs to app "${owner.appId}"`, 400);
+      }
+    }
+    const now = Date.now();
+    const s = c.s;
+    const client = await c.pool.connect();
+    let modified = false;
+    const paused = new Map<string, boolean>();
+    let archivedSlugs: string[] = [];
+    try {
+      await client.query("BEGIN");
+      await client.query(
+        `INSERT INTO ${s}.apps (id, url, sdk, framework, app_version, synced_at, error, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $6)
+         ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, sdk = EXCLUDED.sdk, framework = EXCLUDED.framework,
+           app_version = EXCLUDED.app_version, synced_at = EXCLUDED.synced_at, error = NULL`,
+        [appId, url, meta.sdk ?? null, meta.framework ?? null, meta.appVersion ?? null, now],
+      );
+      const { rows: existing } = await client.query(`SELECT slug, config, paused, archived FROM ${s}.functions WHERE app_id = $1`, [appId]);
+      const before = new Map(existing.map((r) => [r.slug as string, r]));
+      for (const d of defs) {
+        const prev = before.get(d.slug);
+        paused.set(d.slug, prev?.paused ?? false);
+        if (!prev || prev.archived || JSON.stringify(prev.config) !== JSON.stringify(d.config)) modified = true;
+        await client.query(
+          `INSERT INTO ${s}.functions (slug, app_id, name, config, paused, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, false, false, $5, $5)
+           ON CONFLICT (slug) DO UPDATE SET app_id = EXCLUDED.app_id, name = EXCLUDED.name, config = EXCLUDED.config, archived = false, updated_at = EXCLUDED.updated_at`,
+          [d.slug, appId, d.name, JSON.stringify(d.config), now],
+        );
+      }
+      archivedSlugs = existing.filter((r) => !slugs.has(r.slug) && !r.archived).map((r) => r.slug);
+      if (archivedSlugs.length) {
+        modified = true;
+        await client.query(`UPDATE ${s}.functions SET archived = true, updated_at = $2 WHERE slug = ANY($1::text[])`, [archivedSlugs, now]);
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+    for (const d of defs) d.paused = paused.get(d.slug) ?? false;
+    const archived = archivedSlugs.map((slug) => ({ ...(c.registry.get(slug) as FnDef), archived: true })).filter((d) => d.slug);
+    c.registry.setMany([...defs, ...archived]);
+    this.cron.sync([...defs, ...archived]);
+    if (modified) c.log.info({ app: appId, functions: defs.map((d) => d.slug), archived: archivedSlugs }, "app synced");
+    return { ok: true, modified, app_id: appId, sync_id: ulid() };
+  }
+
+  /** PUTs a serve URL: asks for an in-band answer and falls back to the SDK registering out-of-band. */
+  async syncUrl(url: string): Promise<{ ok: boolean; error?: string; appId?: string }> {
+    const c = this.core;
+    const res = await c.client.call(url, { url }, { "x-inngest-sync-kind": "in_band" }, "PUT");
+    let error: string | undefined;
+    if (!res.ok) error = `could not reach ${url}: ${res.error}`;
+    else if (res.reply.status >= 300) error = `${url} answered HTTP ${res.reply.status}: ${res.reply.body.slice(0, 300)}`;
+    else {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(res.reply.body);
+      } catch {
+        body = null;
+      }
+      const inBand = inBandSchema.safeParse(body);
+      if (inBand.success) {
+        try {
+          const r = await this.store(inBand.data.app_id, inBand.data.url, inBand.data.functions, inBand.data);
+          return { ok: true, appId: r.app_id };
+        } catch (err) {
+          error = (err as Error).message;
+        }
+      } else {
+        return { ok: true }; // the SDK registered itself through POST /fn/register during the PUT
+      }
+    }
+    c.log.warn({ url, error }, "app sync failed");
+    await c.pool.query(`UPDATE ${c.s}.apps SET error = $2 WHERE url = $1`, [url, error]).catch(() => {});
+    return { ok: false, error };
+  }
+
+  addUrl(url: string): void {
+    this.extraUrls.add(url);
+  }
+
+  async knownUrls(): Promise<string[]> {
+    const { rows } = await this.core.pool.query(`SELECT url FROM ${this.core.s}.apps`);
+    return [...new Set([...this.extraUrls, ...rows.map((r) => r.url as string)])].map((u) => {
+      // Apps register serve URLs; drop per-function query strings so one PUT covers the app.
+      const parsed = new URL(u);
+      parsed.searchParams.delete("fnId");
+      parsed.searchParams.delete("stepId");
+      return parsed.toString();
+    });
+  }
+
+  async syncAll(): Promise<Array<{ url: string; ok: boolean; error?: string }>> {
+    if (this.syncing) return [];
+    this.syncing = true;
+    try {
+      const urls = await this.knownUrls();
+      const out: Array<{ url: string; ok: boolean; error?: string }> = [];
+      for (const url of urls) out.push({ url, ...(await this.syncUrl(url)) });
+      return out;
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  startResync(): void {
+    if (this.core.opts.resyncIntervalMs <= 0) return;
+    this.resyncTimer = setInterval(() => void this.syncAll().catch(() => {}), this.core.opts.resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  stop(): void {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+  }
+
+  async removeApp(appId: string): Promise<boolean> {
+    const c = this.core;
+    const res = await c.pool.query(`DELETE FROM ${c.s}.apps WHERE id = $1`, [appId]);
+    if (!res.rowCount) return false;
+    const { rows } = await c.pool.query(`UPDATE ${c.s}.functions SET archived = true, updated_at = $2 WHERE app_id = $1 RETURNING slug`, [appId, Date.now()]);
+    const archived = rows.map((r) => ({ ...(c.registry.get(r.slug) as FnDef), archived: true })).filter((d) => d.slug);
+    c.registry.setMany(archived);
+    this.cron.sync(archived);
+    return true;
+  }
+}

@@ -1,0 +1,136 @@
+/** Shapes shared across the engine. Times are epoch milliseconds. */
+
+export interface EventRecord {
+  /** Internal ULID (sorts by receive time). */
+  internalId: string;
+  /** User-facing id: the sender's idempotency id, or the internal id. */
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  user?: Record<string, unknown>;
+  v?: string;
+  ts: number;
+  receivedAt: number;
+}
+
+/** The event object as the SDK receives it. */
+export interface WireEvent {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  user: Record<string, unknown>;
+  ts: number;
+  v?: string;
+}
+
+export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+export const ENDED: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled"]);
+
+export interface ConcurrencyKey {
+  /** Counter identity: "fn:<slug>[:<value>]" or "env:<value>" / "account:<value>". */
+  key: string;
+  limit: number;
+  /** The expression's value, for "why is it waiting" messages. */
+  label: string;
+}
+
+export interface ParentRef {
+  runId: string;
+  stepHash: string;
+  correlationId: string;
+}
+
+export interface RunState {
+  id: string;
+  fnSlug: string;
+  status: RunStatus;
+  eventIds: string[];
+  events: WireEvent[];
+  batchId?: string;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  output?: unknown;
+  error?: unknown;
+  requestVersion: number;
+  forceStepPlan: boolean;
+  /** Step hashes the run waits on (planned steps, sleeps, waits, invokes); discovery resumes when empty. */
+  pending: Set<string>;
+  memos: Map<string, unknown>;
+  stack: string[];
+  priority: number;
+  concurrency: ConcurrencyKey[];
+  singletonKey?: string;
+  parent?: ParentRef;
+  replayOf?: string;
+  cancelReason?: string;
+}
+
+/** exec: an SDK request; resume: apply a memo to a step (sleep end, matched wait, invoke result); gateway: step.fetch; cancel. */
+export type ItemKind = "exec" | "resume" | "gateway" | "cancel";
+
+export interface QueueItem {
+  id: string;
+  runId: string;
+  fnSlug: string;
+  kind: ItemKind;
+  /** "step" for discovery, otherwise the hashed step id. */
+  stepId: string;
+  attempt: number;
+  /** Earliest dispatch time. */
+  at: number;
+  /** Ordering among ready items: run start minus priority seconds (older and higher priority first). */
+  score: number;
+  /** True for a run's first request: throttle and start timeouts apply. */
+  isStart: boolean;
+  concurrency: ConcurrencyKey[];
+  throttleKey?: string;
+  /** Kind-specific data: gateway request, sleep step name, etc. */
+  data?: Record<string, unknown>;
+  /** Why this item is waiting, for the management API. */
+  wait?: { reason: "retry" | "throttle" | "sleep" | "delayed"; until: number; maxAttempts?: number };
+  seq: number;
+}
+
+export type PauseKind = "wait" | "cancel" | "invoke";
+
+export interface Pause {
+  id: string;
+  runId: string;
+  kind: PauseKind;
+  event?: string;
+  expr?: string;
+  expiresAt: number;
+  stepHash?: string;
+  data: {
+    /** The run's triggering event, bound as `event` in the expression. */
+    trigger?: WireEvent;
+    triggerInternalId?: string;
+    correlationId?: string;
+    fnSlug: string;
+    stepName?: string;
+    target?: string;
+  };
+}
+
+export interface HistoryRow {
+  id: string;
+  runId: string;
+  kind: "step" | "function" | "sleep" | "wait" | "invoke" | "gateway";
+  stepHash?: string;
+  stepName?: string;
+  attempt: number;
+  status: "running" | "completed" | "errored" | "failed" | "sleeping" | "waiting" | "timed_out" | "cancelled";
+  startedAt: number;
+  endedAt?: number;
+  output?: unknown;
+  error?: unknown;
+  detail?: Record<string, unknown>;
+}
+
+export interface StateRow {
+  kind: string;
+  key: string;
+  value: unknown;
+  expiresAt?: number | null;
+}
