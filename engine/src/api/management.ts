@@ -56,7 +56,10 @@ export class Management {
     return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
   }
 
-  private runSummary(r: Record<string, unknown>) {
+  private runSummary(row: Record<string, unknown>) {
+    // A run's first request is journaled with its result, so live state in memory is newer than the row.
+    const live = this.core.runs.get(row.id as string);
+    const r = live ? { ...row, status: live.status, started_at: live.startedAt ?? null } : row;
     return {
       run_id: r.id,
       function_id: r.function_slug,

@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Server } from "node:http";
-import { Inngest, type InngestFunction } from "inngest";
+import { Inngest, type InngestFunction, type Logger } from "inngest";
 import { serve } from "inngest/node";
 
 export interface TestApp {
@@ -9,8 +9,11 @@ export interface TestApp {
 }
 
 /** A small Node app serving Inngest functions with the real SDK `serve()` handler. */
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
 export function createClient(id: string, engineUrl: string, extra: Record<string, unknown> = {}): Inngest {
-  return new Inngest({ id, isDev: !extra.signingKey, baseUrl: engineUrl, ...extra } as ConstructorParameters<typeof Inngest>[0]);
+  const logger = process.env.ENGINE_TEST_LOG ? undefined : silent;
+  return new Inngest({ id, isDev: !extra.signingKey, baseUrl: engineUrl, logger, ...extra } as ConstructorParameters<typeof Inngest>[0]);
 }
 
 export async function startApp(client: Inngest, functions: InngestFunction.Any[], opts: { port?: number } = {}): Promise<TestApp> {

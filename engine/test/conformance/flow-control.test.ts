@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { endedRuns, type Rig, rig, runsOf, sleep, until } from "../support/harness.js";
+
+/** Each flow-control feature with a test that would fail without it. */
+describe("flow control", () => {
+  let r: Rig;
+  const inFlight: Record<string, number> = {};
+  const maxInFlight: Record<string, number> = {};
+  const starts: Record<string, Array<{ at: number; data: Record<string, unknown> }>> = {};
+  const enter = (k: string) => {
+    inFlight[k] = (inFlight[k] ?? 0) + 1;
+    maxInFlight[k] = Math.max(maxInFlight[k] ?? 0, inFlight[k] as number);
+  };
+  const leave = (k: string) => {
+    inFlight[k] = (inFlight[k] ?? 1) - 1;
+  };
+  const started = (k: string, data: Record<string, unknown>) => {
+    const list = starts[k] ?? [];
+    list.push({ at: Date.now(), data });
+    starts[k] = list;
+  };
+
+  beforeAll(async () => {
+    r = await rig("flow", (inngest) => [
+      inngest.createFunction({ id: "limited", concurrency: 2, triggers: [{ event: "f/limited" }] }, async ({ step }) => {
+        await step.run("work", async () => {
+          enter("limited");
+          await sleep(120);
+          leave("limited");
+        });
+      }),
+      inngest.createFunction(
+        { id: "per-user", concurrency: { limit: 1, key: "event.data.user" }, triggers: [{ event: "f/per-user" }] },
+        async ({ event, step }) => {
+          await step.run("work", async () => {
+            enter(`user:${event.data.user}`);
+            enter("per-user-all");
+            await sleep(100);
+            leave(`user:${event.data.user}`);
+            leave("per-user-all");
+          });
+        },
+      ),
+      inngest.createFunction(
+        { id: "prioritised", concurrency: 1, priority: { run: "event.data.p" }, triggers: [{ event: "f/prio" }] },
+        async ({ event, step }) => {
+          await step.run("work", async () => {
+            started("prio", event.data);
+            await sleep(event.data.blocker ? 400 : 5);
+          });
+        },
+      ),
+      inngest.createFunction({ id: "throttled", throttle: { limit: 2, period: "1s" }, triggers: [{ event: "f/throttle" }] }, async ({ event }) => {
+        started("throttle", event.data);
+      }),
+      inngest.createFunction({ id: "rate-limited", rateLimit: { limit: 2, period: "10s" }, triggers: [{ event: "f/rl" }] }, async () => "ran"),
+      inngest.createFunction({ id: "idempotent", idempotency: "event.data.orderId", triggers: [{ event: "f/idem" }] }, async ({ event }) => event.data.orderId),
+      inngest.createFunction({ id: "debounced", debounce: { period: "1s", key: "event.data.user" }, triggers: [{ event: "f/debounce" }] }, async ({ event }) => event.data.n),
+      inngest.createFunction({ id: "batched", batchEvents: { maxSize: 3, timeout: "1s" }, triggers: [{ event: "f/batch" }] }, async ({ events }) =>
+        events.map((e) => e.data.n),
+      ),
+      inngest.createFunction({ id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] }, async ({ step }) => {
+        await step.run("hold", () => sleep(600));
+        return "done";
+      }),
+      inngest.createFunction({ id: "single-cancel", singleton: { key: "event.data.k", mode: "cancel" }, triggers: [{ event: "f/single-cancel" }] }, async ({ step }) => {
+        await step.sleep("hold", "2s");
+        return "done";
+      }),
+      inngest.createFunction(
+        { id: "cancellable", cancelOn: [{ event: "f/cancel", match: "data.id" }], triggers: [{ event: "f/cancellable" }] },
+        async ({ step }) => {
+          await step.sleep("long", "30s");
+          return "not cancelled";
+        },
+      ),
+      inngest.createFunction({ id: "finish-timeout", timeouts: { finish: "1s" }, triggers: [{ event: "f/finish-timeout" }] }, async ({ step }) => {
+        await step.sleep("long", "10s");
+      }),
+      inngest.createFunction({ id: "start-timeout", concurrency: 1, timeouts: { start: "1s" }, triggers: [{ event: "f/start-timeout" }] }, async ({ event, step }) => {
+        await step.run("hold", () => sleep(event.data.holdMs ?? 0));
+        return event.data.n;
+      }),
+      inngest.createFunction({ id: "wild", triggers: [{ event: "f/wild.*" }] }, async ({ event }) => event.name),
+      inngest.createFunction({ id: "filtered", triggers: [{ event: "f/expr", if: "event.data.n > 5" }] }, async ({ event }) => event.data.n),
+      inngest.createFunction({ id: "dedup", triggers: [{ event: "f/dedup" }] }, async ({ event }) => event.id),
+      inngest.createFunction({ id: "cancel-watch", triggers: [{ event: "inngest/function.cancelled" }] }, async ({ event }) => event.data.function_id),
+    ]);
+  });
+  afterAll(async () => r?.stop());
+
+  it("concurrency 2 never has more than 2 steps in flight", async () => {
+    await r.client.send(Array.from({ length: 8 }, (_, i) => ({ name: "f/limited", data: { i } })));
+    await endedRuns(r.engine, "flow-limited", 8);
+    expect(maxInFlight.limited).toBe(2);
+  });
+
+  it("keyed concurrency limits each key separately", async () => {
+    const events = ["a", "b"].flatMap((user) => Array.from({ length: 3 }, (_, i) => ({ name: "f/per-user", data: { user, i } })));
+    await r.client.send(events);
+    await endedRuns(r.engine, "flow-per-user", 6);
+    expect(maxInFlight["user:a"]).toBe(1);
+    expect(maxInFlight["user:b"]).toBe(1);
+    expect(maxInFlight["per-user-all"]).toBe(2);
+  });
+
+  it("priority reorders a backlog", async () => {
+    await r.client.send({ name: "f/prio", data: { p: 0, blocker: true, label: "blocker" } });
+    await until("blocker started", () => starts.prio?.length === 1);
+    await r.client.send([1, 2, 3].map((i) => ({ name: "f/prio", data: { p: 0, label: `low${i}` } })));
+    await sleep(20);
+    await r.client.send([1, 2].map((i) => ({ name: "f/prio", data: { p: 600, label: `high${i}` } })));
+    await endedRuns(r.engine, "flow-prioritised", 6);
+    expect(starts.prio?.map((s) => s.data.label)).toEqual(["blocker", "high1", "high2", "low1", "low2", "low3"]);
+  });
+
+  it("throttle spaces run starts and never drops them", async () => {
+    await r.client.send(Array.from({ length: 4 }, (_, i) => ({ name: "f/throttle", data: { i } })));
+    await endedRuns(r.engine, "flow-throttled", 4);
+    const at = (starts.throttle ?? []).map((s) => s.at);
+    expect(at).toHaveLength(4);
+    for (let i = 1; i < at.length; i++) expect((at[i] as number) - (at[i - 1] as number)).toBeGreaterThanOrEqual(420);
+  });
+
+  it("rateLimit skips events over the limit", async () => {
+    await r.client.send(Array.from({ length: 5 }, (_, i) => ({ name: "f/rl", data: { i } })));
+    await endedRuns(r.engine, "flow-rate-limited", 2);
+    await sleep(300);
+    expect(await runsOf(r.engine, "flow-rate-limited")).toHaveLength(2);
+  });
+
+  it("idempotency runs once per key", async () => {
+    await r.client.send([
+      { name: "f/idem", data: { orderId: "o-1" } },
+      { name: "f/idem", data: { orderId: "o-1" } },
+      { name: "f/idem", data: { orderId: "o-2" } },
+    ]);
+    await endedRuns(r.engine, "flow-idempotent", 2);
+    await sleep(300);
+    const outputs = (await runsOf(r.engine, "flow-idempotent")).map((x) => x.output).sort();
+    expect(outputs).toEqual(["o-1", "o-2"]);
+  });
+
+  it("an event id starts at most one run per function", async () => {
+    await r.client.send({ name: "f/dedup", id: "dup-1", data: {} });
+    await r.client.send({ name: "f/dedup", id: "dup-1", data: {} });
+    await endedRuns(r.engine, "flow-dedup", 1);
+    await sleep(300);
+    expect(await runsOf(r.engine, "flow-dedup")).toHaveLength(1);
+    const events = await r.engine.management.listEvents({ name: "f/dedup" });
+    expect(events.data).toHaveLength(2); // both stored, one run
+  });
+
+  it("debounce runs once with the last event after the quiet period", async () => {
+    for (const n of [1, 2, 3]) {
+      await r.client.send({ name: "f/debounce", data: { user: "u1", n } });
+      await sleep(100);
+    }
+    const [run] = await endedRuns(r.engine, "flow-debounced", 1);
+    expect(run?.output).toBe(3);
+    await sleep(1200);
+    expect(await runsOf(r.engine, "flow-debounced")).toHaveLength(1);
+  });
+
+  it("batchEvents flushes at maxSize and on timeout", async () => {
+    await r.client.send([1, 2, 3, 4].map((n) => ({ name: "f/batch", data: { n } })));
+    const runs = await endedRuns(r.engine, "flow-batched", 2);
+    expect(runs.map((x) => x.output)).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it("singleton skip drops a second run while one is active", async () => {
+    await r.client.send({ name: "f/single-skip", data: { k: "x" } });
+    await until("first singleton run", async () => (await runsOf(r.engine, "flow-single-skip")).length === 1);
+    await r.client.send({ name: "f/single-skip", data: { k: "x" } });
+    await endedRuns(r.engine, "flow-single-skip", 1);
+    await sleep(200);
+    expect(await runsOf(r.engine, "flow-single-skip")).toHaveLength(1);
+  });
+
+  it("singleton cancel replaces the active run", async () => {
+    await r.client.send({ name: "f/single-cancel", data: { k: "x" } });
+    await until("first run", async () => (await runsOf(r.engine, "flow-single-cancel")).length === 1);
+    await r.client.send({ name: "f/single-cancel", data: { k: "x" } });
+    const runs = await endedRuns(r.engine, "flow-single-cancel", 2);
+    expect(runs.map((x) => x.status)).toEqual(["Cancelled", "Completed"]);
+  });
+
+  it("cancelOn cancels a matching run and emits inngest/function.cancelled", async () => {
+    await r.client.send([
+      { name: "f/cancellable", data: { id: "c1" } },
+      { name: "f/cancellable", data: { id: "c2" } },
+    ]);
+    await until("both sleeping", async () => (await runsOf(r.engine, "flow-cancellable")).filter((x) => x.waiting?.reason.startsWith("sleeping")).length === 2);
+    await r.client.send({ name: "f/cancel", data: { id: "c1" } });
+    const [cancelled] = await endedRuns(r.engine, "flow-cancellable", 1);
+    expect(cancelled?.status).toBe("Cancelled");
+    expect((cancelled?.events as Array<{ data: { id: string } }>)[0]?.data.id).toBe("c1");
+    const still = await runsOf(r.engine, "flow-cancellable", "Running");
+    expect(still).toHaveLength(1);
+    await until("function.cancelled seen", async () =>
+      (await runsOf(r.engine, "flow-cancel-watch", "Completed")).some((x) => x.output === "flow-cancellable"),
+    );
+  });
+
+  it("timeouts.finish cancels a run that takes too long", async () => {
+    await r.client.send({ name: "f/finish-timeout", data: {} });
+    const [run] = await endedRuns(r.engine, "flow-finish-timeout", 1);
+    expect(run?.status).toBe("Cancelled");
+    expect(run?.cancel_reason).toContain("timeouts.finish");
+  });
+
+  it("timeouts.start cancels a run that could not start in time", async () => {
+    await r.client.send({ name: "f/start-timeout", data: { n: 1, holdMs: 2500 } });
+    await until("holder running", async () => (await runsOf(r.engine, "flow-start-timeout"))[0]?.status === "Running");
+    await r.client.send({ name: "f/start-timeout", data: { n: 2 } });
+    const runs = await endedRuns(r.engine, "flow-start-timeout", 2);
+    const second = runs.find((x) => (x.events as Array<{ data: { n: number } }>)[0]?.data.n === 2);
+    expect(second?.status).toBe("Cancelled");
+    expect(second?.cancel_reason).toContain("timeouts.start");
+    expect(second?.run_started_at).toBeNull();
+  });
+
+  it("matches wildcard triggers and expression filters", async () => {
+    await r.client.send([
+      { name: "f/wild.one", data: {} },
+      { name: "f/wildcard", data: {} },
+      { name: "f/expr", data: { n: 3 } },
+      { name: "f/expr", data: { n: 10 } },
+    ]);
+    const [wild] = await endedRuns(r.engine, "flow-wild", 1);
+    expect(wild?.output).toBe("f/wild.one");
+    const [filtered] = await endedRuns(r.engine, "flow-filtered", 1);
+    expect(filtered?.output).toBe(10);
+    await sleep(200);
+    expect(await runsOf(r.engine, "flow-wild")).toHaveLength(1);
+    expect(await runsOf(r.engine, "flow-filtered")).toHaveLength(1);
+  });
+});

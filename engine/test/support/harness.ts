@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import type { Inngest, InngestFunction } from "inngest";
+import pino from "pino";
+import { inject } from "vitest";
+import { Engine, type EngineOptions } from "../../src/engine.js";
+import { createClient, startApp, type TestApp } from "./sdk-app.js";
+
+export const databaseUrl = (): string => inject("databaseUrl");
+export const databaseKind = (): string => inject("databaseKind");
+
+export function uniqueSchema(prefix = "t"): string {
+  return `${prefix}_${randomBytes(5).toString("hex")}`;
+}
+
+const quiet = pino({ level: process.env.ENGINE_TEST_LOG ?? "silent" });
+
+/** An engine on a fresh schema and a free port, with a short fixed retry delay. */
+export async function startEngine(opts: Partial<EngineOptions> = {}): Promise<Engine> {
+  const engine = new Engine({
+    databaseUrl: databaseUrl(),
+    schema: uniqueSchema(),
+    port: 0,
+    backoff: 50,
+    resyncIntervalMs: 0,
+    logger: quiet,
+    ...opts,
+  });
+  await engine.start();
+  return engine;
+}
+
+export interface Rig {
+  engine: Engine;
+  client: Inngest;
+  app: TestApp;
+  stop(): Promise<void>;
+}
+
+/** Engine + SDK app serving `functions`, synced and ready. */
+export async function rig(
+  appId: string,
+  build: (client: Inngest) => InngestFunction.Any[],
+  engineOpts: Partial<EngineOptions> = {},
+  clientOpts: Record<string, unknown> = {},
+): Promise<Rig> {
+  const engine = await startEngine(engineOpts);
+  const client = createClient(appId, engine.url, clientOpts);
+  const app = await startApp(client, build(client));
+  const res = await engine.apps.syncUrl(app.url);
+  if (!res.ok) throw new Error(`sync failed: ${res.error}`);
+  return {
+    engine,
+    client,
+    app,
+    async stop() {
+      await app.close();
+      await engine.stop(1000);
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+type RunView = Awaited<ReturnType<Engine["management"]["getRun"]>>["data"];
+
+/** Runs of a function (newest first), optionally filtered by status label. */
+export async function runsOf(engine: Engine, fnSlug: string, status?: string) {
+  const res = await engine.management.listRuns({ functionSlug: fnSlug, limit: 500 });
+  return res.data.filter((r) => !status || r.status === status);
+}
+
+/** Waits until `count` runs of the function ended, then returns their full views (oldest first). */
+export async function endedRuns(engine: Engine, fnSlug: string, count = 1, timeoutMs = 20_000): Promise<RunView[]> {
+  const runs = await until(
+    `${count} ended run(s) of ${fnSlug}`,
+    async () => {
+      const all = await runsOf(engine, fnSlug);
+      const ended = all.filter((r) => ["Completed", "Failed", "Cancelled"].includes(r.status as string));
+      return ended.length >= count ? ended : undefined;
+    },
+    timeoutMs,
+  );
+  const views: RunView[] = [];
+  for (const r of runs.reverse()) views.push((await engine.management.getRun(r.run_id as string)).data);
+  return views;
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // keep text
+  }
+  return { status: res.status, json };
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Engine suites run twice: on real PostgreSQL (ENGINE_TEST_DATABASE_URL, default the local server) and on the
+ * embedded PGlite. `npm test` (scripts/run-tests.mjs) picks the projects that can run on this machine.
+ */
+const engineTest = {
+  include: ["engine/test/**/*.test.ts"],
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  fileParallelism: true,
+  maxWorkers: 2,
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { ...engineTest, name: "engine-pg", globalSetup: ["engine/test/support/global-setup.ts"], env: { ENGINE_TEST_DB: "pg" } },
+      },
+      {
+        test: { ...engineTest, name: "engine-pglite", globalSetup: ["engine/test/support/global-setup.ts"], env: { ENGINE_TEST_DB: "pglite" } },
+      },
+    ],
+  },
+});
