@@ -22,7 +22,7 @@ interface Unit {
 }
 
 class Connection {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private group: Uint8Array[] = [];
   private started = false;
   closed = false;

@@ -56,14 +56,16 @@ export function buildHttp(core: Core, ingest: Ingest, apps: Apps, mgmt: Manageme
 
   app.setErrorHandler((err, _req, reply) => {
     const e = err as Error & { statusCode?: number };
+    const code = (e as { code?: string }).code;
+    if (code?.startsWith("FST_") && e.statusCode && e.statusCode < 500) {
+      // Fastify's own: malformed JSON (400), body too large (413), unsupported media type (415).
+      return fail(reply, e.statusCode, e.message);
+    }
     if (e instanceof NotFoundError) return fail(reply, 404, e.message);
     if (e instanceof ConflictError) return fail(reply, 409, e.message);
     if (e instanceof RangeError || e instanceof EventValidationError) return fail(reply, 400, e.message);
     if (e instanceof SyncError) return fail(reply, e.status, e.message);
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-      // Fastify's own: malformed JSON (400), body too large (413), unsupported media type (415).
-      return fail(reply, e.statusCode, e.message);
-    }
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return fail(reply, e.statusCode, e.message);
     core.log.error({ err }, "unhandled error in the engine API");
     return fail(reply, 500, "internal engine error");
   });

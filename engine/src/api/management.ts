@@ -57,9 +57,9 @@ export class Management {
   }
 
   private runSummary(row: Record<string, unknown>) {
-    // A run's first request is journaled with its result, so live state in memory is newer than the row.
+    // A run's start is journaled with its first result, so while that request runs memory is newer than the row.
     const live = this.core.runs.get(row.id as string);
-    const r = live ? { ...row, status: live.status, started_at: live.startedAt ?? null } : row;
+    const r = live?.status === "running" && row.status === "queued" ? { ...row, status: live.status, started_at: live.startedAt ?? null } : row;
     return {
       run_id: r.id,
       function_id: r.function_slug,

@@ -57,7 +57,7 @@ describe("flow control", () => {
       inngest.createFunction({ id: "idempotent", idempotency: "event.data.orderId", triggers: [{ event: "f/idem" }] }, async ({ event }) => event.data.orderId),
       inngest.createFunction({ id: "debounced", debounce: { period: "1s", key: "event.data.user" }, triggers: [{ event: "f/debounce" }] }, async ({ event }) => event.data.n),
       inngest.createFunction({ id: "batched", batchEvents: { maxSize: 3, timeout: "1s" }, triggers: [{ event: "f/batch" }] }, async ({ events }) =>
-        events.map((e) => e.data.n),
+        events.map((e: { data: { n: number } }) => e.data.n),
       ),
       inngest.createFunction({ id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] }, async ({ step }) => {
         await step.run("hold", () => sleep(600));

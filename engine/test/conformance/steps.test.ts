@@ -51,7 +51,7 @@ describe("step opcodes and retries", () => {
           id: "always-fails",
           retries: 2,
           triggers: [{ event: "t/fail" }],
-          onFailure: async ({ error, event }) => {
+          onFailure: async ({ error, event }: { error: Error; event: { data: { event: { data: unknown } } } }) => {
             failures.push({ message: error.message, original: event.data.event.data });
           },
         },

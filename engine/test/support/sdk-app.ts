@@ -1,4 +1,5 @@
-import { type AddressInfo, createServer, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Inngest, type InngestFunction, type Logger } from "inngest";
 import { serve } from "inngest/node";
 
