@@ -71,7 +71,8 @@ export function buildHttp(core: Core, ingest: Ingest, apps: Apps, mgmt: Manageme
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
 
-  // Accept events without a content type too (curl -d), as the Dev Server does.
+  // Accept JSON sent as text/plain or with any other content type too (curl -d, fetch with a string body).
+  app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
     try {
       done(null, body === "" ? undefined : JSON.parse(body as string));
