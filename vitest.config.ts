@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
  */
 const engineTest = {
   include: ["engine/test/**/*.test.ts"],
+  exclude: ["engine/test/unit/**"],
   testTimeout: 60_000,
   hookTimeout: 60_000,
   fileParallelism: true,
@@ -15,6 +16,7 @@ const engineTest = {
 export default defineConfig({
   test: {
     projects: [
+      { test: { name: "engine-unit", include: ["engine/test/unit/**/*.test.ts"] } },
       {
         test: { ...engineTest, name: "engine-pg", globalSetup: ["engine/test/support/global-setup.ts"], env: { ENGINE_TEST_DB: "pg" } },
       },

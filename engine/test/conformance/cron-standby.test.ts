@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { Engine } from "../../src/engine.js";
+import { databaseUrl, endedRuns, sleep, startEngine, uniqueSchema, until } from "../support/harness.js";
+import { createClient, startApp } from "../support/sdk-app.js";
+
+describe("cron triggers", () => {
+  it("fires on schedule and never twice for one scheduled time across a restart", async () => {
+    const schema = uniqueSchema("cron");
+    let engine = await startEngine({ schema });
+    const client = createClient("cron", engine.url);
+    const fn = client.createFunction({ id: "tick", triggers: [{ cron: "@every 1s" }] }, async ({ event }) => ({
+      name: event.name,
+      scheduledAt: event.data.scheduledAt,
+      cron: event.data.cron,
+    }));
+    const app = await startApp(client, [fn]);
+    try {
+      await engine.apps.syncUrl(app.url);
+      const first = await endedRuns(engine, "cron-tick", 2, 10_000);
+      expect(first[0]?.output).toMatchObject({ name: "inngest/scheduled.timer", cron: "@every 1s" });
+      await engine.stop(500);
+      engine = await startEngine({ schema });
+      await endedRuns(engine, "cron-tick", 5, 15_000);
+      const all = (await engine.management.listRuns({ functionSlug: "cron-tick", limit: 100 })).data;
+      const times = all.map((r) => (r.output as { scheduledAt: string }).scheduledAt);
+      expect(new Set(times).size).toBe(times.length);
+      const sorted = times.map((t) => Date.parse(t)).sort((a, b) => a - b);
+      for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await app.close();
+      await engine.stop(200);
+    }
+  });
+});
+
+describe("one active engine per database", () => {
+  it("keeps a second engine on standby and lets it take over, resuming a sleeping run", async () => {
+    const schema = uniqueSchema("ha");
+    const a = await startEngine({ schema, standbyPollMs: 100 });
+    const client = createClient("ha", a.url);
+    const fn = client.createFunction({ id: "nap", triggers: [{ event: "ha/go" }] }, async ({ step }) => {
+      await step.sleep("zz", "2s");
+      return "woke";
+    });
+    const app = await startApp(client, [fn]);
+    await a.apps.syncUrl(app.url);
+    const b = new Engine({ databaseUrl: databaseUrl(), schema, port: 0, standbyPollMs: 100, resyncIntervalMs: 0, backoff: 50 });
+    const bStarted = b.start();
+    try {
+      await until("b listening", () => b.url !== "");
+      const health = await (await fetch(`${b.url}/health`)).json();
+      expect(health.role).toBe("standby");
+      await fetch(`${a.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "ha/go", data: {} }]) });
+      await until("sleeping", async () => (await a.management.listRuns({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"));
+      await a.stop(200);
+      await bStarted;
+      expect((await (await fetch(`${b.url}/health`)).json()).role).toBe("active");
+      const [run] = await endedRuns(b, "ha-nap", 1, 10_000);
+      expect(run?.output).toBe("woke");
+      await sleep(50);
+    } finally {
+      await app.close();
+      await b.stop(200);
+    }
+  });
+});

@@ -1,0 +1,152 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { parseCron } from "../../src/cron.js";
+import { evaluate, evaluateKey, test as celTest } from "../../src/expr/cel.js";
+import { backoffDelay } from "../../src/options.js";
+import { classify, parseRetryAfter } from "../../src/protocol/response.js";
+import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
+import { ConfigError, defineFunction } from "../../src/registry.js";
+import { gcra } from "../../src/sched/gcra.js";
+import { parseDeadline, parseDuration } from "../../src/util/duration.js";
+import { parseSeed, ulid, ulidFromSeed, ulidTime } from "../../src/util/ulid.js";
+
+describe("durations", () => {
+  it("parses Inngest duration strings", () => {
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("2d")).toBe(172_800_000);
+    expect(parseDuration("1w")).toBe(604_800_000);
+    expect(parseDuration("30")).toBe(30_000);
+    expect(() => parseDuration("soon")).toThrow('invalid duration "soon"');
+    expect(parseDeadline("2030-01-01T00:00:00Z", 0)).toBe(Date.parse("2030-01-01T00:00:00Z"));
+  });
+});
+
+describe("ULIDs", () => {
+  it("derives event ids from the SDK seed, one per index, identical on retry", () => {
+    const seed = parseSeed("1795451296869,e9tDm0k3Y151RQ==");
+    expect(seed).not.toBeNull();
+    const a = ulidFromSeed(seed!, 0);
+    expect(ulidFromSeed(seed!, 0)).toBe(a);
+    expect(ulidFromSeed(seed!, 1)).not.toBe(a);
+    expect(ulidTime(a)).toBe(1795451296869);
+    expect(parseSeed("garbage")).toBeNull();
+  });
+  it("is monotonic within a millisecond", () => {
+    const ids = Array.from({ length: 1000 }, () => ulid(1_700_000_000_000));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+  });
+});
+
+describe("CEL with Inngest's loosening", () => {
+  const event = { name: "a/b", data: { n: 5, s: "x", user: { id: "u1" } } };
+  it("reads missing keys as null and keeps has() exact", () => {
+    expect(celTest("event.data.missing == null", { event })).toBe(true);
+    expect(celTest("has(event.data.missing)", { event })).toBe(false);
+    expect(celTest("event.data.n > 3 && event.data.s == 'x'", { event })).toBe(true);
+  });
+  it("mixes ints and doubles and renders keys like %v", () => {
+    expect(evaluate("event.data.n + 1", { event })).toBe(6);
+    expect(evaluate("event.data.n > 3 ? 600 : -600", { event })).toBe(600);
+    expect(evaluateKey("event.data.user.id", { event })).toBe("u1");
+    expect(evaluateKey("event.data.n", { event })).toBe("5");
+  });
+  it("treats an invalid expression as no match", () => {
+    expect(celTest("event.data.n ==", { event })).toBe(false);
+  });
+});
+
+describe("GCRA", () => {
+  it("spaces throttled starts evenly after the burst", () => {
+    const emission = 500;
+    let tat: number | undefined;
+    const r1 = gcra(tat, 0, emission, emission);
+    expect(r1.allowed).toBe(true);
+    tat = r1.tat;
+    const r2 = gcra(tat, 10, emission, emission);
+    expect(r2.allowed).toBe(false);
+    expect(r2.allowAt).toBe(500);
+  });
+  it("admits a rate limit's whole budget per period", () => {
+    let tat: number | undefined;
+    let allowed = 0;
+    for (let i = 0; i < 5; i++) {
+      const r = gcra(tat, 0, 1000 / 2, 1000);
+      if (r.allowed) {
+        allowed++;
+        tat = r.tat;
+      }
+    }
+    expect(allowed).toBe(2);
+  });
+});
+
+describe("cron", () => {
+  it("honours TZ= prefixes and @every", () => {
+    const paris = parseCron("TZ=Europe/Paris 0 9 * * 1");
+    expect(new Date(paris.next(Date.parse("2026-11-23T12:00:00Z"))).toISOString()).toBe("2026-11-30T08:00:00.000Z");
+    const every = parseCron("@every 30s");
+    expect(every.next(Date.parse("2026-01-01T00:00:10Z"))).toBe(Date.parse("2026-01-01T00:00:30Z"));
+    expect(() => parseCron("* * *")).toThrow("5 fields");
+  });
+});
+
+describe("function configs", () => {
+  const base = { id: "app-f", name: "f", steps: { step: { id: "step", name: "step", runtime: { type: "http", url: "http://x/api/inngest?fnId=app-f&stepId=step" } } } };
+  it("maps retries and concurrency", () => {
+    const def = defineFunction("app", { ...base, triggers: [{ event: "a/b" }], concurrency: [{ limit: 2, key: "event.data.u" }, { limit: 5 }] });
+    expect(def.maxAttempts).toBe(5);
+    expect(def.concurrency).toEqual([{ limit: 2, scope: "fn", key: "event.data.u" }, { limit: 5, scope: "fn", key: undefined }]);
+  });
+  it("names the bad field", () => {
+    expect(() => defineFunction("app", { ...base, triggers: [{ event: "a/b" }], throttle: { limit: 1, period: "forever" } })).toThrow(
+      'function "app-f": throttle.period: invalid duration "forever"',
+    );
+    expect(() => defineFunction("app", { ...base, triggers: [{ cron: "0 * * * *" }, { cron: "0 * * * *" }] })).toThrow(ConfigError);
+    expect(() => defineFunction("app", { ...base, triggers: [{ event: "a" }], concurrency: { limit: 1, scope: "env" } })).toThrow("needs a key");
+  });
+});
+
+describe("signing", () => {
+  const key = "signkey-test-00112233445566778899aabbccddeeff";
+  it("signs canonical JSON and verifies with the fallback key", () => {
+    const body = canonicalJson({ b: 1, a: [2, { d: 1, c: "é" }] });
+    expect(body).toBe('{"a":[2,{"c":"é","d":1}],"b":1}');
+    const header = sign(body, key);
+    expect(verify(body, header, ["signkey-test-ffff", key])).toBe(true);
+    expect(verify(`${body} `, header, [key])).toBe(false);
+    expect(verify(body, header, [key], Date.now() + 10 * 60_000)).toBe(false);
+  });
+  it("hashes the signing key like the SDK's register bearer", () => {
+    const expected = `signkey-test-${createHash("sha256").update(Buffer.from("00112233445566778899aabbccddeeff", "hex")).digest("hex")}`;
+    expect(hashSigningKey(key)).toBe(expected);
+  });
+});
+
+describe("SDK responses", () => {
+  const ok = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+    ok: true as const,
+    reply: { status, headers: { "x-inngest-sdk": "inngest-js:v4", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) },
+  });
+  it("classifies completions, ops and errors", () => {
+    expect(classify(ok(200, { a: 1 }))).toMatchObject({ type: "complete", output: { a: 1 } });
+    expect(classify(ok(206, [{ id: "h", op: "StepRun", data: 1 }]))).toMatchObject({ type: "ops" });
+    expect(classify(ok(206, { id: "h", op: "Sleep", name: "1s" }))).toMatchObject({ type: "ops", ops: [{ op: "Sleep" }] });
+    expect(classify(ok(500, { name: "Error", message: "x" }, { "x-inngest-no-retry": "false" }))).toMatchObject({ type: "error", retriable: true });
+    expect(classify(ok(400, { name: "NonRetriableError", message: "x" }, { "x-inngest-no-retry": "true" }))).toMatchObject({ type: "error", retriable: false });
+    expect(classify({ ok: false, error: "ECONNREFUSED" })).toMatchObject({ type: "error", retriable: true });
+    expect(classify({ ok: true, reply: { status: 200, headers: {}, body: "<html>" } })).toMatchObject({ type: "error", retriable: true });
+    expect(classify(ok(206, "[{broken"))).toMatchObject({ type: "error", retriable: true });
+  });
+  it("clamps retry-after to [1 s, 24 h]", () => {
+    expect(parseRetryAfter("0")).toBe(1000);
+    expect(parseRetryAfter("30")).toBe(30_000);
+    expect(parseRetryAfter("999999")).toBe(86_400_000);
+  });
+  it("backs off like Inngest by default, or fast, or fixed", () => {
+    expect(backoffDelay("inngest", 0)).toBeGreaterThanOrEqual(15_000);
+    expect(backoffDelay("fast", 3)).toBe(8000);
+    expect(backoffDelay(250, 7)).toBe(250);
+  });
+});
