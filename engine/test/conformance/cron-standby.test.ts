@@ -1,3 +1,4 @@
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine.js";
 import { databaseUrl, endedRuns, sleep, startEngine, uniqueSchema, until } from "../support/harness.js";
@@ -8,11 +9,10 @@ describe("cron triggers", () => {
     const schema = uniqueSchema("cron");
     let engine = await startEngine({ schema });
     const client = createClient("cron", engine.url);
-    const fn = client.createFunction({ id: "tick", triggers: [{ cron: "@every 1s" }] }, async ({ event }) => ({
-      name: event.name,
-      scheduledAt: event.data.scheduledAt,
-      cron: event.data.cron,
-    }));
+    const fn = client.createFunction({ id: "tick", triggers: [{ cron: "@every 1s" }] }, async ({ event }) => {
+      const data = event.data as { cron?: string; scheduledAt?: string };
+      return { name: event.name, scheduledAt: data.scheduledAt, cron: data.cron };
+    });
     const app = await startApp(client, [fn]);
     try {
       await engine.apps.syncUrl(app.url);
@@ -44,7 +44,7 @@ describe("one active engine per database", () => {
     });
     const app = await startApp(client, [fn]);
     await a.apps.syncUrl(app.url);
-    const b = new Engine({ databaseUrl: databaseUrl(), schema, port: 0, standbyPollMs: 100, resyncIntervalMs: 0, backoff: 50 });
+    const b = new Engine({ databaseUrl: databaseUrl(), schema, port: 0, standbyPollMs: 100, resyncIntervalMs: 0, backoff: 50, logger: pino({ level: "silent" }) });
     const bStarted = b.start();
     try {
       await until("b listening", () => b.url !== "");
