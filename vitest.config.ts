@@ -21,7 +21,12 @@ export default defineConfig({
         test: { ...engineTest, name: "engine-pg", globalSetup: ["engine/test/support/global-setup.ts"], env: { ENGINE_TEST_DB: "pg" } },
       },
       {
-        test: { ...engineTest, name: "engine-pglite", globalSetup: ["engine/test/support/global-setup.ts"], env: { ENGINE_TEST_DB: "pglite" } },
+        test: {
+          ...engineTest,
+          name: "engine-pglite",
+          globalSetup: ["engine/test/support/global-setup.ts"],
+          env: { ENGINE_TEST_DB: "pglite" },
+        },
       },
     ],
   },

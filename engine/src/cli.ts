@@ -69,8 +69,12 @@ async function main(): Promise<void> {
     signingKey: values["signing-key"] ?? env.INNGEST_SIGNING_KEY,
     signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK,
     eventKeys: values["event-key"] ?? (env.ENGINE_REQUIRE_EVENT_KEY === "1" && env.INNGEST_EVENT_KEY ? [env.INNGEST_EVENT_KEY] : []),
-    resyncIntervalMs: values["poll-interval"] ?? env.ENGINE_POLL_INTERVAL ? parseDuration(values["poll-interval"] ?? (env.ENGINE_POLL_INTERVAL as string)) : undefined,
-    maxInFlight: values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
+    resyncIntervalMs:
+      (values["poll-interval"] ?? env.ENGINE_POLL_INTERVAL)
+        ? parseDuration(values["poll-interval"] ?? (env.ENGINE_POLL_INTERVAL as string))
+        : undefined,
+    maxInFlight:
+      (values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

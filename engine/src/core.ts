@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { evaluate, evaluateKey } from "./expr/cel.js";
-import { type EngineOptions, type ResolvedOptions, backoffDelay, resolveOptions } from "./options.js";
+import { backoffDelay, type EngineOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import type { SerializedError } from "./protocol/response.js";
 import { SdkClient } from "./protocol/sdk-client.js";
 import { type FnDef, Registry } from "./registry.js";
@@ -85,8 +85,7 @@ export class Core {
 
   constructor(options: EngineOptions) {
     this.opts = resolveOptions(options);
-    this.log =
-      options.logger ?? pino({ name: "engine", level: options.logLevel ?? process.env.ENGINE_LOG_LEVEL ?? "info" });
+    this.log = options.logger ?? pino({ name: "engine", level: options.logLevel ?? process.env.ENGINE_LOG_LEVEL ?? "info" });
     this.s = quoteIdent(this.opts.schema);
     this.pool = new pg.Pool({ connectionString: this.opts.databaseUrl, max: this.opts.poolSize });
     this.pool.on("error", (err) => this.log.warn({ err }, "idle database connection failed"));
@@ -265,7 +264,14 @@ export class Core {
     run: Pick<RunState, "id" | "fnSlug" | "createdAt" | "priority" | "concurrency">,
     kind: ItemKind,
     stepId: string,
-    opts: { attempt?: number; at?: number; isStart?: boolean; throttleKey?: string; data?: Record<string, unknown>; wait?: QueueItem["wait"] } = {},
+    opts: {
+      attempt?: number;
+      at?: number;
+      isStart?: boolean;
+      throttleKey?: string;
+      data?: Record<string, unknown>;
+      wait?: QueueItem["wait"];
+    } = {},
   ): QueueItem {
     const item: QueueItem = {
       id: ulid(),
@@ -350,19 +356,34 @@ export class Core {
     if (p.kind === "wait" && p.stepHash) {
       this.enqueueResume(u, p.runId, p.data.fnSlug, p.stepHash, null, { timedOut: true, historyKind: "wait" });
     } else if (p.kind === "invoke" && p.stepHash) {
-      this.enqueueResume(u, p.runId, p.data.fnSlug, p.stepHash, {
-        error: {
-          name: "InngestInvokeTimeoutError",
-          message: "Timed out waiting for invoked function to complete",
-          error: "InngestInvokeTimeoutError: Timed out waiting for invoked function to complete",
+      this.enqueueResume(
+        u,
+        p.runId,
+        p.data.fnSlug,
+        p.stepHash,
+        {
+          error: {
+            name: "InngestInvokeTimeoutError",
+            message: "Timed out waiting for invoked function to complete",
+            error: "InngestInvokeTimeoutError: Timed out waiting for invoked function to complete",
+          },
         },
-      }, { timedOut: true, historyKind: "invoke" });
+        { timedOut: true, historyKind: "invoke" },
+      );
     }
     await this.commit(u).catch((err) => this.log.error({ err }, "pause expiry not recorded"));
   }
 
   /** Durable "apply this memo to that step": used for sleeps, matched waits, invoke results and timeouts. */
-  enqueueResume(u: Unit, runId: string, fnSlug: string, stepHash: string, memo: unknown, detail: Record<string, unknown> = {}, at?: number): QueueItem {
+  enqueueResume(
+    u: Unit,
+    runId: string,
+    fnSlug: string,
+    stepHash: string,
+    memo: unknown,
+    detail: Record<string, unknown> = {},
+    at?: number,
+  ): QueueItem {
     return this.enqueue(u, { id: runId, fnSlug, createdAt: 0, priority: 0, concurrency: [] }, "resume", stepHash, {
       at,
       data: { memo, ...detail },
@@ -425,7 +446,7 @@ export class Core {
     this.journal.insertRun(run);
     this.counters.runsStarted++;
     const throttleKey = fn.throttle ? `${fn.slug}|${fn.throttle.key ? evaluateKey(fn.throttle.key, vars) : ""}` : undefined;
-    const at = trigger.ts > now ? trigger.ts : now;
+    const at = Math.max(trigger.ts, now);
     this.enqueue(u, run, "exec", "step", {
       isStart: true,
       throttleKey,
@@ -532,7 +553,12 @@ export class Core {
         const memo =
           status === "completed"
             ? { data: run.output ?? null }
-            : { error: run.error ?? { name: "Error", message: `invoked function was ${status}${result.reason ? `: ${result.reason}` : ""}` } };
+            : {
+                error: run.error ?? {
+                  name: "Error",
+                  message: `invoked function was ${status}${result.reason ? `: ${result.reason}` : ""}`,
+                },
+              };
         this.enqueueResume(u, p.runId, p.data.fnSlug, p.stepHash, memo, { historyKind: "invoke" });
       }
     }
@@ -555,7 +581,9 @@ export class Core {
 
   /** Rebuilds memory from the database: functions, flow state, active runs, pauses and queue items. */
   async recover(afterLoad: (fns: FnDef[]) => void): Promise<void> {
-    const { rows: fnRows } = await this.pool.query(`SELECT f.*, a.url AS app_url FROM ${this.s}.functions f JOIN ${this.s}.apps a ON a.id = f.app_id`);
+    const { rows: fnRows } = await this.pool.query(
+      `SELECT f.*, a.url AS app_url FROM ${this.s}.functions f JOIN ${this.s}.apps a ON a.id = f.app_id`,
+    );
     const { defineFunction } = await import("./registry.js");
     const defs: FnDef[] = [];
     for (const r of fnRows) {

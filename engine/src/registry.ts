@@ -34,7 +34,12 @@ export const functionConfigSchema = z.looseObject({
   concurrency: z.union([z.number().int().min(0), concurrencyEntry, z.array(concurrencyEntry).max(2)]).optional(),
   priority: z.object({ run: z.string().optional() }).optional(),
   throttle: z
-    .object({ limit: z.number().int().min(1), period: durationString, burst: z.number().int().min(0).optional(), key: z.string().optional() })
+    .object({
+      limit: z.number().int().min(1),
+      period: durationString,
+      burst: z.number().int().min(0).optional(),
+      key: z.string().optional(),
+    })
     .optional(),
   rateLimit: z.object({ limit: z.number().int().min(1), period: durationString, key: z.string().optional() }).optional(),
   idempotency: z.string().optional(),
@@ -44,9 +49,7 @@ export const functionConfigSchema = z.looseObject({
     .optional(),
   timeouts: z.object({ start: durationString.optional(), finish: durationString.optional() }).optional(),
   singleton: z.object({ key: z.string().optional(), mode: z.enum(["skip", "cancel"]) }).optional(),
-  cancel: z
-    .array(z.object({ event: z.string().min(1), if: z.string().optional(), timeout: durationString.optional() }))
-    .optional(),
+  cancel: z.array(z.object({ event: z.string().min(1), if: z.string().optional(), timeout: durationString.optional() })).optional(),
 });
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;
 

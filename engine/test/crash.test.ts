@@ -41,7 +41,9 @@ describe("crash recovery (SIGKILL)", () => {
       client.createFunction({ id: "held", triggers: [{ event: "c/held" }] }, async ({ runId, step }) => {
         await step.run("first", () => record(`${runId}:first`, () => 1));
         await step.run("blocked", () =>
-          record(`${runId}:blocked`, () => (executions.get(`${runId}:blocked`)?.length === 1 ? new Promise<void>((r) => (release = r)) : undefined)),
+          record(`${runId}:blocked`, () =>
+            executions.get(`${runId}:blocked`)?.length === 1 ? new Promise<void>((r) => (release = r)) : undefined,
+          ),
         );
         return "done";
       }),
@@ -55,7 +57,15 @@ describe("crash recovery (SIGKILL)", () => {
   });
 
   const start = async () => {
-    engine = await startChildEngine({ databaseUrl: databaseUrl(), schema, port, backoff: 100, resyncIntervalMs: 0, appUrls: [app.url], leaseTtlMs: 3000 });
+    engine = await startChildEngine({
+      databaseUrl: databaseUrl(),
+      schema,
+      port,
+      backoff: 100,
+      resyncIntervalMs: 0,
+      appUrls: [app.url],
+      leaseTtlMs: 3000,
+    });
     await until("app synced", async () => {
       const fns = await (await fetch(`${engine?.url}/v1/functions`)).json();
       return fns.data.length === 2;
@@ -137,7 +147,11 @@ describe("crash recovery (SIGKILL)", () => {
     const runId = await until("blocked step in flight", () => [...executions.keys()].find((k) => k.endsWith(":blocked"))?.split(":")[0]);
     await engine?.kill("SIGKILL");
     await start();
-    const done = await until("held run completed", async () => (await runs("crash-held")).find((r) => r.run_id === runId && r.status === "Completed"), 30_000);
+    const done = await until(
+      "held run completed",
+      async () => (await runs("crash-held")).find((r) => r.run_id === runId && r.status === "Completed"),
+      30_000,
+    );
     expect(done.output).toBe("done");
     expect(executions.get(`${runId}:first`)).toHaveLength(1);
     expect(executions.get(`${runId}:blocked`)).toHaveLength(2);

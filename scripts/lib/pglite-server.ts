@@ -83,7 +83,9 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-export async function startPgliteServer(opts: { dataDir?: string; host?: string; port?: number; db?: PGlite } = {}): Promise<EmbeddedPostgres> {
+export async function startPgliteServer(
+  opts: { dataDir?: string; host?: string; port?: number; db?: PGlite } = {},
+): Promise<EmbeddedPostgres> {
   const db = opts.db ?? (await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {}));
   await db.waitReady;
   const queue: Unit[] = [];

@@ -2,8 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Core } from "../core.js";
 import { EventValidationError, type Ingest, validateEvents } from "../events/ingest.js";
-import { SyncError, type Apps } from "../sync/apps.js";
-import { ConflictError, type Management, NotFoundError, type RunFilter, parseStatuses } from "./management.js";
+import { type Apps, SyncError } from "../sync/apps.js";
+import { ConflictError, type Management, NotFoundError, parseStatuses, type RunFilter } from "./management.js";
 
 const runFilterSchema = z
   .object({
@@ -47,7 +47,13 @@ function fail(reply: FastifyReply, status: number, message: string) {
 }
 
 /** The engine's HTTP surface: Inngest's event and register endpoints, /health, and the /v1 management API. */
-export function buildHttp(core: Core, ingest: Ingest, apps: Apps, mgmt: Management, health: () => Promise<Record<string, unknown>>): FastifyInstance {
+export function buildHttp(
+  core: Core,
+  ingest: Ingest,
+  apps: Apps,
+  mgmt: Management,
+  health: () => Promise<Record<string, unknown>>,
+): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: core.opts.maxBodyBytes,
@@ -135,16 +141,28 @@ export function buildHttp(core: Core, ingest: Ingest, apps: Apps, mgmt: Manageme
   // Inngest REST compatible bulk cancellation.
   app.post("/v1/cancellations", async (req) => {
     const b = z
-      .object({ function_id: z.string().min(1), app_id: z.string().optional(), started_after: z.string().optional(), started_before: z.string().optional() })
+      .object({
+        function_id: z.string().min(1),
+        app_id: z.string().optional(),
+        started_after: z.string().optional(),
+        started_before: z.string().optional(),
+      })
       .safeParse(req.body);
     if (!b.success) throw new RangeError(`${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
     const slug = core.registry.get(b.data.function_id) ? b.data.function_id : `${b.data.app_id}-${b.data.function_id}`;
-    return { data: await mgmt.cancelMany({ functionSlug: slug, from: time("started_after", b.data.started_after), to: time("started_before", b.data.started_before) }) };
+    return {
+      data: await mgmt.cancelMany({
+        functionSlug: slug,
+        from: time("started_after", b.data.started_after),
+        to: time("started_before", b.data.started_before),
+      }),
+    };
   });
 
   app.get<{ Querystring: { name?: string; cursor?: string; limit?: string } }>("/v1/events", async (req) => {
     const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw new RangeError("limit: must be an integer from 1 to 500");
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
+      throw new RangeError("limit: must be an integer from 1 to 500");
     return mgmt.listEvents({ name: req.query.name, cursor: req.query.cursor, limit });
   });
   app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => mgmt.getEvent(req.params.id));

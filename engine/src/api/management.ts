@@ -18,7 +18,10 @@ const LABEL_TO_STATUS = new Map(Object.entries(STATUS_LABEL).map(([k, v]) => [v.
 export function parseStatuses(input: string | undefined): RunStatus[] | undefined {
   if (!input) return undefined;
   const out: RunStatus[] = [];
-  for (const part of input.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+  for (const part of input
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
     const st = LABEL_TO_STATUS.get(part);
     if (!st) throw new RangeError(`status: unknown value "${part}" (use queued, running, completed, failed or cancelled)`);
     out.push(st);
@@ -59,7 +62,8 @@ export class Management {
   private runSummary(row: Record<string, unknown>) {
     // A run's start is journaled with its first result, so while that request runs memory is newer than the row.
     const live = this.core.runs.get(row.id as string);
-    const r = live?.status === "running" && row.status === "queued" ? { ...row, status: live.status, started_at: live.startedAt ?? null } : row;
+    const r =
+      live?.status === "running" && row.status === "queued" ? { ...row, status: live.status, started_at: live.startedAt ?? null } : row;
     return {
       run_id: r.id,
       function_id: r.function_slug,
@@ -132,7 +136,8 @@ export class Management {
     const fn = c.registry.get(fnSlug);
     for (const item of c.scheduler.itemsOf(runId)) {
       const where = c.scheduler.whereIs(item);
-      const what = item.stepId === "step" ? (item.isStart ? "first request" : "next request") : `step ${String(item.data?.name ?? item.stepId)}`;
+      const what =
+        item.stepId === "step" ? (item.isStart ? "first request" : "next request") : `step ${String(item.data?.name ?? item.stepId)}`;
       if (!where) continue;
       if (where.place === "inflight") reasons.push(`running: ${what}`);
       else if (where.place === "paused") reasons.push(`function ${fnSlug} is paused`);
@@ -141,7 +146,8 @@ export class Management {
         reasons.push(`concurrency ${cc?.label ?? where.key} full ${c.scheduler.inFlightFor(where.key ?? "")}/${cc?.limit ?? "?"}`);
       } else if (where.place === "timer") {
         if (item.kind === "resume") reasons.push(`sleeping until ${at(item.at)}`);
-        else if (item.wait?.reason === "retry") reasons.push(`retry ${item.attempt} of ${(item.wait.maxAttempts ?? fn?.maxAttempts ?? 5) - 1} at ${at(item.at)}`);
+        else if (item.wait?.reason === "retry")
+          reasons.push(`retry ${item.attempt} of ${(item.wait.maxAttempts ?? fn?.maxAttempts ?? 5) - 1} at ${at(item.at)}`);
         else if (item.wait?.reason === "throttle") reasons.push(`throttled until ${at(item.at)}`);
         else reasons.push(`scheduled: ${what} at ${at(item.at)}`);
       } else if (where.place === "ready") reasons.push(`queued: ${what} waits for a free slot (${c.opts.maxInFlight} requests in flight)`);
@@ -160,7 +166,15 @@ export class Management {
     if (!run) throw new NotFoundError(`run ${id} not found`);
     if (ENDED.has(run.status)) throw new ConflictError(`run ${id} already ended as ${STATUS_LABEL[run.status]}`);
     const u = new Unit();
-    c.history({ runId: id, kind: "function", attempt: 0, status: "cancelled", startedAt: Date.now(), endedAt: Date.now(), detail: { reason } });
+    c.history({
+      runId: id,
+      kind: "function",
+      attempt: 0,
+      status: "cancelled",
+      startedAt: Date.now(),
+      endedAt: Date.now(),
+      detail: { reason },
+    });
     c.finishRun(u, run, "cancelled", { reason });
     await c.commit(u);
     return { run_id: id, status: "Cancelled" };
@@ -176,7 +190,15 @@ export class Management {
     for (const r of rows) {
       const run = await c.loadRun(r.id);
       if (!run || ENDED.has(run.status)) continue;
-      c.history({ runId: run.id, kind: "function", attempt: 0, status: "cancelled", startedAt: Date.now(), endedAt: Date.now(), detail: { reason } });
+      c.history({
+        runId: run.id,
+        kind: "function",
+        attempt: 0,
+        status: "cancelled",
+        startedAt: Date.now(),
+        endedAt: Date.now(),
+        detail: { reason },
+      });
       c.finishRun(u, run, "cancelled", { reason });
       cancelled++;
     }
@@ -216,7 +238,10 @@ export class Management {
     const c = this.core;
     const params: unknown[] = [];
     const where = this.where({ ...f, statuses: f.statuses ?? ["failed", "cancelled"], cursor: undefined }, params);
-    const { rows } = await c.pool.query(`SELECT id, function_slug, event_ids, events FROM ${c.s}.runs ${where} ORDER BY id LIMIT 10000`, params);
+    const { rows } = await c.pool.query(
+      `SELECT id, function_slug, event_ids, events FROM ${c.s}.runs ${where} ORDER BY id LIMIT 10000`,
+      params,
+    );
     const u = new Unit();
     const ids: string[] = [];
     for (const r of rows) {
@@ -357,7 +382,9 @@ export class Management {
 
   async getEvent(id: string) {
     const c = this.core;
-    const { rows } = await c.pool.query(`SELECT * FROM ${c.s}.events WHERE internal_id = $1 OR id = $1 ORDER BY internal_id DESC LIMIT 1`, [id]);
+    const { rows } = await c.pool.query(`SELECT * FROM ${c.s}.events WHERE internal_id = $1 OR id = $1 ORDER BY internal_id DESC LIMIT 1`, [
+      id,
+    ]);
     const r = rows[0];
     if (!r) throw new NotFoundError(`event ${id} not found`);
     const runs = await this.runsForEvents([r.internal_id]);

@@ -1,4 +1,4 @@
-import { type Core, DAY_MS, Unit, toWire } from "../core.js";
+import { type Core, DAY_MS, toWire, Unit } from "../core.js";
 import { evaluateKey, test } from "../expr/cel.js";
 import type { FnDef } from "../registry.js";
 import { gcra } from "../sched/gcra.js";
@@ -25,7 +25,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeo
 export function validateEvents(body: unknown, opts: { internal: boolean; maxEventBytes: number }): ValidEvent[] {
   const list = Array.isArray(body) ? body : [body];
   if (list.length === 0) throw new EventValidationError("no events: send an event object or a non-empty array of events");
-  if (list.length > MAX_EVENTS_PER_REQUEST) throw new EventValidationError(`too many events: ${list.length} (at most ${MAX_EVENTS_PER_REQUEST} per request)`);
+  if (list.length > MAX_EVENTS_PER_REQUEST)
+    throw new EventValidationError(`too many events: ${list.length} (at most ${MAX_EVENTS_PER_REQUEST} per request)`);
   return list.map((raw, i) => {
     const at = list.length > 1 || Array.isArray(body) ? `events[${i}]` : "event";
     if (!isPlainObject(raw)) throw new EventValidationError(`${at}: must be an object with a "name"`);
@@ -45,7 +46,8 @@ export function validateEvents(body: unknown, opts: { internal: boolean; maxEven
     if (user !== undefined && user !== null && !isPlainObject(user)) throw new EventValidationError(`${at}.user: must be an object`);
     if (v !== undefined && v !== null && typeof v !== "string") throw new EventValidationError(`${at}.v: must be a string`);
     const size = Buffer.byteLength(JSON.stringify(raw));
-    if (size > opts.maxEventBytes) throw new EventValidationError(`${at}: ${size} bytes is larger than the ${opts.maxEventBytes}-byte event limit`);
+    if (size > opts.maxEventBytes)
+      throw new EventValidationError(`${at}: ${size} bytes is larger than the ${opts.maxEventBytes}-byte event limit`);
     const clean: Record<string, unknown> = { ...((data as Record<string, unknown>) ?? {}) };
     if (!opts.internal) delete clean._inngest;
     const out: ValidEvent = { name, data: clean };
@@ -105,7 +107,11 @@ export class Ingest {
       if (p.expr && !test(p.expr, { event: p.data.trigger, async: wire })) continue;
       c.removePause(p);
       if (p.kind === "wait" && p.stepHash) {
-        c.enqueueResume(u, p.runId, p.data.fnSlug, p.stepHash, wire, { historyKind: "wait", name: p.data.stepName, matchedEventId: ev.internalId });
+        c.enqueueResume(u, p.runId, p.data.fnSlug, p.stepHash, wire, {
+          historyKind: "wait",
+          name: p.data.stepName,
+          matchedEventId: ev.internalId,
+        });
       } else if (p.kind === "cancel") {
         c.enqueueCancel(u, p.runId, p.data.fnSlug, `cancelled by event ${ev.name} (${ev.internalId})`);
       }

@@ -78,9 +78,7 @@ function loose(value: unknown): unknown {
     },
     has: () => true,
     getOwnPropertyDescriptor(t, key) {
-      return (
-        Object.getOwnPropertyDescriptor(t, key) ?? { value: null, writable: true, enumerable: false, configurable: true }
-      );
+      return Object.getOwnPropertyDescriptor(t, key) ?? { value: null, writable: true, enumerable: false, configurable: true };
     },
   });
 }

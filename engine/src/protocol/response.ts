@@ -85,13 +85,30 @@ export function classify(result: SdkResult, now = Date.now()): Outcome {
   const fromSdk = headers["x-inngest-sdk"] !== undefined;
   if (status === 200 || status === 206) {
     if (!fromSdk) {
-      return { type: "error", retriable: true, version, error: { name: "ProtocolError", message: `HTTP ${status} without x-inngest-sdk header: not an Inngest SDK response` } };
+      return {
+        type: "error",
+        retriable: true,
+        version,
+        error: { name: "ProtocolError", message: `HTTP ${status} without x-inngest-sdk header: not an Inngest SDK response` },
+      };
     }
     const parsed = parseJson(body);
-    if (!parsed.ok) return { type: "error", retriable: true, version, error: { name: "ProtocolError", message: `invalid JSON in HTTP ${status} response` } };
+    if (!parsed.ok)
+      return {
+        type: "error",
+        retriable: true,
+        version,
+        error: { name: "ProtocolError", message: `invalid JSON in HTTP ${status} response` },
+      };
     if (status === 200) return { type: "complete", output: parsed.value, version };
     const list = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-    if (!list.every(isOp)) return { type: "error", retriable: true, version, error: { name: "ProtocolError", message: "206 response holds something that is not an opcode" } };
+    if (!list.every(isOp))
+      return {
+        type: "error",
+        retriable: true,
+        version,
+        error: { name: "ProtocolError", message: "206 response holds something that is not an opcode" },
+      };
     return { type: "ops", ops: list, retryAfterMs, version };
   }
   const parsed = parseJson(body);

@@ -15,9 +15,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export class SdkClient {
   private readonly agent: Agent;
 
-  constructor(
-    private readonly opts: { signingKey?: string; serverKind: "dev" | "cloud"; requestTimeoutMs: number; connections: number },
-  ) {
+  constructor(private readonly opts: { signingKey?: string; serverKind: "dev" | "cloud"; requestTimeoutMs: number; connections: number }) {
     this.agent = new Agent({
       connections: opts.connections,
       keepAliveTimeout: 30_000,

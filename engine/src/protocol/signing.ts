@@ -14,7 +14,9 @@ export function canonicalJson(value: unknown): string {
 /** `X-Inngest-Signature: t=<unix seconds>&s=<hex HMAC-SHA256(body + t)>`. */
 export function sign(body: string, signingKey: string, now = Date.now()): string {
   const t = Math.floor(now / 1000);
-  const s = createHmac("sha256", hmacKey(signingKey)).update(body + t).digest("hex");
+  const s = createHmac("sha256", hmacKey(signingKey))
+    .update(body + t)
+    .digest("hex");
   return `t=${t}&s=${s}`;
 }
 
@@ -26,7 +28,9 @@ export function verify(body: string, header: string | undefined, keys: string[],
   const s = params.get("s") ?? "";
   if (!Number.isFinite(t) || Math.abs(now / 1000 - t) > 300) return false;
   for (const key of keys) {
-    const expected = createHmac("sha256", hmacKey(key)).update(body + t).digest("hex");
+    const expected = createHmac("sha256", hmacKey(key))
+      .update(body + t)
+      .digest("hex");
     if (expected.length === s.length && timingSafeEqual(Buffer.from(expected), Buffer.from(s))) return true;
   }
   return false;

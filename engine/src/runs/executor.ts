@@ -1,5 +1,5 @@
 import { type Core, DAY_MS, Unit } from "../core.js";
-import { type Op, type Outcome, type SerializedError, asError, classify } from "../protocol/response.js";
+import { asError, classify, type Op, type Outcome, type SerializedError } from "../protocol/response.js";
 import type { FnDef } from "../registry.js";
 import { ENDED, type HistoryRow, type QueueItem, type RunState } from "../types.js";
 import { parseDeadline } from "../util/duration.js";
@@ -71,7 +71,15 @@ export class Executor {
     const u = new Unit();
     this.core.journal.deleteItem(item.id);
     const reason = String(item.data?.reason ?? "cancelled");
-    this.core.history({ runId: run.id, kind: "function", attempt: 0, status: "cancelled", startedAt: Date.now(), endedAt: Date.now(), detail: { reason } });
+    this.core.history({
+      runId: run.id,
+      kind: "function",
+      attempt: 0,
+      status: "cancelled",
+      startedAt: Date.now(),
+      endedAt: Date.now(),
+      detail: { reason },
+    });
     this.core.finishRun(u, run, "cancelled", { reason });
     await this.core.commit(u);
   }
@@ -116,7 +124,8 @@ export class Executor {
       ? await c.client.fetch(req.url, {
           method: (req.method ?? "GET").toUpperCase(),
           headers: req.headers ?? {},
-          body: req.body === undefined || req.body === null ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body),
+          body:
+            req.body === undefined || req.body === null ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body),
         })
       : ({ ok: false, error: "step.fetch without a url" } as const);
     if (ENDED.has(run.status)) return;
@@ -137,7 +146,17 @@ export class Executor {
         memo = { data: { url: req.url, headers: res.headers, body: res.body, status_code: res.status } };
       }
       c.setMemo(run, item.stepId, memo);
-      c.history({ runId: run.id, kind: "gateway", stepHash: item.stepId, stepName: name, attempt: item.attempt, status: "completed", startedAt, endedAt: Date.now(), output: preview({ status: res.status }) });
+      c.history({
+        runId: run.id,
+        kind: "gateway",
+        stepHash: item.stepId,
+        stepName: name,
+        attempt: item.attempt,
+        status: "completed",
+        startedAt,
+        endedAt: Date.now(),
+        output: preview({ status: res.status }),
+      });
       run.pending.delete(item.stepId);
       c.maybeDiscover(u, run);
     } else {
@@ -145,11 +164,36 @@ export class Executor {
       const maxAttempts = fn?.maxAttempts ?? 5;
       if (item.attempt + 1 < maxAttempts) {
         const at = Date.now() + c.backoff(item.attempt);
-        c.history({ runId: run.id, kind: "gateway", stepHash: item.stepId, stepName: name, attempt: item.attempt, status: "errored", startedAt, endedAt: Date.now(), error });
-        c.enqueue(u, run, "gateway", item.stepId, { attempt: item.attempt + 1, at, data: item.data, wait: { reason: "retry", until: at, maxAttempts } });
+        c.history({
+          runId: run.id,
+          kind: "gateway",
+          stepHash: item.stepId,
+          stepName: name,
+          attempt: item.attempt,
+          status: "errored",
+          startedAt,
+          endedAt: Date.now(),
+          error,
+        });
+        c.enqueue(u, run, "gateway", item.stepId, {
+          attempt: item.attempt + 1,
+          at,
+          data: item.data,
+          wait: { reason: "retry", until: at, maxAttempts },
+        });
       } else {
         c.setMemo(run, item.stepId, { error });
-        c.history({ runId: run.id, kind: "gateway", stepHash: item.stepId, stepName: name, attempt: item.attempt, status: "failed", startedAt, endedAt: Date.now(), error });
+        c.history({
+          runId: run.id,
+          kind: "gateway",
+          stepHash: item.stepId,
+          stepName: name,
+          attempt: item.attempt,
+          status: "failed",
+          startedAt,
+          endedAt: Date.now(),
+          error,
+        });
         run.pending.delete(item.stepId);
         c.maybeDiscover(u, run);
       }
@@ -198,7 +242,15 @@ export class Executor {
     const endedAt = Date.now();
     switch (outcome.type) {
       case "complete":
-        c.history({ runId: run.id, kind: "function", attempt: item.attempt, status: "completed", startedAt, endedAt, output: preview(outcome.output) });
+        c.history({
+          runId: run.id,
+          kind: "function",
+          attempt: item.attempt,
+          status: "completed",
+          startedAt,
+          endedAt,
+          output: preview(outcome.output),
+        });
         c.finishRun(u, run, "completed", { output: outcome.output });
         break;
       case "error":
@@ -226,7 +278,17 @@ export class Executor {
     const stepName = item.data?.name as string | undefined;
     if (outcome.retriable && item.attempt + 1 < fn.maxAttempts) {
       const at = Date.now() + c.backoff(item.attempt, outcome.retryAfterMs);
-      c.history({ runId: run.id, kind, stepHash: kind === "step" ? item.stepId : undefined, stepName, attempt: item.attempt, status: "errored", startedAt, endedAt, error: outcome.error });
+      c.history({
+        runId: run.id,
+        kind,
+        stepHash: kind === "step" ? item.stepId : undefined,
+        stepName,
+        attempt: item.attempt,
+        status: "errored",
+        startedAt,
+        endedAt,
+        error: outcome.error,
+      });
       c.enqueue(u, run, "exec", item.stepId, {
         attempt: item.attempt + 1,
         at,
@@ -237,7 +299,17 @@ export class Executor {
       });
       return;
     }
-    c.history({ runId: run.id, kind, stepHash: kind === "step" ? item.stepId : undefined, stepName, attempt: item.attempt, status: "failed", startedAt, endedAt, error: outcome.error });
+    c.history({
+      runId: run.id,
+      kind,
+      stepHash: kind === "step" ? item.stepId : undefined,
+      stepName,
+      attempt: item.attempt,
+      status: "failed",
+      startedAt,
+      endedAt,
+      error: outcome.error,
+    });
     c.finishRun(u, run, "failed", { error: outcome.error });
   }
 
@@ -314,7 +386,15 @@ export class Executor {
             wake = Date.now();
           }
           run.pending.add(op.id);
-          const h = c.history({ ...base, kind: "sleep", attempt: 0, status: "sleeping", startedAt: endedAt, endedAt: undefined, detail: { until: wake } });
+          const h = c.history({
+            ...base,
+            kind: "sleep",
+            attempt: 0,
+            status: "sleeping",
+            startedAt: endedAt,
+            endedAt: undefined,
+            detail: { until: wake },
+          });
           c.enqueueResume(u, run.id, run.fnSlug, op.id, null, { historyId: h.id, historyKind: "sleep", name, startedAt: endedAt }, wake);
           scheduled++;
           break;
@@ -329,7 +409,16 @@ export class Executor {
             // an unparseable timeout expires at once, like an empty one
           }
           run.pending.add(op.id);
-          c.history({ ...base, id: `${run.id}:${op.id}`, kind: "wait", attempt: 0, status: "waiting", startedAt: endedAt, endedAt: undefined, detail: { event: op.name, until: expiresAt, if: op.opts?.if } });
+          c.history({
+            ...base,
+            id: `${run.id}:${op.id}`,
+            kind: "wait",
+            attempt: 0,
+            status: "waiting",
+            startedAt: endedAt,
+            endedAt: undefined,
+            detail: { event: op.name, until: expiresAt, if: op.opts?.if },
+          });
           c.addPause(u, {
             id: ulid(),
             runId: run.id,
@@ -359,7 +448,15 @@ export class Executor {
           break;
         }
         case "RunComplete": {
-          c.history({ runId: run.id, kind: "function", attempt: item.attempt, status: "completed", startedAt, endedAt, output: preview(op.data) });
+          c.history({
+            runId: run.id,
+            kind: "function",
+            attempt: item.attempt,
+            status: "completed",
+            startedAt,
+            endedAt,
+            output: preview(op.data),
+          });
           c.finishRun(u, run, "completed", { output: op.data ?? null });
           return;
         }
@@ -386,7 +483,18 @@ export class Executor {
     const historyId = `${run.id}:${op.id}`;
     if (!target || target.archived) {
       const error = { name: "Error", message: `could not invoke function "${opts.function_id}": it is not registered` };
-      c.history({ id: historyId, runId: run.id, kind: "invoke", stepHash: op.id, stepName: name, attempt: 0, status: "failed", startedAt: now, endedAt: now, error });
+      c.history({
+        id: historyId,
+        runId: run.id,
+        kind: "invoke",
+        stepHash: op.id,
+        stepName: name,
+        attempt: 0,
+        status: "failed",
+        startedAt: now,
+        endedAt: now,
+        error,
+      });
       c.enqueueResume(u, run.id, run.fnSlug, op.id, { error });
       return;
     }

@@ -35,8 +35,7 @@ function emptyBatch(): Batch {
  * JSON for Postgres jsonb: undefined becomes null, and \u0000 (which jsonb cannot store) becomes U+FFFD, so a
  * step output holding a NUL byte can never wedge the journal in a retry loop.
  */
-const json = (v: unknown): string =>
-  JSON.stringify(v ?? null).replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
+const json = (v: unknown): string => JSON.stringify(v ?? null).replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
 
 function runMutable(r: RunState) {
   return {
@@ -263,14 +262,14 @@ export class Journal {
         [json([...b.memos.values()].map((m) => ({ run_id: m.runId, hash: m.hash, seq: m.seq, memo: m.memo })))],
       ]);
     }
-    this.upsertAndDelete(stmts, b.items, "queue", itemRow, "id text, run_id text, kind text, step_id text, attempt integer, at bigint, data jsonb", [
-      "run_id",
-      "kind",
-      "step_id",
-      "attempt",
-      "at",
-      "data",
-    ]);
+    this.upsertAndDelete(
+      stmts,
+      b.items,
+      "queue",
+      itemRow,
+      "id text, run_id text, kind text, step_id text, attempt integer, at bigint, data jsonb",
+      ["run_id", "kind", "step_id", "attempt", "at", "data"],
+    );
     this.upsertAndDelete(
       stmts,
       b.pauses,

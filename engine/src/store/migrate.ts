@@ -38,11 +38,7 @@ export async function migrate(pool: Pool, schema: string): Promise<string[]> {
       try {
         await client.query(`SET LOCAL search_path TO ${s}`);
         await client.query(sql);
-        await client.query(`INSERT INTO ${s}.migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
-          version,
-          file,
-          Date.now(),
-        ]);
+        await client.query(`INSERT INTO ${s}.migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [version, file, Date.now()]);
         await client.query("COMMIT");
         applied.push(file);
       } catch (err) {

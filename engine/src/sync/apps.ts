@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Core } from "../core.js";
 import type { CronScheduler } from "../cron.js";
 import { hashSigningKey } from "../protocol/signing.js";
-import { ConfigError, type FnDef, defineFunction } from "../registry.js";
+import { ConfigError, defineFunction, type FnDef } from "../registry.js";
 import { ulid } from "../util/ulid.js";
 
 export class SyncError extends Error {
@@ -51,12 +51,16 @@ export class Apps {
   }
 
   /** The out-of-band register call from the SDK. */
-  async register(body: unknown, headers: Record<string, string | string[] | undefined>): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
+  async register(
+    body: unknown,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
     const c = this.core;
     if (c.opts.signingKey) {
       const auth = String(headers.authorization ?? "");
       const allowed = [c.opts.signingKey, c.opts.signingKeyFallback].filter(Boolean).map((k) => `Bearer ${hashSigningKey(k as string)}`);
-      if (!allowed.includes(auth)) throw new SyncError("unauthorized: the authorization header does not carry this engine's signing key", 401);
+      if (!allowed.includes(auth))
+        throw new SyncError("unauthorized: the authorization header does not carry this engine's signing key", 401);
     }
     const expected = headers["x-inngest-expected-server-kind"];
     const kind = c.opts.signingKey ? "cloud" : "dev";
@@ -214,7 +218,10 @@ export class Apps {
     const c = this.core;
     const res = await c.pool.query(`DELETE FROM ${c.s}.apps WHERE id = $1`, [appId]);
     if (!res.rowCount) return false;
-    const { rows } = await c.pool.query(`UPDATE ${c.s}.functions SET archived = true, updated_at = $2 WHERE app_id = $1 RETURNING slug`, [appId, Date.now()]);
+    const { rows } = await c.pool.query(`UPDATE ${c.s}.functions SET archived = true, updated_at = $2 WHERE app_id = $1 RETURNING slug`, [
+      appId,
+      Date.now(),
+    ]);
     const archived = rows.map((r) => ({ ...(c.registry.get(r.slug) as FnDef), archived: true })).filter((d) => d.slug);
     c.registry.setMany(archived);
     this.cron.sync(archived);

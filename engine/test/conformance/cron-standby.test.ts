@@ -44,14 +44,24 @@ describe("one active engine per database", () => {
     });
     const app = await startApp(client, [fn]);
     await a.apps.syncUrl(app.url);
-    const b = new Engine({ databaseUrl: databaseUrl(), schema, port: 0, standbyPollMs: 100, resyncIntervalMs: 0, backoff: 50, logger: pino({ level: "silent" }) });
+    const b = new Engine({
+      databaseUrl: databaseUrl(),
+      schema,
+      port: 0,
+      standbyPollMs: 100,
+      resyncIntervalMs: 0,
+      backoff: 50,
+      logger: pino({ level: "silent" }),
+    });
     const bStarted = b.start();
     try {
       await until("b listening", () => b.url !== "");
       const health = await (await fetch(`${b.url}/health`)).json();
       expect(health.role).toBe("standby");
       await fetch(`${a.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "ha/go", data: {} }]) });
-      await until("sleeping", async () => (await a.management.listRuns({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"));
+      await until("sleeping", async () =>
+        (await a.management.listRuns({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"),
+      );
       await a.stop(200);
       await bStarted;
       expect((await (await fetch(`${b.url}/health`)).json()).role).toBe("active");

@@ -50,23 +50,42 @@ describe("flow control", () => {
           });
         },
       ),
-      inngest.createFunction({ id: "throttled", throttle: { limit: 2, period: "1s" }, triggers: [{ event: "f/throttle" }] }, async ({ event }) => {
-        started("throttle", event.data);
-      }),
-      inngest.createFunction({ id: "rate-limited", rateLimit: { limit: 2, period: "10s" }, triggers: [{ event: "f/rl" }] }, async () => "ran"),
-      inngest.createFunction({ id: "idempotent", idempotency: "event.data.orderId", triggers: [{ event: "f/idem" }] }, async ({ event }) => event.data.orderId),
-      inngest.createFunction({ id: "debounced", debounce: { period: "1s", key: "event.data.user" }, triggers: [{ event: "f/debounce" }] }, async ({ event }) => event.data.n),
-      inngest.createFunction({ id: "batched", batchEvents: { maxSize: 3, timeout: "1s" }, triggers: [{ event: "f/batch" }] }, async ({ events }) =>
-        events.map((e: { data: { n: number } }) => e.data.n),
+      inngest.createFunction(
+        { id: "throttled", throttle: { limit: 2, period: "1s" }, triggers: [{ event: "f/throttle" }] },
+        async ({ event }) => {
+          started("throttle", event.data);
+        },
       ),
-      inngest.createFunction({ id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] }, async ({ step }) => {
-        await step.run("hold", () => sleep(600));
-        return "done";
-      }),
-      inngest.createFunction({ id: "single-cancel", singleton: { key: "event.data.k", mode: "cancel" }, triggers: [{ event: "f/single-cancel" }] }, async ({ step }) => {
-        await step.sleep("hold", "2s");
-        return "done";
-      }),
+      inngest.createFunction(
+        { id: "rate-limited", rateLimit: { limit: 2, period: "10s" }, triggers: [{ event: "f/rl" }] },
+        async () => "ran",
+      ),
+      inngest.createFunction(
+        { id: "idempotent", idempotency: "event.data.orderId", triggers: [{ event: "f/idem" }] },
+        async ({ event }) => event.data.orderId,
+      ),
+      inngest.createFunction(
+        { id: "debounced", debounce: { period: "1s", key: "event.data.user" }, triggers: [{ event: "f/debounce" }] },
+        async ({ event }) => event.data.n,
+      ),
+      inngest.createFunction(
+        { id: "batched", batchEvents: { maxSize: 3, timeout: "1s" }, triggers: [{ event: "f/batch" }] },
+        async ({ events }) => events.map((e: { data: { n: number } }) => e.data.n),
+      ),
+      inngest.createFunction(
+        { id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] },
+        async ({ step }) => {
+          await step.run("hold", () => sleep(600));
+          return "done";
+        },
+      ),
+      inngest.createFunction(
+        { id: "single-cancel", singleton: { key: "event.data.k", mode: "cancel" }, triggers: [{ event: "f/single-cancel" }] },
+        async ({ step }) => {
+          await step.sleep("hold", "2s");
+          return "done";
+        },
+      ),
       inngest.createFunction(
         { id: "cancellable", cancelOn: [{ event: "f/cancel", match: "data.id" }], triggers: [{ event: "f/cancellable" }] },
         async ({ step }) => {
@@ -74,17 +93,29 @@ describe("flow control", () => {
           return "not cancelled";
         },
       ),
-      inngest.createFunction({ id: "finish-timeout", timeouts: { finish: "1s" }, triggers: [{ event: "f/finish-timeout" }] }, async ({ step }) => {
-        await step.sleep("long", "10s");
-      }),
-      inngest.createFunction({ id: "start-timeout", concurrency: 1, timeouts: { start: "1s" }, triggers: [{ event: "f/start-timeout" }] }, async ({ event, step }) => {
-        await step.run("hold", () => sleep(event.data.holdMs ?? 0));
-        return event.data.n;
-      }),
+      inngest.createFunction(
+        { id: "finish-timeout", timeouts: { finish: "1s" }, triggers: [{ event: "f/finish-timeout" }] },
+        async ({ step }) => {
+          await step.sleep("long", "10s");
+        },
+      ),
+      inngest.createFunction(
+        { id: "start-timeout", concurrency: 1, timeouts: { start: "1s" }, triggers: [{ event: "f/start-timeout" }] },
+        async ({ event, step }) => {
+          await step.run("hold", () => sleep(event.data.holdMs ?? 0));
+          return event.data.n;
+        },
+      ),
       inngest.createFunction({ id: "wild", triggers: [{ event: "f/wild.*" }] }, async ({ event }) => event.name),
-      inngest.createFunction({ id: "filtered", triggers: [{ event: "f/expr", if: "event.data.n > 5" }] }, async ({ event }) => event.data.n),
+      inngest.createFunction(
+        { id: "filtered", triggers: [{ event: "f/expr", if: "event.data.n > 5" }] },
+        async ({ event }) => event.data.n,
+      ),
       inngest.createFunction({ id: "dedup", triggers: [{ event: "f/dedup" }] }, async ({ event }) => event.id),
-      inngest.createFunction({ id: "cancel-watch", triggers: [{ event: "inngest/function.cancelled" }] }, async ({ event }) => event.data.function_id),
+      inngest.createFunction(
+        { id: "cancel-watch", triggers: [{ event: "inngest/function.cancelled" }] },
+        async ({ event }) => event.data.function_id,
+      ),
     ]);
   });
   afterAll(async () => r?.stop());
@@ -190,11 +221,14 @@ describe("flow control", () => {
       { name: "f/cancellable", data: { id: "c1" } },
       { name: "f/cancellable", data: { id: "c2" } },
     ]);
-    await until("both sleeping", async () => (await runsOf(r.engine, "flow-cancellable")).filter((x) => x.waiting?.reason.startsWith("sleeping")).length === 2);
+    await until(
+      "both sleeping",
+      async () => (await runsOf(r.engine, "flow-cancellable")).filter((x) => x.waiting?.reason.startsWith("sleeping")).length === 2,
+    );
     await r.client.send({ name: "f/cancel", data: { id: "c1" } });
     const [cancelled] = await endedRuns(r.engine, "flow-cancellable", 1);
     expect(cancelled?.status).toBe("Cancelled");
-    expect((cancelled?.events as Array<{ data: { id: string } }>)[0]?.data.id).toBe("c1");
+    expect((cancelled?.events as Array<{ data: { id: string } }> | undefined)?.[0]?.data.id).toBe("c1");
     const still = await runsOf(r.engine, "flow-cancellable", "Running");
     expect(still).toHaveLength(1);
     await until("function.cancelled seen", async () =>

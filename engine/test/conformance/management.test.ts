@@ -26,9 +26,12 @@ describe("management API", () => {
       inngest.createFunction({ id: "waiter", triggers: [{ event: "m/wait" }] }, async ({ step }) => {
         await step.waitForEvent("w", { event: "m/never", timeout: "1h" });
       }),
-      inngest.createFunction({ id: "one-at-a-time", concurrency: { limit: 1, key: "event.data.tenant" }, triggers: [{ event: "m/slot" }] }, async ({ step }) => {
-        await step.run("hold", () => new Promise<void>((resolve) => (gate = resolve)));
-      }),
+      inngest.createFunction(
+        { id: "one-at-a-time", concurrency: { limit: 1, key: "event.data.tenant" }, triggers: [{ event: "m/slot" }] },
+        async ({ step }) => {
+          await step.run("hold", () => new Promise<void>((resolve) => (gate = resolve)));
+        },
+      ),
       inngest.createFunction({ id: "pausable", triggers: [{ event: "m/pausable" }] }, async () => "ran"),
     ]);
   });
@@ -69,9 +72,19 @@ describe("management API", () => {
       { name: "m/slot", data: { tenant: "acme" } },
       { name: "m/slot", data: { tenant: "acme" } },
     ]);
-    const sleeping = await until("sleep reason", async () => (await runsOf(r.engine, "mg-sleeper"))[0]?.waiting?.reason.startsWith("sleeping until") && (await runsOf(r.engine, "mg-sleeper"))[0]);
+    const sleeping = await until(
+      "sleep reason",
+      async () =>
+        (await runsOf(r.engine, "mg-sleeper"))[0]?.waiting?.reason.startsWith("sleeping until") &&
+        (await runsOf(r.engine, "mg-sleeper"))[0],
+    );
     expect(sleeping.waiting?.reason).toMatch(/sleeping until .*\(in (59m|1h)/);
-    const waiting = await until("wait reason", async () => (await runsOf(r.engine, "mg-waiter"))[0]?.waiting?.reason.startsWith("waiting for event") && (await runsOf(r.engine, "mg-waiter"))[0]);
+    const waiting = await until(
+      "wait reason",
+      async () =>
+        (await runsOf(r.engine, "mg-waiter"))[0]?.waiting?.reason.startsWith("waiting for event") &&
+        (await runsOf(r.engine, "mg-waiter"))[0],
+    );
     expect(waiting.waiting?.reason).toContain("waiting for event m/never until");
     const blocked = await until("concurrency reason", async () =>
       (await runsOf(r.engine, "mg-one-at-a-time")).find((x) => x.waiting?.reason.startsWith("concurrency")),
@@ -101,7 +114,10 @@ describe("management API", () => {
   });
 
   it("replays failed runs after a fix, one or all matching", async () => {
-    await r.client.send([{ name: "m/flaky", data: { k: 1 } }, { name: "m/flaky", data: { k: 2 } }]);
+    await r.client.send([
+      { name: "m/flaky", data: { k: 1 } },
+      { name: "m/flaky", data: { k: 2 } },
+    ]);
     const failed = await endedRuns(r.engine, "mg-flaky", 2);
     expect(failed.every((x) => x.status === "Failed")).toBe(true);
     failNext = false;
@@ -132,7 +148,10 @@ describe("management API", () => {
     const sent = await post(`${r.engine.url}/v1/events`, { name: "m/quick", data: { n: 100 } });
     expect(sent.status).toBe(200);
     const id = sent.json.data.ids[0];
-    await until("run for sent event", async () => (await (await fetch(`${r.engine.url}/v1/events/${id}`)).json()).data.runs[0]?.status === "Completed");
+    await until(
+      "run for sent event",
+      async () => (await (await fetch(`${r.engine.url}/v1/events/${id}`)).json()).data.runs[0]?.status === "Completed",
+    );
     const list = await (await fetch(`${r.engine.url}/v1/events?name=m/quick&limit=3`)).json();
     expect(list.data[0].internal_id).toBe(id);
     expect(list.data[0].runs[0].function_id).toBe("mg-quick");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSigningKey } from "../../src/protocol/signing.js";
-import { createClient, startApp, type TestApp } from "../support/sdk-app.js";
 import { endedRuns, post, type Rig, rig, startEngine } from "../support/harness.js";
+import { createClient, startApp, type TestApp } from "../support/sdk-app.js";
 
 const KEY = "signkey-test-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const OTHER = "signkey-test-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
@@ -38,9 +38,13 @@ describe("request signing", () => {
   });
 
   it("refuses /fn/register without the hashed signing key", async () => {
-    const res = await post(`${r.engine.url}/fn/register`, { url: "http://127.0.0.1:1/api/inngest", appName: "intruder", functions: [] }, {
-      authorization: `Bearer ${hashSigningKey(OTHER)}`,
-    });
+    const res = await post(
+      `${r.engine.url}/fn/register`,
+      { url: "http://127.0.0.1:1/api/inngest", appName: "intruder", functions: [] },
+      {
+        authorization: `Bearer ${hashSigningKey(OTHER)}`,
+      },
+    );
     expect(res.status).toBe(401);
   });
 });
@@ -69,7 +73,14 @@ describe("a bad signature", () => {
               id: "victim-work",
               name: "work",
               triggers: [{ event: "v/go" }],
-              steps: { step: { id: "step", name: "step", runtime: { type: "http", url: `${app.url}?fnId=victim-work&stepId=step` }, retries: { attempts: 1 } } },
+              steps: {
+                step: {
+                  id: "step",
+                  name: "step",
+                  runtime: { type: "http", url: `${app.url}?fnId=victim-work&stepId=step` },
+                  retries: { attempts: 1 },
+                },
+              },
             },
           ],
         },

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseCron } from "../../src/cron.js";
-import { evaluate, evaluateKey, test as celTest } from "../../src/expr/cel.js";
+import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
 import { backoffDelay } from "../../src/options.js";
 import { classify, parseRetryAfter } from "../../src/protocol/response.js";
 import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
@@ -93,18 +93,31 @@ describe("cron", () => {
 });
 
 describe("function configs", () => {
-  const base = { id: "app-f", name: "f", steps: { step: { id: "step", name: "step", runtime: { type: "http", url: "http://x/api/inngest?fnId=app-f&stepId=step" } } } };
+  const base = {
+    id: "app-f",
+    name: "f",
+    steps: { step: { id: "step", name: "step", runtime: { type: "http", url: "http://x/api/inngest?fnId=app-f&stepId=step" } } },
+  };
   it("maps retries and concurrency", () => {
-    const def = defineFunction("app", { ...base, triggers: [{ event: "a/b" }], concurrency: [{ limit: 2, key: "event.data.u" }, { limit: 5 }] });
+    const def = defineFunction("app", {
+      ...base,
+      triggers: [{ event: "a/b" }],
+      concurrency: [{ limit: 2, key: "event.data.u" }, { limit: 5 }],
+    });
     expect(def.maxAttempts).toBe(5);
-    expect(def.concurrency).toEqual([{ limit: 2, scope: "fn", key: "event.data.u" }, { limit: 5, scope: "fn", key: undefined }]);
+    expect(def.concurrency).toEqual([
+      { limit: 2, scope: "fn", key: "event.data.u" },
+      { limit: 5, scope: "fn", key: undefined },
+    ]);
   });
   it("names the bad field", () => {
     expect(() => defineFunction("app", { ...base, triggers: [{ event: "a/b" }], throttle: { limit: 1, period: "forever" } })).toThrow(
       'function "app-f": throttle.period: invalid duration "forever"',
     );
     expect(() => defineFunction("app", { ...base, triggers: [{ cron: "0 * * * *" }, { cron: "0 * * * *" }] })).toThrow(ConfigError);
-    expect(() => defineFunction("app", { ...base, triggers: [{ event: "a" }], concurrency: { limit: 1, scope: "env" } })).toThrow("needs a key");
+    expect(() => defineFunction("app", { ...base, triggers: [{ event: "a" }], concurrency: { limit: 1, scope: "env" } })).toThrow(
+      "needs a key",
+    );
   });
 });
 
@@ -127,14 +140,24 @@ describe("signing", () => {
 describe("SDK responses", () => {
   const ok = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
     ok: true as const,
-    reply: { status, headers: { "x-inngest-sdk": "inngest-js:v4", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) },
+    reply: {
+      status,
+      headers: { "x-inngest-sdk": "inngest-js:v4", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    },
   });
   it("classifies completions, ops and errors", () => {
     expect(classify(ok(200, { a: 1 }))).toMatchObject({ type: "complete", output: { a: 1 } });
     expect(classify(ok(206, [{ id: "h", op: "StepRun", data: 1 }]))).toMatchObject({ type: "ops" });
     expect(classify(ok(206, { id: "h", op: "Sleep", name: "1s" }))).toMatchObject({ type: "ops", ops: [{ op: "Sleep" }] });
-    expect(classify(ok(500, { name: "Error", message: "x" }, { "x-inngest-no-retry": "false" }))).toMatchObject({ type: "error", retriable: true });
-    expect(classify(ok(400, { name: "NonRetriableError", message: "x" }, { "x-inngest-no-retry": "true" }))).toMatchObject({ type: "error", retriable: false });
+    expect(classify(ok(500, { name: "Error", message: "x" }, { "x-inngest-no-retry": "false" }))).toMatchObject({
+      type: "error",
+      retriable: true,
+    });
+    expect(classify(ok(400, { name: "NonRetriableError", message: "x" }, { "x-inngest-no-retry": "true" }))).toMatchObject({
+      type: "error",
+      retriable: false,
+    });
     expect(classify({ ok: false, error: "ECONNREFUSED" })).toMatchObject({ type: "error", retriable: true });
     expect(classify({ ok: true, reply: { status: 200, headers: {}, body: "<html>" } })).toMatchObject({ type: "error", retriable: true });
     expect(classify(ok(206, "[{broken"))).toMatchObject({ type: "error", retriable: true });
