@@ -16,14 +16,21 @@ const engineTest = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "engine-unit", include: ["engine/test/unit/**/*.test.ts"] } },
+      { test: { name: "engine-unit", include: ["engine/test/unit/**/*.test.ts"], sequence: { groupOrder: 0 } } },
       {
-        test: { ...engineTest, name: "engine-pg", globalSetup: ["engine/test/support/global-setup.ts"], env: { ENGINE_TEST_DB: "pg" } },
+        test: {
+          ...engineTest,
+          name: "engine-pg",
+          sequence: { groupOrder: 2 },
+          globalSetup: ["engine/test/support/global-setup.ts"],
+          env: { ENGINE_TEST_DB: "pg" },
+        },
       },
       {
         test: {
           ...engineTest,
           name: "engine-pglite",
+          sequence: { groupOrder: 1 },
           globalSetup: ["engine/test/support/global-setup.ts"],
           env: { ENGINE_TEST_DB: "pglite" },
         },
