@@ -84,3 +84,4 @@ server.listen(port, "127.0.0.1", () => {
   const address = server.address() as { port: number };
   process.stdout.write(`READY http://127.0.0.1:${address.port}/api/inngest\n`);
 });
+process.on("SIGINT", () => process.exit(0));

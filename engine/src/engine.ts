@@ -50,7 +50,14 @@ export class Engine {
   async start(): Promise<void> {
     const c = this.core;
     await c.migrate();
-    this.http = buildHttp(c, this.ingest, this.apps, this.management, () => this.health());
+    this.http = buildHttp(
+      c,
+      this.ingest,
+      this.apps,
+      this.management,
+      () => this.health(),
+      (runId, qiId, ops) => this.executor.checkpoint(runId, qiId, ops),
+    );
     const address = await this.http.listen({ host: c.opts.host, port: c.opts.port });
     this.url = address.replace("[::1]", "127.0.0.1");
     c.log.info({ url: this.url }, "engine listening");

@@ -32,6 +32,11 @@ export interface EngineOptions {
   /** Lease lifetime for the active engine (the advisory lock is the primary guard on real PostgreSQL). */
   leaseTtlMs?: number;
   poolSize?: number;
+  /**
+   * Offer the SDK's v4 checkpointing (default true): a discovery request carries `ctx.fn_id`/`ctx.qi_id`, so the SDK
+   * runs consecutive steps in one request and records each through `POST /v1/checkpoint/:runId/async`.
+   */
+  checkpointing?: boolean;
   logger?: Logger;
   logLevel?: string;
 }
@@ -60,6 +65,7 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     standbyPollMs: o.standbyPollMs ?? 1000,
     leaseTtlMs: o.leaseTtlMs ?? 15_000,
     poolSize: o.poolSize ?? 8,
+    checkpointing: o.checkpointing ?? true,
   };
 }
 

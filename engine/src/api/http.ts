@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Core } from "../core.js";
 import { EventValidationError, type Ingest, validateEvents } from "../events/ingest.js";
+import type { Op } from "../protocol/response.js";
+import { hashSigningKey } from "../protocol/signing.js";
 import { type Apps, SyncError } from "../sync/apps.js";
 import { ConflictError, type Management, NotFoundError, parseStatuses, type RunFilter } from "./management.js";
 
@@ -53,6 +55,7 @@ export function buildHttp(
   apps: Apps,
   mgmt: Management,
   health: () => Promise<Record<string, unknown>>,
+  checkpoint: (runId: string, qiId: string, ops: Op[]) => Promise<boolean>,
 ): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -109,6 +112,22 @@ export function buildHttp(
     const seed = req.headers["x-inngest-event-id-seed"];
     const ids = await ingest.ingest(events, typeof seed === "string" ? seed : undefined);
     return reply.code(200).send({ ids, status: 200 });
+  });
+
+  // ---- Inngest v4 async checkpointing: steps run inside one request are recorded as they finish.
+  app.post<{ Params: { runId: string } }>("/v1/checkpoint/:runId/async", async (req, reply) => {
+    if (core.opts.signingKey) {
+      const auth = String(req.headers.authorization ?? "");
+      const allowed = [core.opts.signingKey, core.opts.signingKeyFallback]
+        .filter(Boolean)
+        .map((k) => `Bearer ${hashSigningKey(k as string)}`);
+      if (!allowed.includes(auth)) return fail(reply, 401, "unauthorized: checkpoint without this engine's signing key");
+    }
+    const b = z.object({ qi_id: z.string().min(1), steps: z.array(z.looseObject({ id: z.string(), op: z.string() })) }).safeParse(req.body);
+    if (!b.success) throw new RangeError(`invalid checkpoint: ${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
+    const ok = await checkpoint(req.params.runId, b.data.qi_id, b.data.steps as Op[]);
+    if (!ok) return fail(reply, 409, "stale dispatch: this request is no longer the run's current one");
+    return reply.code(200).send({});
   });
 
   // ---- Inngest sync API

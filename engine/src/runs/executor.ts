@@ -17,6 +17,13 @@ function preview(v: unknown): unknown {
   return { truncated: true, bytes: text.length, preview: text.slice(0, PREVIEW_BYTES) };
 }
 
+/** The SDK's Go-style interval for when a step ran, if it sent a plausible one. */
+export function opTiming(op: Op): { a: number; b: number } | undefined {
+  const t = (op as { timing?: { a?: unknown; b?: unknown } }).timing;
+  if (!t || typeof t.a !== "number" || typeof t.b !== "number" || t.a <= 0 || t.b < t.a) return undefined;
+  return { a: t.a, b: t.b };
+}
+
 function stepUrl(base: string, stepId: string): string {
   const u = new URL(base);
   u.searchParams.set("stepId", stepId);
@@ -216,20 +223,20 @@ export class Executor {
     }
     c.markStarted(run, fn);
     const startedAt = Date.now();
-    const payload = {
-      event: run.events[0],
-      events: run.events,
-      steps: Object.fromEntries(run.memos),
-      ctx: {
-        run_id: run.id,
-        attempt: item.attempt,
-        max_attempts: fn.maxAttempts,
-        disable_immediate_execution: run.forceStepPlan,
-        use_api: false,
-        stack: { stack: run.stack, current: Math.max(run.stack.length - 1, 0) },
-      },
-      version: run.requestVersion,
+    const ctx: Record<string, unknown> = {
+      run_id: run.id,
+      attempt: item.attempt,
+      max_attempts: fn.maxAttempts,
+      disable_immediate_execution: run.forceStepPlan,
+      use_api: false,
+      stack: { stack: run.stack, current: Math.max(run.stack.length - 1, 0) },
     };
+    if (c.opts.checkpointing && item.stepId === "step" && !run.forceStepPlan) {
+      // The SDK may now run several steps in this request, reporting each to POST /v1/checkpoint/:runId/async.
+      ctx.fn_id = fn.slug;
+      ctx.qi_id = item.id;
+    }
+    const payload = { event: run.events[0], events: run.events, steps: Object.fromEntries(run.memos), ctx, version: run.requestVersion };
     const headers: Record<string, string> = { "x-run-id": run.id, "x-request-id": ulid(), "x-inngest-step-id": item.stepId };
     if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
     c.counters.requests++;
@@ -328,7 +335,15 @@ export class Executor {
     let retrying = false;
     for (const op of outcome.ops) {
       const name = op.displayName ?? op.name ?? op.userland?.id;
-      const base = { runId: run.id, stepHash: op.id, stepName: name, attempt: item.attempt, startedAt, endedAt };
+      const timing = opTiming(op);
+      const base = {
+        runId: run.id,
+        stepHash: op.id,
+        stepName: name,
+        attempt: item.attempt,
+        startedAt: timing?.a ?? startedAt,
+        endedAt: timing?.b ?? endedAt,
+      };
       switch (op.op) {
         case "StepRun":
         case "Step": {
@@ -473,6 +488,58 @@ export class Executor {
       return;
     }
     if (!retrying) c.maybeDiscover(u, run);
+  }
+
+  /**
+   * `POST /v1/checkpoint/:runId/async`: steps the SDK ran inside the request for queue item `qiId`. They are
+   * memoized and committed before the SDK is told to go on, exactly as if each had come back in a 206.
+   * Returns false (answered 409, "stale dispatch") when that request is no longer the run's current one.
+   */
+  async checkpoint(runId: string, qiId: string, ops: Op[]): Promise<boolean> {
+    const c = this.core;
+    const run = c.runs.get(runId);
+    const item = c.scheduler.get(qiId);
+    if (!run || ENDED.has(run.status) || !item || item.runId !== runId || c.scheduler.whereIs(item)?.place !== "inflight") return false;
+    const u = new Unit();
+    const now = Date.now();
+    for (const op of ops) {
+      if (op.op !== "StepRun" && op.op !== "Step") continue;
+      const name = op.displayName ?? op.name ?? op.userland?.id;
+      const timing = opTiming(op);
+      const size = JSON.stringify(op.data ?? null)?.length ?? 0;
+      if (size > MAX_OUTPUT_BYTES) {
+        const error = { name: "OutputTooLarge", message: `step "${name}" returned ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}` };
+        c.setMemo(run, op.id, { error });
+        c.history({
+          runId,
+          kind: "step",
+          stepHash: op.id,
+          stepName: name,
+          attempt: 0,
+          status: "failed",
+          startedAt: timing?.a ?? now,
+          endedAt: timing?.b ?? now,
+          error,
+        });
+        continue;
+      }
+      if (c.setMemo(run, op.id, { data: op.data === undefined ? null : op.data })) {
+        c.history({
+          runId,
+          kind: "step",
+          stepHash: op.id,
+          stepName: name,
+          attempt: 0,
+          status: "completed",
+          startedAt: timing?.a ?? now,
+          endedAt: timing?.b ?? now,
+          output: preview(op.data),
+        });
+      }
+    }
+    c.journal.saveRun(run);
+    await c.commit(u);
+    return true;
   }
 
   /** step.invoke: an `inngest/function.invoked` event starts the target by slug; its end resumes this step. */
