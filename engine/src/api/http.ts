@@ -19,6 +19,8 @@ const runFilterSchema = z
   })
   .strict();
 
+const checkpointSchema = z.object({ qi_id: z.string().min(1), steps: z.array(z.looseObject({ id: z.string(), op: z.string() })) });
+
 function time(field: string, v: string | undefined): number | undefined {
   if (v === undefined || v === "") return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
@@ -123,7 +125,7 @@ export function buildHttp(
         .map((k) => `Bearer ${hashSigningKey(k as string)}`);
       if (!allowed.includes(auth)) return fail(reply, 401, "unauthorized: checkpoint without this engine's signing key");
     }
-    const b = z.object({ qi_id: z.string().min(1), steps: z.array(z.looseObject({ id: z.string(), op: z.string() })) }).safeParse(req.body);
+    const b = checkpointSchema.safeParse(req.body);
     if (!b.success) throw new RangeError(`invalid checkpoint: ${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
     const ok = await checkpoint(req.params.runId, b.data.qi_id, b.data.steps as Op[]);
     if (!ok) return fail(reply, 409, "stale dispatch: this request is no longer the run's current one");

@@ -332,17 +332,11 @@ export class Journal {
           [json(puts.map((p) => ({ kind: p.kind, key: p.key, value: p.value, expires_at: p.expiresAt ?? null })))],
         ]);
     }
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      for (const [sql, params] of stmts) await client.query(sql, params);
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    // One statement, one round trip: every write of the batch is a data-modifying CTE, which PostgreSQL runs
+    // atomically in the statement's implicit transaction. Rows are coalesced by key above, so no two parts touch
+    // the same row (they would not see each other's effects).
+    const parts = stmts.map(([sql], i) => `w${i} AS (${sql.replace(/\$1\b/g, `$${i + 1}`)})`);
+    await this.pool.query(`WITH ${parts.join(",\n")} SELECT 1`, stmts.map(([, params]) => params[0]));
   }
 
   private upsertAndDelete<T>(
