@@ -23,6 +23,7 @@ import {
   type RunStatus,
   type WireEvent,
 } from "./types.js";
+import { Samples } from "./util/samples.js";
 import { ulid } from "./util/ulid.js";
 
 /** A unit of work: state changes go to the journal; `after` runs once they are durable. */
@@ -77,6 +78,10 @@ export class Core {
   readonly startedAt = Date.now();
   lastRunEndedAt: number | undefined;
   readonly counters = { eventsReceived: 0, runsStarted: 0, runsEnded: 0, requests: 0 };
+  /** Engine-side latency: run created → first request sent, and an answer handled → the run's next request sent. */
+  readonly latency = { start: new Samples(), transition: new Samples() };
+  /** When each active run's last SDK answer was handled (memory only), for transition latency. */
+  readonly lastAnswerAt = new Map<string, number>();
 
   /** Set by the engine: runs an item when the scheduler hands it out. */
   dispatcher: (item: QueueItem) => Promise<void> = async () => {};
@@ -564,6 +569,7 @@ export class Core {
     }
     u.after.push(() => {
       this.runs.delete(run.id);
+      this.lastAnswerAt.delete(run.id);
     });
   }
 

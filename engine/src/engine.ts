@@ -113,6 +113,7 @@ export class Engine {
       pauses: c.pauses.size,
       runs_in_memory: c.runs.size,
       counters: c.counters,
+      latency_ms: { event_to_first_request: c.latency.start.summary(), step_transition: c.latency.transition.summary() },
       last_run_ended_at: c.lastRunEndedAt ? new Date(c.lastRunEndedAt).toISOString() : null,
       journal: c.journal.stats,
     };

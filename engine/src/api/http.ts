@@ -97,6 +97,11 @@ export function buildHttp(
     const h = await health();
     return reply.code(h.status === "ok" ? 200 : 503).send(h);
   });
+  app.delete("/v1/metrics/latency", async () => {
+    core.latency.start.reset();
+    core.latency.transition.reset();
+    return { data: { reset: true } };
+  });
   app.get("/", async () => ({ name: "jobdeck-engine", protocol: "inngest", docs: "engine/README.md" }));
 
   // ---- Inngest event API

@@ -240,6 +240,10 @@ export class Executor {
     const headers: Record<string, string> = { "x-run-id": run.id, "x-request-id": ulid(), "x-inngest-step-id": item.stepId };
     if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
     c.counters.requests++;
+    const sentAt = performance.now();
+    if (item.isStart && item.attempt === 0) c.latency.start.add(Date.now() - run.createdAt);
+    const answered = c.lastAnswerAt.get(run.id);
+    if (answered !== undefined && item.attempt === 0) c.latency.transition.add(sentAt - answered);
     const result = await c.client.call(stepUrl(fn.url, item.stepId), payload, headers);
     if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
     const outcome = classify(result);
@@ -268,7 +272,9 @@ export class Executor {
         break;
     }
     if (!ENDED.has(run.status)) c.journal.saveRun(run);
+    const handledAt = performance.now();
     await c.commit(u);
+    if (!ENDED.has(run.status)) c.lastAnswerAt.set(run.id, handledAt);
   }
 
   private functionError(
@@ -502,6 +508,7 @@ export class Executor {
     if (!run || ENDED.has(run.status) || !item || item.runId !== runId || c.scheduler.whereIs(item)?.place !== "inflight") return false;
     const u = new Unit();
     const now = Date.now();
+    const received = performance.now();
     for (const op of ops) {
       if (op.op !== "StepRun" && op.op !== "Step") continue;
       const name = op.displayName ?? op.name ?? op.userland?.id;
@@ -539,6 +546,8 @@ export class Executor {
     }
     c.journal.saveRun(run);
     await c.commit(u);
+    // Inside a checkpointing request the SDK waits for this answer before its next step.
+    c.latency.transition.add(performance.now() - received);
     return true;
   }
 

@@ -336,7 +336,10 @@ export class Journal {
     // atomically in the statement's implicit transaction. Rows are coalesced by key above, so no two parts touch
     // the same row (they would not see each other's effects).
     const parts = stmts.map(([sql], i) => `w${i} AS (${sql.replace(/\$1\b/g, `$${i + 1}`)})`);
-    await this.pool.query(`WITH ${parts.join(",\n")} SELECT 1`, stmts.map(([, params]) => params[0]));
+    await this.pool.query(
+      `WITH ${parts.join(",\n")} SELECT 1`,
+      stmts.map(([, params]) => params[0]),
+    );
   }
 
   private upsertAndDelete<T>(
