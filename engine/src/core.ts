@@ -5,7 +5,7 @@ import { evaluate, evaluateKey } from "./expr/cel.js";
 import { backoffDelay, type EngineOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import type { SerializedError } from "./protocol/response.js";
 import { SdkClient } from "./protocol/sdk-client.js";
-import { type FnDef, Registry } from "./registry.js";
+import { defineFunction, type FnDef, Registry } from "./registry.js";
 import { PauseIndex } from "./runs/pauses.js";
 import { gcra } from "./sched/gcra.js";
 import { Scheduler } from "./sched/scheduler.js";
@@ -71,6 +71,8 @@ export class Core {
   private readonly flowTimers = new Map<string, TimerHandle>();
   private readonly pauseTimers = new Map<string, TimerHandle>();
   private readonly runTimers = new Map<string, TimerHandle[]>();
+  /** timeouts.start deadlines, dropped as soon as the run's first request goes out. */
+  private readonly startTimers = new Map<string, TimerHandle>();
   /** singleton key → active run id */
   readonly singletons = new Map<string, string>();
   /** internal event id → receive time, to make an SDK's retried send idempotent. */
@@ -86,7 +88,7 @@ export class Core {
   /** Set by the engine: runs an item when the scheduler hands it out. */
   dispatcher: (item: QueueItem) => Promise<void> = async () => {};
   /** Set by the engine: processes an event (pauses and triggers) inside a unit. */
-  eventProcessor: (u: Unit, ev: EventRecord, opts: { internal: boolean; onlyFn?: FnDef }) => void = () => {};
+  eventProcessor: (u: Unit, ev: EventRecord, opts: { internal: boolean }) => void = () => {};
 
   constructor(options: EngineOptions) {
     this.opts = resolveOptions(options);
@@ -258,7 +260,9 @@ export class Core {
       return;
     }
     const soon = Date.now() + 2000;
-    if (this.scheduler.itemsOf(runId).some((i) => i.at <= soon)) return;
+    // An in-flight item belongs to a dispatch that is finishing (counted in `active` while it runs).
+    const dueSoon = this.scheduler.itemsOf(runId).some((i) => i.at <= soon && this.scheduler.whereIs(i)?.place !== "inflight");
+    if (dueSoon) return;
     this.runs.delete(runId);
   }
 
@@ -477,10 +481,10 @@ export class Core {
   armRunTimeouts(run: Pick<RunState, "id" | "fnSlug" | "createdAt" | "startedAt" | "status">, fn: FnDef): void {
     const handles: TimerHandle[] = [];
     if (fn.timeouts.startMs && run.status === "queued") {
-      handles.push(
+      this.startTimers.set(
+        run.id,
         this.timers.at(run.createdAt + fn.timeouts.startMs, () => {
-          const r = this.runs.get(run.id);
-          if (r && r.status !== "queued") return;
+          this.startTimers.delete(run.id);
           const u = new Unit();
           this.enqueueCancel(u, run.id, run.fnSlug, `timeouts.start: not started within ${fn.config.timeouts?.start}`);
           void this.commit(u);
@@ -501,6 +505,8 @@ export class Core {
 
   markStarted(run: RunState, fn: FnDef | undefined): void {
     if (run.status !== "queued") return;
+    this.timers.cancel(this.startTimers.get(run.id));
+    this.startTimers.delete(run.id);
     run.status = "running";
     run.startedAt = Date.now();
     this.journal.saveRun(run);
@@ -530,6 +536,8 @@ export class Core {
     for (const p of this.pauses.ofRun(run.id)) this.removePause(p);
     for (const h of this.runTimers.get(run.id) ?? []) this.timers.cancel(h);
     this.runTimers.delete(run.id);
+    this.timers.cancel(this.startTimers.get(run.id));
+    this.startTimers.delete(run.id);
     if (run.singletonKey && this.singletons.get(run.singletonKey) === run.id) this.singletons.delete(run.singletonKey);
     this.counters.runsEnded++;
     this.lastRunEndedAt = now;
@@ -574,12 +582,12 @@ export class Core {
   }
 
   /** An engine-generated event (lifecycle, invoke, cron): stored and matched like any other. */
-  emitInternal(u: Unit, name: string, data: Record<string, unknown>, id?: string, onlyFn?: FnDef): EventRecord {
+  emitInternal(u: Unit, name: string, data: Record<string, unknown>, id?: string): EventRecord {
     const now = Date.now();
     const internalId = ulid(now);
     const ev: EventRecord = { internalId, id: id ?? internalId, name, data, ts: now, receivedAt: now, user: {} };
     this.journal.insertEvent(ev);
-    this.eventProcessor(u, ev, { internal: true, onlyFn });
+    this.eventProcessor(u, ev, { internal: true });
     return ev;
   }
 
@@ -590,7 +598,6 @@ export class Core {
     const { rows: fnRows } = await this.pool.query(
       `SELECT f.*, a.url AS app_url FROM ${this.s}.functions f JOIN ${this.s}.apps a ON a.id = f.app_id`,
     );
-    const { defineFunction } = await import("./registry.js");
     const defs: FnDef[] = [];
     for (const r of fnRows) {
       try {

@@ -301,7 +301,7 @@ export class Management {
         cancel: cfg.cancel ?? null,
         timeouts: cfg.timeouts ?? null,
       },
-      in_flight: fn.concurrency.length ? c.scheduler.inFlightFor(`fn:${fn.slug}`) : undefined,
+      in_flight: c.scheduler.inFlightOf(fn.slug),
       counts_24h: counts,
     };
   }

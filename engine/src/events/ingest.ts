@@ -98,7 +98,7 @@ export class Ingest {
     return ids;
   }
 
-  process(u: Unit, ev: EventRecord, opts: { internal: boolean; onlyFn?: FnDef }): void {
+  process(u: Unit, ev: EventRecord, _opts: { internal: boolean }): void {
     const c = this.core;
     const wire = toWire(ev);
     for (const p of c.pauses.forEvent(ev.name)) {
@@ -116,13 +116,13 @@ export class Ingest {
         c.enqueueCancel(u, p.runId, p.data.fnSlug, `cancelled by event ${ev.name} (${ev.internalId})`);
       }
     }
-    const fns = opts.onlyFn ? [opts.onlyFn] : c.registry.matching(ev.name);
+    const fns = c.registry.matching(ev.name);
     for (const fn of fns) {
       if (fn.archived) continue;
       const matched = fn.triggers.some(
         (t) => t.event && (t.event === ev.name || t.pattern?.test(ev.name)) && (!t.expression || test(t.expression, { event: wire })),
       );
-      if (!matched && !opts.onlyFn) continue;
+      if (!matched) continue;
       if (fn.paused) continue;
       this.start(u, fn, ev);
     }

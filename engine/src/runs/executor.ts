@@ -56,7 +56,9 @@ export class Executor {
           break;
       }
     } catch (err) {
-      c.log.error({ err, runId: item.runId, item: item.kind }, "item failed; it stays queued and is retried after a restart");
+      // Typically the database is unreachable. The item's row is still queued, so nothing is lost; try it again.
+      c.log.error({ err, runId: item.runId, item: item.kind }, "item failed; retrying in 1s");
+      setTimeout(() => c.scheduler.add({ ...item, at: Date.now(), seq: c.scheduler.nextSeq() }), 1000).unref();
     } finally {
       c.endDispatch(item.runId);
     }

@@ -29,6 +29,7 @@ export class Scheduler {
   private readonly byRun = new Map<string, Set<QueueItem>>();
   private readonly byId = new Map<string, QueueItem>();
   private inFlight = 0;
+  private readonly inFlightByFn = new Map<string, number>();
   private pumping = false;
   private seq = 0;
   private stopped = false;
@@ -53,6 +54,11 @@ export class Scheduler {
 
   inFlightFor(key: string): number {
     return this.inFlightByKey.get(key) ?? 0;
+  }
+
+  /** SDK requests of a function in flight right now. */
+  inFlightOf(fnSlug: string): number {
+    return this.inFlightByFn.get(fnSlug) ?? 0;
   }
 
   get(id: string): QueueItem | undefined {
@@ -167,7 +173,7 @@ export class Scheduler {
     if (this.pumping || this.stopped) return;
     this.pumping = true;
     try {
-      while (this.inFlight < this.hooks_max() && this.ready.size > 0) {
+      while (this.inFlight < this.maxInFlight && this.ready.size > 0) {
         const item = this.ready.pop() as QueueItem;
         this.place.delete(item);
         if (item.kind === "exec" && this.hooks.isPaused(item.fnSlug)) {
@@ -203,18 +209,18 @@ export class Scheduler {
     }
   }
 
-  private hooks_max(): number {
-    return this.maxInFlight;
-  }
-
   private start(item: QueueItem): void {
     this.place.set(item, "inflight");
     this.inFlight++;
+    this.inFlightByFn.set(item.fnSlug, this.inFlightOf(item.fnSlug) + 1);
     const keys = item.kind === "exec" ? item.concurrency.map((c) => c.key) : [];
     for (const k of keys) this.inFlightByKey.set(k, this.inFlightFor(k) + 1);
     item.wait = undefined;
     const done = () => {
       this.inFlight--;
+      const n = this.inFlightOf(item.fnSlug) - 1;
+      if (n <= 0) this.inFlightByFn.delete(item.fnSlug);
+      else this.inFlightByFn.set(item.fnSlug, n);
       this.place.delete(item);
       this.forget(item);
       for (const k of keys) {

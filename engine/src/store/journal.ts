@@ -148,10 +148,13 @@ export class Journal {
   }
 
   /** Waits for in-progress and queued writes, then refuses new commits. */
-  async close(): Promise<void> {
-    if (this.batch.size > 0 || this.batch.waiters.length > 0) await this.commit().catch(() => {});
-    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+  async close(timeoutMs = 5000): Promise<void> {
+    if (this.batch.size > 0 || this.batch.waiters.length > 0) {
+      // With the database gone the flush would retry forever; give up after the timeout (nothing unflushed was acknowledged).
+      await Promise.race([this.commit().catch(() => {}), new Promise((r) => setTimeout(r, timeoutMs))]);
+    }
     this.closed = true;
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
   }
 
   private async flushLoop(): Promise<void> {

@@ -106,6 +106,18 @@ describe("flow control", () => {
           return event.data.n;
         },
       ),
+      ...["shared-a", "shared-b"].map((id) =>
+        inngest.createFunction(
+          { id, concurrency: { limit: 1, key: '"openai"', scope: "env" }, triggers: [{ event: "f/shared" }] },
+          async ({ step }) => {
+            await step.run("call", async () => {
+              enter("shared");
+              await sleep(80);
+              leave("shared");
+            });
+          },
+        ),
+      ),
       inngest.createFunction({ id: "wild", triggers: [{ event: "f/wild.*" }] }, async ({ event }) => event.name),
       inngest.createFunction(
         { id: "filtered", triggers: [{ event: "f/expr", if: "event.data.n > 5" }] },
@@ -133,6 +145,13 @@ describe("flow control", () => {
     expect(maxInFlight["user:a"]).toBe(1);
     expect(maxInFlight["user:b"]).toBe(1);
     expect(maxInFlight["per-user-all"]).toBe(2);
+  });
+
+  it("env-scoped concurrency is shared by every function using the same key", async () => {
+    await r.client.send(Array.from({ length: 3 }, (_, i) => ({ name: "f/shared", data: { i } })));
+    await endedRuns(r.engine, "flow-shared-a", 3);
+    await endedRuns(r.engine, "flow-shared-b", 3);
+    expect(maxInFlight.shared).toBe(1);
   });
 
   it("priority reorders a backlog", async () => {
@@ -252,6 +271,13 @@ describe("flow control", () => {
     expect(second?.status).toBe("Cancelled");
     expect(second?.cancel_reason).toContain("timeouts.start");
     expect(second?.run_started_at).toBeNull();
+  });
+
+  it("timeouts.start does not touch a run that started and then sleeps past the deadline", async () => {
+    await r.client.send({ name: "f/start-timeout", data: { n: 3, nap: true } });
+    const runs = await endedRuns(r.engine, "flow-start-timeout", 3);
+    const third = runs.find((x) => (x.events as Array<{ data: { n: number } }>)[0]?.data.n === 3);
+    expect(third?.status).toBe("Completed");
   });
 
   it("matches wildcard triggers and expression filters", async () => {
