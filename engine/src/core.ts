@@ -581,6 +581,13 @@ export class Core {
     });
   }
 
+  /** Cancels a run with a trace entry saying why (API, cancelOn, timeouts, singleton). */
+  cancelRun(u: Unit, run: RunState, reason: string): void {
+    const now = Date.now();
+    this.history({ runId: run.id, kind: "function", attempt: 0, status: "cancelled", startedAt: now, endedAt: now, detail: { reason } });
+    this.finishRun(u, run, "cancelled", { reason });
+  }
+
   /** An engine-generated event (lifecycle, invoke, cron): stored and matched like any other. */
   emitInternal(u: Unit, name: string, data: Record<string, unknown>, id?: string): EventRecord {
     const now = Date.now();

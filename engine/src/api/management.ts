@@ -166,16 +166,7 @@ export class Management {
     if (!run) throw new NotFoundError(`run ${id} not found`);
     if (ENDED.has(run.status)) throw new ConflictError(`run ${id} already ended as ${STATUS_LABEL[run.status]}`);
     const u = new Unit();
-    c.history({
-      runId: id,
-      kind: "function",
-      attempt: 0,
-      status: "cancelled",
-      startedAt: Date.now(),
-      endedAt: Date.now(),
-      detail: { reason },
-    });
-    c.finishRun(u, run, "cancelled", { reason });
+    c.cancelRun(u, run, reason);
     await c.commit(u);
     return { run_id: id, status: "Cancelled" };
   }
@@ -190,16 +181,7 @@ export class Management {
     for (const r of rows) {
       const run = await c.loadRun(r.id);
       if (!run || ENDED.has(run.status)) continue;
-      c.history({
-        runId: run.id,
-        kind: "function",
-        attempt: 0,
-        status: "cancelled",
-        startedAt: Date.now(),
-        endedAt: Date.now(),
-        detail: { reason },
-      });
-      c.finishRun(u, run, "cancelled", { reason });
+      c.cancelRun(u, run, reason);
       cancelled++;
     }
     await c.commit(u);

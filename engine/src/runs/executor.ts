@@ -79,17 +79,7 @@ export class Executor {
     if (!run) return;
     const u = new Unit();
     this.core.journal.deleteItem(item.id);
-    const reason = String(item.data?.reason ?? "cancelled");
-    this.core.history({
-      runId: run.id,
-      kind: "function",
-      attempt: 0,
-      status: "cancelled",
-      startedAt: Date.now(),
-      endedAt: Date.now(),
-      detail: { reason },
-    });
-    this.core.finishRun(u, run, "cancelled", { reason });
+    this.core.cancelRun(u, run, String(item.data?.reason ?? "cancelled"));
     await this.core.commit(u);
   }
 
@@ -355,14 +345,7 @@ export class Executor {
       switch (op.op) {
         case "StepRun":
         case "Step": {
-          const size = JSON.stringify(op.data ?? null)?.length ?? 0;
-          if (size > MAX_OUTPUT_BYTES) {
-            const error = { name: "OutputTooLarge", message: `step "${name}" returned ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}` };
-            c.setMemo(run, op.id, { error });
-            c.history({ ...base, kind: "step", status: "failed", error });
-          } else if (c.setMemo(run, op.id, { data: op.data === undefined ? null : op.data })) {
-            c.history({ ...base, kind: "step", status: "completed", output: preview(op.data) });
-          }
+          this.recordStepRun(run, op, item.attempt, base.startedAt, base.endedAt);
           run.pending.delete(op.id);
           break;
         }
@@ -498,6 +481,22 @@ export class Executor {
     if (!retrying) c.maybeDiscover(u, run);
   }
 
+  /** A step's successful result: its memo and trace entry (a failure when the output is over the size limit). */
+  private recordStepRun(run: RunState, op: Op, attempt: number, startedAt: number, endedAt: number): void {
+    const c = this.core;
+    const name = op.displayName ?? op.name ?? op.userland?.id;
+    const base = { runId: run.id, kind: "step" as const, stepHash: op.id, stepName: name, attempt, startedAt, endedAt };
+    const size = JSON.stringify(op.data ?? null)?.length ?? 0;
+    if (size > MAX_OUTPUT_BYTES) {
+      const error = { name: "OutputTooLarge", message: `step "${name}" returned ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}` };
+      if (c.setMemo(run, op.id, { error })) c.history({ ...base, status: "failed", error });
+      return;
+    }
+    if (c.setMemo(run, op.id, { data: op.data === undefined ? null : op.data })) {
+      c.history({ ...base, status: "completed", output: preview(op.data) });
+    }
+  }
+
   /**
    * `POST /v1/checkpoint/:runId/async`: steps the SDK ran inside the request for queue item `qiId`. They are
    * memoized and committed before the SDK is told to go on, exactly as if each had come back in a 206.
@@ -513,38 +512,8 @@ export class Executor {
     const received = performance.now();
     for (const op of ops) {
       if (op.op !== "StepRun" && op.op !== "Step") continue;
-      const name = op.displayName ?? op.name ?? op.userland?.id;
       const timing = opTiming(op);
-      const size = JSON.stringify(op.data ?? null)?.length ?? 0;
-      if (size > MAX_OUTPUT_BYTES) {
-        const error = { name: "OutputTooLarge", message: `step "${name}" returned ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}` };
-        c.setMemo(run, op.id, { error });
-        c.history({
-          runId,
-          kind: "step",
-          stepHash: op.id,
-          stepName: name,
-          attempt: 0,
-          status: "failed",
-          startedAt: timing?.a ?? now,
-          endedAt: timing?.b ?? now,
-          error,
-        });
-        continue;
-      }
-      if (c.setMemo(run, op.id, { data: op.data === undefined ? null : op.data })) {
-        c.history({
-          runId,
-          kind: "step",
-          stepHash: op.id,
-          stepName: name,
-          attempt: 0,
-          status: "completed",
-          startedAt: timing?.a ?? now,
-          endedAt: timing?.b ?? now,
-          output: preview(op.data),
-        });
-      }
+      this.recordStepRun(run, op, 0, timing?.a ?? now, timing?.b ?? now);
     }
     c.journal.saveRun(run);
     await c.commit(u);
