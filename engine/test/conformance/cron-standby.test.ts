@@ -1,6 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine.js";
+import { freePort } from "../support/child-engine.js";
 import { databaseUrl, endedRuns, sleep, startEngine, uniqueSchema, until } from "../support/harness.js";
 import { createClient, startApp } from "../support/sdk-app.js";
 
@@ -71,6 +72,41 @@ describe("one active engine per database", () => {
     } finally {
       await app.close();
       await b.stop(200);
+    }
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("lets the request in flight finish and records it, so nothing runs twice after the restart", async () => {
+    const schema = uniqueSchema("stop");
+    const port = await freePort();
+    let engine = await startEngine({ schema, port });
+    const client = createClient("stop", engine.url);
+    const calls: Record<string, number> = {};
+    const fn = client.createFunction({ id: "two", triggers: [{ event: "st/go" }] }, async ({ step }) => {
+      await step.run("slow", async () => {
+        calls.slow = (calls.slow ?? 0) + 1;
+        await sleep(400);
+      });
+      await step.sleep("gap", "1s");
+      await step.run("after", () => {
+        calls.after = (calls.after ?? 0) + 1;
+      });
+      return "done";
+    });
+    const app = await startApp(client, [fn]);
+    try {
+      await engine.apps.syncUrl(app.url);
+      await fetch(`${engine.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "st/go", data: {} }]) });
+      await until("slow step running", () => calls.slow === 1);
+      await engine.stop(5000);
+      engine = await startEngine({ schema, port });
+      const [run] = await endedRuns(engine, "stop-two", 1, 10_000);
+      expect(run?.output).toBe("done");
+      expect(calls).toEqual({ slow: 1, after: 1 });
+    } finally {
+      await app.close();
+      await engine.stop(200);
     }
   });
 });
