@@ -18,6 +18,10 @@ export default defineConfig({
     projects: [
       { test: { name: "engine-unit", include: ["engine/test/unit/**/*.test.ts"], sequence: { groupOrder: 0 } } },
       {
+        // App-side suites: embedded PGlite always, real PostgreSQL too when ENGINE_TEST_DATABASE_URL answers.
+        test: { name: "app", include: ["tests/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000, sequence: { groupOrder: 3 } },
+      },
+      {
         test: {
           ...engineTest,
           name: "engine-pg",

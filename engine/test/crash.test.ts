@@ -93,7 +93,7 @@ describe("crash recovery (SIGKILL)", () => {
         const res = await fetch(`http://127.0.0.1:${port}/e/key`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify([{ name: "c/burst", data: { i } }]),
+          body: JSON.stringify([{ name: "c/burst", id: `burst-${i}`, data: { i } }]),
         }).catch(() => undefined);
         if (res?.status === 200) acked.push(i);
         await sleep(4);
@@ -105,13 +105,14 @@ describe("crash recovery (SIGKILL)", () => {
     await sender;
     await sleep(300);
     await start();
-    // Events refused while the engine was down are sent again, as a producer would.
+    // Events not acknowledged (refused while down, or stored but killed before the answer) are sent again with the
+    // same id, as a producer should: the id makes the resend start no second run.
     for (let i = 0; i < 150; i++) {
       if (acked.includes(i)) continue;
       const res = await fetch(`http://127.0.0.1:${port}/e/key`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify([{ name: "c/burst", data: { i } }]),
+        body: JSON.stringify([{ name: "c/burst", id: `burst-${i}`, data: { i } }]),
       });
       expect(res.status).toBe(200);
     }
