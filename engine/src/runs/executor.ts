@@ -17,11 +17,15 @@ function preview(v: unknown): unknown {
   return { truncated: true, bytes: text.length, preview: text.slice(0, PREVIEW_BYTES) };
 }
 
-/** The SDK's Go-style interval for when a step ran, if it sent a plausible one. */
+/**
+ * When a step ran, from the SDK's Go-style interval: `a` is the start and `b` the duration, both in nanoseconds.
+ * Returns epoch milliseconds, or undefined when the SDK sent nothing plausible.
+ */
 export function opTiming(op: Op): { a: number; b: number } | undefined {
   const t = (op as { timing?: { a?: unknown; b?: unknown } }).timing;
-  if (!t || typeof t.a !== "number" || typeof t.b !== "number" || t.a <= 0 || t.b < t.a) return undefined;
-  return { a: t.a, b: t.b };
+  if (!t || typeof t.a !== "number" || typeof t.b !== "number" || t.a <= 0 || t.b < 0) return undefined;
+  const start = Math.round(t.a / 1e6);
+  return { a: start, b: start + Math.round(t.b / 1e6) };
 }
 
 function stepUrl(base: string, stepId: string): string {

@@ -134,8 +134,10 @@ describe("flow control", () => {
 
   it("concurrency 2 never has more than 2 steps in flight", async () => {
     await r.client.send(Array.from({ length: 8 }, (_, i) => ({ name: "f/limited", data: { i } })));
-    await endedRuns(r.engine, "flow-limited", 8);
+    const runs = await endedRuns(r.engine, "flow-limited", 8);
     expect(maxInFlight.limited).toBe(2);
+    // The trace carries the step's own timing (the SDK's interval): the 120 ms of work shows up.
+    expect(runs[0]?.steps.find((s) => s.name === "work")?.duration_ms).toBeGreaterThanOrEqual(110);
   });
 
   it("keyed concurrency limits each key separately", async () => {

@@ -173,3 +173,14 @@ describe("SDK responses", () => {
     expect(backoffDelay(250, 7)).toBe(250);
   });
 });
+
+describe("step timing", () => {
+  it("reads the SDK's Go interval (start and duration in nanoseconds)", async () => {
+    const { opTiming } = await import("../../src/runs/executor.js");
+    expect(opTiming({ id: "x", op: "StepRun", timing: { a: 1_700_000_000_000 * 1e6, b: 250 * 1e6 } } as never)).toEqual({
+      a: 1_700_000_000_000,
+      b: 1_700_000_000_250,
+    });
+    expect(opTiming({ id: "x", op: "StepRun" } as never)).toBeUndefined();
+  });
+});

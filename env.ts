@@ -1,0 +1,54 @@
+/**
+ * Every environment variable the app reads, validated once with zod. App code imports `env` from here and
+ * never reads process.env itself. A bad value fails fast with a message naming the variable.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), "must be a postgres:// URL"),
+  /** `1` for the local engine or Dev Server on :8288, or the URL of one. Unset means cloud mode. */
+  INNGEST_DEV: z.string().optional(),
+  INNGEST_BASE_URL: z.string().url().optional(),
+  INNGEST_SIGNING_KEY: z
+    .string()
+    .regex(/^signkey-\w+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>")
+    .optional(),
+  INNGEST_EVENT_KEY: z.string().min(1).optional(),
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: z.string().startsWith("pk_").optional(),
+  CLERK_SECRET_KEY: z.string().startsWith("sk_").optional(),
+  CLERK_JWT_KEY: z.string().optional(),
+  CLERK_AUTHORIZED_PARTIES: z.string().optional(),
+  ALLOW_DEV_AUTH: bool.default(false),
+  DEV_USER_ID: z.string().min(1).default("user_dev"),
+  DEV_ORG_ID: z.string().min(1).default("org_dev"),
+  JOBS_MAX_ACTIVE_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(50),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export class EnvError extends Error {}
+
+/** Parses an environment; throws EnvError listing each bad variable and why. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new EnvError(`invalid environment:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process (parsed on first use). */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
