@@ -82,7 +82,12 @@ async function main(): Promise<void> {
       });
     }
 
-    const appEnv: Record<string, string | undefined> = { ...env, DATABASE_URL: databaseUrl, PORT: String(port) };
+    const appEnv: Record<string, string | undefined> = {
+      ...env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      NEXT_TELEMETRY_DISABLED: env.NEXT_TELEMETRY_DISABLED ?? "1",
+    };
     const external = externalInngest();
     let engine: Engine | undefined;
     if (external) {
