@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { AppError, validationError } from "../server/errors.js";
+
+describe("AppError", () => {
+  it("maps codes to HTTP and tRPC", () => {
+    const e = new AppError("TOO_MANY_REQUESTS", "at most 50 active jobs per organization");
+    expect(e.httpStatus).toBe(429);
+    expect(e.trpcCode).toBe("TOO_MANY_REQUESTS");
+    expect(new AppError("NOT_FOUND", "job x not found").httpStatus).toBe(404);
+    expect(e.toJSON()).toEqual({ error: { code: "TOO_MANY_REQUESTS", message: "at most 50 active jobs per organization" } });
+  });
+  it("turns zod issues into a 400 naming each field", () => {
+    const r = z.object({ taskId: z.string(), priority: z.number().max(600) }).safeParse({ priority: 900 });
+    expect(r.success).toBe(false);
+    const e = validationError(r.success ? [] : r.error.issues, "payload");
+    expect(e.httpStatus).toBe(400);
+    expect(e.details?.map((d) => d.path)).toEqual(["taskId", "priority"]);
+    expect(e.message).toMatch(/^invalid payload: taskId: .*; priority: /);
+  });
+});
