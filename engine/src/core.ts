@@ -73,6 +73,8 @@ export class Core {
   private readonly runTimers = new Map<string, TimerHandle[]>();
   /** timeouts.start deadlines, dropped as soon as the run's first request goes out. */
   private readonly startTimers = new Map<string, TimerHandle>();
+  /** Runs that ended in the last minutes, so work committed concurrently for them is dropped, not armed. */
+  private readonly endedRecently = new Map<string, number>();
   /** singleton key → active run id */
   readonly singletons = new Map<string, string>();
   /** internal event id → receive time, to make an SDK's retried send idempotent. */
@@ -174,6 +176,7 @@ export class Core {
     const now = Date.now();
     for (const [k, e] of this.flow) if (e.expiresAt != null && e.expiresAt <= now) this.flow.delete(k);
     for (const [k, t] of this.recentEvents) if (t < now - RECENT_EVENT_WINDOW_MS) this.recentEvents.delete(k);
+    for (const [k, t] of this.endedRecently) if (t < now - 5 * 60_000) this.endedRecently.delete(k);
     await this.pool.query(`DELETE FROM ${this.s}.state WHERE expires_at IS NOT NULL AND expires_at <= $1`, [now]);
   }
 
@@ -254,11 +257,8 @@ export class Core {
   maybeEvict(runId: string): void {
     if (this.active.has(runId)) return;
     const run = this.runs.get(runId);
-    if (!run) return;
-    if (ENDED.has(run.status)) {
-      this.runs.delete(runId);
-      return;
-    }
+    // An ended run stays until finishRun's own commit completes (its after-commit callback drops it).
+    if (!run || ENDED.has(run.status)) return;
     const soon = Date.now() + 2000;
     // An in-flight item belongs to a dispatch that is finishing (counted in `active` while it runs).
     const dueSoon = this.scheduler.itemsOf(runId).some((i) => i.at <= soon && this.scheduler.whereIs(i)?.place !== "inflight");
@@ -299,7 +299,14 @@ export class Core {
       seq: this.scheduler.nextSeq(),
     };
     this.journal.putItem(item);
-    u.after.push(() => this.scheduler.add(item));
+    u.after.push(() => {
+      if (this.endedRecently.has(item.runId)) {
+        this.journal.deleteItem(item.id);
+        void this.journal.commit().catch(() => {});
+        return;
+      }
+      this.scheduler.add(item);
+    });
     return item;
   }
 
@@ -342,7 +349,13 @@ export class Core {
   }
 
   armPause(p: Pause): void {
-    this.pauses.add(p);
+    if (this.endedRecently.has(p.runId)) {
+      // The run ended while this pause's batch was being committed: drop it instead of waiting for its expiry.
+      this.journal.deletePause(p.id);
+      void this.journal.commit().catch(() => {});
+      return;
+    }
+    if (!this.pauses.add(p)) return;
     this.pauseTimers.set(
       p.id,
       this.timers.at(p.expiresAt, () => void this.expirePause(p.id)),
@@ -539,6 +552,7 @@ export class Core {
     this.timers.cancel(this.startTimers.get(run.id));
     this.startTimers.delete(run.id);
     if (run.singletonKey && this.singletons.get(run.singletonKey) === run.id) this.singletons.delete(run.singletonKey);
+    this.endedRecently.set(run.id, now);
     this.counters.runsEnded++;
     this.lastRunEndedAt = now;
 
@@ -646,6 +660,13 @@ export class Core {
         );
     }
 
+    // Pauses and items of runs that ended (a crash between two batches can leave them): drop, don't arm.
+    await this.pool.query(
+      `DELETE FROM ${this.s}.pauses p WHERE NOT EXISTS (SELECT 1 FROM ${this.s}.runs r WHERE r.id = p.run_id AND r.status IN ('queued', 'running'))`,
+    );
+    await this.pool.query(
+      `DELETE FROM ${this.s}.queue q WHERE NOT EXISTS (SELECT 1 FROM ${this.s}.runs r WHERE r.id = q.run_id AND r.status IN ('queued', 'running'))`,
+    );
     const { rows: pauseRows } = await this.pool.query(`SELECT * FROM ${this.s}.pauses`);
     for (const r of pauseRows) {
       this.armPause({

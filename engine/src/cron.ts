@@ -91,6 +91,7 @@ export class CronScheduler {
     let next = spec.next(last ?? now);
     if (next < now - MISSED_GRACE_MS) next = spec.next(now);
     const fireAt = next + jitterFor(fn.slug, expr, jitterMs);
+    c.timers.cancel(this.timers.get(id)); // a sync during a fire may have armed it already
     this.timers.set(
       id,
       c.timers.at(fireAt, () => {

@@ -58,6 +58,12 @@ export class Engine {
       () => this.health(),
       (runId, qiId, ops) => this.executor.checkpoint(runId, qiId, ops),
     );
+    // Until this engine is the active one and has rebuilt its state, only /health answers: work taken earlier
+    // would race recovery (and on a standby, nothing would ever run it).
+    this.http.addHook("onRequest", async (req, reply) => {
+      if (this.started || req.url === "/health" || req.url.startsWith("/health?")) return;
+      return reply.code(503).send({ error: "engine is starting or on standby (another engine is active); retry shortly", status: 503 });
+    });
     const address = await this.http.listen({ host: c.opts.host, port: c.opts.port });
     this.url = address.replace("[::1]", "127.0.0.1");
     c.log.info({ url: this.url }, "engine listening");

@@ -227,7 +227,8 @@ export class Executor {
       use_api: false,
       stack: { stack: run.stack, current: Math.max(run.stack.length - 1, 0) },
     };
-    if (c.opts.checkpointing && item.stepId === "step" && !run.forceStepPlan) {
+    // Retries (attempt > 0) stay one step per request, so the next step starts with a fresh attempt count.
+    if (c.opts.checkpointing && item.stepId === "step" && !run.forceStepPlan && item.attempt === 0) {
       // The SDK may now run several steps in this request, reporting each to POST /v1/checkpoint/:runId/async.
       ctx.fn_id = fn.slug;
       ctx.qi_id = item.id;

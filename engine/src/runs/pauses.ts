@@ -13,7 +13,9 @@ export class PauseIndex {
   get(id: string): Pause | undefined {
     return this.byId.get(id);
   }
-  add(p: Pause): void {
+  /** False when a pause with this id is already indexed (the same row is never armed twice). */
+  add(p: Pause): boolean {
+    if (this.byId.has(p.id)) return false;
     this.byId.set(p.id, p);
     if (p.event) {
       let s = this.byEvent.get(p.event);
@@ -24,6 +26,7 @@ export class PauseIndex {
     let r = this.byRun.get(p.runId);
     if (!r) this.byRun.set(p.runId, (r = new Set()));
     r.add(p);
+    return true;
   }
   remove(p: Pause): void {
     if (!this.byId.delete(p.id)) return;

@@ -26,6 +26,7 @@ export class Scheduler {
   private readonly place = new Map<QueueItem, Place>();
   private readonly timerOf = new Map<QueueItem, TimerHandle>();
   private readonly blockedOn = new Map<QueueItem, string>();
+  private readonly unblockedFrom = new Map<QueueItem, string>();
   private readonly byRun = new Map<string, Set<QueueItem>>();
   private readonly byId = new Map<string, QueueItem>();
   private inFlight = 0;
@@ -76,7 +77,7 @@ export class Scheduler {
   }
 
   add(item: QueueItem): void {
-    if (this.stopped) return;
+    if (this.stopped || this.byId.has(item.id)) return; // the same durable item is never queued twice
     this.byId.set(item.id, item);
     let set = this.byRun.get(item.runId);
     if (!set) this.byRun.set(item.runId, (set = new Set()));
@@ -163,7 +164,8 @@ export class Scheduler {
   }
 
   private forget(item: QueueItem): void {
-    this.byId.delete(item.id);
+    this.unblockedFrom.delete(item);
+    if (this.byId.get(item.id) === item) this.byId.delete(item.id);
     const set = this.byRun.get(item.runId);
     set?.delete(item);
     if (set && set.size === 0) this.byRun.delete(item.runId);
@@ -184,7 +186,11 @@ export class Scheduler {
           continue;
         }
         const full = item.kind === "exec" ? item.concurrency.find((c) => this.inFlightFor(c.key) >= c.limit) : undefined;
+        const freedBy = this.unblockedFrom.get(item);
+        this.unblockedFrom.delete(item);
         if (full) {
+          // It was let through by a freed slot on another key, but waits on this one: that slot must not go unused.
+          if (freedBy && freedBy !== full.key) this.unblock(freedBy);
           let heap = this.blocked.get(full.key);
           if (!heap) this.blocked.set(full.key, (heap = new Heap<QueueItem>(byScore)));
           heap.push(item);
@@ -245,6 +251,7 @@ export class Scheduler {
     if (heap.size === 0) this.blocked.delete(key);
     if (!item) return;
     this.blockedOn.delete(item);
+    this.unblockedFrom.set(item, key);
     this.place.set(item, "ready");
     this.ready.push(item);
   }

@@ -163,11 +163,14 @@ export class Journal {
       while (this.batch.waiters.length > 0 || this.batch.size > 0) {
         const b = this.batch;
         this.batch = emptyBatch();
+        // Serialized now, once: the rows describe the state as of this batch. A retry must send the same rows,
+        // not the newer in-memory state whose companion rows are still in a later, uncommitted batch.
+        const query = this.build(b);
         let delay = 50;
         for (;;) {
           try {
             const started = performance.now();
-            await this.write(b);
+            if (query) await this.pool.query(query.text, query.values);
             this.stats.flushes++;
             this.stats.rows += b.size;
             this.stats.lastFlushMs = performance.now() - started;
@@ -192,8 +195,8 @@ export class Journal {
     }
   }
 
-  private async write(b: Batch): Promise<void> {
-    if (b.size === 0) return;
+  private build(b: Batch): { text: string; values: unknown[] } | undefined {
+    if (b.size === 0) return undefined;
     const s = this.s;
     const stmts: Array<[string, unknown[]]> = [];
     if (b.events.length) {
@@ -338,11 +341,9 @@ export class Journal {
     // One statement, one round trip: every write of the batch is a data-modifying CTE, which PostgreSQL runs
     // atomically in the statement's implicit transaction. Rows are coalesced by key above, so no two parts touch
     // the same row (they would not see each other's effects).
+    if (!stmts.length) return undefined;
     const parts = stmts.map(([sql], i) => `w${i} AS (${sql.replace(/\$1\b/g, `$${i + 1}`)})`);
-    await this.pool.query(
-      `WITH ${parts.join(",\n")} SELECT 1`,
-      stmts.map(([, params]) => params[0]),
-    );
+    return { text: `WITH ${parts.join(",\n")} SELECT 1`, values: stmts.map(([, params]) => params[0]) };
   }
 
   private upsertAndDelete<T>(

@@ -59,6 +59,9 @@ describe("one active engine per database", () => {
       await until("b listening", () => b.url !== "");
       const health = await (await fetch(`${b.url}/health`)).json();
       expect(health.role).toBe("standby");
+      // A standby takes no work: the sender is told to retry (the SDK does).
+      const refused = await fetch(`${b.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "ha/go", data: {} }]) });
+      expect(refused.status).toBe(503);
       await fetch(`${a.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "ha/go", data: {} }]) });
       await until("sleeping", async () =>
         (await a.management.listRuns({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"),
