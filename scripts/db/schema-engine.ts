@@ -142,6 +142,19 @@ export async function isPglite(url: string): Promise<boolean> {
   }
 }
 
+/** An adapter on a shadow database whose dispose also removes that database. */
+async function shadowAdapter(url: string, removeDatabase: () => Promise<void>): Promise<AdapterLike> {
+  const pool = poolFor(url);
+  const adapter = patchAdapter((await new PrismaPg(pool).connect()) as unknown as AdapterLike, pool);
+  const dispose = adapter.dispose.bind(adapter);
+  adapter.dispose = async () => {
+    await dispose().catch(() => {});
+    await pool.end().catch(() => {});
+    await removeDatabase();
+  };
+  return adapter;
+}
+
 /** The migration-aware adapter factory the wasm engine talks to, with the work-arounds above. */
 function adapterFactory(url: string, pglite: boolean) {
   const pools: pg.Pool[] = [];
@@ -157,33 +170,17 @@ function adapterFactory(url: string, pglite: boolean) {
     async connectToShadowDb() {
       if (pglite) {
         const server = await startPgliteServer();
-        const pool = poolFor(server.url);
-        const adapter = (await new PrismaPg(pool).connect()) as unknown as AdapterLike;
-        patchAdapter(adapter, pool);
-        const dispose = adapter.dispose.bind(adapter);
-        adapter.dispose = async () => {
-          await dispose().catch(() => {});
-          await pool.end().catch(() => {});
-          await server.stop();
-        };
-        return adapter;
+        return shadowAdapter(server.url, () => server.stop());
       }
       const name = `prisma_shadow_${randomBytes(6).toString("hex")}`;
       const admin = poolFor(url);
       await admin.query(`CREATE DATABASE "${name}"`);
       const shadowUrl = new URL(url);
       shadowUrl.pathname = `/${name}`;
-      const pool = poolFor(shadowUrl.toString());
-      const adapter = (await new PrismaPg(pool).connect()) as unknown as AdapterLike;
-      patchAdapter(adapter, pool);
-      const dispose = adapter.dispose.bind(adapter);
-      adapter.dispose = async () => {
-        await dispose().catch(() => {});
-        await pool.end().catch(() => {});
+      return shadowAdapter(shadowUrl.toString(), async () => {
         await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
         await admin.end().catch(() => {});
-      };
-      return adapter;
+      });
     },
   };
   return {

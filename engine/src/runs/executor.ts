@@ -250,16 +250,7 @@ export class Executor {
     const endedAt = Date.now();
     switch (outcome.type) {
       case "complete":
-        c.history({
-          runId: run.id,
-          kind: "function",
-          attempt: item.attempt,
-          status: "completed",
-          startedAt,
-          endedAt,
-          output: preview(outcome.output),
-        });
-        c.finishRun(u, run, "completed", { output: outcome.output });
+        this.complete(u, run, item, outcome.output, startedAt, endedAt);
         break;
       case "error":
         this.functionError(u, run, fn, item, outcome, startedAt, endedAt);
@@ -272,6 +263,13 @@ export class Executor {
     const handledAt = performance.now();
     await c.commit(u);
     if (!ENDED.has(run.status)) c.lastAnswerAt.set(run.id, handledAt);
+  }
+
+  /** The function returned (200, or RunComplete when checkpointing): trace entry and the run's end. */
+  private complete(u: Unit, run: RunState, item: QueueItem, output: unknown, startedAt: number, endedAt: number): void {
+    const c = this.core;
+    c.history({ runId: run.id, kind: "function", attempt: item.attempt, status: "completed", startedAt, endedAt, output: preview(output) });
+    c.finishRun(u, run, "completed", { output });
   }
 
   private functionError(
@@ -459,16 +457,7 @@ export class Executor {
           break;
         }
         case "RunComplete": {
-          c.history({
-            runId: run.id,
-            kind: "function",
-            attempt: item.attempt,
-            status: "completed",
-            startedAt,
-            endedAt,
-            output: preview(op.data),
-          });
-          c.finishRun(u, run, "completed", { output: op.data ?? null });
+          this.complete(u, run, item, op.data ?? null, startedAt, endedAt);
           return;
         }
         case "DiscoveryRequest":
