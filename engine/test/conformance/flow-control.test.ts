@@ -128,6 +128,10 @@ describe("flow control", () => {
         { id: "cancel-watch", triggers: [{ event: "inngest/function.cancelled" }] },
         async ({ event }) => event.data.function_id,
       ),
+      inngest.createFunction(
+        { id: "finish-watch", triggers: [{ event: "inngest/function.finished", if: "event.data.function_id == 'flow-idempotent'" }] },
+        async ({ event }) => (event.data as { result?: unknown }).result ?? null,
+      ),
     ]);
   });
   afterAll(async () => r?.stop());
@@ -168,6 +172,10 @@ describe("flow control", () => {
 
   it("throttle spaces run starts and never drops them", async () => {
     await r.client.send(Array.from({ length: 4 }, (_, i) => ({ name: "f/throttle", data: { i } })));
+    const waiting = await until("a throttled run", async () =>
+      (await runsOf(r.engine, "flow-throttled")).find((x) => x.waiting?.reason.startsWith("throttled until")),
+    );
+    expect(waiting.waiting?.reason).toMatch(/^throttled until \S+ \(in \d+ms\)$/);
     await endedRuns(r.engine, "flow-throttled", 4);
     const at = (starts.throttle ?? []).map((s) => s.at);
     expect(at).toHaveLength(4);
@@ -191,6 +199,9 @@ describe("flow control", () => {
     await sleep(300);
     const outputs = (await runsOf(r.engine, "flow-idempotent")).map((x) => x.output).sort();
     expect(outputs).toEqual(["o-1", "o-2"]);
+    // inngest/function.finished carries each run's result to any function listening for it.
+    await until("function.finished seen twice", async () => (await runsOf(r.engine, "flow-finish-watch", "Completed")).length === 2);
+    expect((await runsOf(r.engine, "flow-finish-watch")).map((x) => x.output).sort()).toEqual(["o-1", "o-2"]);
   });
 
   it("an event id starts at most one run per function", async () => {
