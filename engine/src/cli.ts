@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       (values["poll-interval"] ?? env.ENGINE_POLL_INTERVAL)
         ? parseDuration(values["poll-interval"] ?? (env.ENGINE_POLL_INTERVAL as string))
         : undefined,
+    logLevel: env.ENGINE_LOG_LEVEL,
     maxInFlight:
       (values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
   });

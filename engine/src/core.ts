@@ -94,7 +94,7 @@ export class Core {
 
   constructor(options: EngineOptions) {
     this.opts = resolveOptions(options);
-    this.log = options.logger ?? pino({ name: "engine", level: options.logLevel ?? process.env.ENGINE_LOG_LEVEL ?? "info" });
+    this.log = options.logger ?? pino({ name: "engine", level: options.logLevel ?? "info" });
     this.s = quoteIdent(this.opts.schema);
     this.pool = new pg.Pool({ connectionString: this.opts.databaseUrl, max: this.opts.poolSize });
     this.pool.on("error", (err) => this.log.warn({ err }, "idle database connection failed"));
