@@ -28,6 +28,21 @@ export function opTiming(op: Op): { a: number; b: number } | undefined {
   return { a: start, b: start + Math.round(t.b / 1e6) };
 }
 
+/**
+ * step.ai.infer's AIGateway op carries {url, headers, auth_key, format, body}: a JSON POST to the provider with
+ * the key in the header that provider's format expects.
+ */
+function aiRequest(raw: unknown): { url?: string; method: string; headers: Record<string, string>; body?: unknown } {
+  const o = (raw ?? {}) as { url?: string; headers?: Record<string, string>; auth_key?: string; format?: string; body?: unknown };
+  const headers: Record<string, string> = { "content-type": "application/json", ...(o.headers ?? {}) };
+  if (o.auth_key) {
+    if (o.format === "anthropic") headers["x-api-key"] = o.auth_key;
+    else if (o.format === "gemini") headers["x-goog-api-key"] = o.auth_key;
+    else headers.authorization = `Bearer ${o.auth_key}`;
+  }
+  return { url: o.url, method: "POST", headers, body: o.body };
+}
+
 function stepUrl(base: string, stepId: string): string {
   const u = new URL(base);
   u.searchParams.set("stepId", stepId);
@@ -121,7 +136,12 @@ export class Executor {
     if (!run) return;
     const c = this.core;
     const fn = c.registry.get(run.fnSlug);
-    const req = (item.data?.request ?? {}) as { url?: string; method?: string; headers?: Record<string, string>; body?: unknown };
+    const req = (item.data?.ai ? aiRequest(item.data?.request) : (item.data?.request ?? {})) as {
+      url?: string;
+      method?: string;
+      headers?: Record<string, string>;
+      body?: unknown;
+    };
     const startedAt = Date.now();
     const res = req.url
       ? await c.client.fetch(req.url, {
