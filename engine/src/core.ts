@@ -254,11 +254,15 @@ export class Core {
   }
 
   /** Keeps memory flat with many sleeping or waiting runs: a run with nothing due soon is reloaded when needed. */
-  maybeEvict(runId: string): void {
+  maybeEvict(runId: string, evenIfDue = false): void {
     if (this.active.has(runId)) return;
     const run = this.runs.get(runId);
     // An ended run stays until finishRun's own commit completes (its after-commit callback drops it).
     if (!run || ENDED.has(run.status)) return;
+    if (evenIfDue) {
+      this.runs.delete(runId);
+      return;
+    }
     const soon = Date.now() + 2000;
     // An in-flight item belongs to a dispatch that is finishing (counted in `active` while it runs).
     const dueSoon = this.scheduler.itemsOf(runId).some((i) => i.at <= soon && this.scheduler.whereIs(i)?.place !== "inflight");
@@ -486,7 +490,12 @@ export class Core {
         data: { trigger, triggerInternalId: events[0]?.internalId, fnSlug: fn.slug },
       });
     }
-    u.after.push(() => this.armRunTimeouts(run, fn));
+    u.after.push(() => {
+      this.armRunTimeouts(run, fn);
+      // Behind a long backlog this run will not start soon: keep its state in the database, not in memory.
+      const waiting = this.scheduler.counts;
+      if (waiting.ready + waiting.blocked + waiting.parked > this.opts.evictBacklogAbove) this.maybeEvict(run.id, true);
+    });
     return run;
   }
 

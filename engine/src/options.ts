@@ -37,6 +37,8 @@ export interface EngineOptions {
    * runs consecutive steps in one request and records each through `POST /v1/checkpoint/:runId/async`.
    */
   checkpointing?: boolean;
+  /** Waiting items (ready, concurrency-blocked, paused) beyond which a new run's state stays in the database until dispatched (default 5000). */
+  evictBacklogAbove?: number;
   logger?: Logger;
   logLevel?: string;
 }
@@ -66,6 +68,7 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     leaseTtlMs: o.leaseTtlMs ?? 15_000,
     poolSize: o.poolSize ?? 8,
     checkpointing: o.checkpointing ?? true,
+    evictBacklogAbove: o.evictBacklogAbove ?? 5000,
   };
 }
 

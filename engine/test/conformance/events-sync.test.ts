@@ -251,3 +251,31 @@ describe("unreachable and misbehaving apps", () => {
     }
   });
 });
+
+describe("a backlog beyond the in-memory threshold", () => {
+  it("keeps queued runs in the database and still runs each once, in order", async () => {
+    const order: number[] = [];
+    const r2 = await rig(
+      "backlog",
+      (inngest) => [
+        inngest.createFunction({ id: "one-by-one", concurrency: 1, triggers: [{ event: "b/go" }] }, async ({ event, step }) => {
+          await step.run("record", () => {
+            order.push(event.data.i as number);
+          });
+          return event.data.i;
+        }),
+      ],
+      { evictBacklogAbove: 3 },
+    );
+    try {
+      await r2.client.send(Array.from({ length: 20 }, (_, i) => ({ name: "b/go", data: { i } })));
+      // Most of the queued runs are not held in memory while they wait.
+      expect(r2.engine.core.runs.size).toBeLessThan(10);
+      const runs = await endedRuns(r2.engine, "backlog-one-by-one", 20);
+      expect(runs.every((x) => x.status === "Completed")).toBe(true);
+      expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      await r2.stop();
+    }
+  });
+});
