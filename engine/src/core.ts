@@ -90,7 +90,7 @@ export class Core {
   /** Set by the engine: runs an item when the scheduler hands it out. */
   dispatcher: (item: QueueItem) => Promise<void> = async () => {};
   /** Set by the engine: processes an event (pauses and triggers) inside a unit. */
-  eventProcessor: (u: Unit, ev: EventRecord, opts: { internal: boolean }) => void = () => {};
+  eventProcessor: (u: Unit, ev: EventRecord) => void = () => {};
 
   constructor(options: EngineOptions) {
     this.opts = resolveOptions(options);
@@ -617,7 +617,7 @@ export class Core {
     const internalId = ulid(now);
     const ev: EventRecord = { internalId, id: id ?? internalId, name, data, ts: now, receivedAt: now, user: {} };
     this.journal.insertEvent(ev);
-    this.eventProcessor(u, ev, { internal: true });
+    this.eventProcessor(u, ev);
     return ev;
   }
 

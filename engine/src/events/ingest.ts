@@ -66,7 +66,7 @@ export function validateEvents(body: unknown, opts: { internal: boolean; maxEven
  */
 export class Ingest {
   constructor(private readonly core: Core) {
-    core.eventProcessor = (u, ev, opts) => this.process(u, ev, opts);
+    core.eventProcessor = (u, ev) => this.process(u, ev);
   }
 
   async ingest(events: ValidEvent[], seedHeader: string | undefined): Promise<string[]> {
@@ -92,13 +92,13 @@ export class Ingest {
       };
       c.journal.insertEvent(rec);
       c.counters.eventsReceived++;
-      this.process(u, rec, { internal: false });
+      this.process(u, rec);
     }
     await c.commit(u);
     return ids;
   }
 
-  process(u: Unit, ev: EventRecord, _opts: { internal: boolean }): void {
+  process(u: Unit, ev: EventRecord): void {
     const c = this.core;
     const wire = toWire(ev);
     for (const p of c.pauses.forEvent(ev.name)) {

@@ -541,21 +541,19 @@ export class Executor {
     const c = this.core;
     const opts = (op.opts ?? {}) as { function_id?: string; payload?: { data?: Record<string, unknown>; v?: string }; timeout?: string };
     const target = opts.function_id ? c.registry.get(opts.function_id) : undefined;
-    const historyId = `${run.id}:${op.id}`;
+    // One trace entry per invoke step (same id), updated when the child ends or the wait times out.
+    const trace = {
+      id: `${run.id}:${op.id}`,
+      runId: run.id,
+      kind: "invoke" as const,
+      stepHash: op.id,
+      stepName: name,
+      attempt: 0,
+      startedAt: now,
+    };
     if (!target || target.archived) {
       const error = { name: "Error", message: `could not invoke function "${opts.function_id}": it is not registered` };
-      c.history({
-        id: historyId,
-        runId: run.id,
-        kind: "invoke",
-        stepHash: op.id,
-        stepName: name,
-        attempt: 0,
-        status: "failed",
-        startedAt: now,
-        endedAt: now,
-        error,
-      });
+      c.history({ ...trace, status: "failed", endedAt: now, error });
       c.enqueueResume(u, run.id, run.fnSlug, op.id, { error });
       return;
     }
@@ -592,16 +590,6 @@ export class Executor {
     const ev = { internalId, id: internalId, name: "inngest/function.invoked", data, user: {}, ts: invokedAt, receivedAt: invokedAt };
     c.journal.insertEvent(ev);
     const child = c.createRun(u, target, [ev], { parent: { runId: run.id, stepHash: op.id, correlationId } });
-    c.history({
-      id: historyId,
-      runId: run.id,
-      kind: "invoke",
-      stepHash: op.id,
-      stepName: name,
-      attempt: 0,
-      status: "waiting",
-      startedAt: now,
-      detail: { function: target.slug, until: expiresAt, childRunId: child?.id },
-    });
+    c.history({ ...trace, status: "waiting", detail: { function: target.slug, until: expiresAt, childRunId: child.id } });
   }
 }

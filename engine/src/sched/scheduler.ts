@@ -27,6 +27,7 @@ export class Scheduler {
   private readonly timerOf = new Map<QueueItem, TimerHandle>();
   private readonly blockedOn = new Map<QueueItem, string>();
   private readonly unblockedFrom = new Map<QueueItem, string>();
+  private parkedCount = 0;
   private readonly byRun = new Map<string, Set<QueueItem>>();
   private readonly byId = new Map<string, QueueItem>();
   private inFlight = 0;
@@ -42,11 +43,14 @@ export class Scheduler {
   ) {}
 
   get counts() {
-    let blocked = 0;
-    for (const h of this.blocked.values()) blocked += h.size;
-    let parked = 0;
-    for (const s of this.parked.values()) parked += s.size;
-    return { ready: this.ready.size, inFlight: this.inFlight, blocked, parked, total: this.byId.size };
+    // Kept O(1): this is read on every run creation (backlog check).
+    return {
+      ready: this.ready.size,
+      inFlight: this.inFlight,
+      blocked: this.blockedOn.size,
+      parked: this.parkedCount,
+      total: this.byId.size,
+    };
   }
 
   nextSeq(): number {
@@ -104,6 +108,7 @@ export class Scheduler {
     const set = this.parked.get(fnSlug);
     if (!set) return;
     this.parked.delete(fnSlug);
+    this.parkedCount -= set.size;
     for (const item of set) {
       this.place.delete(item);
       this.enqueue(item);
@@ -150,12 +155,14 @@ export class Scheduler {
         break;
       case "blocked": {
         const key = this.blockedOn.get(item);
-        if (key) this.blocked.get(key)?.remove(item);
+        const heap = key ? this.blocked.get(key) : undefined;
+        heap?.remove(item);
+        if (key && heap?.size === 0) this.blocked.delete(key);
         this.blockedOn.delete(item);
         break;
       }
       case "paused":
-        this.parked.get(item.fnSlug)?.delete(item);
+        if (this.parked.get(item.fnSlug)?.delete(item)) this.parkedCount--;
         break;
       default:
         break;
@@ -181,6 +188,7 @@ export class Scheduler {
         if (item.kind === "exec" && this.hooks.isPaused(item.fnSlug)) {
           let set = this.parked.get(item.fnSlug);
           if (!set) this.parked.set(item.fnSlug, (set = new Set()));
+          this.parkedCount++;
           set.add(item);
           this.place.set(item, "paused");
           continue;
