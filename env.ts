@@ -28,9 +28,19 @@ const schema = z.object({
   DEV_USER_ID: z.string().min(1).default("user_dev"),
   DEV_ORG_ID: z.string().min(1).default("org_dev"),
   JOBS_MAX_ACTIVE_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** How often the in-process outbox relay looks for events that could not be sent at once. */
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 });
 
 export type Env = z.infer<typeof schema>;
+
+/**
+ * Whether Clerk is on. Read as a literal so Next inlines it at build time: server and browser always agree, and a
+ * build keeps the auth mode it was built with (see the README on NEXT_DIST_DIR).
+ */
+export function clerkEnabled(): boolean {
+  return Boolean(process.env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY);
+}
 
 export class EnvError extends Error {}
 

@@ -1,8 +1,10 @@
 import { Inngest } from "inngest";
+import { JobTracking } from "./middleware/job-tracking";
 
 /**
  * The app's Inngest client. Mode and addresses come from the standard variables (INNGEST_DEV, INNGEST_BASE_URL,
  * INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY), so the same build runs against the embedded engine, the Dev Server
- * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine.
+ * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine. JobTracking records every function's
+ * job status and steps.
  */
-export const inngest = new Inngest({ id: "jobdeck" });
+export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking] });

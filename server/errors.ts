@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   /** Too many active jobs for the organization. */
   TOO_MANY_REQUESTS: { http: 429, trpc: "TOO_MANY_REQUESTS" },
   /** A dependency (database, engine) is unavailable; safe to retry. */
-  UNAVAILABLE: { http: 503, trpc: "INTERNAL_SERVER_ERROR" },
+  UNAVAILABLE: { http: 503, trpc: "SERVICE_UNAVAILABLE" },
   INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR" },
 } as const;
 

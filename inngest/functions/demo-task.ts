@@ -1,12 +1,14 @@
 import { NonRetriableError } from "inngest";
+import { recordFailed } from "@/server/services/jobs/record-progress";
 import { inngest } from "../client";
-import { demoTaskRequested } from "../events";
+import { cancelOnJobCancel, demoTaskRequested } from "../events";
 
 const STEPS = ["step-1-initialize", "step-2-validate", "step-3-process", "step-4-persist", "step-5-finalize"] as const;
 
 /**
  * The seed's demo task: five named steps (step 3 sleeps `delayMs`), priority from the event, at most 10
- * running, 100 starts per minute, idempotent on taskId for 24 h unless `force`, retried with backoff.
+ * running, 100 starts per minute, idempotent on taskId for 24 h unless `force`, retried with backoff, stopped by
+ * a cancel of its job, and marked FAILED with the error by its failure handler once retries are exhausted.
  */
 export const demoTask = inngest.createFunction(
   {
@@ -17,6 +19,11 @@ export const demoTask = inngest.createFunction(
     concurrency: { limit: 10 },
     throttle: { limit: 100, period: "1m", burst: 10 },
     idempotency: "event.data.force == true ? event.id : event.data.taskId",
+    cancelOn: cancelOnJobCancel(),
+    onFailure: async ({ event, error, step }) => {
+      const jobId = event.data.event.data.jobId;
+      if (jobId) await step.run("mark-job-failed", () => recordFailed(jobId, error));
+    },
   },
   async ({ event, step, attempt }) => {
     const { taskId, simulateFailure = false, failAtStep, delayMs = 0 } = event.data;

@@ -1,0 +1,68 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { getIdentity } from "@/server/auth";
+import { AppError, type FieldIssue } from "@/server/errors";
+import { scopeOf } from "@/server/identity";
+import { cancelJob } from "@/server/services/jobs/cancel-job";
+import { createJob } from "@/server/services/jobs/create-job";
+import type { CreateJobInput } from "@/server/services/jobs/inputs";
+import type { JobView } from "@/server/services/jobs/job-view";
+import { retryJob } from "@/server/services/jobs/retry-job";
+
+/**
+ * Server actions for the UI: the same job service as tRPC and REST, with source UI. Typed actions return a result
+ * the client can show field by field; the form actions work without JavaScript (they redirect).
+ */
+export type ActionResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string; details?: FieldIssue[] };
+
+async function attempt<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    if (err instanceof AppError) return { ok: false, code: err.code, message: err.message, details: err.details };
+    throw err;
+  }
+}
+
+async function scope() {
+  return scopeOf(await getIdentity());
+}
+
+export async function createJobAction(input: CreateJobInput): Promise<ActionResult<{ job: JobView; created: boolean }>> {
+  return attempt(async () => createJob(await scope(), input, "UI"));
+}
+
+export async function retryJobAction(id: string): Promise<ActionResult<JobView>> {
+  return attempt(async () => retryJob(await scope(), id));
+}
+
+export async function cancelJobAction(id: string): Promise<ActionResult<JobView>> {
+  return attempt(async () => cancelJob(await scope(), id));
+}
+
+const optionalInt = (v: FormDataEntryValue | null) => (v === null || v === "" ? undefined : Number(v));
+
+/** `<form action={createDemoJobForm}>` on the jobs page: a demo task from plain form fields. */
+export async function createDemoJobForm(form: FormData): Promise<void> {
+  const failAtStep = optionalInt(form.get("failAtStep"));
+  const result = await createJobAction({
+    type: "demo-task",
+    priority: optionalInt(form.get("priority")) ?? 0,
+    payload: {
+      delayMs: optionalInt(form.get("delayMs")),
+      ...(failAtStep ? { simulateFailure: true, failAtStep } : {}),
+    },
+  });
+  revalidatePath("/");
+  redirect(result.ok ? `/?created=${result.value.job.id}` : `/?error=${encodeURIComponent(result.message)}`);
+}
+
+/** Retry or cancel from a form with a hidden `id` field. */
+export async function jobActionForm(form: FormData): Promise<void> {
+  const id = String(form.get("id") ?? "");
+  const result = form.get("action") === "cancel" ? await cancelJobAction(id) : await retryJobAction(id);
+  revalidatePath("/");
+  redirect(result.ok ? `/?updated=${id}` : `/?error=${encodeURIComponent(result.message)}`);
+}

@@ -1,0 +1,98 @@
+import { Middleware } from "inngest";
+import type { StepKind } from "@/generated/prisma/enums";
+import {
+  recordCompleted,
+  recordFailed,
+  recordParkedStepDone,
+  recordRunActive,
+  recordStepFinished,
+  recordStepStarted,
+  recordWaiting,
+} from "@/server/services/jobs/record-progress";
+
+const KINDS: Record<string, StepKind> = {
+  run: "RUN",
+  sendEvent: "SEND_EVENT",
+  sleep: "SLEEP",
+  waitForEvent: "WAIT_FOR_EVENT",
+  invoke: "INVOKE",
+};
+/** Step kinds after which the run is parked until a time, an event or another run. */
+const PARKING = new Set<StepKind>(["SLEEP", "WAIT_FOR_EVENT", "INVOKE"]);
+
+/** The job behind a run: the job service puts `jobId` into every event it sends. Inngest's own events have none. */
+function jobIdOf(event: { name?: string; data?: unknown } | undefined): string | undefined {
+  if (!event || event.name?.startsWith("inngest/")) return undefined;
+  const id = (event.data as { jobId?: unknown } | undefined)?.jobId;
+  return typeof id === "string" && id ? id : undefined;
+}
+
+const stepName = (info: { options: { id: string; name?: string } }) => info.options.name ?? info.options.id;
+
+/**
+ * Records every function's progress on its Job row and one JobStep row per step execution (each attempt), for
+ * any function whose triggering event names a job. Runs inside the app's own process, so it works the same
+ * against the embedded engine, the Dev Server and Inngest Cloud. A fresh instance serves each request.
+ */
+export class JobTracking extends Middleware.BaseMiddleware {
+  readonly id = "jobdeck-job-tracking";
+  /** JobStep row ids of the step attempts running in this request, by hashed step id. */
+  private readonly openSteps = new Map<string, string>();
+
+  override async wrapFunctionHandler({ ctx, next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
+    const jobId = jobIdOf(ctx.event);
+    if (!jobId) return next();
+    const status = await recordRunActive(jobId, ctx.runId);
+    // Cancelled before this request: do no more work (cancelOn ends the run too, but may arrive later).
+    if (status === "CANCELLED") return { cancelled: true, jobId };
+    const output = await next();
+    // A failure to record completion fails the request, so Inngest retries it and the write happens then.
+    await recordCompleted(jobId, output);
+    return output;
+  }
+
+  override async wrapStep({ ctx, stepInfo, next }: Middleware.WrapStepArgs): Promise<unknown> {
+    const jobId = jobIdOf(ctx.event);
+    const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
+    if (jobId && PARKING.has(kind)) {
+      if (stepInfo.memoized) {
+        const output = await next();
+        await recordParkedStepDone(jobId, ctx.runId, stepName(stepInfo), output);
+        return output;
+      }
+      // The request ends here with the run parked: record it before handing the op to Inngest.
+      await recordStepStarted(jobId, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
+      await recordWaiting(jobId);
+    }
+    return next();
+  }
+
+  override async wrapStepHandler({ ctx, stepInfo, next }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
+    const jobId = jobIdOf(ctx.event);
+    if (!jobId) return next();
+    const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
+    const rowId = await recordStepStarted(jobId, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
+    this.openSteps.set(stepInfo.hashedId, rowId);
+    const output = await next();
+    this.openSteps.delete(stepInfo.hashedId);
+    await recordStepFinished(rowId, { status: "COMPLETED", output });
+    return output;
+  }
+
+  override async onStepError({ ctx, error, isFinalAttempt, stepInfo }: Middleware.OnStepErrorArgs): Promise<void> {
+    const jobId = jobIdOf(ctx.event);
+    const rowId = this.openSteps.get(stepInfo.hashedId);
+    if (!jobId || !rowId) return;
+    this.openSteps.delete(stepInfo.hashedId);
+    await recordStepFinished(rowId, { status: isFinalAttempt ? "FAILED" : "ERRORED", error });
+    // Not final: the step waits out its retry backoff.
+    if (!isFinalAttempt) await recordWaiting(jobId, error);
+  }
+
+  override async onRunError({ ctx, error, isFinalAttempt }: Middleware.OnRunErrorArgs): Promise<void> {
+    const jobId = jobIdOf(ctx.event);
+    if (!jobId) return;
+    if (isFinalAttempt) await recordFailed(jobId, error);
+    else await recordWaiting(jobId, error);
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Next.js calls register() once when a server process starts. In the Node.js runtime it starts the outbox relay
+ * loop, which delivers job events that could not be sent when the job was created (Inngest down or slow).
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { env } = await import("./env");
+  const { startOutboxRelay } = await import("./server/services/outbox/relay-outbox");
+  startOutboxRelay(env().OUTBOX_RELAY_INTERVAL_MS, (err) => console.error("outbox relay pass failed:", err));
+}

@@ -1,0 +1,12 @@
+import { jobRouter } from "./routers/job";
+import { createCallerFactory, protectedProcedure, publicProcedure, router } from "./trpc";
+
+/** The app's tRPC API. Imports no Next or Clerk code, so tests call it directly through createCaller. */
+export const appRouter = router({
+  job: jobRouter,
+  whoami: protectedProcedure.query(({ ctx }) => ({ ...ctx.identity, scope: ctx.scope })),
+  ping: publicProcedure.query(() => ({ ok: true })),
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { jobTypes } from "@/inngest/job-types";
+import { acknowledgeFailures } from "../../services/jobs/acknowledge-failures";
+import { cancelJob } from "../../services/jobs/cancel-job";
+import { createJob } from "../../services/jobs/create-job";
+import { getJob } from "../../services/jobs/get-job";
+import { getJobStatus } from "../../services/jobs/get-job-status";
+import { createJobInput, jobId, listJobsInput } from "../../services/jobs/inputs";
+import { jobStats } from "../../services/jobs/job-stats";
+import { listJobs } from "../../services/jobs/list-jobs";
+import { retryJob } from "../../services/jobs/retry-job";
+import { protectedProcedure, router } from "../trpc";
+
+const byId = z.object({ id: jobId });
+
+/** tRPC over the job service: every procedure is one service call in the caller's organization. */
+export const jobRouter = router({
+  create: protectedProcedure.input(createJobInput).mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
+  list: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => listJobs(ctx.scope, input ?? {})),
+  byId: protectedProcedure.input(byId).query(({ ctx, input }) => getJob(ctx.scope, input.id)),
+  status: protectedProcedure.input(byId).query(({ ctx, input }) => getJobStatus(ctx.scope, input.id)),
+  retry: protectedProcedure.input(byId).mutation(({ ctx, input }) => retryJob(ctx.scope, input.id)),
+  cancel: protectedProcedure.input(byId).mutation(({ ctx, input }) => cancelJob(ctx.scope, input.id)),
+  stats: protectedProcedure.query(({ ctx }) => jobStats(ctx.scope)),
+  acknowledge: protectedProcedure
+    .input(z.object({ ids: z.array(jobId).max(100).optional() }))
+    .mutation(({ ctx, input }) => acknowledgeFailures(ctx.scope, input.ids)),
+  /** The job types a caller can create, with their payload schemas as JSON Schema (for forms and clients). */
+  types: protectedProcedure.query(() =>
+    Object.values(jobTypes).map((t) => ({
+      type: t.type,
+      label: t.label,
+      description: t.description,
+      payloadSchema: z.toJSONSchema(t.payload, { io: "input" }),
+    })),
+  ),
+});

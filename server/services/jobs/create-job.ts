@@ -1,0 +1,73 @@
+import { randomUUID } from "node:crypto";
+import type { JobSource, Prisma } from "@/generated/prisma/client";
+import { JOB_TYPE_NAMES, jobTypeOf } from "@/inngest/job-types";
+import { db } from "../../db";
+import { validationError } from "../../errors";
+import type { Scope } from "../../identity";
+import { enqueueEvent, jobStartEventId } from "../outbox/enqueue-event";
+import { relayOutbox } from "../outbox/relay-outbox";
+import { parseInput } from "../validate";
+import { assertBelowActiveLimit } from "./active-limit";
+import { type CreateJobInput, createJobInput } from "./inputs";
+import { type JobView, toJobView } from "./job-view";
+import { lockOrganization } from "./org-lock";
+
+export interface CreateJobResult {
+  job: JobView;
+  /** false when the idempotency key matched an existing job, which is returned instead. */
+  created: boolean;
+}
+
+/** Lower-cased payload text, for "text found in the payload" filters. */
+export const searchTextOf = (payload: unknown) => JSON.stringify(payload).toLowerCase();
+
+/**
+ * Creates a job and its start event in one transaction, then relays the event at once. If Inngest cannot be
+ * reached the job stays QUEUED with its event in the outbox, and the relay delivers it as soon as Inngest answers.
+ */
+export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSource): Promise<CreateJobResult> {
+  const input = parseInput(createJobInput, raw);
+  const def = jobTypeOf(input.type);
+  if (!def) {
+    throw validationError([{ path: ["type"], message: `unknown job type "${input.type}"; known types: ${JOB_TYPE_NAMES.join(", ")}` }]);
+  }
+  const payload = parseInput(def.payload, input.payload, "payload") as Record<string, unknown>;
+  const idempotencyKey = input.idempotencyKey ?? def.impliedIdempotencyKey?.(payload);
+
+  const outcome = await db().$transaction(async (tx) => {
+    await lockOrganization(tx, scope.orgId);
+    if (idempotencyKey) {
+      const existing = await tx.job.findUnique({ where: { orgId_idempotencyKey: { orgId: scope.orgId, idempotencyKey } } });
+      if (existing) return { job: existing, created: false, eventId: undefined };
+    }
+    await assertBelowActiveLimit(tx, scope.orgId);
+    const id = randomUUID();
+    const eventId = jobStartEventId(id, 1);
+    const job = await tx.job.create({
+      data: {
+        id,
+        orgId: scope.orgId,
+        createdBy: scope.userId,
+        type: def.type,
+        priority: input.priority,
+        payload: payload as Prisma.InputJsonValue,
+        searchText: searchTextOf(payload),
+        idempotencyKey: idempotencyKey ?? null,
+        source,
+        attempt: 1,
+        eventId,
+      },
+    });
+    await enqueueEvent(tx, {
+      id: eventId,
+      jobId: id,
+      name: def.eventName,
+      data: def.toEventData(payload, { id, orgId: scope.orgId, priority: input.priority, attempt: 1 }),
+    });
+    return { job, created: true, eventId };
+  });
+
+  // The job is committed; a failed relay here only delays the event until the relay loop's next pass.
+  if (outcome.eventId) await relayOutbox({ ids: [outcome.eventId] }).catch(() => undefined);
+  return { job: toJobView(outcome.job), created: outcome.created };
+}

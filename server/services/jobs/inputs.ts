@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { JobStatus } from "@/generated/prisma/enums";
+
+/** Input shapes of the job service, shared by tRPC, REST and server actions so every door rejects the same way. */
+
+export const jobId = z.string().min(1, "job id is required").max(100);
+
+export const createJobInput = z.object({
+  type: z.string().min(1, "type is required"),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  priority: z.number().int("priority must be an integer").min(-600).max(600).default(0),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type CreateJobInput = z.input<typeof createJobInput>;
+
+const statuses = z.enum(Object.values(JobStatus) as [JobStatus, ...JobStatus[]]);
+
+export const listJobsInput = z.object({
+  status: z.union([statuses, z.array(statuses).max(6)]).optional(),
+  type: z.string().min(1).max(100).optional(),
+  /** Text found anywhere in the payload (case-insensitive). */
+  q: z.string().min(1).max(200).optional(),
+  createdFrom: z.coerce.date().optional(),
+  createdTo: z.coerce.date().optional(),
+  limit: z.coerce.number().int().min(1).max(100, "limit must be at most 100").default(25),
+  cursor: z.string().min(1).max(200).optional(),
+  /** Only failures nobody has acknowledged yet (the badge's list). */
+  unacknowledged: z.boolean().optional(),
+});
+export type ListJobsInput = z.input<typeof listJobsInput>;

@@ -1,0 +1,61 @@
+import type { Prisma } from "@/generated/prisma/client";
+import { db } from "../../db";
+import { AppError } from "../../errors";
+import type { Scope } from "../../identity";
+import { parseInput } from "../validate";
+import { type ListJobsInput, listJobsInput } from "./inputs";
+import { type JobView, toJobView } from "./job-view";
+
+export interface JobPage {
+  items: JobView[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Newest first; the cursor is the (createdAt, id) of the last item, so pages never skip or repeat a job. */
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(at ?? "");
+  if (!id || Number.isNaN(createdAt.getTime())) {
+    throw new AppError("BAD_REQUEST", "invalid cursor: pass the nextCursor of a previous page", {
+      details: [{ path: "cursor", message: "not a cursor returned by this API" }],
+    });
+  }
+  return { createdAt, id };
+}
+
+/** The filters of a list query as a Prisma where clause (shared with bulk actions "on everything matching"). */
+export function jobFilterWhere(scope: Scope, input: ListJobsInput): Prisma.JobWhereInput {
+  const f = parseInput(listJobsInput, input);
+  const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
+  const where: Prisma.JobWhereInput = { orgId: scope.orgId };
+  if (statuses) where.status = { in: statuses };
+  if (f.type) where.type = f.type;
+  if (f.q) where.searchText = { contains: f.q.toLowerCase() };
+  if (f.createdFrom || f.createdTo) where.createdAt = { gte: f.createdFrom, lte: f.createdTo };
+  if (f.unacknowledged) {
+    where.status = { in: ["FAILED"] };
+    where.failureAcknowledgedAt = null;
+  }
+  return where;
+}
+
+export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<JobPage> {
+  const input = parseInput(listJobsInput, raw);
+  const where = jobFilterWhere(scope, input);
+  if (input.cursor) {
+    const c = decodeCursor(input.cursor);
+    where.AND = [{ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] }];
+  }
+  const rows = await db().job.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: input.limit + 1 });
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toJobView),
+    nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
+}

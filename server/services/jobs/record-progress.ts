@@ -1,0 +1,123 @@
+import { Prisma } from "@/generated/prisma/client";
+import type { JobStatus, StepKind, StepStatus } from "@/generated/prisma/enums";
+import { db } from "../../db";
+
+/**
+ * What the job-tracking middleware writes while a job's function runs. Every status change is guarded by the
+ * current status, so a late request never revives a CANCELLED job or reopens a finished one.
+ */
+
+const MAX_JSON_CHARS = 8_000;
+
+/** Step outputs and errors are kept for the console, cut to a readable size. */
+export function truncateJson(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (value === undefined || value === null) return Prisma.DbNull;
+  const text = JSON.stringify(value);
+  if (text === undefined) return Prisma.DbNull;
+  if (text.length <= MAX_JSON_CHARS) return JSON.parse(text) as Prisma.InputJsonValue;
+  return { truncated: true, length: text.length, preview: text.slice(0, MAX_JSON_CHARS) };
+}
+
+export interface ErrorView {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export function errorView(err: unknown): ErrorView {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack?.split("\n").slice(0, 12).join("\n") };
+  if (err && typeof err === "object" && "message" in err) {
+    const e = err as { name?: unknown; message?: unknown; stack?: unknown };
+    return { name: String(e.name ?? "Error"), message: String(e.message), ...(e.stack ? { stack: String(e.stack) } : {}) };
+  }
+  return { name: "Error", message: String(err) };
+}
+
+/**
+ * A request of the job's run began: RUNNING with a fresh heartbeat. Returns the job's status afterwards, or null
+ * when no such job exists (the event did not come from the job service).
+ */
+export async function recordRunActive(jobId: string, runId: string): Promise<JobStatus | null> {
+  const rows = await db().$queryRaw<Array<{ status: JobStatus }>>`
+    UPDATE "Job" SET "status" = 'RUNNING', "runId" = ${runId}, "startedAt" = COALESCE("startedAt", now()),
+      "heartbeatAt" = now(), "updatedAt" = now()
+    WHERE "id" = ${jobId}::uuid AND "status" IN ('QUEUED', 'RUNNING', 'WAITING')
+    RETURNING "status"`;
+  if (rows[0]) return rows[0].status;
+  const job = await db().job.findUnique({ where: { id: jobId }, select: { status: true } });
+  return job?.status ?? null;
+}
+
+/** Sleeping, waiting for an event or in retry backoff. */
+export async function recordWaiting(jobId: string, lastError?: unknown): Promise<void> {
+  await db().job.updateMany({
+    where: { id: jobId, status: { in: ["QUEUED", "RUNNING"] } },
+    data: { status: "WAITING", heartbeatAt: new Date(), ...(lastError ? { error: truncateJson(errorView(lastError)) } : {}) },
+  });
+}
+
+export async function recordCompleted(jobId: string, output: unknown): Promise<void> {
+  const now = new Date();
+  await db().job.updateMany({
+    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    data: { status: "COMPLETED", result: truncateJson(output), error: Prisma.DbNull, finishedAt: now, heartbeatAt: now },
+  });
+}
+
+/** Final failure (retries exhausted, or not retriable). A cancelled job stays CANCELLED. */
+export async function recordFailed(jobId: string, err: unknown): Promise<void> {
+  const now = new Date();
+  await db().job.updateMany({
+    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    data: { status: "FAILED", error: truncateJson(errorView(err)), finishedAt: now, heartbeatAt: now, failureAcknowledgedAt: null },
+  });
+}
+
+export async function recordStepStarted(
+  jobId: string,
+  step: { name: string; kind: StepKind; attempt: number; runId: string },
+): Promise<string> {
+  const row = await db().jobStep.create({
+    data: { jobId, name: step.name, kind: step.kind, attempt: step.attempt, runId: step.runId, status: "RUNNING" },
+    select: { id: true, startedAt: true },
+  });
+  return row.id;
+}
+
+export async function recordStepFinished(
+  stepId: string,
+  outcome: { status: Exclude<StepStatus, "RUNNING">; output?: unknown; error?: unknown },
+): Promise<void> {
+  const step = await db().jobStep.findUnique({ where: { id: stepId }, select: { startedAt: true, jobId: true, runId: true } });
+  if (!step) return;
+  const now = new Date();
+  await db().jobStep.update({
+    where: { id: stepId },
+    data: {
+      status: outcome.status,
+      finishedAt: now,
+      durationMs: now.getTime() - step.startedAt.getTime(),
+      output: outcome.status === "COMPLETED" ? truncateJson(outcome.output) : Prisma.DbNull,
+      error: outcome.error === undefined ? Prisma.DbNull : truncateJson(errorView(outcome.error)),
+    },
+  });
+  if (outcome.status === "COMPLETED" && step.runId) await refreshStepsCompleted(step.jobId, step.runId);
+}
+
+/** A sleep, wait or invoke the run was parked on has resolved (seen as memoized on a later request). */
+export async function recordParkedStepDone(jobId: string, runId: string, name: string, output: unknown): Promise<void> {
+  const open = await db().jobStep.findFirst({
+    where: { jobId, runId, name, status: "RUNNING", kind: { not: "RUN" } },
+    orderBy: { startedAt: "desc" },
+  });
+  if (open) await recordStepFinished(open.id, { status: "COMPLETED", output });
+}
+
+/** Distinct step names completed in this run: exact even if a step re-ran after a lost answer. */
+async function refreshStepsCompleted(jobId: string, runId: string): Promise<void> {
+  await db().$executeRaw`
+    UPDATE "Job" SET "stepsCompleted" = (
+      SELECT count(DISTINCT "name") FROM "JobStep" WHERE "jobId" = ${jobId}::uuid AND "runId" = ${runId} AND "status" = 'COMPLETED' AND "kind" = 'RUN'
+    ), "heartbeatAt" = now()
+    WHERE "id" = ${jobId}::uuid AND "runId" = ${runId}`;
+}

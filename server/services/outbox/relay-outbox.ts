@@ -1,0 +1,96 @@
+import { inngest } from "@/inngest/client";
+import { db } from "../../db";
+
+const SEND_TIMEOUT_MS = 5_000;
+const MAX_BACKOFF_MS = 60_000;
+
+export interface RelayResult {
+  sent: number;
+  failed: number;
+  error?: string;
+}
+
+/** 1 s, 2 s, 4 s … capped at a minute: an outage does not turn into a hot loop against Inngest. */
+export function relayBackoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Inngest within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends unsent outbox events to Inngest: the given ids right away (just after the transaction that wrote them),
+ * or every event that is due. On success the rows are marked sent; on failure they are kept with the error and a
+ * later retry time. A send that succeeded but whose answer was lost is sent again and Inngest drops the duplicate
+ * by event id, so nothing is lost and nothing runs twice.
+ */
+export async function relayOutbox(opts: { ids?: string[]; limit?: number } = {}): Promise<RelayResult> {
+  const now = new Date();
+  const due = await db().outboxEvent.findMany({
+    where: { sentAt: null, ...(opts.ids ? { id: { in: opts.ids } } : { nextAttemptAt: { lte: now } }) },
+    orderBy: { createdAt: "asc" },
+    take: opts.limit ?? 200,
+  });
+  if (!due.length) return { sent: 0, failed: 0 };
+  const ids = due.map((e) => e.id);
+  try {
+    await withTimeout(inngest.send(due.map((e) => ({ id: e.id, name: e.name, data: e.data as Record<string, unknown> }))), SEND_TIMEOUT_MS);
+  } catch (err) {
+    const message = (err as Error).message || String(err);
+    await db().$transaction(
+      due.map((e) =>
+        db().outboxEvent.update({
+          where: { id: e.id },
+          data: {
+            attempts: { increment: 1 },
+            lastError: message.slice(0, 1000),
+            nextAttemptAt: new Date(Date.now() + relayBackoffMs(e.attempts + 1)),
+          },
+        }),
+      ),
+    );
+    return { sent: 0, failed: due.length, error: message };
+  }
+  await db().outboxEvent.updateMany({ where: { id: { in: ids } }, data: { sentAt: new Date(), lastError: null } });
+  return { sent: due.length, failed: 0 };
+}
+
+/** How many events wait to be relayed, and the oldest one's age (for health). */
+export async function outboxBacklog(): Promise<{ pending: number; oldestCreatedAt: Date | null; lastError: string | null }> {
+  const [pending, oldest] = await Promise.all([
+    db().outboxEvent.count({ where: { sentAt: null } }),
+    db().outboxEvent.findFirst({ where: { sentAt: null }, orderBy: { createdAt: "asc" } }),
+  ]);
+  return { pending, oldestCreatedAt: oldest?.createdAt ?? null, lastError: oldest?.lastError ?? null };
+}
+
+const relayLoop = globalThis as unknown as { jobdeckOutboxRelay?: NodeJS.Timeout };
+
+/**
+ * Relays due events every `intervalMs` in this process (one loop per process, never two passes at once). On
+ * serverless hosts, where no timer survives a request, the `relay-outbox` cron function does the same job.
+ */
+export function startOutboxRelay(intervalMs: number, onError: (err: unknown) => void = () => {}): () => void {
+  if (relayLoop.jobdeckOutboxRelay) return () => {};
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    relayOutbox()
+      .catch(onError)
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  relayLoop.jobdeckOutboxRelay = timer;
+  return () => {
+    clearInterval(timer);
+    relayLoop.jobdeckOutboxRelay = undefined;
+  };
+}

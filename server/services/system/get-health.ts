@@ -1,0 +1,88 @@
+import { env } from "@/env";
+import { db } from "../../db";
+import { outboxBacklog } from "../outbox/relay-outbox";
+
+const startedAt = Date.now();
+const PROBE_TIMEOUT_MS = 2_000;
+
+export interface Health {
+  status: "ok" | "degraded" | "down";
+  uptimeSeconds: number;
+  database: { ok: boolean; latencyMs: number; error?: string };
+  engine: { ok: boolean; url: string; mode: "dev" | "cloud"; latencyMs: number; status?: number; error?: string };
+  outbox: { pending: number; oldestAgeMs: number | null; lastError: string | null };
+  lastJobProcessedAt: string | null;
+  /** Jobs per type and status, across the whole installation (counts only, no ids or payloads). */
+  jobs: Record<string, Record<string, number>>;
+}
+
+/** Where the app sends events and where Inngest lives: the same resolution the Inngest SDK uses. */
+export function inngestTarget(): { url: string; mode: "dev" | "cloud" } {
+  const e = env();
+  const devUrl = e.INNGEST_DEV && /^https?:\/\//.test(e.INNGEST_DEV) ? e.INNGEST_DEV : undefined;
+  const dev = Boolean(devUrl) || e.INNGEST_DEV === "1" || e.INNGEST_DEV === "true";
+  const url = e.INNGEST_BASE_URL ?? devUrl ?? (dev ? "http://127.0.0.1:8288" : "https://api.inngest.com");
+  return { url: url.replace(/\/$/, ""), mode: dev ? "dev" : "cloud" };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    return { value, ms: Math.round(performance.now() - t0) };
+  } catch (err) {
+    return { error: (err as Error).message, ms: Math.round(performance.now() - t0) };
+  }
+}
+
+async function probeEngine(url: string): Promise<number> {
+  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  await res.body?.cancel();
+  // Any answer below 500 means Inngest is there (the Dev Server and Cloud may not serve /health itself).
+  if (res.status >= 500) throw new Error(`answered ${res.status}`);
+  return res.status;
+}
+
+/** Liveness of the app and its dependencies. The database is required; Inngest being away only degrades. */
+export async function getHealth(): Promise<Health> {
+  const target = inngestTarget();
+  const [database, engine] = await Promise.all([timed(() => db().$queryRaw`SELECT 1`), timed(() => probeEngine(target.url))]);
+  let jobs: Health["jobs"] = {};
+  let lastJobProcessedAt: string | null = null;
+  let outbox: Health["outbox"] = { pending: 0, oldestAgeMs: null, lastError: null };
+  if (!database.error) {
+    const [groups, last, backlog] = await Promise.all([
+      db().job.groupBy({ by: ["type", "status"], _count: { _all: true } }),
+      db().job.findFirst({ where: { finishedAt: { not: null } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
+      outboxBacklog(),
+    ]);
+    for (const g of groups) {
+      const forType = (jobs[g.type] ??= {});
+      forType[g.status.toLowerCase()] = g._count._all;
+    }
+    lastJobProcessedAt = last?.finishedAt?.toISOString() ?? null;
+    outbox = {
+      pending: backlog.pending,
+      oldestAgeMs: backlog.oldestCreatedAt ? Date.now() - backlog.oldestCreatedAt.getTime() : null,
+      lastError: backlog.lastError,
+    };
+  } else {
+    jobs = {};
+  }
+  return {
+    status: database.error ? "down" : engine.error ? "degraded" : "ok",
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    database: { ok: !database.error, latencyMs: database.ms, ...(database.error ? { error: database.error } : {}) },
+    engine: {
+      ok: !engine.error,
+      url: target.url,
+      mode: target.mode,
+      latencyMs: engine.ms,
+      ...(engine.value ? { status: engine.value } : {}),
+      ...(engine.error ? { error: engine.error } : {}),
+    },
+    outbox,
+    lastJobProcessedAt,
+    jobs,
+  };
+}
