@@ -1,4 +1,7 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
 
 /**
  * Engine suites run twice: on real PostgreSQL (ENGINE_TEST_DATABASE_URL, default the local server) and on the
@@ -19,7 +22,16 @@ export default defineConfig({
       { test: { name: "engine-unit", include: ["engine/test/unit/**/*.test.ts"], sequence: { groupOrder: 0 } } },
       {
         // App-side suites: embedded PGlite always, real PostgreSQL too when ENGINE_TEST_DATABASE_URL answers.
-        test: { name: "app", include: ["tests/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000, sequence: { groupOrder: 3 } },
+        // `server-only` resolves to its own empty module, as it does under Next's react-server condition.
+        resolve: { alias: { "@/": root, "server-only": `${root}node_modules/server-only/empty.js` } },
+        test: {
+          name: "app",
+          include: ["tests/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          sequence: { groupOrder: 3 },
+          maxWorkers: 2,
+        },
       },
       {
         test: {

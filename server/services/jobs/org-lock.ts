@@ -5,5 +5,5 @@ import type { Prisma } from "@/generated/prisma/client";
  * idempotency checks cannot be raced by concurrent requests. Other organizations are not blocked.
  */
 export async function lockOrganization(tx: Prisma.TransactionClient, orgId: string): Promise<void> {
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`jobdeck-org:${orgId}`}))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`jobdeck-org:${orgId}`}))`;
 }

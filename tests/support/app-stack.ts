@@ -1,0 +1,97 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import { Engine } from "../../engine/src/engine.js";
+import { deploy } from "../../scripts/db/migrator.js";
+import type { Identity } from "../../server/identity.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+const quiet = pino({ level: process.env.APP_TEST_LOG ?? "silent" });
+
+/**
+ * The app's server side as it runs for real, in the test process: a migrated database, the embedded engine, and
+ * the app's own Inngest functions behind the SDK's real `serve()` handler, synced to the engine. Tests drive it
+ * through tRPC createCaller (the same procedures the routes serve) and look at rows through Prisma.
+ *
+ * Call before anything imports the app's modules: they read DATABASE_URL and INNGEST_DEV on first use.
+ */
+export async function startAppStack(env: Record<string, string> = {}) {
+  const database: TestDatabase = await createTestDatabase();
+  await deploy(database.url);
+  Object.assign(process.env, { DATABASE_URL: database.url, NODE_ENV: "test", ...env });
+
+  let engine = await startEngine(database.url, 0);
+  const enginePort = Number(new URL(engine.url).port);
+  process.env.INNGEST_DEV = engine.url;
+
+  const { serve } = await import("inngest/node");
+  const { inngest } = await import("../../inngest/client.js");
+  const { functions } = await import("../../inngest/index.js");
+  const { createCaller } = await import("../../server/api/root.js");
+  const { db } = await import("../../server/db.js");
+  const { relayOutbox } = await import("../../server/services/outbox/relay-outbox.js");
+
+  const handler = serve({ client: inngest, functions });
+  const server: Server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/inngest`;
+  const sync = await engine.apps.syncUrl(appUrl);
+  if (!sync.ok) throw new Error(`app sync failed: ${sync.error}`);
+
+  return {
+    database,
+    appUrl,
+    db,
+    relayOutbox,
+    get engine() {
+      return engine;
+    },
+    /** tRPC as the given user of the given organization (source "dev" like the local identity). */
+    caller(orgId: string | null, userId = "user_test") {
+      const identity: Identity = { userId, orgId, orgRole: "org:admin", source: "dev" };
+      return createCaller({ identity });
+    },
+    anonymous: () => createCaller({ identity: null }),
+    /** Takes the engine away (events can no longer be sent), then brings it back on the same port and data. */
+    async stopEngine() {
+      await engine.stop(1000);
+    },
+    async restartEngine() {
+      engine = await startEngine(database.url, enginePort);
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop(1000).catch(() => {});
+      await db().$disconnect();
+      await database.drop();
+    },
+  };
+}
+
+export type AppStack = Awaited<ReturnType<typeof startAppStack>>;
+
+async function startEngine(databaseUrl: string, port: number): Promise<Engine> {
+  const engine = new Engine({ databaseUrl, schema: "engine", port, backoff: 50, resyncIntervalMs: 0, logger: quiet });
+  await engine.start();
+  return engine;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `fn` returns something truthy; fails with `what` and the last value or error. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+}
