@@ -20,6 +20,9 @@ const prod = process.argv.includes("--prod");
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
 const enginePort = Number(env.ENGINE_PORT ?? 8288);
+// Next.js listens on this host only. "localhost", not 127.0.0.1: with -H 127.0.0.1, `next start` proxies
+// requests that Clerk's middleware rewrites to http://localhost:… back to itself and hangs.
+const appHost = env.HOST ?? "localhost";
 const log = pino({ name: "jobdeck", level: env.LOG_LEVEL ?? "info" });
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -88,6 +91,21 @@ async function main(): Promise<void> {
       PORT: String(port),
       NEXT_TELEMETRY_DISABLED: env.NEXT_TELEMETRY_DISABLED ?? "1",
     };
+    // Auth: Clerk when its keys are set. Otherwise the development identity, which a production build refuses
+    // unless ALLOW_DEV_AUTH=1; on the embedded database (this machine only, never a deployment) it is allowed.
+    if (env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY) {
+      say("auth       Clerk");
+    } else if (prod && env.ALLOW_DEV_AUTH === undefined && !env.DATABASE_URL) {
+      appEnv.ALLOW_DEV_AUTH = "1";
+      say(
+        `auth       development identity ${env.DEV_USER_ID ?? "user_dev"} in ${env.DEV_ORG_ID ?? "org_dev"} (no Clerk keys; local database)`,
+      );
+    } else {
+      say(
+        `auth       development identity${prod && appEnv.ALLOW_DEV_AUTH !== "1" ? " refused in production: set Clerk keys or ALLOW_DEV_AUTH=1" : ""}`,
+      );
+    }
+
     const external = externalInngest();
     let engine: Engine | undefined;
     if (external) {
@@ -112,7 +130,7 @@ async function main(): Promise<void> {
       const b = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: appEnv as NodeJS.ProcessEnv });
       if (b.status !== 0) throw new Error("next build failed");
     }
-    const next: ChildProcess = spawn(process.execPath, [nextBin, prod ? "start" : "dev", "-p", String(port), "-H", "127.0.0.1"], {
+    const next: ChildProcess = spawn(process.execPath, [nextBin, prod ? "start" : "dev", "-p", String(port), "-H", appHost], {
       stdio: "inherit",
       env: appEnv as NodeJS.ProcessEnv,
     });
@@ -131,14 +149,14 @@ async function main(): Promise<void> {
       }
     });
 
-    await waitFor(`http://127.0.0.1:${port}/api/inngest`, prod ? 60_000 : 180_000);
+    await waitFor(`http://${appHost}:${port}/api/inngest`, prod ? 60_000 : 180_000);
     if (engine) {
-      engine.apps.addUrl(`http://127.0.0.1:${port}/api/inngest`);
+      engine.apps.addUrl(`http://${appHost}:${port}/api/inngest`);
       const synced = await engine.apps.syncAll();
       const failed = synced.filter((s) => !s.ok);
       if (failed.length) log.warn({ failed }, "app sync failed; the engine retries when you POST /v1/apps/sync");
     }
-    say(`app        http://127.0.0.1:${port}`);
+    say(`app        http://${appHost}:${port}`);
     say("ready      Ctrl-C stops everything");
   } catch (err) {
     log.error({ err }, "start failed");

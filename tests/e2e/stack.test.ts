@@ -1,97 +1,174 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../engine/test/support/child-engine.js";
+import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
+import { ensureNextBuild } from "../support/next-build.js";
 
 /**
  * The production stack exactly as `npm start` runs it on a fresh machine: embedded PostgreSQL, migrations, the
- * embedded engine and `next start` serving the real inngest/next handler; the demo task runs end to end.
+ * embedded engine and `next start` with the development identity. Jobs go in through REST, tRPC over HTTP and
+ * a server action posted by a plain HTML form, and run end to end through the real inngest/next handler.
  */
-describe("npm start (embedded database and engine)", () => {
-  let stack: ChildProcess;
-  let engineUrl: string;
-  let output = "";
+describe("npm start (embedded database and engine, development identity)", () => {
+  let stack: LaunchedStack;
   const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-stack-")), "pglite");
 
   beforeAll(async () => {
-    if (!existsSync(join(".next", "BUILD_ID"))) {
-      const b = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (b.status !== 0) throw new Error("npm run build failed");
-    }
-    const [port, enginePort] = [await freePort(), await freePort()];
-    engineUrl = `http://127.0.0.1:${enginePort}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      ENGINE_PORT: String(enginePort),
-      JOBDECK_DATA_DIR: dataDir,
-      ENGINE_RETRY_INTERVAL: "100ms",
-      LOG_LEVEL: "warn",
-    };
-    delete env.DATABASE_URL;
-    delete env.INNGEST_DEV;
-    delete env.INNGEST_BASE_URL;
-    stack = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", "--prod"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`stack did not start:\n${output}`)), 120_000);
-      const onData = (d: Buffer) => {
-        output += String(d);
-        if (output.includes("ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      stack.stdout?.on("data", onData);
-      stack.stderr?.on("data", (d) => (output += String(d)));
-      stack.on("exit", (code) => reject(new Error(`stack exited ${code}:\n${output}`)));
-    });
-  }, 240_000);
+    const buildEnv = { ...process.env };
+    delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
+    ensureNextBuild(".next", buildEnv);
+    stack = await launchStack({ JOBDECK_DATA_DIR: dataDir }, [
+      "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
+      "CLERK_SECRET_KEY",
+      "CLERK_JWT_KEY",
+      "NEXT_DIST_DIR",
+      "ALLOW_DEV_AUTH",
+    ]);
+  }, 300_000);
 
-  afterAll(() => {
-    if (stack && stack.exitCode === null) stack.kill("SIGKILL");
+  afterAll(async () => {
+    await stack?.kill();
+  }, 30_000);
+
+  const api = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const { json, ...rest } = init;
+    const res = await fetch(`${stack.baseUrl}${path}`, {
+      ...rest,
+      ...(json !== undefined
+        ? { method: rest.method ?? "POST", body: JSON.stringify(json), headers: { "content-type": "application/json", ...rest.headers } }
+        : {}),
+    });
+    const text = await res.text();
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return { status: res.status, body, headers: res.headers };
+  };
+
+  const waitForStatus = async (id: string, wanted: string) => {
+    const deadline = Date.now() + 60_000;
+    let last: any;
+    while (Date.now() < deadline) {
+      last = (await api(`/api/jobs/${id}/status`)).body;
+      if (last.status === wanted) return last;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`job ${id} did not reach ${wanted}: ${JSON.stringify(last)}`);
+  };
+
+  it("reports health: database and engine up", async () => {
+    const { status, body } = await api("/api/health");
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: "ok", database: { ok: true }, engine: { ok: true, mode: "dev" } });
+    expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });
 
-  const runs = async () =>
-    (await (await fetch(`${engineUrl}/v1/runs?function_id=jobdeck-demo-task&limit=100`)).json()).data as Array<Record<string, any>>;
-  const send = (data: Record<string, unknown>) =>
-    fetch(`${engineUrl}/e/key`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([{ name: "demo/task.requested", data }]),
-    });
+  it("REST: creates a demo task (202), runs it through five steps, reports status, lists and counts it", async () => {
+    const created = await api("/api/jobs", { json: { type: "demo-task", payload: { delayMs: 300 } } });
+    expect(created.status).toBe(202);
+    expect(Object.keys(created.body).sort()).toEqual(["created", "createdAt", "id", "status", "type"]);
+    expect(created.body).toMatchObject({ type: "demo-task", status: "QUEUED", created: true });
+    const done = await waitForStatus(created.body.id, "COMPLETED");
+    expect(done).toMatchObject({ jobId: created.body.id, stepsCompleted: 5 });
+    expect(done.durationMs).toBeGreaterThanOrEqual(300);
 
-  it("runs the demo task: five steps on success, retries then failure at failAtStep", async () => {
-    await send({ taskId: "ok-1", delayMs: 300 });
-    await send({ taskId: "bad-1", simulateFailure: true, failAtStep: 2 });
-    const deadline = Date.now() + 60_000;
-    let list: Array<Record<string, any>> = [];
-    while (Date.now() < deadline) {
-      list = await runs();
-      if (list.length === 2 && list.every((r) => r.status === "Completed" || r.status === "Failed")) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const ok = list.find((r) => r.output?.taskId === "ok-1");
-    const bad = list.find((r) => r.status === "Failed");
-    expect(ok?.status).toBe("Completed");
-    const okTrace = (await (await fetch(`${engineUrl}/v1/runs/${ok?.run_id}`)).json()).data.steps as Array<Record<string, any>>;
-    expect(okTrace.filter((s) => s.kind === "step").map((s) => s.name)).toEqual([
+    const detail = await api(`/api/jobs/${created.body.id}`);
+    expect(detail.body.steps.map((s: { name: string }) => s.name)).toEqual([
       "step-1-initialize",
       "step-2-validate",
       "step-3-process",
       "step-4-persist",
       "step-5-finalize",
     ]);
-    expect(okTrace.find((s) => s.name === "step-3-process")?.duration_ms).toBeGreaterThanOrEqual(290);
-    expect(bad?.error?.message).toContain("simulated failure at step 2");
-    const badTrace = (await (await fetch(`${engineUrl}/v1/runs/${bad?.run_id}`)).json()).data.steps as Array<Record<string, any>>;
-    expect(badTrace.filter((s) => s.name === "step-2-validate").map((s) => s.status)).toEqual(["errored", "errored", "errored", "failed"]);
+    const list = await api("/api/jobs?status=completed&type=demo-task&limit=10");
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((j: { id: string }) => j.id)).toContain(created.body.id);
+    const dashboard = await api("/api/dashboard");
+    expect(dashboard.body.jobs.completed).toBeGreaterThanOrEqual(1);
+    const health = await api("/api/health");
+    expect(health.body.lastJobProcessedAt).not.toBeNull();
+    expect(health.body.jobs["demo-task"].completed).toBeGreaterThanOrEqual(1);
   }, 90_000);
 
+  it("REST: a failing task retries, ends FAILED with its error, and can be retried", async () => {
+    const created = await api("/api/jobs", { json: { type: "demo-task", payload: { simulateFailure: true, failAtStep: 4 } } });
+    await waitForStatus(created.body.id, "FAILED");
+    const detail = await api(`/api/jobs/${created.body.id}`);
+    expect(detail.body.error.message).toContain("simulated failure at step 4");
+    expect((await api("/api/dashboard")).body.jobs.unacknowledgedFailures).toBeGreaterThanOrEqual(1);
+    const retried = await api(`/api/jobs/${created.body.id}/retry`, { method: "POST" });
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ status: "QUEUED", attempt: 2 });
+  }, 90_000);
+
+  it("REST: bad input is a 400 naming the field; unknown ids 404; wrong state 409; repeated Idempotency-Key 200", async () => {
+    const bad = await api("/api/jobs", { json: { type: "demo-task", payload: { delayMs: -1 }, priority: 1000 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("BAD_REQUEST");
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["priority"]);
+    const badPayload = await api("/api/jobs", { json: { type: "demo-task", payload: { delayMs: -1 } } });
+    expect(badPayload.body.error.details).toEqual([{ path: "payload.delayMs", message: expect.any(String) }]);
+    const malformed = await api("/api/jobs", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toContain("not valid JSON");
+    expect((await api("/api/jobs?limit=500")).status).toBe(400);
+    expect((await api("/api/jobs/7d0f4f9e-1111-4222-8333-944455556666")).status).toBe(404);
+    expect((await api("/api/jobs/nope/status")).status).toBe(404);
+
+    const first = await api("/api/jobs", { json: { type: "demo-task", payload: {} }, headers: { "idempotency-key": "rest-once" } });
+    const second = await api("/api/jobs", { json: { type: "demo-task", payload: {} }, headers: { "idempotency-key": "rest-once" } });
+    expect([first.status, second.status]).toEqual([202, 200]);
+    expect(second.body.id).toBe(first.body.id);
+    await waitForStatus(first.body.id, "COMPLETED");
+    const conflict = await api(`/api/jobs/${first.body.id}/cancel`, { method: "POST" });
+    expect(conflict.status).toBe(409);
+  }, 90_000);
+
+  it("REST: cancels a running task", async () => {
+    const created = await api("/api/jobs", { json: { type: "demo-task", payload: { delayMs: 5000 } } });
+    await waitForStatus(created.body.id, "RUNNING");
+    const cancelled = await api(`/api/jobs/${created.body.id}/cancel`, { method: "POST" });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe("CANCELLED");
+  }, 60_000);
+
+  it("tRPC over HTTP and the jobs page answer as the development identity", async () => {
+    const whoami = await api("/api/trpc/whoami");
+    expect(whoami.body.result.data).toMatchObject({ userId: "user_dev", orgId: "org_dev", source: "dev" });
+    const stats = await api("/api/trpc/job.stats");
+    expect(stats.body.result.data.jobs.total).toBeGreaterThanOrEqual(3);
+    const page = await api("/");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("development identity");
+    expect(page.body).toContain('data-status="COMPLETED"');
+  });
+
+  it("a server action creates a job from the page's plain HTML form (no JavaScript)", async () => {
+    const html = (await api("/")).body as string;
+    const form = html.slice(html.indexOf("<form"), html.indexOf("</form>"));
+    const fields = [...form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)];
+    expect(fields.some(([, name]) => name?.startsWith("$ACTION_ID_"))).toBe(true);
+    const body = new FormData();
+    for (const [, name, value] of fields) body.append(name as string, value ?? "");
+    body.append("delayMs", "0");
+    body.append("priority", "5");
+    const res = await fetch(`${stack.baseUrl}/`, { method: "POST", body, redirect: "manual" });
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location") ?? "";
+    const id = new URL(location, stack.baseUrl).searchParams.get("created");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const job = await api(`/api/jobs/${id}`);
+    expect(job.body).toMatchObject({ source: "UI", priority: 5, type: "demo-task" });
+    await waitForStatus(id as string, "COMPLETED");
+  }, 60_000);
+
   it("stops cleanly on Ctrl-C and releases the database folder", async () => {
-    const exited = new Promise<number | null>((resolve) => stack.on("exit", (code) => resolve(code)));
-    stack.kill("SIGINT");
+    const exited = new Promise<number | null>((resolve) => stack.process.on("exit", (code) => resolve(code)));
+    stack.process.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
   }, 30_000);

@@ -87,11 +87,14 @@ describe("priority", () => {
   it("drains a backlog highest priority first", async () => {
     const api = stack.caller(org());
     // Ten jobs fill demo-task's concurrency of 10 for a while; then low-priority and high-priority jobs queue up.
-    const blockers = [];
+    const blockers: string[] = [];
     for (let i = 0; i < 10; i++) blockers.push((await api.job.create({ type: "demo-task", payload: { delayMs: 2500 } })).job.id);
-    await until("blockers in step 3", async () => (await stack.db().jobStep.count({ where: { jobId: { in: blockers }, name: "step-3-process" } })) === 10);
-    const low = [];
-    const high = [];
+    await until(
+      "blockers in step 3",
+      async () => (await stack.db().jobStep.count({ where: { jobId: { in: blockers }, name: "step-3-process" } })) === 10,
+    );
+    const low: string[] = [];
+    const high: string[] = [];
     for (let i = 0; i < 4; i++) low.push((await api.job.create({ type: "demo-task", payload: {}, priority: -600 })).job.id);
     for (let i = 0; i < 4; i++) high.push((await api.job.create({ type: "demo-task", payload: {}, priority: 600 })).job.id);
     const all = [...blockers, ...low, ...high];
