@@ -76,3 +76,14 @@ export async function startEmbeddedPostgres(
     throw err;
   }
 }
+
+/** The URL of the embedded PostgreSQL another process (e.g. `npm run dev`) serves from `dataDir`, if any. */
+export function runningEmbeddedPostgresUrl(dataDir = ".data/pglite"): string | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(`${resolve(dataDir)}.lock`, "utf8")) as { pid?: number; port?: number };
+    if (holder.pid && holder.port && pidAlive(holder.pid)) return `postgres://postgres@127.0.0.1:${holder.port}/postgres`;
+  } catch {
+    // no lockfile: nothing running
+  }
+  return undefined;
+}

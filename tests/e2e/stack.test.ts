@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -164,6 +165,24 @@ describe("npm start (embedded database and engine, development identity)", () =>
     const job = await api(`/api/jobs/${id}`);
     expect(job.body).toMatchObject({ source: "UI", priority: 5, type: "demo-task" });
     await waitForStatus(id as string, "COMPLETED");
+  }, 60_000);
+
+  it("npm run jobs:enqueue creates a system job through the same service, on the running embedded database", async () => {
+    const out = spawnSync("npm", ["run", "-s", "jobs:enqueue", "--", "demo-task", '{"delayMs":5}', "--priority", "9"], {
+      encoding: "utf8",
+      env: { ...process.env, JOBDECK_DATA_DIR: dataDir, ENGINE_PORT: new URL(stack.engineUrl).port, DATABASE_URL: "" },
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const line = JSON.parse(out.stdout.trim().split("\n").at(-1) as string);
+    expect(line).toMatchObject({ type: "demo-task", created: true, eventSent: true });
+    await waitForStatus(line.id, "COMPLETED");
+    expect((await api(`/api/jobs/${line.id}`)).body).toMatchObject({ source: "SYSTEM", priority: 9, createdBy: "system:cli" });
+    const bad = spawnSync("npm", ["run", "-s", "jobs:enqueue", "--", "demo-task", '{"failAtStep":9}'], {
+      encoding: "utf8",
+      env: { ...process.env, JOBDECK_DATA_DIR: dataDir, ENGINE_PORT: new URL(stack.engineUrl).port, DATABASE_URL: "" },
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("payload.failAtStep");
   }, 60_000);
 
   it("stops cleanly on Ctrl-C and releases the database folder", async () => {

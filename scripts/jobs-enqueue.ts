@@ -1,0 +1,91 @@
+/**
+ * npm run jobs:enqueue -- <type> '<json payload>' [--priority N] [--key IDEMPOTENCY_KEY] [--org ORG_ID] [--user USER_ID]
+ *
+ * Creates a job from the command line through the job service (source SYSTEM), exactly as the API would: the
+ * payload is validated by the job type's schema, and the event goes through the outbox. Uses DATABASE_URL, or the
+ * embedded database `npm run dev` is serving, or opens the embedded database itself. If Inngest is not running,
+ * the job waits in the outbox and the app's relay delivers it once `npm run dev` is up.
+ */
+
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { deploy } from "./db/migrator.js";
+import { runningEmbeddedPostgresUrl, startEmbeddedPostgres } from "./lib/embedded-postgres.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    priority: { type: "string" },
+    key: { type: "string" },
+    org: { type: "string" },
+    user: { type: "string" },
+  },
+});
+
+async function main(): Promise<number> {
+  const [type, json = "{}"] = positionals;
+  if (!type) {
+    console.error("usage: npm run jobs:enqueue -- <type> '<json payload>' [--priority N] [--key KEY] [--org ORG] [--user USER]");
+    return 2;
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(json);
+  } catch (err) {
+    console.error(`the payload is not valid JSON: ${(err as Error).message}`);
+    return 2;
+  }
+
+  let stopDatabase: (() => Promise<void>) | undefined;
+  const dataDir = process.env.JOBDECK_DATA_DIR ?? join(".data", "pglite");
+  let url = process.env.DATABASE_URL || runningEmbeddedPostgresUrl(dataDir);
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({ dataDir });
+    stopDatabase = () => embedded.stop();
+    url = embedded.url;
+    await deploy(url);
+  }
+  process.env.DATABASE_URL = url;
+  process.env.INNGEST_DEV ??= `http://127.0.0.1:${process.env.ENGINE_PORT ?? 8288}`;
+
+  try {
+    // Imported after DATABASE_URL is settled: the app's modules read it on first use.
+    const { createJob } = await import("../server/services/jobs/create-job.js");
+    const { AppError } = await import("../server/errors.js");
+    const { db } = await import("../server/db.js");
+    try {
+      const { job, created } = await createJob(
+        { orgId: values.org ?? process.env.DEV_ORG_ID ?? "org_dev", userId: values.user ?? "system:cli" },
+        {
+          type,
+          payload: payload as Record<string, unknown>,
+          priority: values.priority === undefined ? undefined : Number(values.priority),
+          idempotencyKey: values.key,
+        },
+        "SYSTEM",
+      );
+      const pending = await db().outboxEvent.count({ where: { jobId: job.id, sentAt: null } });
+      console.log(JSON.stringify({ id: job.id, type: job.type, status: job.status, created, eventSent: pending === 0 }));
+      if (pending) console.error("Inngest did not answer: the event waits in the outbox until the app's relay can send it.");
+      return 0;
+    } catch (err) {
+      if (err instanceof AppError) {
+        console.error(`${err.code}: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    } finally {
+      await db().$disconnect();
+    }
+  } finally {
+    await stopDatabase?.();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { jobTypes } from "../inngest/job-types.js";
+import { AppError } from "../server/errors.js";
+import { scopeOf } from "../server/identity.js";
+import { errorView, truncateJson } from "../server/services/jobs/record-progress.js";
+import { relayBackoffMs } from "../server/services/outbox/relay-outbox.js";
+
+describe("job helpers", () => {
+  it("scopes a user without an organization to a personal workspace, and refuses no identity with 401", () => {
+    expect(scopeOf({ userId: "u1", orgId: "o1", orgRole: null, source: "clerk" })).toEqual({ orgId: "o1", userId: "u1" });
+    expect(scopeOf({ userId: "u1", orgId: null, orgRole: null, source: "clerk" }).orgId).toBe("personal:u1");
+    expect(() => scopeOf(null)).toThrow(AppError);
+    try {
+      scopeOf(null);
+    } catch (err) {
+      expect((err as AppError).httpStatus).toBe(401);
+    }
+  });
+
+  it("cuts large step outputs to a preview and keeps small ones as they are", () => {
+    expect(truncateJson({ a: 1 })).toEqual({ a: 1 });
+    const big = truncateJson({ text: "x".repeat(20_000) }) as { truncated: boolean; length: number; preview: string };
+    expect(big.truncated).toBe(true);
+    expect(big.length).toBe(20_011);
+    expect(big.preview).toHaveLength(8_000);
+  });
+
+  it("describes thrown values of any kind", () => {
+    expect(errorView(new TypeError("bad"))).toMatchObject({ name: "TypeError", message: "bad" });
+    expect(errorView({ name: "StepError", message: "m" })).toEqual({ name: "StepError", message: "m" });
+    expect(errorView("plain")).toEqual({ name: "Error", message: "plain" });
+  });
+
+  it("backs off the outbox relay exponentially up to a minute", () => {
+    expect([1, 2, 3, 4, 7, 20].map(relayBackoffMs)).toEqual([1000, 2000, 4000, 8000, 60_000, 60_000]);
+  });
+
+  it("turns a demo-task payload into its event: job id as default taskId, force so retries are not dropped", () => {
+    const def = jobTypes["demo-task"];
+    const data = def.toEventData({ delayMs: 5 }, { id: "j1", orgId: "o1", priority: 50, attempt: 2 });
+    expect(data).toEqual({ delayMs: 5, taskId: "j1", jobId: "j1", orgId: "o1", priority: 50, force: true });
+    expect(def.impliedIdempotencyKey?.({ taskId: "t" })).toBe("demo-task:t");
+    expect(def.impliedIdempotencyKey?.({ taskId: "t", force: true })).toBeUndefined();
+    expect(def.payload.safeParse({ delayMs: 30_001 }).success).toBe(false);
+  });
+});
