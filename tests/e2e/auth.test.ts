@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clerkTestKeys, mintSessionToken } from "../support/clerk.js";
 import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
+import { submitActionForm } from "../support/server-action-form.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -111,6 +112,18 @@ describe("with Clerk (minted session tokens)", () => {
     expect((await call(stack.baseUrl, "/api/jobs", { token: forged })).status).toBe(401);
     const tampered = `${(await token("user_alice", "org_acme")).slice(0, -4)}AAAA`;
     expect((await call(stack.baseUrl, "/api/jobs", { token: tampered })).status).toBe(401);
+  });
+
+  it("runs a server action as the signed-in user, in their organization", async () => {
+    const alice = await token("user_alice", "org_acme");
+    const res = await submitActionForm(stack.baseUrl, "/", { delayMs: "0", priority: "3" }, { authorization: `Bearer ${alice}` });
+    expect(res.status).toBe(303);
+    const id = new URL(res.headers.get("location") ?? "", stack.baseUrl).searchParams.get("created");
+    const job = await call(stack.baseUrl, `/api/jobs/${id}`, { token: alice });
+    expect(job.body).toMatchObject({ source: "UI", createdBy: "user_alice", priority: 3 });
+    expect((await call(stack.baseUrl, `/api/jobs/${id}`, { token: await token("user_mallory", "org_other") })).status).toBe(404);
+    // Signed out, the page offers no form and the action is not reachable through it.
+    expect(await (await fetch(`${stack.baseUrl}/`)).text()).toContain("Sign in");
   });
 
   it("accepts the session cookie a browser sends", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
+import { submitActionForm } from "../support/server-action-form.js";
 
 /**
  * The production stack exactly as `npm start` runs it on a fresh machine: embedded PostgreSQL, migrations, the
@@ -149,15 +150,7 @@ describe("npm start (embedded database and engine, development identity)", () =>
   });
 
   it("a server action creates a job from the page's plain HTML form (no JavaScript)", async () => {
-    const html = (await api("/")).body as string;
-    const form = html.slice(html.indexOf("<form"), html.indexOf("</form>"));
-    const fields = [...form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)];
-    expect(fields.some(([, name]) => name?.startsWith("$ACTION_ID_"))).toBe(true);
-    const body = new FormData();
-    for (const [, name, value] of fields) body.append(name as string, value ?? "");
-    body.append("delayMs", "0");
-    body.append("priority", "5");
-    const res = await fetch(`${stack.baseUrl}/`, { method: "POST", body, redirect: "manual" });
+    const res = await submitActionForm(stack.baseUrl, "/", { delayMs: "0", priority: "5" });
     expect(res.status).toBe(303);
     const location = res.headers.get("location") ?? "";
     const id = new URL(location, stack.baseUrl).searchParams.get("created");
