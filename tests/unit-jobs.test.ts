@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { jobTypes } from "../inngest/job-types.js";
 import { AppError } from "../server/errors.js";
 import { scopeOf } from "../server/identity.js";
@@ -42,5 +43,8 @@ describe("job helpers", () => {
     expect(def.impliedIdempotencyKey?.({ taskId: "t" })).toBe("demo-task:t");
     expect(def.impliedIdempotencyKey?.({ taskId: "t", force: true })).toBeUndefined();
     expect(def.payload.safeParse({ delayMs: 30_001 }).success).toBe(false);
+    // job.types hands forms and clients the payload as JSON Schema.
+    const schema = z.toJSONSchema(def.payload, { io: "input" }) as { properties: Record<string, { maximum?: number }> };
+    expect(schema.properties.delayMs?.maximum).toBe(30_000);
   });
 });

@@ -6,21 +6,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PATHS, deploy, drift, readMigrations, status } from "../../scripts/db/migrator.js";
 import { type EmbeddedPostgres, startPgliteServer } from "../../scripts/lib/pglite-server.js";
+import { postgresAnswers } from "../support/test-database.js";
 
 const PG_URL = process.env.ENGINE_TEST_DATABASE_URL;
-
-async function pgAnswers(url: string | undefined): Promise<boolean> {
-  if (!url) return false;
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
 /** The offline migrator on Prisma's wasm schema engine, on the embedded PGlite and (when it answers) PostgreSQL. */
 describe("migrations", () => {
@@ -30,7 +18,7 @@ describe("migrations", () => {
   beforeAll(async () => {
     lite = await startPgliteServer();
     targets.push({ name: "pglite", url: () => lite.url });
-    if (await pgAnswers(PG_URL)) {
+    if (PG_URL && (await postgresAnswers(PG_URL))) {
       const name = `jobdeck_mig_${randomBytes(4).toString("hex")}`;
       const admin = new pg.Client({ connectionString: PG_URL });
       await admin.connect();

@@ -10,7 +10,7 @@ export interface TestDatabase {
 
 const PG_URL = process.env.ENGINE_TEST_DATABASE_URL;
 
-async function postgresAnswers(url: string): Promise<boolean> {
+export async function postgresAnswers(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await c.connect();
