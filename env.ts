@@ -28,6 +28,23 @@ const schema = z.object({
   DEV_USER_ID: z.string().min(1).default("user_dev"),
   DEV_ORG_ID: z.string().min(1).default("org_dev"),
   JOBS_MAX_ACTIVE_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** SMTP server for email jobs, e.g. smtp://user:pass@smtp.example.com:587. Unset: the local mailbox. */
+  SMTP_URL: z
+    .string()
+    .refine((u) => /^smtps?:\/\//.test(u), "must be an smtp:// or smtps:// URL")
+    .optional(),
+  EMAIL_FROM: z.string().min(3).default("Jobdeck <no-reply@jobdeck.local>"),
+  /** Key for the HMAC-SHA256 signature on outgoing webhooks (required in production). */
+  WEBHOOK_SIGNING_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Where track-failures posts a Slack-compatible `{text}` alert for every failed job. */
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /** Credits a user starts with for process-with-credits jobs. */
+  CREDITS_INITIAL: z.coerce.number().int().min(0).default(5),
+  /** prune-old-jobs keeps failed/cancelled jobs this many days, completed ones that many. */
+  RETENTION_FAILED_DAYS: z.coerce.number().int().min(1).default(30),
+  RETENTION_COMPLETED_DAYS: z.coerce.number().int().min(1).default(7),
+  /** recover-stalled-jobs fails RUNNING/WAITING jobs whose heartbeat is older than this (minutes). */
+  STALLED_AFTER_MINUTES: z.coerce.number().int().min(1).default(30),
   /** How often the in-process outbox relay looks for events that could not be sent at once. */
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 });
@@ -61,4 +78,32 @@ let cached: Env | undefined;
 export function env(): Env {
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+const scheduleSchema = z.object({
+  /** When the periodic report runs (cron, or @every for tests and demos). */
+  PERIODIC_REPORT_CRON: z.string().min(1).default("0 * * * *"),
+  /** The report's window: at most one report per window, however often the schedule fires. */
+  PERIODIC_REPORT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(31 * 86_400)
+    .default(3600),
+});
+
+/**
+ * Settings that shape function definitions (read when the function list is built, including at `next build`),
+ * so they are validated on their own: they must not require DATABASE_URL.
+ */
+export function scheduleSettings(): z.infer<typeof scheduleSchema> {
+  const result = scheduleSchema.safeParse(
+    Object.fromEntries(
+      ["PERIODIC_REPORT_CRON", "PERIODIC_REPORT_WINDOW_SECONDS"].map((k) => [k, process.env[k] === "" ? undefined : process.env[k]]),
+    ),
+  );
+  if (!result.success) {
+    throw new EnvError(`invalid environment:\n${result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+  }
+  return result.data;
 }

@@ -25,6 +25,62 @@ export const demoTaskRequested = eventType("demo/task.requested", {
   }),
 });
 
+export const welcomeEmailRequested = eventType("email/welcome.requested", {
+  schema: z.object({ ...jobRef, email: z.string(), name: z.string(), message: z.string() }),
+});
+
+export const webhookDeliveryRequested = eventType("webhook/delivery.requested", {
+  schema: z.object({
+    ...jobRef,
+    url: z.string(),
+    /** The destination host: the key of the per-host concurrency limit. */
+    host: z.string(),
+    body: z.unknown().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+export const approvalRequested = eventType("approval/requested", {
+  schema: z.object({
+    ...jobRef,
+    title: z.string(),
+    details: z.string().optional(),
+    amount: z.number().optional(),
+    timeout: z.string().optional(),
+  }),
+});
+
+/** The human decision an approval-workflow run waits for, matched on `data.jobId`. */
+export const approvalDecisionMade = eventType("approval/decision.made", {
+  schema: z.object({
+    jobId: z.string(),
+    decision: z.enum(["approve", "reject"]),
+    decidedBy: z.string().optional(),
+    comment: z.string().optional(),
+  }),
+});
+
+export const creditProcessRequested = eventType("credits/process.requested", {
+  schema: z.object({ ...jobRef, userId: z.string(), url: z.string(), input: z.unknown().optional() }),
+});
+
+export const reportRenderRequested = eventType("report/render.requested", {
+  schema: z.object({ ...jobRef, title: z.string().optional(), days: z.number().int().optional() }),
+});
+
+export const contentGenerateRequested = eventType("content/generate.requested", {
+  schema: z.object({
+    ...jobRef,
+    title: z.string(),
+    template: z.string(),
+    variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  }),
+});
+
+export const analyticsSyncRequested = eventType("analytics/sync.requested", {
+  schema: z.object({ ...jobRef, minutes: z.number().int().optional() }),
+});
+
 /** Sent by `job.cancel`; every job function lists it in `cancelOn`, matched on `data.jobId`. */
 export const jobCancelRequested = eventType("jobdeck/job.cancel.requested", {
   schema: z.object({ jobId: z.string(), orgId: z.string().optional(), reason: z.string().optional() }),

@@ -1,11 +1,28 @@
 import { z } from "zod";
-import { demoTaskRequested } from "./events";
+import {
+  analyticsSyncRequested,
+  approvalRequested,
+  contentGenerateRequested,
+  creditProcessRequested,
+  demoTaskRequested,
+  reportRenderRequested,
+  webhookDeliveryRequested,
+  welcomeEmailRequested,
+} from "./events";
 
 /**
  * The registry of job types: what a caller may create through the job service. Each entry names the payload
  * schema users fill in (the API, tRPC and the console form all validate against it), the event that starts the
  * job's function, and how a job becomes that event's data.
  */
+export interface JobRef {
+  id: string;
+  orgId: string;
+  createdBy: string;
+  priority: number;
+  attempt: number;
+}
+
 export interface JobTypeDefinition<P extends z.ZodType = z.ZodType> {
   type: string;
   label: string;
@@ -14,7 +31,9 @@ export interface JobTypeDefinition<P extends z.ZodType = z.ZodType> {
   /** The event that starts the job's function. */
   eventName: string;
   /** Event data for one attempt of the job (the middleware finds the job through `jobId`). */
-  toEventData(payload: z.output<P>, job: { id: string; orgId: string; priority: number; attempt: number }): Record<string, unknown>;
+  toEventData(payload: z.output<P>, job: JobRef): Record<string, unknown>;
+  /** The caller must give an idempotency key (e.g. so a double-clicked "send email" never sends twice). */
+  requiresIdempotencyKey?: boolean;
   /**
    * An idempotency key implied by the payload when the caller gives none: creating the same logical job twice
    * then returns the first one instead of a second job the function would deduplicate (and leave QUEUED).
@@ -33,6 +52,11 @@ const demoTaskPayload = z.object({
   delayMs: z.number().int().min(0).max(30_000).optional().describe("How long step 3 sleeps, 0-30000 ms"),
   force: z.boolean().optional().describe("Run even if this taskId ran in the last 24 h"),
 });
+
+/** A Go-style duration Inngest accepts for timeouts: 30s, 15m, 24h, 7d, 1h30m. */
+const duration = z.string().regex(/^(\d+[smhdw])+$/, "must be a duration like 30s, 15m, 24h or 7d");
+
+const jsonObject = z.record(z.string(), z.unknown());
 
 export const jobTypes = {
   "demo-task": define({
@@ -53,6 +77,84 @@ export const jobTypes = {
       force: true,
     }),
     impliedIdempotencyKey: (p) => (p.taskId && !p.force ? `demo-task:${p.taskId}` : undefined),
+  }),
+  "send-welcome-email": define({
+    type: "send-welcome-email",
+    label: "Welcome email",
+    description: "Sends a welcome email over SMTP (or to the local mailbox) at most once, even across crashes.",
+    payload: z.object({
+      email: z.email("must be an email address"),
+      name: z.string().min(1).max(200),
+      message: z.string().max(5_000).default(""),
+    }),
+    eventName: welcomeEmailRequested.name,
+    requiresIdempotencyKey: true,
+    toEventData: (p, job) => ({ ...p, jobId: job.id, orgId: job.orgId }),
+  }),
+  "deliver-webhook": define({
+    type: "deliver-webhook",
+    label: "Webhook delivery",
+    description:
+      "POSTs a signed JSON body to a URL; retries 5xx and network errors with backoff, honours Retry-After, gives up on other 4xx.",
+    payload: z.object({
+      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+      body: z.unknown().default({}),
+      headers: z.record(z.string(), z.string()).optional(),
+    }),
+    eventName: webhookDeliveryRequested.name,
+    toEventData: (p, job) => ({ ...p, host: new URL(p.url).host, jobId: job.id, orgId: job.orgId }),
+  }),
+  "approval-workflow": define({
+    type: "approval-workflow",
+    label: "Approval workflow",
+    description: "Prepares a request, waits for a human approve/reject decision (24 h by default), then executes or rejects.",
+    payload: z.object({
+      title: z.string().min(1).max(200),
+      details: z.string().max(5_000).optional(),
+      amount: z.number().nonnegative().optional(),
+      timeout: duration.optional().describe("How long to wait for a decision (default 24h)"),
+    }),
+    eventName: approvalRequested.name,
+    toEventData: (p, job) => ({ ...p, jobId: job.id, orgId: job.orgId }),
+  }),
+  "process-with-credits": define({
+    type: "process-with-credits",
+    label: "Process with credits",
+    description: "Calls an HTTP endpoint for the user if they have a credit left, stores the result and deducts one credit exactly once.",
+    payload: z.object({
+      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+      input: jsonObject.optional(),
+    }),
+    eventName: creditProcessRequested.name,
+    toEventData: (p, job) => ({ ...p, userId: job.createdBy, jobId: job.id, orgId: job.orgId }),
+  }),
+  "render-report": define({
+    type: "render-report",
+    label: "Render report",
+    description: "Renders a Markdown report of the organization's jobs over the last days into a stored document (queue of 10).",
+    payload: z.object({ title: z.string().min(1).max(200).optional(), days: z.number().int().min(1).max(90).default(7) }),
+    eventName: reportRenderRequested.name,
+    toEventData: (p, job) => ({ ...p, jobId: job.id, orgId: job.orgId }),
+  }),
+  "generate-content": define({
+    type: "generate-content",
+    label: "Generate content",
+    description: "Fills a {{variable}} template and stores the text as a document (queue of 30).",
+    payload: z.object({
+      title: z.string().min(1).max(200),
+      template: z.string().min(1).max(20_000),
+      variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    }),
+    eventName: contentGenerateRequested.name,
+    toEventData: (p, job) => ({ ...p, jobId: job.id, orgId: job.orgId }),
+  }),
+  "sync-analytics": define({
+    type: "sync-analytics",
+    label: "Sync analytics",
+    description: "Aggregates the last minutes of jobs into per-minute queue statistics (queue of 60).",
+    payload: z.object({ minutes: z.number().int().min(1).max(1_440).default(60) }),
+    eventName: analyticsSyncRequested.name,
+    toEventData: (p, job) => ({ ...p, jobId: job.id, orgId: job.orgId }),
   }),
 } satisfies Record<string, JobTypeDefinition>;
 

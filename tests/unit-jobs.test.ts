@@ -38,7 +38,7 @@ describe("job helpers", () => {
 
   it("turns a demo-task payload into its event: job id as default taskId, force so retries are not dropped", () => {
     const def = jobTypes["demo-task"];
-    const data = def.toEventData({ delayMs: 5 }, { id: "j1", orgId: "o1", priority: 50, attempt: 2 });
+    const data = def.toEventData({ delayMs: 5 }, { id: "j1", orgId: "o1", createdBy: "u1", priority: 50, attempt: 2 });
     expect(data).toEqual({ delayMs: 5, taskId: "j1", jobId: "j1", orgId: "o1", priority: 50, force: true });
     expect(def.impliedIdempotencyKey?.({ taskId: "t" })).toBe("demo-task:t");
     expect(def.impliedIdempotencyKey?.({ taskId: "t", force: true })).toBeUndefined();

@@ -1,7 +1,7 @@
 import { NonRetriableError } from "inngest";
-import { recordFailed } from "@/server/services/jobs/record-progress";
 import { inngest } from "../client";
 import { cancelOnJobCancel, demoTaskRequested } from "../events";
+import { failJobOnFailure } from "./job-failure";
 
 const STEPS = ["step-1-initialize", "step-2-validate", "step-3-process", "step-4-persist", "step-5-finalize"] as const;
 
@@ -20,10 +20,7 @@ export const demoTask = inngest.createFunction(
     throttle: { limit: 100, period: "1m", burst: 10 },
     idempotency: "event.data.force == true ? event.id : event.data.taskId",
     cancelOn: cancelOnJobCancel(),
-    onFailure: async ({ event, error, step }) => {
-      const jobId = event.data.event.data.jobId;
-      if (jobId) await step.run("mark-job-failed", () => recordFailed(jobId, error));
-    },
+    onFailure: failJobOnFailure,
   },
   async ({ event, step, attempt }) => {
     const { taskId, simulateFailure = false, failAtStep, delayMs = 0 } = event.data;

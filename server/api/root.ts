@@ -1,9 +1,13 @@
 import { jobRouter } from "./routers/job";
+import { creditRouter, documentRouter, mailboxRouter } from "./routers/workspace";
 import { createCallerFactory, protectedProcedure, publicProcedure, router } from "./trpc";
 
 /** The app's tRPC API. Imports no Next or Clerk code, so tests call it directly through createCaller. */
 export const appRouter = router({
   job: jobRouter,
+  mailbox: mailboxRouter,
+  document: documentRouter,
+  credits: creditRouter,
   whoami: protectedProcedure.query(({ ctx }) => ({ ...ctx.identity, scope: ctx.scope })),
   ping: publicProcedure.query(() => ({ ok: true })),
 });

@@ -3,6 +3,7 @@ import { jobTypes } from "@/inngest/job-types";
 import { acknowledgeFailures } from "../../services/jobs/acknowledge-failures";
 import { cancelJob } from "../../services/jobs/cancel-job";
 import { createJob } from "../../services/jobs/create-job";
+import { decideApproval, decisionInput } from "../../services/jobs/decide-approval";
 import { getJob } from "../../services/jobs/get-job";
 import { getJobStatus } from "../../services/jobs/get-job-status";
 import { createJobInput, jobId, listJobsInput } from "../../services/jobs/inputs";
@@ -21,6 +22,10 @@ export const jobRouter = router({
   status: protectedProcedure.input(byId).query(({ ctx, input }) => getJobStatus(ctx.scope, input.id)),
   retry: protectedProcedure.input(byId).mutation(({ ctx, input }) => retryJob(ctx.scope, input.id)),
   cancel: protectedProcedure.input(byId).mutation(({ ctx, input }) => cancelJob(ctx.scope, input.id)),
+  /** Approve or reject an approval-workflow job that waits for its decision. */
+  decide: protectedProcedure
+    .input(decisionInput.extend({ id: jobId }))
+    .mutation(({ ctx, input }) => decideApproval(ctx.scope, input.id, input)),
   stats: protectedProcedure.query(({ ctx }) => jobStats(ctx.scope)),
   acknowledge: protectedProcedure
     .input(z.object({ ids: z.array(jobId).max(100).optional() }))

@@ -33,6 +33,11 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
   }
   const payload = parseInput(def.payload, input.payload, "payload") as Record<string, unknown>;
   const idempotencyKey = input.idempotencyKey ?? def.impliedIdempotencyKey?.(payload);
+  if (def.requiresIdempotencyKey && !idempotencyKey) {
+    throw validationError([
+      { path: ["idempotencyKey"], message: `required for ${def.type} jobs, so a repeated request never sends twice` },
+    ]);
+  }
 
   const outcome = await db().$transaction(async (tx) => {
     await lockOrganization(tx, scope.orgId);
@@ -62,7 +67,7 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
       id: eventId,
       jobId: id,
       name: def.eventName,
-      data: def.toEventData(payload, { id, orgId: scope.orgId, priority: input.priority, attempt: 1 }),
+      data: def.toEventData(payload, { id, orgId: scope.orgId, createdBy: scope.userId, priority: input.priority, attempt: 1 }),
     });
     return { job, created: true, eventId };
   });

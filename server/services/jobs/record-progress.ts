@@ -121,3 +121,20 @@ async function refreshStepsCompleted(jobId: string, runId: string): Promise<void
     ), "heartbeatAt" = now()
     WHERE "id" = ${jobId}::uuid AND "runId" = ${runId}`;
 }
+
+/** Intermediate progress a function wants visible while it runs (e.g. `{phase: "processing"}`), kept in `result`. */
+export async function recordJobResultPreview(jobId: string, preview: Record<string, unknown>): Promise<void> {
+  await db().job.updateMany({
+    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    data: { result: truncateJson(preview), heartbeatAt: new Date() },
+  });
+}
+
+/** The run was cancelled by Inngest (cancelOn, the dashboard, the API): the job ends CANCELLED. */
+export async function recordCancelled(jobId: string, reason: string): Promise<void> {
+  const now = new Date();
+  await db().job.updateMany({
+    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    data: { status: "CANCELLED", finishedAt: now, cancelRequestedAt: now, error: { name: "Cancelled", message: reason } },
+  });
+}

@@ -52,6 +52,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
       data: def.toEventData(current.payload as Prisma.JsonObject, {
         id: current.id,
         orgId: current.orgId,
+        createdBy: current.createdBy,
         priority: current.priority,
         attempt,
       }),

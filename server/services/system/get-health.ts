@@ -1,6 +1,6 @@
-import { env } from "@/env";
 import { db } from "../../db";
 import { outboxBacklog } from "../outbox/relay-outbox";
+import { inngestTarget } from "./inngest-target";
 
 const startedAt = Date.now();
 const PROBE_TIMEOUT_MS = 2_000;
@@ -14,15 +14,6 @@ export interface Health {
   lastJobProcessedAt: string | null;
   /** Jobs per type and status, across the whole installation (counts only, no ids or payloads). */
   jobs: Record<string, Record<string, number>>;
-}
-
-/** Where the app sends events and where Inngest lives: the same resolution the Inngest SDK uses. */
-export function inngestTarget(): { url: string; mode: "dev" | "cloud" } {
-  const e = env();
-  const devUrl = e.INNGEST_DEV && /^https?:\/\//.test(e.INNGEST_DEV) ? e.INNGEST_DEV : undefined;
-  const dev = Boolean(devUrl) || e.INNGEST_DEV === "1" || e.INNGEST_DEV === "true";
-  const url = e.INNGEST_BASE_URL ?? devUrl ?? (dev ? "http://127.0.0.1:8288" : "https://api.inngest.com");
-  return { url: url.replace(/\/$/, ""), mode: dev ? "dev" : "cloud" };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {

@@ -1,0 +1,42 @@
+import { inngest } from "../client";
+import { approvalDecisionMade, approvalRequested, cancelOnJobCancel } from "../events";
+import { failJobOnFailure } from "./job-failure";
+
+export const DEFAULT_APPROVAL_TIMEOUT = "24h";
+
+/**
+ * A request that needs a human: prepare, wait for `approval/decision.made` with this job's id (sent by the
+ * console or `POST /api/jobs/:id/decision`), then execute or reject. No decision before the timeout (24 h by
+ * default) ends it as REJECTED with reason "expired".
+ */
+export const approvalWorkflow = inngest.createFunction(
+  {
+    id: "approval-workflow",
+    retries: 3,
+    triggers: [approvalRequested],
+    cancelOn: cancelOnJobCancel(),
+    onFailure: failJobOnFailure,
+  },
+  async ({ event, step }) => {
+    const request = await step.run("prepare", () => ({
+      title: event.data.title,
+      amount: event.data.amount ?? null,
+      preparedAt: new Date().toISOString(),
+    }));
+    const decision = await step.waitForEvent("wait-for-decision", {
+      event: approvalDecisionMade,
+      match: "data.jobId",
+      timeout: event.data.timeout ?? DEFAULT_APPROVAL_TIMEOUT,
+    });
+    if (!decision) {
+      return { outcome: "REJECTED", reason: "expired", request, timeout: event.data.timeout ?? DEFAULT_APPROVAL_TIMEOUT };
+    }
+    const by = { decidedBy: decision.data.decidedBy ?? null, comment: decision.data.comment ?? null };
+    if (decision.data.decision === "approve") {
+      const executed = await step.run("execute", () => ({ executedAt: new Date().toISOString(), title: request.title }));
+      return { outcome: "APPROVED", ...by, request, executed };
+    }
+    await step.run("reject", () => ({ rejectedAt: new Date().toISOString() }));
+    return { outcome: "REJECTED", reason: "rejected", ...by, request };
+  },
+);

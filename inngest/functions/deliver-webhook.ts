@@ -1,0 +1,44 @@
+import { NonRetriableError, RetryAfterError } from "inngest";
+import { postWebhook } from "@/server/services/webhooks/deliver-webhook";
+import { inngest } from "../client";
+import { cancelOnJobCancel, webhookDeliveryRequested } from "../events";
+import { failJobOnFailure } from "./job-failure";
+
+/** Deliveries in flight per destination host: a slow receiver is not flooded, others are not held up. */
+export const WEBHOOK_CONCURRENCY_PER_HOST = 5;
+
+/** Retry-After is seconds or an HTTP date; RetryAfterError takes a delay in ms or a Date. */
+function retryAfter(value: string): number | Date {
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(1, seconds) * 1000;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? 60_000 : date;
+}
+
+/**
+ * Delivers one webhook: 2xx is done; 5xx, 429 and network errors are retried with backoff (Retry-After honoured);
+ * any other 4xx is final (NonRetriableError). The result records status, latency and the start of the reply.
+ */
+export const deliverWebhook = inngest.createFunction(
+  {
+    id: "deliver-webhook",
+    retries: 5,
+    triggers: [webhookDeliveryRequested],
+    concurrency: { limit: WEBHOOK_CONCURRENCY_PER_HOST, key: "event.data.host" },
+    cancelOn: cancelOnJobCancel(),
+    onFailure: failJobOnFailure,
+  },
+  async ({ event, step, attempt }) => {
+    return step.run("post", async () => {
+      const res = await postWebhook(event.data.url, event.data.body, event.data.headers);
+      const summary = { url: event.data.url, status: res.status, latencyMs: res.latencyMs, body: res.body, attempt: attempt + 1 };
+      if (res.status >= 200 && res.status < 300) return summary;
+      const reason = `${event.data.url} answered ${res.status}: ${res.body.slice(0, 200)}`;
+      if (res.status === 429 || res.status >= 500) {
+        if (res.retryAfter) throw new RetryAfterError(reason, retryAfter(res.retryAfter));
+        throw new Error(reason);
+      }
+      throw new NonRetriableError(reason);
+    });
+  },
+);

@@ -1,0 +1,36 @@
+import { sendAlert } from "@/server/services/alerts/send-alert";
+import { recordCancelled, recordFailed } from "@/server/services/jobs/record-progress";
+import { inngest } from "../client";
+
+interface FunctionEndEvent {
+  data: { function_id?: string; run_id?: string; error?: { name?: string; message?: string }; event?: { data?: { jobId?: string } } };
+}
+
+/**
+ * Every failed run of any function: its job (if it has one) becomes FAILED with the error, and an alert goes to
+ * ALERT_WEBHOOK_URL when one is configured.
+ */
+export const trackFailures = inngest.createFunction(
+  { id: "track-failures", retries: 3, triggers: [{ event: "inngest/function.failed" }] },
+  async ({ event, step }) => {
+    const { data } = event as unknown as FunctionEndEvent;
+    const jobId = data.event?.data?.jobId;
+    const error = { name: data.error?.name ?? "Error", message: data.error?.message ?? "the run failed" };
+    if (jobId) await step.run("mark-job-failed", () => recordFailed(jobId, error));
+    const alerted = await step.run("alert", () =>
+      sendAlert(`Jobdeck: ${data.function_id ?? "a function"} failed${jobId ? ` (job ${jobId})` : ""}: ${error.message}`),
+    );
+    return { jobId: jobId ?? null, functionId: data.function_id ?? null, alerted };
+  },
+);
+
+/** Every cancelled run: its job becomes CANCELLED (runs cancelled from the Inngest dashboard or API too). */
+export const trackCancellations = inngest.createFunction(
+  { id: "track-cancellations", retries: 3, triggers: [{ event: "inngest/function.cancelled" }] },
+  async ({ event, step }) => {
+    const { data } = event as unknown as FunctionEndEvent;
+    const jobId = data.event?.data?.jobId;
+    if (jobId) await step.run("mark-job-cancelled", () => recordCancelled(jobId, `run ${data.run_id ?? ""} was cancelled`.trim()));
+    return { jobId: jobId ?? null };
+  },
+);

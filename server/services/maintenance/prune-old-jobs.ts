@@ -1,0 +1,40 @@
+import { env } from "@/env";
+import { db } from "../../db";
+
+const DAY = 86_400_000;
+
+export interface PruneBatch {
+  deleted: number;
+  /** More rows of this kind are past retention: run another batch. */
+  more: boolean;
+}
+
+/**
+ * Deletes up to `limit` finished jobs past retention (their steps and outbox rows go with them): COMPLETED after
+ * RETENTION_COMPLETED_DAYS, FAILED and CANCELLED after RETENTION_FAILED_DAYS. Small batches keep each
+ * transaction short, which matters on the single-backend embedded database.
+ */
+export async function pruneJobsBatch(kind: "completed" | "failed", limit = 500, now = new Date()): Promise<PruneBatch> {
+  const e = env();
+  const days = kind === "completed" ? e.RETENTION_COMPLETED_DAYS : e.RETENTION_FAILED_DAYS;
+  const statuses = kind === "completed" ? (["COMPLETED"] as const) : (["FAILED", "CANCELLED"] as const);
+  const before = new Date(now.getTime() - days * DAY);
+  const ids = await db().job.findMany({
+    where: { status: { in: [...statuses] }, finishedAt: { lt: before } },
+    select: { id: true },
+    take: limit + 1,
+  });
+  const batch = ids.slice(0, limit).map((j) => j.id);
+  if (!batch.length) return { deleted: 0, more: false };
+  const { count } = await db().job.deleteMany({ where: { id: { in: batch } } });
+  return { deleted: count, more: ids.length > limit };
+}
+
+/** Housekeeping beside jobs: relayed outbox events after a week, queue statistics after the failure retention. */
+export async function pruneAuxiliary(now = new Date()): Promise<{ outbox: number; queueStats: number }> {
+  const [outbox, stats] = await Promise.all([
+    db().outboxEvent.deleteMany({ where: { sentAt: { lt: new Date(now.getTime() - 7 * DAY) } } }),
+    db().queueStat.deleteMany({ where: { minute: { lt: new Date(now.getTime() - env().RETENTION_FAILED_DAYS * DAY) } } }),
+  ]);
+  return { outbox: outbox.count, queueStats: stats.count };
+}
