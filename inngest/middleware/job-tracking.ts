@@ -3,6 +3,7 @@ import type { StepKind } from "@/generated/prisma/enums";
 import {
   recordCompleted,
   recordFailed,
+  recordParked,
   recordParkedStepDone,
   recordRunActive,
   recordStepFinished,
@@ -17,8 +18,9 @@ const KINDS: Record<string, StepKind> = {
   waitForEvent: "WAIT_FOR_EVENT",
   invoke: "INVOKE",
 };
-/** Step kinds after which the run is parked until a time, an event or another run. */
-const PARKING = new Set<StepKind>(["SLEEP", "WAIT_FOR_EVENT", "INVOKE"]);
+/** Ops after which the run is parked until a time, an event or another run, by their wire names. */
+const PARKING_OPS: Record<string, StepKind> = { Sleep: "SLEEP", WaitForEvent: "WAIT_FOR_EVENT", InvokeFunction: "INVOKE" };
+const PARKING = new Set<StepKind>(Object.values(PARKING_OPS));
 
 /** The job behind a run: the job service puts `jobId` into every event it sends. Inngest's own events have none. */
 function jobIdOf(event: { name?: string; data?: unknown } | undefined): string | undefined {
@@ -51,20 +53,46 @@ export class JobTracking extends Middleware.BaseMiddleware {
     return output;
   }
 
+  /**
+   * A request that ends with a sleep, wait or invoke op parks the run: record the step and WAITING. Read from the
+   * response, because the SDK reports a newly found sleep or wait without running any per-step hook for it.
+   */
+  override async wrapRequest({ next, requestInfo, runId }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
+    const res = await next();
+    if (res.status !== 206 || !res.body.includes('"op"')) return res;
+    let ops: unknown;
+    try {
+      ops = JSON.parse(res.body);
+    } catch {
+      return res;
+    }
+    const parked = (Array.isArray(ops) ? ops : []).filter((o): o is { op: string; id: string; name?: string; displayName?: string } =>
+      Boolean(o && typeof o === "object" && PARKING_OPS[(o as { op?: string }).op ?? ""]),
+    );
+    if (!parked.length) return res;
+    const body = (await requestInfo.body()) as { event?: { name?: string; data?: unknown }; ctx?: { attempt?: number } } | undefined;
+    const jobId = jobIdOf(body?.event);
+    if (!jobId) return res;
+    for (const op of parked) {
+      await recordParked(jobId, {
+        name: op.displayName ?? op.name ?? op.id,
+        kind: PARKING_OPS[op.op] as StepKind,
+        attempt: body?.ctx?.attempt ?? 0,
+        runId,
+      });
+    }
+    await recordWaiting(jobId);
+    return res;
+  }
+
+  /** A parked step seen as memoized on a later request has resolved: close its row with the result. */
   override async wrapStep({ ctx, stepInfo, next }: Middleware.WrapStepArgs): Promise<unknown> {
     const jobId = jobIdOf(ctx.event);
     const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
-    if (jobId && PARKING.has(kind)) {
-      if (stepInfo.memoized) {
-        const output = await next();
-        await recordParkedStepDone(jobId, ctx.runId, stepName(stepInfo), output);
-        return output;
-      }
-      // The request ends here with the run parked: record it before handing the op to Inngest.
-      await recordStepStarted(jobId, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
-      await recordWaiting(jobId);
-    }
-    return next();
+    if (!jobId || !PARKING.has(kind) || !stepInfo.memoized) return next();
+    const output = await next();
+    await recordParkedStepDone(jobId, ctx.runId, stepName(stepInfo), output);
+    return output;
   }
 
   override async wrapStepHandler({ ctx, stepInfo, next }: Middleware.WrapStepHandlerArgs): Promise<unknown> {

@@ -15,12 +15,13 @@ const quiet = pino({ level: process.env.APP_TEST_LOG ?? "silent" });
  *
  * Call before anything imports the app's modules: they read DATABASE_URL and INNGEST_DEV on first use.
  */
-export async function startAppStack(env: Record<string, string> = {}) {
+export async function startAppStack(env: Record<string, string> = {}, opts: { engineBackoffMs?: number } = {}) {
   const database: TestDatabase = await createTestDatabase();
   await deploy(database.url);
   Object.assign(process.env, { DATABASE_URL: database.url, NODE_ENV: "test", ...env });
 
-  let engine = await startEngine(database.url, 0);
+  const backoff = opts.engineBackoffMs ?? 50;
+  let engine = await startEngine(database.url, 0, backoff);
   const enginePort = Number(new URL(engine.url).port);
   process.env.INNGEST_DEV = engine.url;
 
@@ -57,7 +58,7 @@ export async function startAppStack(env: Record<string, string> = {}) {
       await engine.stop(1000);
     },
     async restartEngine() {
-      engine = await startEngine(database.url, enginePort);
+      engine = await startEngine(database.url, enginePort, backoff);
     },
     async stop() {
       server.closeAllConnections();
@@ -71,8 +72,8 @@ export async function startAppStack(env: Record<string, string> = {}) {
 
 export type AppStack = Awaited<ReturnType<typeof startAppStack>>;
 
-async function startEngine(databaseUrl: string, port: number): Promise<Engine> {
-  const engine = new Engine({ databaseUrl, schema: "engine", port, backoff: 50, resyncIntervalMs: 0, logger: quiet });
+async function startEngine(databaseUrl: string, port: number, backoff: number): Promise<Engine> {
+  const engine = new Engine({ databaseUrl, schema: "engine", port, backoff, resyncIntervalMs: 0, logger: quiet });
   await engine.start();
   return engine;
 }

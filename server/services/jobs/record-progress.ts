@@ -104,6 +104,12 @@ export async function recordStepFinished(
   if (outcome.status === "COMPLETED" && step.runId) await refreshStepsCompleted(step.jobId, step.runId);
 }
 
+/** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
+export async function recordParked(jobId: string, step: { name: string; kind: StepKind; attempt: number; runId: string }): Promise<void> {
+  const open = await db().jobStep.findFirst({ where: { jobId, runId: step.runId, name: step.name, status: "RUNNING" } });
+  if (!open) await recordStepStarted(jobId, step);
+}
+
 /** A sleep, wait or invoke the run was parked on has resolved (seen as memoized on a later request). */
 export async function recordParkedStepDone(jobId: string, runId: string, name: string, output: unknown): Promise<void> {
   const open = await db().jobStep.findFirst({
