@@ -3,6 +3,7 @@ import { Cron } from "croner";
 import { type Core, Unit } from "./core.js";
 import type { FnDef } from "./registry.js";
 import type { TimerHandle } from "./sched/timers.js";
+import type { EventRecord } from "./types.js";
 import { parseDuration } from "./util/duration.js";
 import { ulid } from "./util/ulid.js";
 
@@ -55,7 +56,11 @@ function jitterFor(slug: string, expr: string, maxMs: number | undefined): numbe
 export class CronScheduler {
   private readonly timers = new Map<string, TimerHandle>();
 
-  constructor(private readonly core: Core) {}
+  constructor(
+    private readonly core: Core,
+    /** Starts a run through the function's flow control (the event ingest's, so idempotency and friends apply). */
+    private readonly startRun: (u: Unit, fn: FnDef, ev: EventRecord) => void,
+  ) {}
 
   /** (Re)arms every cron of these functions; removed schedules are dropped. */
   sync(fns: FnDef[]): void {
@@ -123,7 +128,7 @@ export class CronScheduler {
           receivedAt: now,
         };
         c.journal.insertEvent(ev);
-        c.createRun(u, fn, [ev]);
+        this.startRun(u, fn, ev);
       }
       await c.commit(u);
     }

@@ -37,7 +37,7 @@ export class Engine {
     this.ingest = new Ingest(this.core);
     this.executor = new Executor(this.core);
     this.core.dispatcher = (item) => this.executor.dispatch(item);
-    this.cron = new CronScheduler(this.core);
+    this.cron = new CronScheduler(this.core, (u, fn, ev) => this.ingest.start(u, fn, ev));
     this.apps = new Apps(this.core, this.cron);
     this.management = new Management(this.core, this.ingest);
   }

@@ -128,8 +128,11 @@ export class Ingest {
     }
   }
 
-  /** Flow control ahead of a run: anything that skips, delays or groups events happens here. */
-  private start(u: Unit, fn: FnDef, ev: EventRecord): void {
+  /**
+   * Flow control ahead of a run: anything that skips, delays or groups events happens here. Cron fires come
+   * through here too, so idempotency, rate limits and singletons apply to scheduled runs as they do in Inngest.
+   */
+  start(u: Unit, fn: FnDef, ev: EventRecord): void {
     const c = this.core;
     const now = Date.now();
     const vars = { event: toWire(ev) };

@@ -32,6 +32,28 @@ describe("cron triggers", () => {
       await engine.stop(200);
     }
   });
+
+  it("applies the function's flow control to scheduled runs: an idempotency key per window gives one run per window", async () => {
+    const engine = await startEngine({ schema: uniqueSchema("cronidem") });
+    const client = createClient("cronidem", engine.url);
+    const fn = client.createFunction(
+      { id: "windowed", triggers: [{ cron: "@every 1s" }], idempotency: "string(int(event.ts / 3000))" },
+      async ({ event }) => ({ window: Math.floor(Number(event.ts) / 3000) }),
+    );
+    const app = await startApp(client, [fn]);
+    try {
+      await engine.apps.syncUrl(app.url);
+      await sleep(7_500);
+      const runs = (await engine.management.listRuns({ functionSlug: "cronidem-windowed", limit: 100 })).data;
+      const windows = runs.map((r) => (r.output as { window: number } | null)?.window).filter((w) => w !== undefined);
+      expect(windows.length).toBeGreaterThanOrEqual(2);
+      expect(windows.length).toBeLessThanOrEqual(4); // 7 fires, at most 4 windows of 3 s
+      expect(new Set(windows).size).toBe(windows.length);
+    } finally {
+      await app.close();
+      await engine.stop(200);
+    }
+  });
 });
 
 describe("one active engine per database", () => {
