@@ -7,10 +7,8 @@
  * the job waits in the outbox and the app's relay delivers it once `npm run dev` is up.
  */
 
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { deploy } from "./db/migrator.js";
-import { runningEmbeddedPostgresUrl, startEmbeddedPostgres } from "./lib/embedded-postgres.js";
+import { connectAppDatabase } from "./lib/app-database.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,17 +34,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  let stopDatabase: (() => Promise<void>) | undefined;
-  const dataDir = process.env.JOBDECK_DATA_DIR ?? join(".data", "pglite");
-  let url = process.env.DATABASE_URL || runningEmbeddedPostgresUrl(dataDir);
-  if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir });
-    stopDatabase = () => embedded.stop();
-    url = embedded.url;
-    await deploy(url);
-  }
-  process.env.DATABASE_URL = url;
-  process.env.INNGEST_DEV ??= `http://127.0.0.1:${process.env.ENGINE_PORT ?? 8288}`;
+  const stopDatabase = await connectAppDatabase();
 
   try {
     // Imported after DATABASE_URL is settled: the app's modules read it on first use.
@@ -78,7 +66,7 @@ async function main(): Promise<number> {
       await db().$disconnect();
     }
   } finally {
-    await stopDatabase?.();
+    await stopDatabase();
   }
 }
 

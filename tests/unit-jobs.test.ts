@@ -48,3 +48,24 @@ describe("job helpers", () => {
     expect(schema.properties.delayMs?.maximum).toBe(30_000);
   });
 });
+
+describe("rate-limit script", () => {
+  it("counts the peak of overlapping intervals", async () => {
+    const { peakOverlap } = await import("../scripts/demo-rate-limit.js");
+    expect(peakOverlap([])).toBe(0);
+    expect(
+      peakOverlap([
+        [0, 10],
+        [5, 15],
+        [10, 20],
+      ]),
+    ).toBe(2); // an end and a start at the same instant do not overlap
+    expect(
+      peakOverlap([
+        [0, 10],
+        [1, 9],
+        [2, 8],
+      ]),
+    ).toBe(3);
+  });
+});

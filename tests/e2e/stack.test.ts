@@ -178,6 +178,19 @@ describe("npm start (embedded database and engine, development identity)", () =>
     expect(bad.stderr).toContain("payload.failAtStep");
   }, 60_000);
 
+  it("npm run jobs:observability sends the seed's five demo tasks and prints their ids", async () => {
+    const out = spawnSync("npm", ["run", "-s", "jobs:observability"], {
+      encoding: "utf8",
+      env: { ...process.env, JOBDECK_DATA_DIR: dataDir, ENGINE_PORT: new URL(stack.engineUrl).port, DATABASE_URL: "" },
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const ids = [...out.stdout.matchAll(/([0-9a-f-]{36})/g)].map((m) => m[1] as string);
+    expect(ids).toHaveLength(5);
+    expect(out.stdout).toContain("fails at step 2");
+    const finals = await Promise.all(ids.map((id, i) => waitForStatus(id, i === 1 || i === 2 ? "FAILED" : "COMPLETED")));
+    expect(finals.map((f) => f.status)).toEqual(["COMPLETED", "FAILED", "FAILED", "COMPLETED", "COMPLETED"]);
+  }, 90_000);
+
   it("stops cleanly on Ctrl-C and releases the database folder", async () => {
     const exited = new Promise<number | null>((resolve) => stack.process.on("exit", (code) => resolve(code)));
     stack.process.kill("SIGINT");

@@ -1,0 +1,162 @@
+import { InngestTestEngine } from "@inngest/test";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approvalWorkflow } from "../../inngest/functions/approval-workflow.js";
+import { deliverWebhook } from "../../inngest/functions/deliver-webhook.js";
+import { demoTask } from "../../inngest/functions/demo-task.js";
+import { pruneOldJobsCron, recoverStalledJobsCron } from "../../inngest/functions/maintenance.js";
+import { processWithCredits } from "../../inngest/functions/process-with-credits.js";
+import { generateContent } from "../../inngest/functions/queues.js";
+import { sendWelcomeEmail } from "../../inngest/functions/send-welcome-email.js";
+import { trackFailures } from "../../inngest/functions/system.js";
+import { type HttpPeer, startHttpPeer } from "../support/peers.js";
+
+/**
+ * Each function's own logic with @inngest/test: steps that touch the database are replaced by their recorded
+ * outputs, everything else (rendering, branching, HTTP to a real peer) runs for real. Events carry no jobId, so
+ * the job-tracking middleware stays out of the way.
+ */
+// env() needs a valid DATABASE_URL to parse; nothing here connects to it.
+process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/unused";
+
+const ev = (name: string, data: Record<string, unknown>) => [{ name, data, id: "evt-1", ts: Date.now() }];
+
+describe("demo-task", () => {
+  const t = new InngestTestEngine({ function: demoTask });
+  it("runs five steps and returns them", async () => {
+    const { result } = await t.execute({ events: ev("demo/task.requested", { taskId: "t1" }) as never });
+    expect(result).toMatchObject({ taskId: "t1", steps: 5 });
+    expect(Object.keys((result as { results: object }).results)).toEqual([
+      "step-1-initialize",
+      "step-2-validate",
+      "step-3-process",
+      "step-4-persist",
+      "step-5-finalize",
+    ]);
+  });
+  it("throws at the chosen step", async () => {
+    const { error } = await t.execute({
+      events: ev("demo/task.requested", { taskId: "t2", simulateFailure: true, failAtStep: 2 }) as never,
+    });
+    expect(String((error as Error)?.message ?? error)).toContain("simulated failure at step 2");
+  });
+});
+
+describe("send-welcome-email", () => {
+  const t = () => new InngestTestEngine({ function: sendWelcomeEmail });
+  const events = () => ev("email/welcome.requested", { email: "a@b.c", name: "Al", message: "" }) as never;
+  it("reports an earlier, unfinished send as unknown instead of sending again", async () => {
+    const { result } = await t().execute({
+      events: events(),
+      steps: [{ id: "send", handler: () => ({ status: "unknown", reservedAt: "then" }) }],
+    });
+    expect(result).toEqual({ sent: "unknown, not resent", to: "a@b.c", reservedAt: "then" });
+  });
+  it("renders a default body and reports a completed send", async () => {
+    const { result, ctx } = await t().execute({
+      events: events(),
+      steps: [{ id: "send", handler: () => ({ status: "done", detail: { transport: "mailbox", messageId: "m1" } }) }],
+    });
+    expect(ctx.step.run).toHaveBeenCalledWith("render", expect.any(Function));
+    expect(result).toMatchObject({ sent: "sent", transport: "mailbox", messageId: "m1" });
+  });
+});
+
+describe("deliver-webhook", () => {
+  let peer: HttpPeer;
+  beforeAll(async () => {
+    peer = await startHttpPeer((req, res) => {
+      res.writeHead(req.path === "/ok" ? 204 : 410);
+      res.end();
+    });
+  });
+  afterAll(() => peer?.close());
+  const t = new InngestTestEngine({ function: deliverWebhook });
+  const events = (path: string) => ev("webhook/delivery.requested", { url: `${peer.url}${path}`, host: "peer", body: { a: 1 } }) as never;
+  it("returns status and latency for a 2xx", async () => {
+    const { result } = await t.execute({ events: events("/ok") });
+    expect(result).toMatchObject({ status: 204, url: `${peer.url}/ok` });
+  });
+  it("does not retry another 4xx", async () => {
+    const { error } = await t.execute({ events: events("/gone") });
+    expect(error).toMatchObject({ name: "NonRetriableError" });
+  });
+});
+
+describe("approval-workflow", () => {
+  const t = () => new InngestTestEngine({ function: approvalWorkflow });
+  const events = () => ev("approval/requested", { title: "Buy" }) as never;
+  // The decision branches run through the real engine in tests/integration/catalogue.test.ts; @inngest/test 1.0
+  // hands a mocked waitForEvent result to the SDK's event validation in a shape it rejects.
+  it("prepares, then waits for the decision event matched on the job id, 24 h by default", async () => {
+    const { ctx } = await t().executeStep("wait-for-decision", { events: events() });
+    expect(ctx.step.waitForEvent).toHaveBeenCalledWith(
+      "wait-for-decision",
+      expect.objectContaining({ match: "data.jobId", timeout: "24h" }),
+    );
+  });
+  it("uses the job's own timeout", async () => {
+    const { ctx } = await t().executeStep("wait-for-decision", {
+      events: ev("approval/requested", { title: "Buy", timeout: "15m" }) as never,
+    });
+    expect(ctx.step.waitForEvent).toHaveBeenCalledWith("wait-for-decision", expect.objectContaining({ timeout: "15m" }));
+  });
+});
+
+describe("process-with-credits", () => {
+  it("ends as 'no credits' without calling anything when the balance is empty", async () => {
+    const t = new InngestTestEngine({ function: processWithCredits });
+    const { result, ctx } = await t.execute({
+      events: ev("credits/process.requested", { userId: "u1", orgId: "o1", url: "http://127.0.0.1:9/never" }) as never,
+      steps: [{ id: "check-credits", handler: () => 0 }],
+    });
+    expect(result).toEqual({ status: "no credits", balance: 0 });
+    expect(ctx.step.fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe("generate-content", () => {
+  it("fills the template and lists variables it did not have", async () => {
+    const t = new InngestTestEngine({ function: generateContent });
+    const { result } = await t.execute({
+      events: ev("content/generate.requested", { title: "T", template: "Hi {{who}} from {{ where }}", variables: { who: "Al" } }) as never,
+      steps: [{ id: "store", handler: () => ({ documentId: "d1", characters: 0 }) }],
+    });
+    expect(result).toEqual({ documentId: "d1", characters: 0, missingVariables: ["where"] });
+  });
+});
+
+describe("maintenance and system functions", () => {
+  it("recover-stalled-jobs returns what it failed", async () => {
+    const t = new InngestTestEngine({ function: recoverStalledJobsCron });
+    const stalled = [{ jobId: "j1", runId: "r1", runStatus: "gone" }];
+    const { result } = await t.execute({ steps: [{ id: "recover", handler: () => stalled }] });
+    expect(result).toEqual({ stalled });
+  });
+  it("prune-old-jobs keeps taking batches while there are more", async () => {
+    const t = new InngestTestEngine({ function: pruneOldJobsCron });
+    const { result } = await t.execute({
+      steps: [
+        { id: "prune-completed-0", handler: () => ({ deleted: 500, more: true }) },
+        { id: "prune-completed-1", handler: () => ({ deleted: 20, more: false }) },
+        { id: "prune-failed-0", handler: () => ({ deleted: 3, more: false }) },
+        { id: "prune-auxiliary", handler: () => ({ outbox: 1, queueStats: 2 }) },
+      ],
+    });
+    expect(result).toEqual({ deleted: { completed: 520, failed: 3 }, auxiliary: { outbox: 1, queueStats: 2 } });
+  });
+  it("track-failures reads the failed run's job and error", async () => {
+    const t = new InngestTestEngine({ function: trackFailures });
+    const { result } = await t.execute({
+      events: ev("inngest/function.failed", {
+        function_id: "jobdeck-demo-task",
+        error: { name: "Error", message: "boom" },
+        event: { data: { jobId: "j9" } },
+      }) as never,
+      steps: [
+        { id: "mark-job-failed", handler: () => undefined },
+        { id: "alert", handler: () => false },
+      ],
+    });
+    expect(result).toEqual({ jobId: "j9", functionId: "jobdeck-demo-task", alerted: false });
+  });
+});
