@@ -2,7 +2,6 @@ import { db } from "../../db";
 import { outboxBacklog } from "../outbox/relay-outbox";
 import { inngestTarget } from "./inngest-target";
 
-const startedAt = Date.now();
 const PROBE_TIMEOUT_MS = 2_000;
 
 export interface Health {
@@ -62,7 +61,7 @@ export async function getHealth(): Promise<Health> {
   }
   return {
     status: database.error ? "down" : engine.error ? "degraded" : "ok",
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    uptimeSeconds: Math.round(process.uptime()),
     database: { ok: !database.error, latencyMs: database.ms, ...(database.error ? { error: database.error } : {}) },
     engine: {
       ok: !engine.error,
