@@ -7,6 +7,7 @@ import { AppError, type FieldIssue } from "@/server/errors";
 import { scopeOf } from "@/server/identity";
 import { cancelJob } from "@/server/services/jobs/cancel-job";
 import { createJob } from "@/server/services/jobs/create-job";
+import { type DecisionInput, decideApproval } from "@/server/services/jobs/decide-approval";
 import type { CreateJobInput } from "@/server/services/jobs/inputs";
 import type { JobView } from "@/server/services/jobs/job-view";
 import { retryJob } from "@/server/services/jobs/retry-job";
@@ -40,6 +41,10 @@ export async function retryJobAction(id: string): Promise<ActionResult<JobView>>
 
 export async function cancelJobAction(id: string): Promise<ActionResult<JobView>> {
   return attempt(async () => cancelJob(await scope(), id));
+}
+
+export async function decideApprovalAction(id: string, decision: DecisionInput): Promise<ActionResult<JobView>> {
+  return attempt(async () => decideApproval(await scope(), id, decision));
 }
 
 const optionalInt = (v: FormDataEntryValue | null) => (v === null || v === "" ? undefined : Number(v));

@@ -275,6 +275,9 @@ describe("queues", () => {
     expect(demoStats.reduce((a, s) => a + s.queued, 0)).toBe(1);
     expect(demoStats.reduce((a, s) => a + s.completed, 0)).toBe(1);
     expect(demoStats.find((s) => s.started)?.p50LatencyMs).toBeGreaterThanOrEqual(0);
+    // The health endpoint reads the same statistics.
+    const { getHealth } = await import("../../server/services/system/get-health.js");
+    expect((await getHealth()).last15Minutes.completed).toBeGreaterThanOrEqual(1);
   });
 
   it("registers each queue with its own global and per-organization concurrency", async () => {

@@ -3,11 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalWorkflow } from "../../inngest/functions/approval-workflow.js";
 import { deliverWebhook } from "../../inngest/functions/deliver-webhook.js";
 import { demoTask } from "../../inngest/functions/demo-task.js";
-import { pruneOldJobsCron, recoverStalledJobsCron } from "../../inngest/functions/maintenance.js";
+import { generateContent } from "../../inngest/functions/generate-content.js";
+import {
+  periodicReportCron,
+  pruneOldJobsCron,
+  recoverStalledJobsCron,
+  snapshotQueueStatsCron,
+} from "../../inngest/functions/maintenance.js";
 import { processWithCredits } from "../../inngest/functions/process-with-credits.js";
-import { generateContent } from "../../inngest/functions/queues.js";
+import { relayOutboxCron } from "../../inngest/functions/relay-outbox.js";
+import { renderReport } from "../../inngest/functions/render-report.js";
 import { sendWelcomeEmail } from "../../inngest/functions/send-welcome-email.js";
-import { trackFailures } from "../../inngest/functions/system.js";
+import { syncAnalytics } from "../../inngest/functions/sync-analytics.js";
+import { trackCancellations, trackFailures } from "../../inngest/functions/system.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**
@@ -158,5 +166,55 @@ describe("maintenance and system functions", () => {
       ],
     });
     expect(result).toEqual({ jobId: "j9", functionId: "jobdeck-demo-task", alerted: false });
+  });
+});
+
+describe("queues and the remaining schedules", () => {
+  it("render-report and sync-analytics return what their step produced", async () => {
+    const report = { documentId: "d", title: "Jobs of the last 7 days", jobs: 3, failed: 1 };
+    const r = await new InngestTestEngine({ function: renderReport }).execute({
+      events: ev("report/render.requested", { orgId: "o1" }) as never,
+      steps: [{ id: "render", handler: () => report }],
+    });
+    expect(r.result).toEqual(report);
+    const s = await new InngestTestEngine({ function: syncAnalytics }).execute({
+      events: ev("analytics/sync.requested", { orgId: "o1", minutes: 5 }) as never,
+      steps: [{ id: "aggregate", handler: () => ({ rows: 4 }) }],
+    });
+    expect(s.result).toEqual({ rows: 4 });
+  });
+  it("periodic-report makes one at-most-once report per active organization for the event's window", async () => {
+    const ts = 3_600_000 * 500_000 + 1234; // an hour boundary plus a little
+    const { result } = await new InngestTestEngine({ function: periodicReportCron }).execute({
+      events: [{ name: "inngest/scheduled.timer", data: { cron: "0 * * * *" }, id: "t", ts }] as never,
+      steps: [
+        { id: "active-organizations", handler: () => ["o1", "o2"] },
+        { id: "report-o1", handler: () => ({ status: "done", detail: {} }) },
+        { id: "report-o2", handler: () => ({ status: "already-done", detail: {} }) },
+      ],
+    });
+    expect(result).toMatchObject({
+      window: 500_000,
+      from: new Date(3_600_000 * 499_999).toISOString(),
+      reports: [
+        { orgId: "o1", status: "done" },
+        { orgId: "o2", status: "already-done" },
+      ],
+    });
+  });
+  it("snapshot-queue-stats, relay-outbox and track-cancellations", async () => {
+    const snap = await new InngestTestEngine({ function: snapshotQueueStatsCron }).execute({
+      steps: [{ id: "aggregate", handler: () => ({ rows: 2 }) }],
+    });
+    expect(snap.result).toEqual({ rows: 2 });
+    const relay = await new InngestTestEngine({ function: relayOutboxCron }).execute({
+      steps: [{ id: "relay-due-events", handler: () => ({ sent: 3, failed: 0 }) }],
+    });
+    expect(relay.result).toEqual({ sent: 3, failed: 0 });
+    const cancelled = await new InngestTestEngine({ function: trackCancellations }).execute({
+      events: ev("inngest/function.cancelled", { run_id: "r1", event: { data: { jobId: "j1" } } }) as never,
+      steps: [{ id: "mark-job-cancelled", handler: () => undefined }],
+    });
+    expect(cancelled.result).toEqual({ jobId: "j1" });
   });
 });

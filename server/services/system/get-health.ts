@@ -11,6 +11,8 @@ export interface Health {
   engine: { ok: boolean; url: string; mode: "dev" | "cloud"; latencyMs: number; status?: number; error?: string };
   outbox: { pending: number; oldestAgeMs: number | null; lastError: string | null };
   lastJobProcessedAt: string | null;
+  /** From the minute-level queue statistics (snapshot-queue-stats): the last 15 minutes across the installation. */
+  last15Minutes: { completed: number; failed: number; maxP95QueueLatencyMs: number | null };
   /** Jobs per type and status, across the whole installation (counts only, no ids or payloads). */
   jobs: Record<string, Record<string, number>>;
 }
@@ -40,12 +42,23 @@ export async function getHealth(): Promise<Health> {
   let jobs: Health["jobs"] = {};
   let lastJobProcessedAt: string | null = null;
   let outbox: Health["outbox"] = { pending: 0, oldestAgeMs: null, lastError: null };
+  let last15Minutes: Health["last15Minutes"] = { completed: 0, failed: 0, maxP95QueueLatencyMs: null };
   if (!database.error) {
-    const [groups, last, backlog] = await Promise.all([
+    const [groups, last, backlog, recent] = await Promise.all([
       db().job.groupBy({ by: ["type", "status"], _count: { _all: true } }),
       db().job.findFirst({ where: { finishedAt: { not: null } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
       outboxBacklog(),
+      db().queueStat.aggregate({
+        where: { minute: { gte: new Date(Date.now() - 15 * 60_000) } },
+        _sum: { completed: true, failed: true },
+        _max: { p95LatencyMs: true },
+      }),
     ]);
+    last15Minutes = {
+      completed: recent._sum.completed ?? 0,
+      failed: recent._sum.failed ?? 0,
+      maxP95QueueLatencyMs: recent._max.p95LatencyMs ?? null,
+    };
     for (const g of groups) {
       const forType = (jobs[g.type] ??= {});
       forType[g.status.toLowerCase()] = g._count._all;
@@ -73,6 +86,7 @@ export async function getHealth(): Promise<Health> {
     },
     outbox,
     lastJobProcessedAt,
+    last15Minutes,
     jobs,
   };
 }
