@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../server/services/webhooks/deliver-webhook.js";
-import { type AppStack, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, finishedJob as finished, startAppStack, until } from "../support/app-stack.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**
@@ -25,17 +25,6 @@ afterAll(async () => {
 });
 
 type Api = ReturnType<AppStack["caller"]>;
-
-async function finished(api: Api, id: string, timeoutMs = 30_000) {
-  return until(
-    `job ${id} to finish`,
-    async () => {
-      const j = await api.job.byId({ id });
-      return ["COMPLETED", "FAILED", "CANCELLED"].includes(j.status) && j;
-    },
-    timeoutMs,
-  );
-}
 
 async function engineJson(path: string, init?: RequestInit) {
   return ((await (await fetch(`${stack.engine.url}${path}`, init)).json()) as { data: any }).data;

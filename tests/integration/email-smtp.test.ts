@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../engine/test/support/child-engine.js";
-import { type AppStack, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, finishedJob as finished, startAppStack, until } from "../support/app-stack.js";
 import { startSmtpPeer } from "../support/peers.js";
 
 /**
@@ -24,17 +24,6 @@ afterAll(async () => {
   await stack?.stop();
   await smtp?.close();
 });
-
-async function finished(api: ReturnType<AppStack["caller"]>, id: string) {
-  return until(
-    `job ${id} to finish`,
-    async () => {
-      const j = await api.job.byId({ id });
-      return ["COMPLETED", "FAILED", "CANCELLED"].includes(j.status) && j;
-    },
-    60_000,
-  );
-}
 
 describe("send-welcome-email over SMTP", () => {
   it("delivers through the SMTP server", async () => {

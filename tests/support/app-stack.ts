@@ -96,3 +96,15 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
   }
   throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
+
+/** Waits until the job is COMPLETED, FAILED or CANCELLED and returns it with its steps. */
+export async function finishedJob(api: ReturnType<AppStack["caller"]>, id: string, timeoutMs = 60_000) {
+  return until(
+    `job ${id} to finish`,
+    async () => {
+      const j = await api.job.byId({ id });
+      return ["COMPLETED", "FAILED", "CANCELLED"].includes(j.status) && j;
+    },
+    timeoutMs,
+  );
+}
