@@ -116,6 +116,7 @@ async function main(): Promise<void> {
         port: enginePort,
         backoff: env.ENGINE_RETRY_INTERVAL ? retryInterval(env.ENGINE_RETRY_INTERVAL) : prod ? "inngest" : "fast",
         resyncIntervalMs: 0,
+        retentionMs: env.ENGINE_RETENTION ? parseDuration(env.ENGINE_RETENTION) : undefined,
         logger: log.child({ name: "engine" }),
       });
       await engine.start();

@@ -19,6 +19,7 @@ Options (each also read from the environment variable shown):
       --event-key <key>      accept only this event key; repeatable        INNGEST_EVENT_KEY
       --poll-interval <d>    re-sync apps every <d> (default 15s; 0 = off)  ENGINE_POLL_INTERVAL
       --max-in-flight <n>    most concurrent SDK requests (default 128)    ENGINE_MAX_IN_FLIGHT
+      --retention <dur>      keep ended runs and events this long (7d; 0 keeps all)  ENGINE_RETENTION
   -h, --help
 `;
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
       "event-key": { type: "string", multiple: true },
       "poll-interval": { type: "string" },
       "max-in-flight": { type: "string" },
+      retention: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -74,6 +76,8 @@ async function main(): Promise<void> {
         ? parseDuration(values["poll-interval"] ?? (env.ENGINE_POLL_INTERVAL as string))
         : undefined,
     logLevel: env.ENGINE_LOG_LEVEL,
+    retentionMs:
+      (values.retention ?? env.ENGINE_RETENTION) ? parseDuration(values.retention ?? (env.ENGINE_RETENTION as string)) : undefined,
     maxInFlight:
       (values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
   });

@@ -6,7 +6,10 @@ import { CronScheduler } from "./cron.js";
 import { Ingest } from "./events/ingest.js";
 import type { EngineOptions } from "./options.js";
 import { Executor } from "./runs/executor.js";
+import { type PruneResult, pruneHistory } from "./store/retention.js";
 import { Apps } from "./sync/apps.js";
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export type { EngineOptions } from "./options.js";
 
@@ -28,6 +31,7 @@ export class Engine {
   private readonly executor: Executor;
   private http: FastifyInstance | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
   private stopping = false;
   private started = false;
   url = "";
@@ -74,10 +78,27 @@ export class Engine {
       this.ingest.rearm();
     });
     this.started = true;
-    this.sweepTimer = setInterval(() => void c.sweepExpired().catch((err) => c.log.warn({ err }, "sweep failed")), 60_000);
+    this.sweepTimer = setInterval(() => {
+      void c.sweepExpired().catch((err) => c.log.warn({ err }, "sweep failed"));
+      if (c.opts.retentionMs > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) void this.pruneHistory();
+    }, 60_000);
     this.sweepTimer.unref();
     this.apps.startResync();
     if (c.opts.appUrls.length) void this.apps.syncAll();
+  }
+
+  /** Deletes ended runs and events older than the retention (hourly while active; callable for tests and tools). */
+  async pruneHistory(now = Date.now()): Promise<PruneResult> {
+    this.lastPrune = now;
+    const c = this.core;
+    try {
+      const result = await pruneHistory(c.pool, c.s, now - c.opts.retentionMs);
+      if (result.runs || result.events) c.log.info(result, "pruned history past retention");
+      return result;
+    } catch (err) {
+      c.log.warn({ err }, "pruning history failed");
+      return { runs: 0, events: 0 };
+    }
   }
 
   /** Stops taking work, lets in-flight requests finish (or be retried after restart), and closes. */

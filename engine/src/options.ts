@@ -39,6 +39,8 @@ export interface EngineOptions {
   checkpointing?: boolean;
   /** Waiting items (ready, concurrency-blocked, paused) beyond which a new run's state stays in the database until dispatched (default 5000). */
   evictBacklogAbove?: number;
+  /** How long ended runs and their events are kept (default 7 days, like a Dev Server you leave running); 0 keeps everything. */
+  retentionMs?: number;
   logger?: Logger;
   logLevel?: string;
 }
@@ -69,6 +71,7 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     poolSize: o.poolSize ?? 8,
     checkpointing: o.checkpointing ?? true,
     evictBacklogAbove: o.evictBacklogAbove ?? 5000,
+    retentionMs: o.retentionMs ?? 7 * 86_400_000,
   };
 }
 

@@ -1,0 +1,44 @@
+import type pg from "pg";
+
+export interface PruneResult {
+  runs: number;
+  events: number;
+}
+
+/**
+ * Deletes history past retention: runs that ended before `before` (with their memos, trace and any leftover
+ * queue items or pauses) and events received before it that no remaining run refers to. Works in batches so each
+ * statement stays short; only cold rows are touched, none of which the in-memory state is still acting on.
+ */
+export async function pruneHistory(pool: pg.Pool, schema: string, before: number, batch = 1000): Promise<PruneResult> {
+  const s = schema;
+  let runs = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `WITH doomed AS (
+         SELECT id FROM ${s}.runs WHERE status IN ('completed', 'failed', 'cancelled') AND ended_at < $1 ORDER BY id LIMIT $2
+       ),
+       m AS (DELETE FROM ${s}.memos WHERE run_id IN (SELECT id FROM doomed)),
+       h AS (DELETE FROM ${s}.history WHERE run_id IN (SELECT id FROM doomed)),
+       q AS (DELETE FROM ${s}.queue WHERE run_id IN (SELECT id FROM doomed)),
+       p AS (DELETE FROM ${s}.pauses WHERE run_id IN (SELECT id FROM doomed))
+       DELETE FROM ${s}.runs WHERE id IN (SELECT id FROM doomed)`,
+      [before, batch],
+    );
+    runs += rowCount ?? 0;
+    if ((rowCount ?? 0) < batch) break;
+  }
+  let events = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM ${s}.events WHERE internal_id IN (
+         SELECT e.internal_id FROM ${s}.events e
+          WHERE e.received_at < $1 AND NOT EXISTS (SELECT 1 FROM ${s}.runs r WHERE r.event_ids @> ARRAY[e.internal_id])
+          ORDER BY e.internal_id LIMIT $2)`,
+      [before, batch],
+    );
+    events += rowCount ?? 0;
+    if ((rowCount ?? 0) < batch) break;
+  }
+  return { runs, events };
+}
