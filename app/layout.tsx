@@ -1,15 +1,29 @@
+import "./globals.css";
 import { ClerkProvider } from "@clerk/nextjs";
 import type { ReactNode } from "react";
+import { Identity } from "@/components/shell/Identity";
+import { Nav } from "@/components/shell/Nav";
+import { Providers } from "@/components/trpc";
 import { clerkEnabled } from "@/env";
 
 export const metadata = { title: "Jobdeck", description: "Background jobs for Next.js" };
 
-/** Clerk's provider only when Clerk is configured: without keys it would fail every page. */
+/** The console shell: navigation with the failed-jobs badge and who is signed in. Clerk's provider only when configured. */
 export default function RootLayout({ children }: { children: ReactNode }) {
+  const clerk = clerkEnabled();
   const doc = (
     <html lang="en">
-      <body style={{ fontFamily: "system-ui, sans-serif", margin: "2rem", color: "#111" }}>{children}</body>
+      <body>
+        <Providers>
+          <div className="shell">
+            <Nav identity={<Identity clerk={clerk} />} />
+            <main className="main" id="main">
+              {children}
+            </main>
+          </div>
+        </Providers>
+      </body>
     </html>
   );
-  return clerkEnabled() ? <ClerkProvider>{doc}</ClerkProvider> : doc;
+  return clerk ? <ClerkProvider>{doc}</ClerkProvider> : doc;
 }

@@ -60,14 +60,14 @@ export async function createDemoJobForm(form: FormData): Promise<void> {
       ...(failAtStep ? { simulateFailure: true, failAtStep } : {}),
     },
   });
-  revalidatePath("/");
-  redirect(result.ok ? `/?created=${result.value.job.id}` : `/?error=${encodeURIComponent(result.message)}`);
+  revalidatePath("/jobs");
+  redirect(result.ok ? `/jobs/${result.value.job.id}` : `/jobs?error=${encodeURIComponent(result.message)}`);
 }
 
 /** Retry or cancel from a form with a hidden `id` field. */
 export async function jobActionForm(form: FormData): Promise<void> {
   const id = String(form.get("id") ?? "");
   const result = form.get("action") === "cancel" ? await cancelJobAction(id) : await retryJobAction(id);
-  revalidatePath("/");
-  redirect(result.ok ? `/?updated=${id}` : `/?error=${encodeURIComponent(result.message)}`);
+  revalidatePath("/jobs");
+  redirect(result.ok ? `/jobs/${id}` : `/jobs?error=${encodeURIComponent(result.message)}`);
 }

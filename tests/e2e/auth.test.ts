@@ -116,14 +116,15 @@ describe("with Clerk (minted session tokens)", () => {
 
   it("runs a server action as the signed-in user, in their organization", async () => {
     const alice = await token("user_alice", "org_acme");
-    const res = await submitActionForm(stack.baseUrl, "/", { delayMs: "0", priority: "3" }, { authorization: `Bearer ${alice}` });
+    const res = await submitActionForm(stack.baseUrl, "/jobs", { delayMs: "0", priority: "3" }, { authorization: `Bearer ${alice}` });
     expect(res.status).toBe(303);
-    const id = new URL(res.headers.get("location") ?? "", stack.baseUrl).searchParams.get("created");
+    const id = /^\/jobs\/([0-9a-f-]{36})$/.exec(new URL(res.headers.get("location") ?? "", stack.baseUrl).pathname)?.[1];
     const job = await call(stack.baseUrl, `/api/jobs/${id}`, { token: alice });
     expect(job.body).toMatchObject({ source: "UI", createdBy: "user_alice", priority: 3 });
     expect((await call(stack.baseUrl, `/api/jobs/${id}`, { token: await token("user_mallory", "org_other") })).status).toBe(404);
-    // Signed out, the page offers no form and the action is not reachable through it.
-    expect(await (await fetch(`${stack.baseUrl}/`)).text()).toContain("Sign in");
+    // Signed out, the same action is refused.
+    const anonymous = await submitActionForm(stack.baseUrl, "/jobs", { delayMs: "0" }, { authorization: `Bearer ${alice}` }, {});
+    expect(new URL(anonymous.headers.get("location") ?? "", stack.baseUrl).searchParams.get("error")).toContain("sign in");
   });
 
   it("accepts the session cookie a browser sends", async () => {

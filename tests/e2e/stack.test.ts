@@ -149,17 +149,18 @@ describe("npm start (embedded database and engine, development identity)", () =>
     expect(whoami.body.result.data).toMatchObject({ userId: "user_dev", orgId: "org_dev", source: "dev" });
     const stats = await api("/api/trpc/job.stats");
     expect(stats.body.result.data.jobs.total).toBeGreaterThanOrEqual(3);
-    const page = await api("/");
-    expect(page.status).toBe(200);
-    expect(page.body).toContain("development identity");
-    expect(page.body).toContain('data-status="COMPLETED"');
+    for (const path of ["/", "/jobs", "/jobs/new"]) {
+      const page = await api(path);
+      expect(page.status, path).toBe(200);
+      expect(page.body).toContain("Development identity");
+    }
   });
 
   it("a server action creates a job from the page's plain HTML form (no JavaScript)", async () => {
-    const res = await submitActionForm(stack.baseUrl, "/", { delayMs: "0", priority: "5" });
+    const res = await submitActionForm(stack.baseUrl, "/jobs", { delayMs: "0", priority: "5" });
     expect(res.status).toBe(303);
     const location = res.headers.get("location") ?? "";
-    const id = new URL(location, stack.baseUrl).searchParams.get("created");
+    const id = /^\/jobs\/([0-9a-f-]{36})$/.exec(new URL(location, stack.baseUrl).pathname)?.[1];
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const job = await api(`/api/jobs/${id}`);
     expect(job.body).toMatchObject({ source: "UI", priority: 5, type: "demo-task" });

@@ -8,13 +8,19 @@ export async function submitActionForm(
   path: string,
   fields: Record<string, string>,
   headers: Record<string, string> = {},
+  /** Headers for the POST itself, when they differ from the page's (e.g. posting signed out). */
+  postHeaders: Record<string, string> = headers,
 ): Promise<Response> {
   const html = await (await fetch(`${baseUrl}${path}`, { headers })).text();
-  const form = html.slice(html.indexOf("<form"), html.indexOf("</form>"));
+  const form = html
+    .split("<form")
+    .slice(1)
+    .map((f) => f.slice(0, f.indexOf("</form>")))
+    .find((f) => f.includes('name="$ACTION_ID_'));
+  if (!form) throw new Error(`no server action form on ${path}`);
   const hidden = [...form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)];
-  if (!hidden.some(([, name]) => name?.startsWith("$ACTION_ID_"))) throw new Error(`no server action form on ${path}`);
   const body = new FormData();
   for (const [, name, value] of hidden) body.append(name as string, value ?? "");
   for (const [name, value] of Object.entries(fields)) body.append(name, value);
-  return fetch(`${baseUrl}${path}`, { method: "POST", body, headers, redirect: "manual" });
+  return fetch(`${baseUrl}${path}`, { method: "POST", body, headers: postHeaders, redirect: "manual" });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { jobTypes } from "@/inngest/job-types";
 import { acknowledgeFailures } from "../../services/jobs/acknowledge-failures";
+import { bulkInput, bulkJobs } from "../../services/jobs/bulk-jobs";
 import { cancelJob } from "../../services/jobs/cancel-job";
 import { createJob } from "../../services/jobs/create-job";
 import { decideApproval, decisionInput } from "../../services/jobs/decide-approval";
@@ -8,8 +9,9 @@ import { getJob } from "../../services/jobs/get-job";
 import { getJobStatus } from "../../services/jobs/get-job-status";
 import { createJobInput, jobId, listJobsInput } from "../../services/jobs/inputs";
 import { jobStats } from "../../services/jobs/job-stats";
-import { listJobs } from "../../services/jobs/list-jobs";
+import { countJobs, listJobs } from "../../services/jobs/list-jobs";
 import { retryJob } from "../../services/jobs/retry-job";
+import { runInsight } from "../../services/jobs/run-insight";
 import { protectedProcedure, router } from "../trpc";
 
 const byId = z.object({ id: jobId });
@@ -18,6 +20,7 @@ const byId = z.object({ id: jobId });
 export const jobRouter = router({
   create: protectedProcedure.input(createJobInput).mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
   list: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => listJobs(ctx.scope, input ?? {})),
+  count: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => countJobs(ctx.scope, input ?? {})),
   byId: protectedProcedure.input(byId).query(({ ctx, input }) => getJob(ctx.scope, input.id)),
   status: protectedProcedure.input(byId).query(({ ctx, input }) => getJobStatus(ctx.scope, input.id)),
   retry: protectedProcedure.input(byId).mutation(({ ctx, input }) => retryJob(ctx.scope, input.id)),
@@ -26,6 +29,10 @@ export const jobRouter = router({
   decide: protectedProcedure
     .input(decisionInput.extend({ id: jobId }))
     .mutation(({ ctx, input }) => decideApproval(ctx.scope, input.id, input)),
+  /** Retry or cancel many: given ids, or everything matching the list's filter. */
+  bulk: protectedProcedure.input(bulkInput).mutation(({ ctx, input }) => bulkJobs(ctx.scope, input)),
+  /** The run behind the job according to Inngest, with why it waits when the engine can say. */
+  insight: protectedProcedure.input(byId).query(({ ctx, input }) => runInsight(ctx.scope, input.id)),
   stats: protectedProcedure.query(({ ctx }) => jobStats(ctx.scope)),
   acknowledge: protectedProcedure
     .input(z.object({ ids: z.array(jobId).max(100).optional() }))
@@ -36,6 +43,7 @@ export const jobRouter = router({
       type: t.type,
       label: t.label,
       description: t.description,
+      requiresIdempotencyKey: Boolean((t as { requiresIdempotencyKey?: boolean }).requiresIdempotencyKey),
       payloadSchema: z.toJSONSchema(t.payload, { io: "input" }),
     })),
   ),

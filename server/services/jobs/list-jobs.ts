@@ -59,3 +59,8 @@ export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<J
     nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
   };
 }
+
+/** How many jobs match the list's filters (for "select all N matching"). */
+export async function countJobs(scope: Scope, raw: ListJobsInput = {}): Promise<{ count: number }> {
+  return { count: await db().job.count({ where: jobFilterWhere(scope, { ...raw, cursor: undefined }) }) };
+}

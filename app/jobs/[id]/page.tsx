@@ -1,0 +1,6 @@
+import { JobDetail } from "@/components/jobs/JobDetail";
+
+export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return <JobDetail id={id} />;
+}

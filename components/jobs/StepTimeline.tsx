@@ -1,0 +1,82 @@
+import { formatDuration } from "./format";
+
+interface Step {
+  id: string;
+  name: string;
+  kind: string;
+  status: string;
+  attempt: number;
+  runId: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  output?: unknown;
+  error?: unknown;
+}
+
+/**
+ * A waterfall of step executions per run (each job attempt is a run): every row is one attempt of one step,
+ * placed on the run's own time axis, coloured by outcome, with its output or error on demand.
+ */
+export function StepTimeline({ steps, now }: { steps: Step[]; now: number }) {
+  if (!steps.length) return <p className="muted">No steps have run yet.</p>;
+  const runs = new Map<string, Step[]>();
+  for (const s of steps) {
+    const key = s.runId ?? "unknown";
+    runs.set(key, [...(runs.get(key) ?? []), s]);
+  }
+  return (
+    <div>
+      {[...runs.entries()].map(([runId, rows], i) => {
+        const start = Math.min(...rows.map((r) => Date.parse(r.startedAt)));
+        const end = Math.max(...rows.map((r) => (r.finishedAt ? Date.parse(r.finishedAt) : now)));
+        const span = Math.max(end - start, 1);
+        return (
+          <section key={runId} aria-label={`Attempt ${i + 1}`} style={{ marginBottom: "1rem" }}>
+            <h3 style={{ fontSize: "0.95rem", margin: "0.5rem 0" }}>
+              Attempt {i + 1}{" "}
+              <span className="muted">
+                run {runId} · {formatDuration(end - start)}
+              </span>
+            </h3>
+            <ol className="timeline" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+              {rows.map((s) => {
+                const from = Date.parse(s.startedAt) - start;
+                const length = (s.finishedAt ? Date.parse(s.finishedAt) : now) - Date.parse(s.startedAt);
+                const detail = s.error ?? s.output;
+                return (
+                  <li key={s.id} className="step" data-step={s.name} data-step-status={s.status}>
+                    <span>
+                      {s.name}
+                      {s.kind !== "RUN" ? <span className="muted"> ({s.kind.toLowerCase().replaceAll("_", " ")})</span> : null}
+                      {s.attempt > 0 ? <span className="muted"> · retry {s.attempt}</span> : null}
+                    </span>
+                    <span
+                      className="track"
+                      role="img"
+                      aria-label={`${s.name}: ${s.status.toLowerCase()}, ${formatDuration(s.durationMs ?? length)}`}
+                    >
+                      <span
+                        className={`bar ${s.status}`}
+                        style={{ left: `${(from / span) * 100}%`, width: `${Math.max((length / span) * 100, 0.5)}%` }}
+                      />
+                    </span>
+                    <span className="muted">
+                      {s.status.toLowerCase()} · {formatDuration(s.durationMs ?? (s.finishedAt ? null : length))}
+                    </span>
+                    {detail !== null && detail !== undefined ? (
+                      <details style={{ gridColumn: "1 / -1" }}>
+                        <summary>{s.error ? "Error" : "Output"}</summary>
+                        <pre>{JSON.stringify(detail, null, 2)}</pre>
+                      </details>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ol>
+          </section>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { formatTime } from "../jobs/format";
+import { StatusBadge } from "../jobs/StatusBadge";
+import { LIVE_MS, useTRPC } from "../trpc";
+
+const ORDER = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
+
+/** Counts by status, backlog per job type and the latest failures with their errors, all live. */
+export function Overview() {
+  const trpc = useTRPC();
+  const stats = useQuery(trpc.job.stats.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const failures = useQuery(trpc.job.list.queryOptions({ status: "FAILED", limit: 5 }, { refetchInterval: LIVE_MS }));
+  if (stats.error) return <p className="alert">Could not load statistics: {stats.error.message}</p>;
+  const s = stats.data;
+  return (
+    <div>
+      <section aria-label="Jobs by status" className="cards">
+        {ORDER.map((k) => (
+          <Link key={k} href={`/jobs?status=${k.toUpperCase()}`} className="card" style={{ textDecoration: "none", color: "inherit" }}>
+            <div className="n" data-testid={`count-${k}`}>
+              {s ? s.jobs[k] : "…"}
+            </div>
+            <div className="l">{k}</div>
+          </Link>
+        ))}
+      </section>
+
+      <h2>Backlog per job type</h2>
+      <div className="table-wrap">
+        <table aria-label="Backlog per job type">
+          <thead>
+            <tr>
+              <th scope="col">Type</th>
+              <th scope="col">Queued</th>
+              <th scope="col">Running</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">Completed</th>
+              <th scope="col">Failed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s && Object.keys(s.byType).length === 0 ? (
+              <tr>
+                <td colSpan={6} className="muted">
+                  No jobs yet. <Link href="/jobs/new">Create one</Link>.
+                </td>
+              </tr>
+            ) : null}
+            {Object.entries(s?.byType ?? {}).map(([type, c]) => (
+              <tr key={type}>
+                <td>{type}</td>
+                <td>{c.queued}</td>
+                <td>{c.running}</td>
+                <td>{c.waiting}</td>
+                <td>{c.completed}</td>
+                <td>{c.failed}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>Recent failures</h2>
+      {failures.data?.items.length === 0 ? <p className="muted">No failures. </p> : null}
+      <ul style={{ paddingLeft: "1.2rem" }}>
+        {failures.data?.items.map((j) => (
+          <li key={j.id} style={{ marginBottom: "0.4rem" }}>
+            <Link href={`/jobs/${j.id}`}>
+              <code>{j.id.slice(0, 8)}</code>
+            </Link>{" "}
+            {j.type} <StatusBadge status={j.status} /> <span className="muted">{formatTime(j.finishedAt)}</span>
+            <div className="muted">{(j.error as { message?: string } | null)?.message}</div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+import { LIVE_MS, useTRPC } from "../trpc";
+
+const LINKS = [
+  { href: "/", label: "Overview" },
+  { href: "/jobs", label: "Jobs" },
+  { href: "/jobs/new", label: "New job" },
+];
+
+/** Unacknowledged failures, refreshed live; loud on purpose. */
+function FailedBadge() {
+  const trpc = useTRPC();
+  const stats = useQuery(trpc.job.stats.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const n = stats.data?.jobs.unacknowledgedFailures ?? 0;
+  if (!n) return null;
+  return (
+    <span className="badge count" data-testid="failed-badge">
+      {n}
+      <span className="visually-hidden"> unacknowledged failed jobs</span>
+    </span>
+  );
+}
+
+export function Nav({ identity }: { identity: ReactNode }) {
+  const path = usePathname();
+  const current = (href: string) => (href === "/" ? path === "/" : path === href || (href === "/jobs" && /^\/jobs\/(?!new)/.test(path)));
+  return (
+    <nav className="nav" aria-label="Console">
+      <Link href="/" className="brand">
+        Jobdeck
+      </Link>
+      {LINKS.map((l) => (
+        <Link key={l.href} href={l.href} className="link" aria-current={current(l.href) ? "page" : undefined}>
+          <span>{l.label}</span>
+          {l.href === "/jobs" ? <FailedBadge /> : null}
+        </Link>
+      ))}
+      <div className="who">{identity}</div>
+    </nav>
+  );
+}

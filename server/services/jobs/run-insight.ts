@@ -1,0 +1,30 @@
+import { db } from "../../db";
+import type { Scope } from "../../identity";
+import { inngestApiGet } from "../system/inngest-target";
+import { findScopedJob } from "./find-job";
+
+export interface RunInsight {
+  runId: string | null;
+  /** The run's status according to Inngest, when it could be asked. */
+  runStatus: string | null;
+  /** "Why is it waiting": e.g. "waiting for event approval/decision.made …", "concurrency … full 10/10". */
+  waiting: string[];
+  /** Why Inngest could not be asked (not reachable, or an API that does not explain waits). */
+  unavailable?: string;
+}
+
+/** Asks Inngest about the job's current run; the embedded engine also explains what the run is waiting for. */
+export async function runInsight(scope: Scope, id: string): Promise<RunInsight> {
+  const job = await findScopedJob(db(), scope, id);
+  if (!job.runId) {
+    return { runId: null, runStatus: null, waiting: job.status === "QUEUED" ? ["queued: the run has not started yet"] : [] };
+  }
+  try {
+    const res = await inngestApiGet(`/v1/runs/${encodeURIComponent(job.runId)}`, 3_000);
+    if (!res.ok) return { runId: job.runId, runStatus: null, waiting: [], unavailable: `Inngest answered ${res.status}` };
+    const body = (await res.json()) as { data?: { status?: string; waiting?: { reasons?: string[] } | null } };
+    return { runId: job.runId, runStatus: body.data?.status ?? null, waiting: body.data?.waiting?.reasons ?? [] };
+  } catch (err) {
+    return { runId: job.runId, runStatus: null, waiting: [], unavailable: (err as Error).message };
+  }
+}

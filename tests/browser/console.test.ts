@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
+import { ensureNextBuild } from "../support/next-build.js";
+
+/**
+ * The console in a real browser (Debian's chromium through playwright-core) against `npm start`: the flows
+ * people use it for. Each test leaves a screenshot in .test-artifacts/screenshots (git-ignored, kept by CI).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = join(".test-artifacts", "screenshots");
+
+describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
+  let stack: LaunchedStack;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const buildEnv = { ...process.env };
+    delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
+    ensureNextBuild(".next", buildEnv);
+    const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-")), "pglite");
+    stack = await launchStack({ JOBDECK_DATA_DIR: dataDir }, [
+      "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
+      "CLERK_SECRET_KEY",
+      "CLERK_JWT_KEY",
+      "NEXT_DIST_DIR",
+      "ALLOW_DEV_AUTH",
+    ]);
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.kill();
+  }, 30_000);
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const api = async (path: string, body?: unknown) => {
+    const res = await fetch(`${stack.baseUrl}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await res.json()) as any;
+  };
+  const badgeCount = async () => {
+    const badge = page.getByTestId("failed-badge");
+    if (!(await badge.count())) return 0;
+    return Number.parseInt((await badge.textContent() ?? "").trim(), 10);
+  };
+
+  it("creates a demo job from the form and watches it reach COMPLETED with five steps", async () => {
+    await page.goto(`${stack.baseUrl}/jobs/new`);
+    await page.getByLabel("Job type").selectOption("demo-task");
+    await page.locator("#f-delayMs").fill("400");
+    await page.getByRole("button", { name: "Create job" }).click();
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    await page.locator('.status[data-status="COMPLETED"]').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('li.step[data-step-status="COMPLETED"]').count()).toBe(5);
+    expect(await page.locator("li.step").allInnerTexts()).toHaveLength(5);
+    const id = page.url().split("/").at(-1) as string;
+    expect((await api(`/api/jobs/${id}`)).source).toBe("UI");
+    await shot("job-detail-completed");
+  }, 60_000);
+
+  it("shows field-level validation messages from the server", async () => {
+    await page.goto(`${stack.baseUrl}/jobs/new`);
+    await page.getByLabel("Job type").selectOption("demo-task");
+    await page.locator("#f-delayMs").fill("99999");
+    await page.getByRole("button", { name: "Create job" }).click();
+    await expect.poll(() => page.locator("#err-delayMs").textContent()).toContain("30000");
+    expect(await page.locator("#f-delayMs").getAttribute("aria-invalid")).toBe("true");
+    await shot("create-job-validation");
+  });
+
+  it("a failing job raises the failed badge and shows its error", async () => {
+    await page.goto(`${stack.baseUrl}/jobs`);
+    const before = await badgeCount();
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { simulateFailure: true, failAtStep: 2 } });
+    await expect.poll(badgeCount, { timeout: 30_000 }).toBe(before + 1);
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    await page.getByRole("alert").filter({ hasText: "simulated failure at step 2" }).first().waitFor();
+    await shot("job-detail-failed");
+  }, 60_000);
+
+  it("bulk-retries two failed jobs after a confirmation with the count", async () => {
+    const a = (await api("/api/jobs", { type: "demo-task", payload: { simulateFailure: true, failAtStep: 1, taskId: "bulk-a" } })).id;
+    const b = (await api("/api/jobs", { type: "demo-task", payload: { simulateFailure: true, failAtStep: 1, taskId: "bulk-b" } })).id;
+    await page.goto(`${stack.baseUrl}/jobs`);
+    await page.getByLabel("Payload contains").fill("bulk-");
+    for (const id of [a, b]) await page.locator(`tr[data-job-id="${id}"] .status[data-status="FAILED"]`).waitFor({ timeout: 30_000 });
+    await page.getByLabel(`Select job ${a.slice(0, 8)}`).check();
+    await page.getByLabel(`Select job ${b.slice(0, 8)}`).check();
+    await page.getByRole("button", { name: "Retry selected" }).click();
+    await page.getByRole("alertdialog").getByText("Retry 2 jobs?").waitFor();
+    await shot("bulk-retry-confirm");
+    await page.getByRole("button", { name: "Retry 2 jobs" }).click();
+    await page.getByRole("status").filter({ hasText: "Retried 2 of 2" }).waitFor();
+    for (const id of [a, b]) expect((await api(`/api/jobs/${id}`)).attempt).toBe(2);
+  }, 60_000);
+
+  it("cancels a running job from its page", async () => {
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { delayMs: 20_000 } });
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    await page.locator('.status[data-status="RUNNING"]').first().waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Cancel job" }).click();
+    await page.locator('.status[data-status="CANCELLED"]').first().waitFor();
+    expect((await api(`/api/jobs/${id}`)).status).toBe("CANCELLED");
+    await shot("job-cancelled");
+  }, 60_000);
+
+  it("approves an approval job, after showing why it waits", async () => {
+    const { id } = await api("/api/jobs", { type: "approval-workflow", payload: { title: "Refund order 42", amount: 40 } });
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    await page.getByTestId("waiting-reasons").filter({ hasText: "waiting for event approval/decision.made" }).waitFor({ timeout: 30_000 });
+    await shot("approval-waiting");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.locator('.status[data-status="COMPLETED"]').first().waitFor({ timeout: 30_000 });
+    expect((await api(`/api/jobs/${id}`)).result.outcome).toBe("APPROVED");
+  }, 60_000);
+
+  it("filters the list by text in the payload", async () => {
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { taskId: "needle-in-payload" } });
+    await page.goto(`${stack.baseUrl}/jobs`);
+    await page.getByLabel("Payload contains").fill("needle-in");
+    await page.locator(`tr[data-job-id="${id}"]`).waitFor();
+    await expect.poll(() => page.locator("tbody tr[data-job-id]").count()).toBe(1);
+    await shot("jobs-filtered");
+  });
+
+  it("can be used with the keyboard alone: tab to a job and open it", async () => {
+    await page.goto(`${stack.baseUrl}/jobs`);
+    await page.locator("tbody tr[data-job-id]").first().waitFor();
+    const firstId = await page.locator("tbody tr[data-job-id]").first().getAttribute("data-job-id");
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate((id) => document.activeElement?.getAttribute("href") === `/jobs/${id}`, firstId);
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`**/jobs/${firstId}`);
+    await page.goto(`${stack.baseUrl}/`);
+    await shot("overview");
+    await page.goto(`${stack.baseUrl}/jobs`);
+    await page.locator("tbody tr[data-job-id]").first().waitFor();
+    await shot("jobs-list");
+  }, 60_000);
+});
