@@ -10,6 +10,9 @@ const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/jobs", label: "Jobs" },
   { href: "/jobs/new", label: "New job" },
+  { href: "/events", label: "Events" },
+  { href: "/functions", label: "Functions" },
+  { href: "/mailbox", label: "Mailbox" },
 ];
 
 /** Unacknowledged failures, refreshed live; loud on purpose. */

@@ -1,4 +1,5 @@
 import { jobRouter } from "./routers/job";
+import { systemRouter } from "./routers/system";
 import { creditRouter, documentRouter, mailboxRouter } from "./routers/workspace";
 import { createCallerFactory, protectedProcedure, publicProcedure, router } from "./trpc";
 
@@ -8,6 +9,7 @@ export const appRouter = router({
   mailbox: mailboxRouter,
   document: documentRouter,
   credits: creditRouter,
+  system: systemRouter,
   whoami: protectedProcedure.query(({ ctx }) => ({ ...ctx.identity, scope: ctx.scope })),
   ping: publicProcedure.query(() => ({ ok: true })),
 });

@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
   const badgeCount = async () => {
     const badge = page.getByTestId("failed-badge");
     if (!(await badge.count())) return 0;
-    return Number.parseInt((await badge.textContent() ?? "").trim(), 10);
+    return Number.parseInt(((await badge.textContent()) ?? "").trim(), 10);
   };
 
   it("creates a demo job from the form and watches it reach COMPLETED with five steps", async () => {
@@ -137,6 +137,47 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
     await page.locator(`tr[data-job-id="${id}"]`).waitFor();
     await expect.poll(() => page.locator("tbody tr[data-job-id]").count()).toBe(1);
     await shot("jobs-filtered");
+  });
+
+  it("sends an event from the events page and lists it with the run it started", async () => {
+    await page.goto(`${stack.baseUrl}/events`);
+    await page.getByLabel("Event name").fill("demo/task.requested");
+    await page.getByLabel("Data (JSON)").fill('{"taskId": "sent-from-events-page"}');
+    await page.getByRole("button", { name: "Send event" }).click();
+    await page.getByRole("status").filter({ hasText: "Sent:" }).waitFor();
+    await page
+      .getByRole("row")
+      .filter({ hasText: "sent-from-events-page" })
+      .filter({ hasText: "jobdeck-demo-task" })
+      .waitFor({ timeout: 30_000 });
+    await page.getByLabel("Event name").fill("inngest/forged");
+    await page.getByRole("button", { name: "Send event" }).click();
+    await page.getByText("reserved for Inngest").waitFor();
+    await shot("events");
+  }, 60_000);
+
+  it("pauses and resumes a function, and shows the mailbox", async () => {
+    await page.goto(`${stack.baseUrl}/functions`);
+    await page.getByRole("button", { name: "Pause jobdeck-render-report", exact: true }).click();
+    await page.getByRole("button", { name: "Resume jobdeck-render-report", exact: true }).waitFor();
+    await shot("functions");
+    await page.getByRole("button", { name: "Resume jobdeck-render-report", exact: true }).click();
+    await page.getByRole("button", { name: "Pause jobdeck-render-report", exact: true }).waitFor();
+
+    await api("/api/jobs", { type: "send-welcome-email", payload: { email: "ui@example.com", name: "Ui" }, idempotencyKey: "ui-mail" });
+    await page.goto(`${stack.baseUrl}/mailbox`);
+    await page.locator('[data-message-to="ui@example.com"]').filter({ hasText: "Welcome, Ui!" }).waitFor({ timeout: 30_000 });
+    await shot("mailbox");
+  }, 60_000);
+
+  it("stays usable at a phone's width", async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${stack.baseUrl}/jobs`);
+    await page.locator("tbody tr[data-job-id]").first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1); // the table scrolls inside its own box, the page does not
+    await shot("jobs-phone");
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it("can be used with the keyboard alone: tab to a job and open it", async () => {

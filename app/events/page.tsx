@@ -1,0 +1,10 @@
+import { Events } from "@/components/system/Events";
+
+export default function EventsPage() {
+  return (
+    <>
+      <h1>Events</h1>
+      <Events />
+    </>
+  );
+}

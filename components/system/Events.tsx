@@ -1,0 +1,111 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { formatTime } from "../jobs/format";
+import { LIVE_MS, useTRPC } from "../trpc";
+
+/** Send an event (name + JSON data) and see the organization's recent events with the runs they started. */
+export function Events() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState("demo/task.requested");
+  const [data, setData] = useState('{\n  "taskId": "from-the-console"\n}');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const events = useQuery(trpc.system.events.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const send = useMutation(
+    trpc.system.sendEvent.mutationOptions({
+      onSuccess: (r) => {
+        setMessage(`Sent: ${r.ids.join(", ")}`);
+        void queryClient.invalidateQueries();
+      },
+      onError: (e) => {
+        const details = (e.data as { details?: Array<{ path: string; message: string }> } | undefined)?.details ?? [];
+        setErrors(Object.fromEntries(details.map((d) => [d.path.split(".")[0] as string, d.message])));
+        setMessage(details.length ? null : e.message);
+      },
+    }),
+  );
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data || "{}");
+    } catch {
+      setErrors({ data: "must be valid JSON" });
+      return;
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+      setErrors({ data: "must be a JSON object" });
+      return;
+    }
+    setErrors({});
+    send.mutate({ name, data: parsed as Record<string, unknown> });
+  };
+  return (
+    <div>
+      <form
+        className="panel"
+        onSubmit={submit}
+        noValidate
+        aria-label="Send an event"
+        style={{ display: "grid", gap: "0.75rem", maxWidth: "40rem" }}
+      >
+        <div className="field">
+          <label htmlFor="event-name">Event name</label>
+          <input id="event-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={errors.name ? true : undefined} />
+          {errors.name ? <span className="error">{errors.name}</span> : null}
+        </div>
+        <div className="field">
+          <label htmlFor="event-data">Data (JSON)</label>
+          <textarea id="event-data" value={data} onChange={(e) => setData(e.target.value)} aria-invalid={errors.data ? true : undefined} />
+          {errors.data ? <span className="error">{errors.data}</span> : null}
+        </div>
+        <div>
+          <button type="submit" disabled={send.isPending}>
+            Send event
+          </button>
+        </div>
+        {message ? <p role="status">{message}</p> : null}
+      </form>
+      <h2>Recent events</h2>
+      {events.error ? <p className="alert">Could not load events: {events.error.message}</p> : null}
+      <div className="table-wrap">
+        <table aria-label="Recent events">
+          <thead>
+            <tr>
+              <th scope="col">Received</th>
+              <th scope="col">Name</th>
+              <th scope="col">Runs started</th>
+              <th scope="col">Data</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.data?.length === 0 ? (
+              <tr>
+                <td colSpan={4} className="muted">
+                  No events from this organization yet.
+                </td>
+              </tr>
+            ) : null}
+            {events.data?.map((e) => (
+              <tr key={e.internal_id}>
+                <td>{formatTime(e.received_at)}</td>
+                <td>
+                  <code>{e.name}</code>
+                </td>
+                <td style={{ whiteSpace: "normal" }}>
+                  {e.runs.length ? e.runs.map((r) => `${r.function_id} (${r.status.toLowerCase()})`).join(", ") : "none"}
+                </td>
+                <td>
+                  <code>{JSON.stringify(e.data).slice(0, 80)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { listEvents, listFunctions, sendEvent, sendEventInput, setFunctionPaused } from "../../services/system/inngest-admin";
+import { protectedProcedure, router } from "../trpc";
+
+/** Inngest itself as the console shows it: functions, events, pause/resume. */
+export const systemRouter = router({
+  functions: protectedProcedure.query(() => listFunctions()),
+  setPaused: protectedProcedure
+    .input(z.object({ id: z.string().min(1), paused: z.boolean() }))
+    .mutation(({ ctx, input }) => setFunctionPaused({ ...ctx.scope, orgRole: ctx.identity.orgRole }, input.id, input.paused)),
+  events: protectedProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).optional())
+    .query(({ ctx, input }) => listEvents(ctx.scope, input?.limit)),
+  sendEvent: protectedProcedure.input(sendEventInput).mutation(({ ctx, input }) => sendEvent(ctx.scope, input)),
+});
