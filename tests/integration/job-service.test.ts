@@ -82,13 +82,14 @@ describe("organization scoping", () => {
     const mine = stack.caller(org());
     const theirs = stack.caller(org());
     const { job } = await mine.job.create({ type: "demo-task", payload: { delayMs: 10 } });
+    // Called one at a time: a rejection never waits unobserved.
     for (const call of [
-      theirs.job.byId({ id: job.id }),
-      theirs.job.status({ id: job.id }),
-      theirs.job.cancel({ id: job.id }),
-      theirs.job.retry({ id: job.id }),
+      () => theirs.job.byId({ id: job.id }),
+      () => theirs.job.status({ id: job.id }),
+      () => theirs.job.cancel({ id: job.id }),
+      () => theirs.job.retry({ id: job.id }),
     ]) {
-      const err = await rejection(call);
+      const err = await rejection(call());
       expect(err.code).toBe("NOT_FOUND");
     }
     expect((await theirs.job.list()).items).toEqual([]);
