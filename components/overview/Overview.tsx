@@ -5,6 +5,7 @@ import Link from "next/link";
 import { formatTime } from "../jobs/format";
 import { StatusBadge } from "../jobs/StatusBadge";
 import { LIVE_MS, useTRPC } from "../trpc";
+import { Charts } from "./Charts";
 
 const ORDER = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
 
@@ -27,6 +28,8 @@ export function Overview() {
           </Link>
         ))}
       </section>
+
+      <Charts />
 
       <h2>Backlog per job type</h2>
       <div className="table-wrap">

@@ -192,7 +192,13 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
     expect(reached).toBe(true);
     await page.keyboard.press("Enter");
     await page.waitForURL(`**/jobs/${firstId}`);
+    // sync-analytics fills the queue statistics the overview's charts read (the minute cron does it too).
+    const sync = await api("/api/jobs", { type: "sync-analytics", payload: { minutes: 60 } });
+    for (let i = 0; i < 100 && (await api(`/api/jobs/${sync.id}/status`)).status !== "COMPLETED"; i++)
+      await new Promise((r) => setTimeout(r, 100));
     await page.goto(`${stack.baseUrl}/`);
+    await expect.poll(() => page.getByTestId("latency-p50").textContent(), { timeout: 15_000 }).not.toBe("–");
+    await page.locator(".recharts-bar-rectangle").first().waitFor();
     await shot("overview");
     await page.goto(`${stack.baseUrl}/jobs`);
     await page.locator("tbody tr[data-job-id]").first().waitFor();

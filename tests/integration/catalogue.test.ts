@@ -264,6 +264,10 @@ describe("queues", () => {
     expect(demoStats.reduce((a, s) => a + s.queued, 0)).toBe(1);
     expect(demoStats.reduce((a, s) => a + s.completed, 0)).toBe(1);
     expect(demoStats.find((s) => s.started)?.p50LatencyMs).toBeGreaterThanOrEqual(0);
+    // The overview's series reads them per minute, empty minutes included.
+    const series = await api.job.series({ minutes: 10 });
+    expect(series).toHaveLength(10);
+    expect(series.reduce((a, p) => a + p.completed, 0)).toBeGreaterThanOrEqual(1);
     // The health endpoint reads the same statistics.
     const { getHealth } = await import("../../server/services/system/get-health.js");
     expect((await getHealth()).last15Minutes.completed).toBeGreaterThanOrEqual(1);

@@ -12,6 +12,7 @@ import { jobStats } from "../../services/jobs/job-stats";
 import { countJobs, listJobs } from "../../services/jobs/list-jobs";
 import { retryJob } from "../../services/jobs/retry-job";
 import { runInsight } from "../../services/jobs/run-insight";
+import { queueSeries } from "../../services/stats/queue-series";
 import { protectedProcedure, router } from "../trpc";
 
 const byId = z.object({ id: jobId });
@@ -33,6 +34,10 @@ export const jobRouter = router({
   bulk: protectedProcedure.input(bulkInput).mutation(({ ctx, input }) => bulkJobs(ctx.scope, input)),
   /** The run behind the job according to Inngest, with why it waits when the engine can say. */
   insight: protectedProcedure.input(byId).query(({ ctx, input }) => runInsight(ctx.scope, input.id)),
+  /** Per-minute throughput, failure rate and queue latency for the overview's charts. */
+  series: protectedProcedure
+    .input(z.object({ minutes: z.number().int().min(5).max(1440).default(60) }).optional())
+    .query(({ ctx, input }) => queueSeries(ctx.scope, input?.minutes)),
   stats: protectedProcedure.query(({ ctx }) => jobStats(ctx.scope)),
   acknowledge: protectedProcedure
     .input(z.object({ ids: z.array(jobId).max(100).optional() }))
