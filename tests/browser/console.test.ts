@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
-import { ensureNextBuild } from "../support/next-build.js";
+import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
 /**
  * The console in a real browser (Debian's chromium through playwright-core) against `npm start`: the flows
@@ -19,17 +18,8 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
   let page: Page;
 
   beforeAll(async () => {
-    const buildEnv = { ...process.env };
-    delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
-    ensureNextBuild(".next", buildEnv);
     const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-")), "pglite");
-    stack = await launchStack({ JOBDECK_DATA_DIR: dataDir }, [
-      "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
-      "CLERK_SECRET_KEY",
-      "CLERK_JWT_KEY",
-      "NEXT_DIST_DIR",
-      "ALLOW_DEV_AUTH",
-    ]);
+    stack = await launchFreshMachineStack(dataDir);
     mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clerkTestKeys, mintSessionToken } from "../support/clerk.js";
-import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
+import { AUTH_VARIABLES, type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
 import { submitActionForm } from "../support/server-action-form.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -143,7 +143,7 @@ describe("without Clerk in production", () => {
     const buildEnv = { ...process.env };
     delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
     ensureNextBuild(".next", buildEnv);
-    const clerkVars = ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_JWT_KEY", "NEXT_DIST_DIR", "ALLOW_DEV_AUTH"];
+    const clerkVars = AUTH_VARIABLES;
     const refused = await launchStack({ DATABASE_URL: database.url }, clerkVars);
     try {
       const res = await call(refused.baseUrl, "/api/jobs");

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
-import { ensureNextBuild } from "../support/next-build.js";
+import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 import { submitActionForm } from "../support/server-action-form.js";
 
 /**
@@ -17,16 +16,7 @@ describe("npm start (embedded database and engine, development identity)", () =>
   const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-stack-")), "pglite");
 
   beforeAll(async () => {
-    const buildEnv = { ...process.env };
-    delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
-    ensureNextBuild(".next", buildEnv);
-    stack = await launchStack({ JOBDECK_DATA_DIR: dataDir }, [
-      "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
-      "CLERK_SECRET_KEY",
-      "CLERK_JWT_KEY",
-      "NEXT_DIST_DIR",
-      "ALLOW_DEV_AUTH",
-    ]);
+    stack = await launchFreshMachineStack(dataDir);
   }, 300_000);
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { freePort } from "../../engine/test/support/child-engine.js";
+import { ensureNextBuild } from "./next-build.js";
 
 export interface LaunchedStack {
   baseUrl: string;
@@ -52,4 +53,18 @@ export async function launchStack(env: Record<string, string>, remove: string[] 
       clearTimeout(timer);
     },
   };
+}
+
+/** Variables that would switch a launch to Clerk, another build folder or an explicit dev-auth setting. */
+export const AUTH_VARIABLES = ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_JWT_KEY", "NEXT_DIST_DIR", "ALLOW_DEV_AUTH"];
+
+/**
+ * `npm start` exactly as on a fresh machine: the keyless production build in .next (built when stale), the
+ * embedded database in `dataDir`, the embedded engine and the development identity.
+ */
+export async function launchFreshMachineStack(dataDir: string): Promise<LaunchedStack> {
+  const buildEnv = { ...process.env };
+  delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
+  ensureNextBuild(".next", buildEnv);
+  return launchStack({ JOBDECK_DATA_DIR: dataDir }, AUTH_VARIABLES);
 }
