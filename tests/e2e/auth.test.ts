@@ -45,7 +45,7 @@ describe("with Clerk (minted session tokens)", () => {
   let stack: LaunchedStack;
 
   beforeAll(async () => {
-    ensureNextBuild(".next-clerk", { ...process.env, ...keys.env });
+    await ensureNextBuild(".next-clerk", { ...process.env, ...keys.env });
     stack = await launchStack({ ...keys.env, NEXT_DIST_DIR: ".next-clerk", DATABASE_URL: database.url });
   }, 300_000);
 
@@ -142,7 +142,7 @@ describe("without Clerk in production", () => {
   it("refuses the development identity unless ALLOW_DEV_AUTH=1", async () => {
     const buildEnv = { ...process.env };
     delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
-    ensureNextBuild(".next", buildEnv);
+    await ensureNextBuild(".next", buildEnv);
     const clerkVars = AUTH_VARIABLES;
     const refused = await launchStack({ DATABASE_URL: database.url }, clerkVars);
     try {

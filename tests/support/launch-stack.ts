@@ -65,6 +65,6 @@ export const AUTH_VARIABLES = ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRE
 export async function launchFreshMachineStack(dataDir: string): Promise<LaunchedStack> {
   const buildEnv = { ...process.env };
   delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
-  ensureNextBuild(".next", buildEnv);
+  await ensureNextBuild(".next", buildEnv);
   return launchStack({ JOBDECK_DATA_DIR: dataDir }, AUTH_VARIABLES);
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const SOURCES = [
@@ -27,10 +27,34 @@ function newestMtime(path: string): number {
 /**
  * Makes sure `distDir` holds a production build of the current sources (built with `env`, which fixes the auth
  * mode), rebuilding when any source is newer than the build. CI starts from a fresh clone, so it always builds.
+ * Test files run in parallel: a lockfile makes the second one wait for the first one's build instead of building
+ * into the same folder at the same time.
  */
-export function ensureNextBuild(distDir: string, env: NodeJS.ProcessEnv): void {
-  const buildId = join(distDir, "BUILD_ID");
-  if (existsSync(buildId) && statSync(buildId).mtimeMs > Math.max(...SOURCES.map(newestMtime))) return;
-  const b = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" } });
-  if (b.status !== 0) throw new Error(`npm run build (${distDir}) failed`);
+export async function ensureNextBuild(distDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  // One lock for every build folder: each build also regenerates the shared Prisma client.
+  const lock = ".next-build.lock";
+  const deadline = Date.now() + 15 * 60_000;
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = openSync(lock, "wx");
+    } catch {
+      // A lock older than the longest build is left over from a killed run.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { force: true });
+      if (Date.now() > deadline) throw new Error(`waited too long for another build of ${distDir}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    const buildId = join(distDir, "BUILD_ID");
+    if (existsSync(buildId) && statSync(buildId).mtimeMs > Math.max(...SOURCES.map(newestMtime))) return;
+    const b = spawnSync("npm", ["run", "build"], {
+      stdio: "inherit",
+      env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    if (b.status !== 0) throw new Error(`npm run build (${distDir}) failed`);
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+  }
 }
