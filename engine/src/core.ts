@@ -734,13 +734,14 @@ export class Core {
    * (PGlite serves every connection from one backend, where advisory locks cannot exclude). Waits on standby.
    */
   async acquireLeadership(isStopping: () => boolean): Promise<boolean> {
-    const lockKey = 727_073_692;
+    // Per schema: engines on other schemas of the same database are independent and must not wait on each other.
+    const lockKey = `jobdeck-engine:${this.s}`;
     let announced = false;
     while (!isStopping()) {
       const client = await this.pool.connect();
       let ok = false;
       try {
-        const { rows } = await client.query("SELECT pg_try_advisory_lock($1) AS ok", [lockKey]);
+        const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey]);
         if (rows[0]?.ok) ok = await this.takeLease(client);
         if (ok) {
           this.leaderClient = client;
@@ -749,7 +750,7 @@ export class Core {
           this.leaderTimer.unref();
           return true;
         }
-        await client.query("SELECT pg_advisory_unlock($1)", [lockKey]).catch(() => {});
+        await client.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey]).catch(() => {});
       } finally {
         if (!ok) client.release();
       }
