@@ -65,11 +65,13 @@ export class EnvError extends Error {}
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
-    throw new EnvError(`invalid environment:\n${lines.join("\n")}`);
-  }
+  if (!result.success) throw envError(result.error);
   return result.data;
+}
+
+function envError(error: z.ZodError): EnvError {
+  const lines = error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+  return new EnvError(`invalid environment:\n${lines.join("\n")}`);
 }
 
 let cached: Env | undefined;
@@ -102,8 +104,6 @@ export function scheduleSettings(): z.infer<typeof scheduleSchema> {
       ["PERIODIC_REPORT_CRON", "PERIODIC_REPORT_WINDOW_SECONDS"].map((k) => [k, process.env[k] === "" ? undefined : process.env[k]]),
     ),
   );
-  if (!result.success) {
-    throw new EnvError(`invalid environment:\n${result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
-  }
+  if (!result.success) throw envError(result.error);
   return result.data;
 }

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatTime } from "../jobs/format";
 import { StatusBadge } from "../jobs/StatusBadge";
+import { TableHead } from "../TableHead";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { Charts } from "./Charts";
 
@@ -34,16 +35,7 @@ export function Overview() {
       <h2>Backlog per job type</h2>
       <div className="table-wrap">
         <table aria-label="Backlog per job type">
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Queued</th>
-              <th scope="col">Running</th>
-              <th scope="col">Waiting</th>
-              <th scope="col">Completed</th>
-              <th scope="col">Failed</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Type", "Queued", "Running", "Waiting", "Completed", "Failed"]} />
           <tbody>
             {s && Object.keys(s.byType).length === 0 ? (
               <tr>

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { formatTime } from "../jobs/format";
+import { TableHead } from "../TableHead";
 import { LIVE_MS, useTRPC } from "../trpc";
 
 /** Send an event (name + JSON data) and see the organization's recent events with the runs they started. */
@@ -73,14 +74,7 @@ export function Events() {
       {events.error ? <p className="alert">Could not load events: {events.error.message}</p> : null}
       <div className="table-wrap">
         <table aria-label="Recent events">
-          <thead>
-            <tr>
-              <th scope="col">Received</th>
-              <th scope="col">Name</th>
-              <th scope="col">Runs started</th>
-              <th scope="col">Data</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Received", "Name", "Runs started", "Data"]} />
           <tbody>
             {events.data?.length === 0 ? (
               <tr>

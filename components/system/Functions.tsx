@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { TableHead } from "../TableHead";
 import { LIVE_MS, useTRPC } from "../trpc";
 
 function summary(flow: Record<string, unknown>): string[] {
@@ -36,16 +37,7 @@ export function Functions() {
       ) : null}
       <div className="table-wrap">
         <table aria-label="Functions">
-          <thead>
-            <tr>
-              <th scope="col">Function</th>
-              <th scope="col">Triggers</th>
-              <th scope="col">Flow control</th>
-              <th scope="col">In flight</th>
-              <th scope="col">Last 24 h</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Function", "Triggers", "Flow control", "In flight", "Last 24 h", "State"]} />
           <tbody>
             {fns.data?.map((f) => (
               <tr key={f.id} data-function={f.id}>

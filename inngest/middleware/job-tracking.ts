@@ -9,6 +9,7 @@ import {
   recordStepFinished,
   recordStepStarted,
   recordWaiting,
+  type StartedStep,
 } from "@/server/services/jobs/record-progress";
 
 const KINDS: Record<string, StepKind> = {
@@ -38,8 +39,8 @@ const stepName = (info: { options: { id: string; name?: string } }) => info.opti
  */
 export class JobTracking extends Middleware.BaseMiddleware {
   readonly id = "jobdeck-job-tracking";
-  /** JobStep row ids of the step attempts running in this request, by hashed step id. */
-  private readonly openSteps = new Map<string, string>();
+  /** JobStep rows of the step attempts running in this request, by hashed step id. */
+  private readonly openSteps = new Map<string, StartedStep>();
 
   override async wrapFunctionHandler({ ctx, next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
     const jobId = jobIdOf(ctx.event);
@@ -99,20 +100,20 @@ export class JobTracking extends Middleware.BaseMiddleware {
     const jobId = jobIdOf(ctx.event);
     if (!jobId) return next();
     const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
-    const rowId = await recordStepStarted(jobId, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
-    this.openSteps.set(stepInfo.hashedId, rowId);
+    const row = await recordStepStarted(jobId, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
+    this.openSteps.set(stepInfo.hashedId, row);
     const output = await next();
     this.openSteps.delete(stepInfo.hashedId);
-    await recordStepFinished(rowId, { status: "COMPLETED", output });
+    await recordStepFinished(row, { status: "COMPLETED", output });
     return output;
   }
 
   override async onStepError({ ctx, error, isFinalAttempt, stepInfo }: Middleware.OnStepErrorArgs): Promise<void> {
     const jobId = jobIdOf(ctx.event);
-    const rowId = this.openSteps.get(stepInfo.hashedId);
-    if (!jobId || !rowId) return;
+    const row = this.openSteps.get(stepInfo.hashedId);
+    if (!jobId || !row) return;
     this.openSteps.delete(stepInfo.hashedId);
-    await recordStepFinished(rowId, { status: isFinalAttempt ? "FAILED" : "ERRORED", error });
+    await recordStepFinished(row, { status: isFinalAttempt ? "FAILED" : "ERRORED", error });
     // Not final: the step waits out its retry backoff.
     if (!isFinalAttempt) await recordWaiting(jobId, error);
   }

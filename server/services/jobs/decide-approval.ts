@@ -2,7 +2,7 @@ import { z } from "zod";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { enqueueEvent } from "../outbox/enqueue-event";
+import { enqueueEvent, jobDecisionEventId } from "../outbox/enqueue-event";
 import { relayOutbox } from "../outbox/relay-outbox";
 import { parseInput } from "../validate";
 import { findScopedJob } from "./find-job";
@@ -31,9 +31,8 @@ export async function decideApproval(scope: Scope, id: string, raw: DecisionInpu
     if (job.status !== "WAITING" || !waiting) {
       throw new AppError("CONFLICT", `job ${id} is ${job.status} and not waiting for a decision`);
     }
-    const already = await tx.outboxEvent.findUnique({ where: { id: `jobdeck-${job.id}-decision-${job.attempt}` } });
-    if (already) throw new AppError("CONFLICT", `job ${id} already has a decision`);
-    const eventId = `jobdeck-${job.id}-decision-${job.attempt}`;
+    const eventId = jobDecisionEventId(job.id, job.attempt);
+    if (await tx.outboxEvent.findUnique({ where: { id: eventId } })) throw new AppError("CONFLICT", `job ${id} already has a decision`);
     await enqueueEvent(tx, {
       id: eventId,
       jobId: job.id,

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import { AppError } from "../../errors";
@@ -28,9 +29,15 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-/** The filters of a list query as a Prisma where clause (shared with bulk actions "on everything matching"). */
+/**
+ * The filters of a list query as a Prisma where clause (shared with counting and bulk actions "on everything
+ * matching"). Takes raw input and validates it, so every caller rejects bad filters the same way.
+ */
 export function jobFilterWhere(scope: Scope, input: ListJobsInput): Prisma.JobWhereInput {
-  const f = parseInput(listJobsInput, input);
+  return whereOf(scope, parseInput(listJobsInput, input));
+}
+
+function whereOf(scope: Scope, f: z.output<typeof listJobsInput>): Prisma.JobWhereInput {
   const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
   const where: Prisma.JobWhereInput = { orgId: scope.orgId };
   if (statuses) where.status = { in: statuses };
@@ -46,7 +53,7 @@ export function jobFilterWhere(scope: Scope, input: ListJobsInput): Prisma.JobWh
 
 export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<JobPage> {
   const input = parseInput(listJobsInput, raw);
-  const where = jobFilterWhere(scope, input);
+  const where = whereOf(scope, input);
   if (input.cursor) {
     const c = decodeCursor(input.cursor);
     where.AND = [{ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] }];

@@ -73,26 +73,30 @@ export async function recordFailed(jobId: string, err: unknown): Promise<void> {
   });
 }
 
+/** A step row just opened: its id and when it started. */
+export interface StartedStep {
+  id: string;
+  startedAt: Date;
+}
+
 export async function recordStepStarted(
   jobId: string,
   step: { name: string; kind: StepKind; attempt: number; runId: string },
-): Promise<string> {
-  const row = await db().jobStep.create({
+): Promise<StartedStep> {
+  return db().jobStep.create({
     data: { jobId, name: step.name, kind: step.kind, attempt: step.attempt, runId: step.runId, status: "RUNNING" },
     select: { id: true, startedAt: true },
   });
-  return row.id;
 }
 
 export async function recordStepFinished(
-  stepId: string,
+  step: StartedStep,
   outcome: { status: Exclude<StepStatus, "RUNNING">; output?: unknown; error?: unknown },
 ): Promise<void> {
-  const step = await db().jobStep.findUnique({ where: { id: stepId }, select: { startedAt: true, jobId: true, runId: true } });
-  if (!step) return;
+  // One statement on the step path: the start time comes from the caller, not from reading the row back.
   const now = new Date();
-  await db().jobStep.update({
-    where: { id: stepId },
+  const row = await db().jobStep.update({
+    where: { id: step.id },
     data: {
       status: outcome.status,
       finishedAt: now,
@@ -100,8 +104,9 @@ export async function recordStepFinished(
       output: outcome.status === "COMPLETED" ? truncateJson(outcome.output) : Prisma.DbNull,
       error: outcome.error === undefined ? Prisma.DbNull : truncateJson(errorView(outcome.error)),
     },
+    select: { jobId: true, runId: true, kind: true },
   });
-  if (outcome.status === "COMPLETED" && step.runId) await refreshStepsCompleted(step.jobId, step.runId);
+  if (outcome.status === "COMPLETED" && row.kind === "RUN" && row.runId) await refreshStepsCompleted(row.jobId, row.runId);
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
@@ -116,7 +121,7 @@ export async function recordParkedStepDone(jobId: string, runId: string, name: s
     where: { jobId, runId, name, status: "RUNNING", kind: { not: "RUN" } },
     orderBy: { startedAt: "desc" },
   });
-  if (open) await recordStepFinished(open.id, { status: "COMPLETED", output });
+  if (open) await recordStepFinished(open, { status: "COMPLETED", output });
 }
 
 /** Distinct step names completed in this run: exact even if a step re-ran after a lost answer. */

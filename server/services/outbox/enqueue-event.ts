@@ -18,6 +18,7 @@ export async function enqueueEvent(tx: Prisma.TransactionClient, event: Outgoing
   });
 }
 
-/** The event id for attempt `attempt` of a job's start, or its cancellation. */
+/** The event id for attempt `attempt` of a job's start, its cancellation, or an approval decision. */
 export const jobStartEventId = (jobId: string, attempt: number) => `jobdeck-${jobId}-start-${attempt}`;
 export const jobCancelEventId = (jobId: string, attempt: number) => `jobdeck-${jobId}-cancel-${attempt}`;
+export const jobDecisionEventId = (jobId: string, attempt: number) => `jobdeck-${jobId}-decision-${attempt}`;
