@@ -5,12 +5,9 @@ import { redirect } from "next/navigation";
 import { getIdentity } from "@/server/auth";
 import { AppError, type FieldIssue } from "@/server/errors";
 import { scopeOf } from "@/server/identity";
-import { cancelJob } from "@/server/services/jobs/cancel-job";
 import { createJob } from "@/server/services/jobs/create-job";
-import { type DecisionInput, decideApproval } from "@/server/services/jobs/decide-approval";
 import type { CreateJobInput } from "@/server/services/jobs/inputs";
 import type { JobView } from "@/server/services/jobs/job-view";
-import { retryJob } from "@/server/services/jobs/retry-job";
 
 /**
  * Server actions for the UI: the same job service as tRPC and REST, with source UI. Typed actions return a result
@@ -35,18 +32,6 @@ export async function createJobAction(input: CreateJobInput): Promise<ActionResu
   return attempt(async () => createJob(await scope(), input, "UI"));
 }
 
-export async function retryJobAction(id: string): Promise<ActionResult<JobView>> {
-  return attempt(async () => retryJob(await scope(), id));
-}
-
-export async function cancelJobAction(id: string): Promise<ActionResult<JobView>> {
-  return attempt(async () => cancelJob(await scope(), id));
-}
-
-export async function decideApprovalAction(id: string, decision: DecisionInput): Promise<ActionResult<JobView>> {
-  return attempt(async () => decideApproval(await scope(), id, decision));
-}
-
 const optionalInt = (v: FormDataEntryValue | null) => (v === null || v === "" ? undefined : Number(v));
 
 /** `<form action={createDemoJobForm}>` on the jobs page: a demo task from plain form fields. */
@@ -62,12 +47,4 @@ export async function createDemoJobForm(form: FormData): Promise<void> {
   });
   revalidatePath("/jobs");
   redirect(result.ok ? `/jobs/${result.value.job.id}` : `/jobs?error=${encodeURIComponent(result.message)}`);
-}
-
-/** Retry or cancel from a form with a hidden `id` field. */
-export async function jobActionForm(form: FormData): Promise<void> {
-  const id = String(form.get("id") ?? "");
-  const result = form.get("action") === "cancel" ? await cancelJobAction(id) : await retryJobAction(id);
-  revalidatePath("/jobs");
-  redirect(result.ok ? `/jobs/${id}` : `/jobs?error=${encodeURIComponent(result.message)}`);
 }
