@@ -21,6 +21,7 @@ export const demoTaskRequested = eventType("demo/task.requested", {
     simulateFailure: z.boolean().optional(),
     failAtStep: z.number().int().min(1).max(5).optional(),
     delayMs: z.number().int().min(0).max(30_000).optional(),
+    sleepFor: z.string().optional(),
     force: z.boolean().optional(),
   }),
 });

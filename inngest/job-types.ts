@@ -45,16 +45,17 @@ function define<P extends z.ZodType>(def: JobTypeDefinition<P>): JobTypeDefiniti
   return def;
 }
 
+/** A Go-style duration Inngest accepts for timeouts: 30s, 15m, 24h, 7d, 1h30m. */
+const duration = z.string().regex(/^(\d+[smhdw])+$/, "must be a duration like 30s, 15m, 24h or 7d");
+
 const demoTaskPayload = z.object({
   taskId: z.string().min(1).max(200).optional().describe("Your id for the task; defaults to the job id"),
   simulateFailure: z.boolean().optional().describe("Throw at failAtStep on every attempt"),
   failAtStep: z.number().int().min(1).max(5).optional().describe("Step 1-5 to fail at when simulateFailure is set"),
   delayMs: z.number().int().min(0).max(30_000).optional().describe("How long step 3 sleeps, 0-30000 ms"),
+  sleepFor: duration.optional().describe("A durable sleep (step.sleep) before step 3, e.g. 30s or 1h: the run is parked, holding no slot"),
   force: z.boolean().optional().describe("Run even if this taskId ran in the last 24 h"),
 });
-
-/** A Go-style duration Inngest accepts for timeouts: 30s, 15m, 24h, 7d, 1h30m. */
-const duration = z.string().regex(/^(\d+[smhdw])+$/, "must be a duration like 30s, 15m, 24h or 7d");
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -62,7 +63,8 @@ export const jobTypes = {
   "demo-task": define({
     type: "demo-task",
     label: "Demo task",
-    description: "Five named steps; step 3 sleeps delayMs; can fail at a chosen step to show retries and failure handling.",
+    description:
+      "Five named steps; step 3 works for delayMs, after an optional durable sleepFor; can fail at a chosen step to show retries and failure handling.",
     payload: demoTaskPayload,
     eventName: demoTaskRequested.name,
     toEventData: (p, job) => ({

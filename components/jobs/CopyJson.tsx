@@ -24,7 +24,8 @@ export function CopyJson({ label, value }: { label: string; value: unknown }) {
           {copied ? "Copied" : `Copy ${label.toLowerCase()}`}
         </button>
       </div>
-      <pre>{text}</pre>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long JSON scrolls; keyboard users need focus to scroll it */}
+      <pre tabIndex={0}>{text}</pre>
     </section>
   );
 }

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState, useTransition } from "react";
+import { LoadError, Loading } from "../LoadState";
 import { useTRPC } from "../trpc";
 
 interface PropertySchema {
@@ -105,15 +106,18 @@ export function CreateJobForm({
     send({ type, payload, priority: Number(priority || 0), ...(idempotencyKey ? { idempotencyKey } : {}) });
   };
 
-  if (types.isLoading) return <div className="skeleton" style={{ height: "10rem" }} aria-busy="true" />;
-  if (types.error) return <p className="alert">Could not load job types: {types.error.message}</p>;
+  if (types.isLoading) return <Loading height="10rem" label="job types" />;
+  if (types.error) return <LoadError what="job types" error={types.error} />;
 
   const errorId = (name: string) => `err-${name}`;
+  const hintId = (name: string) => `hint-${name}`;
   return (
     <form onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined} style={{ maxWidth: "40rem" }}>
-      <label className="field">
-        Job type
+      <div className="field">
+        <label htmlFor="job-type">Job type</label>
         <select
+          id="job-type"
+          aria-describedby="job-type-hint"
           value={type}
           onChange={(e) => {
             setType(e.target.value);
@@ -128,8 +132,10 @@ export function CreateJobForm({
             </option>
           ))}
         </select>
-        <span className="hint">{def?.description}</span>
-      </label>
+        <span className="hint" id="job-type-hint">
+          {def?.description}
+        </span>
+      </div>
 
       <fieldset className="panel" style={{ display: "grid", gap: "0.75rem", marginTop: "1rem" }}>
         <legend>Payload</legend>
@@ -140,7 +146,8 @@ export function CreateJobForm({
             id: `f-${name}`,
             name,
             "aria-invalid": errors[name] ? true : undefined,
-            "aria-describedby": errors[name] ? errorId(name) : undefined,
+            // The hint and the server's message for this field are read out with it.
+            "aria-describedby": [p.description ? hintId(name) : "", errors[name] ? errorId(name) : ""].join(" ").trim() || undefined,
           };
           return (
             <div className="field" key={`${type}-${name}`}>
@@ -181,7 +188,11 @@ export function CreateJobForm({
                   )}
                 </>
               )}
-              {p.description ? <span className="hint">{p.description}</span> : null}
+              {p.description ? (
+                <span className="hint" id={hintId(name)}>
+                  {p.description}
+                </span>
+              ) : null}
               {errors[name] ? (
                 <span className="error" id={errorId(name)}>
                   {errors[name]}

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { Loading } from "../LoadState";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { CopyJson } from "./CopyJson";
 import { formatDuration, formatTime } from "./format";
@@ -33,7 +34,7 @@ export function JobDetail({ id }: { id: string }) {
   const acknowledge = useMutation(trpc.job.acknowledge.mutationOptions(done("Failure acknowledged")));
   const decide = useMutation(trpc.job.decide.mutationOptions(done("Decision sent")));
 
-  if (job.isLoading) return <div className="skeleton" style={{ height: "12rem" }} aria-busy="true" />;
+  if (job.isLoading) return <Loading height="12rem" label="the job" />;
   if (job.error) {
     return (
       <div className="alert" role="alert">

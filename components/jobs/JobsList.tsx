@@ -3,6 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { ScrollRegion } from "../ScrollRegion";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { formatDuration, formatTime } from "./format";
 import { StatusBadge } from "./StatusBadge";
@@ -191,7 +192,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
           Could not load jobs: {list.error.message}
         </p>
       ) : null}
-      <div className="table-wrap">
+      <ScrollRegion label="Jobs (scrolls)">
         <table aria-label="Jobs" aria-busy={list.isLoading}>
           <thead>
             <tr>
@@ -268,7 +269,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
             ) : null}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <nav className="row" aria-label="Pages" style={{ marginTop: "0.75rem" }}>
         <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
           Previous page

@@ -67,7 +67,8 @@ export function StepTimeline({ steps, now }: { steps: Step[]; now: number }) {
                     {detail !== null && detail !== undefined ? (
                       <details style={{ gridColumn: "1 / -1" }}>
                         <summary>{s.error ? "Error" : "Output"}</summary>
-                        <pre>{JSON.stringify(detail, null, 2)}</pre>
+                        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long output scrolls; keyboard users need focus to scroll it */}
+                        <pre tabIndex={0}>{JSON.stringify(detail, null, 2)}</pre>
                       </details>
                     ) : null}
                   </li>

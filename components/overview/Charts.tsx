@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatDuration } from "../jobs/format";
+import { LoadError } from "../LoadState";
 import { useTRPC } from "../trpc";
 
 const minuteLabel = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
@@ -11,7 +12,7 @@ const minuteLabel = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", {
 export function Charts() {
   const trpc = useTRPC();
   const series = useQuery(trpc.job.series.queryOptions({ minutes: 60 }, { refetchInterval: 10_000 }));
-  if (series.error) return <p className="alert">Could not load the charts: {series.error.message}</p>;
+  if (series.error) return <LoadError what="the charts" error={series.error} />;
   const data = (series.data ?? []).map((p) => ({
     ...p,
     label: minuteLabel(p.minute),

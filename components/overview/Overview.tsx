@@ -4,6 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatTime } from "../jobs/format";
 import { StatusBadge } from "../jobs/StatusBadge";
+import { LoadError } from "../LoadState";
+import { ScrollRegion } from "../ScrollRegion";
 import { TableHead } from "../TableHead";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { Charts } from "./Charts";
@@ -15,7 +17,7 @@ export function Overview() {
   const trpc = useTRPC();
   const stats = useQuery(trpc.job.stats.queryOptions(undefined, { refetchInterval: LIVE_MS }));
   const failures = useQuery(trpc.job.list.queryOptions({ status: "FAILED", limit: 5 }, { refetchInterval: LIVE_MS }));
-  if (stats.error) return <p className="alert">Could not load statistics: {stats.error.message}</p>;
+  if (stats.error) return <LoadError what="statistics" error={stats.error} />;
   const s = stats.data;
   return (
     <div>
@@ -33,7 +35,7 @@ export function Overview() {
       <Charts />
 
       <h2>Backlog per job type</h2>
-      <div className="table-wrap">
+      <ScrollRegion label="Backlog per job type (scrolls)">
         <table aria-label="Backlog per job type">
           <TableHead columns={["Type", "Queued", "Running", "Waiting", "Completed", "Failed"]} />
           <tbody>
@@ -56,7 +58,7 @@ export function Overview() {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
 
       <h2>Recent failures</h2>
       {failures.data?.items.length === 0 ? <p className="muted">No failures. </p> : null}

@@ -3,6 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { formatTime } from "../jobs/format";
+import { LoadError } from "../LoadState";
+import { ScrollRegion } from "../ScrollRegion";
 import { TableHead } from "../TableHead";
 import { LIVE_MS, useTRPC } from "../trpc";
 
@@ -71,8 +73,8 @@ export function Events() {
         {message ? <p role="status">{message}</p> : null}
       </form>
       <h2>Recent events</h2>
-      {events.error ? <p className="alert">Could not load events: {events.error.message}</p> : null}
-      <div className="table-wrap">
+      {events.error ? <LoadError what="events" error={events.error} /> : null}
+      <ScrollRegion label="Recent events (scrolls)">
         <table aria-label="Recent events">
           <TableHead columns={["Received", "Name", "Runs started", "Data"]} />
           <tbody>
@@ -99,7 +101,7 @@ export function Events() {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

@@ -2,6 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { LoadError, Loading } from "../LoadState";
+import { ScrollRegion } from "../ScrollRegion";
 import { TableHead } from "../TableHead";
 import { LIVE_MS, useTRPC } from "../trpc";
 
@@ -26,8 +28,8 @@ export function Functions() {
       onError: (e) => setMessage(e.message),
     }),
   );
-  if (fns.isLoading) return <div className="skeleton" style={{ height: "10rem" }} aria-busy="true" />;
-  if (fns.error) return <p className="alert">Could not load functions: {fns.error.message}</p>;
+  if (fns.isLoading) return <Loading height="10rem" label="functions" />;
+  if (fns.error) return <LoadError what="functions" error={fns.error} />;
   return (
     <div>
       {message ? (
@@ -35,7 +37,7 @@ export function Functions() {
           {message}
         </p>
       ) : null}
-      <div className="table-wrap">
+      <ScrollRegion label="Functions (scrolls)">
         <table aria-label="Functions">
           <TableHead columns={["Function", "Triggers", "Flow control", "In flight", "Last 24 h", "State"]} />
           <tbody>
@@ -71,7 +73,7 @@ export function Functions() {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

@@ -2,14 +2,15 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { formatTime } from "../jobs/format";
+import { LoadError, Loading } from "../LoadState";
 import { LIVE_MS, useTRPC } from "../trpc";
 
 /** The local mailbox: where email jobs deliver when no SMTP server is configured. */
 export function Mailbox() {
   const trpc = useTRPC();
   const mail = useQuery(trpc.mailbox.list.queryOptions(undefined, { refetchInterval: LIVE_MS }));
-  if (mail.isLoading) return <div className="skeleton" style={{ height: "6rem" }} aria-busy="true" />;
-  if (mail.error) return <p className="alert">Could not load the mailbox: {mail.error.message}</p>;
+  if (mail.isLoading) return <Loading height="6rem" label="the mailbox" />;
+  if (mail.error) return <LoadError what="the mailbox" error={mail.error} />;
   if (!mail.data?.length) return <p className="muted">No messages. Email jobs deliver here while SMTP_URL is not set.</p>;
   return (
     <ul style={{ listStyle: "none", padding: 0 }}>
@@ -22,7 +23,10 @@ export function Mailbox() {
           <div className="muted">
             From {m.from} to {m.to}
           </div>
-          <pre style={{ whiteSpace: "pre-wrap", marginTop: "0.5rem" }}>{m.text}</pre>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long message scrolls; keyboard users need focus to scroll it */}
+          <pre tabIndex={0} style={{ whiteSpace: "pre-wrap", marginTop: "0.5rem" }}>
+            {m.text}
+          </pre>
         </li>
       ))}
     </ul>

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import axe from "axe-core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
@@ -52,7 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
 
   it("creates a demo job from the form and watches it reach COMPLETED with five steps", async () => {
     await page.goto(`${stack.baseUrl}/jobs/new`);
-    await page.getByLabel("Job type").selectOption("demo-task");
+    await page.getByLabel("Job type", { exact: true }).selectOption("demo-task");
     await page.locator("#f-delayMs").fill("400");
     await page.getByRole("button", { name: "Create job" }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
@@ -66,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
 
   it("shows field-level validation messages from the server", async () => {
     await page.goto(`${stack.baseUrl}/jobs/new`);
-    await page.getByLabel("Job type").selectOption("demo-task");
+    await page.getByLabel("Job type", { exact: true }).selectOption("demo-task");
     await page.locator("#f-delayMs").fill("99999");
     await page.getByRole("button", { name: "Create job" }).click();
     await expect.poll(() => page.locator("#err-delayMs").textContent()).toContain("30000");
@@ -100,12 +101,13 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
     for (const id of [a, b]) expect((await api(`/api/jobs/${id}`)).attempt).toBe(2);
   }, 60_000);
 
-  it("cancels a running job from its page", async () => {
-    const { id } = await api("/api/jobs", { type: "demo-task", payload: { delayMs: 20_000 } });
+  it("cancels a sleeping job from its page", async () => {
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { sleepFor: "1h" } });
     await page.goto(`${stack.baseUrl}/jobs/${id}`);
-    await page.locator('.status[data-status="RUNNING"]').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId("waiting-reasons").filter({ hasText: "sleeping until" }).waitFor({ timeout: 30_000 });
     await page.getByRole("button", { name: "Cancel job" }).click();
     await page.locator('.status[data-status="CANCELLED"]').first().waitFor();
+    await page.locator('li.step[data-step="sleep-before-step-3"][data-step-status="CANCELLED"]').waitFor();
     expect((await api(`/api/jobs/${id}`)).status).toBe("CANCELLED");
     await shot("job-cancelled");
   }, 60_000);
@@ -194,4 +196,83 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
     await page.locator("tbody tr[data-job-id]").first().waitFor();
     await shot("jobs-list");
   }, 60_000);
+
+  it("passes an axe WCAG 2.1 AA audit on every page, and every control takes keyboard focus visibly", async () => {
+    // A failed and a completed job's pages (the earlier tests leave both; made here when this test runs alone).
+    const jobIn = async (status: string, payload: object) => {
+      const existing = (await api(`/api/jobs?status=${status}&type=demo-task`)).items[0]?.id as string | undefined;
+      if (existing) return existing;
+      const { id } = await api("/api/jobs", { type: "demo-task", payload });
+      await expect.poll(async () => (await api(`/api/jobs/${id}`)).status, { timeout: 60_000 }).toBe(status);
+      return id as string;
+    };
+    const failed = await jobIn("FAILED", { simulateFailure: true, failAtStep: 2 });
+    const completed = await jobIn("COMPLETED", {});
+    const pages = ["/", "/jobs", "/jobs/new", `/jobs/${failed}`, `/jobs/${completed}`, "/events", "/functions", "/mailbox"];
+    const problems: string[] = [];
+    for (const path of pages) {
+      await page.goto(`${stack.baseUrl}${path}`);
+      await page.locator("main h1").first().waitFor();
+      await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 15_000 }).toBe(0);
+      await page.addScriptTag({ content: axe.source });
+      const violations = await page.evaluate(async () => {
+        const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+          runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        });
+        return result.violations.map(
+          (v) =>
+            `${v.id} (${v.impact}): ${v.nodes
+              .map((n) => n.target.join(" "))
+              .slice(0, 3)
+              .join(" | ")}`,
+        );
+      });
+      problems.push(...violations.map((v) => `${path} ${v}`));
+      problems.push(...(await keyboardProblems(page)).map((p) => `${path} ${p}`));
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
+
+/**
+ * Tabs through the page once, round to where it started: every visible control must be reached, and each must
+ * show a focus ring (an outline or a box shadow) when it has focus from the keyboard.
+ */
+async function keyboardProblems(page: Page): Promise<string[]> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const controls = await page.evaluate(() => {
+    const selector =
+      'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea, summary, [tabindex]:not([tabindex="-1"])';
+    const visible = [...document.querySelectorAll<HTMLElement>(selector)].filter((el) => el.checkVisibility()); // not inside a closed <details>
+    for (const [i, el] of visible.entries()) el.setAttribute("data-kbd-audit", String(i));
+    return visible.length;
+  });
+  const reached = new Set<string>();
+  const problems: string[] = [];
+  for (let i = 0; i < controls + 5; i++) {
+    await page.keyboard.press("Tab");
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const style = getComputedStyle(el);
+      const ring = (style.outlineStyle !== "none" && Number.parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none";
+      const label = `${el.tagName.toLowerCase()} "${(el.getAttribute("aria-label") ?? el.textContent ?? "").trim().slice(0, 40)}"`;
+      return { id: el.getAttribute("data-kbd-audit"), ring, label };
+    });
+    if (!focus) break;
+    if (focus.id !== null && reached.has(focus.id)) break;
+    if (focus.id !== null) reached.add(focus.id);
+    if (!focus.ring) problems.push(`no visible focus on ${focus.label}`);
+  }
+  if (reached.size < controls) {
+    const missed = await page.evaluate(
+      (seen) =>
+        [...document.querySelectorAll<HTMLElement>("[data-kbd-audit]")]
+          .filter((el) => !seen.includes(el.getAttribute("data-kbd-audit") ?? ""))
+          .map((el) => `${el.tagName.toLowerCase()} "${(el.getAttribute("aria-label") ?? el.textContent ?? "").trim().slice(0, 40)}"`),
+      [...reached],
+    );
+    problems.push(`not reachable with Tab: ${missed.slice(0, 5).join(", ")}`);
+  }
+  return problems;
+}

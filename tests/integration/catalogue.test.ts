@@ -299,5 +299,7 @@ describe("system functions", () => {
     await engineJson(`/v1/runs/${waiting.runId}/cancel`, { method: "POST" });
     const done = await finished(api, sleeper.id);
     expect(done.status).toBe("CANCELLED");
+    const after = await api.job.byId({ id: sleeper.id });
+    expect(after.steps.find((s) => s.kind === "WAIT_FOR_EVENT")?.status).toBe("CANCELLED");
   });
 });

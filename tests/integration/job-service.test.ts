@@ -213,4 +213,26 @@ describe("running jobs", () => {
     expect(after.steps.map((s) => s.name)).not.toContain("step-4-persist");
     expect((await rejection(api.job.cancel({ id: job.id }))).code).toBe("CONFLICT");
   });
+
+  it("cancels a sleeping job: the parked run is cancelled and its open sleep ends CANCELLED", async () => {
+    const api = stack.caller(org());
+    const { job } = await api.job.create({ type: "demo-task", payload: { sleepFor: "1h" } });
+    const asleep = await until("sleeping", async () => {
+      const j = await api.job.byId({ id: job.id });
+      return j.status === "WAITING" && j.steps.some((s) => s.kind === "SLEEP" && s.status === "RUNNING") ? j : undefined;
+    });
+    expect(asleep.steps.filter((s) => s.kind === "RUN").map((s) => s.name)).toEqual(["step-1-initialize", "step-2-validate"]);
+    await api.job.cancel({ id: job.id });
+    const run = await until("engine run cancelled", async () => {
+      const res = await fetch(`${stack.engine.url}/v1/runs/${asleep.runId}`);
+      const body = (await res.json()) as { data: { status: string } };
+      return body.data.status === "Cancelled" && body.data;
+    });
+    expect(run.status).toBe("Cancelled");
+    const after = await api.job.byId({ id: job.id });
+    expect(after.status).toBe("CANCELLED");
+    const sleep = after.steps.find((s) => s.kind === "SLEEP");
+    expect(sleep).toMatchObject({ name: "sleep-before-step-3", status: "CANCELLED" });
+    expect(sleep?.finishedAt).not.toBeNull();
+  });
 });

@@ -41,6 +41,12 @@ describe("demo-task", () => {
       "step-5-finalize",
     ]);
   });
+  it("sleeps durably before step 3 when sleepFor is given", async () => {
+    const { step } = await new InngestTestEngine({ function: demoTask }).executeStep("sleep-before-step-3", {
+      events: ev("demo/task.requested", { taskId: "t3", sleepFor: "1h" }) as never,
+    });
+    expect(step).toMatchObject({ op: "Sleep", name: "1h", displayName: "sleep-before-step-3" });
+  });
   it("throws at the chosen step", async () => {
     const { error } = await t.execute({
       events: ev("demo/task.requested", { taskId: "t2", simulateFailure: true, failAtStep: 2 }) as never,

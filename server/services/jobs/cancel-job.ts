@@ -7,6 +7,7 @@ import { ACTIVE_STATUSES } from "./active-limit";
 import { findScopedJob } from "./find-job";
 import { type JobView, toJobView } from "./job-view";
 import { lockOrganization } from "./org-lock";
+import { closeOpenSteps } from "./record-progress";
 
 /**
  * Cancels a QUEUED, RUNNING or WAITING job. The row is CANCELLED at once (the job-tracking middleware never moves
@@ -25,6 +26,7 @@ export async function cancelJob(scope: Scope, id: string, reason = "cancelled by
       where: { id: current.id },
       data: { status: "CANCELLED", cancelRequestedAt: now, finishedAt: now, error: { name: "Cancelled", message: reason } },
     });
+    await closeOpenSteps(tx, current.id);
     if (current.eventId) await tx.outboxEvent.deleteMany({ where: { id: current.eventId, sentAt: null } });
     const eventId = jobCancelEventId(current.id, current.attempt);
     await enqueueEvent(tx, {

@@ -144,8 +144,22 @@ export async function recordJobResultPreview(jobId: string, preview: Record<stri
 /** The run was cancelled by Inngest (cancelOn, the dashboard, the API): the job ends CANCELLED. */
 export async function recordCancelled(jobId: string, reason: string): Promise<void> {
   const now = new Date();
-  await db().job.updateMany({
-    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
-    data: { status: "CANCELLED", finishedAt: now, cancelRequestedAt: now, error: { name: "Cancelled", message: reason } },
+  await db().$transaction(async (tx) => {
+    const { count } = await tx.job.updateMany({
+      where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+      data: { status: "CANCELLED", finishedAt: now, cancelRequestedAt: now, error: { name: "Cancelled", message: reason } },
+    });
+    if (count) await closeOpenSteps(tx, jobId);
   });
+}
+
+/**
+ * A cancelled job's steps that were still open (a sleep, a wait, a step cut short) end CANCELLED, so the timeline
+ * does not show a dead job sleeping forever. A step.run that does finish afterwards still records its real outcome.
+ */
+export async function closeOpenSteps(client: Prisma.TransactionClient, jobId: string): Promise<void> {
+  await client.$executeRaw`
+    UPDATE "JobStep" SET "status" = 'CANCELLED', "finishedAt" = now(),
+      "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int
+    WHERE "jobId" = ${jobId}::uuid AND "status" = 'RUNNING'`;
 }

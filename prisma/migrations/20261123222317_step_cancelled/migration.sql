@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "StepStatus" ADD VALUE 'CANCELLED';
