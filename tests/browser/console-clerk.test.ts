@@ -65,6 +65,8 @@ describe.skipIf(!existsSync(CHROMIUM))("console with Clerk", () => {
     await page.locator(`tr[data-job-id="${mine}"]`).waitFor({ timeout: 30_000 });
     expect(await page.locator(`tr[data-job-id="${theirs}"]`).count()).toBe(0);
     expect(await page.getByTestId("dev-identity").count()).toBe(0);
+    // clerk-js cannot load here, so the shell shows the server's view of the session instead of empty controls.
+    await page.getByTestId("session-label").filter({ hasText: "user_ann" }).filter({ hasText: "org_acme" }).waitFor();
     await page.goto(`${stack.baseUrl}/jobs/${theirs}`);
     await page.getByText("No such job in your organization.").waitFor();
     mkdirSync(join(".test-artifacts", "screenshots"), { recursive: true });
