@@ -1,10 +1,14 @@
 import { Functions } from "@/components/system/Functions";
+import { servedFunctions } from "@/inngest/served-functions";
+import { inngestDashboardUrl } from "@/server/services/system/inngest-target";
+
+export const dynamic = "force-dynamic";
 
 export default function FunctionsPage() {
   return (
     <>
       <h1>Functions</h1>
-      <Functions />
+      <Functions registered={servedFunctions()} dashboardUrl={inngestDashboardUrl()} />
     </>
   );
 }

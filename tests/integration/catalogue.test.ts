@@ -281,6 +281,26 @@ describe("queues", () => {
     expect(config("jobdeck-sync-analytics")).toContain('"limit":60');
     expect(config("jobdeck-sync-analytics")).toContain("event.data.orgId");
   });
+
+  it("describes its functions exactly as Inngest registered them (the console's view when Inngest cannot list them)", async () => {
+    const { servedFunctions } = await import("../../inngest/served-functions.js");
+    const listed = (await engineJson("/v1/functions")) as Array<{ id: string; triggers: unknown; retries: number; flow_control: object }>;
+    const normalize = (f: { id: string; triggers: unknown; retries: number; flow_control: object }) => ({
+      id: f.id,
+      triggers: f.triggers,
+      retries: f.retries,
+      flow_control: Object.fromEntries(Object.entries(f.flow_control).filter(([, v]) => v !== null)),
+    });
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    const served = servedFunctions().map(normalize).sort(byId);
+    expect(served.length).toBeGreaterThanOrEqual(15);
+    expect(served).toEqual(
+      listed
+        .filter((f) => f.id.startsWith("jobdeck-"))
+        .map(normalize)
+        .sort(byId),
+    );
+  });
 });
 
 describe("system functions", () => {

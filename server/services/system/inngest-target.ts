@@ -9,6 +9,12 @@ export function inngestTarget(): { url: string; mode: "dev" | "cloud" } {
   return { url: url.replace(/\/$/, ""), mode: dev ? "dev" : "cloud" };
 }
 
+/** Where people look at runs themselves: Inngest Cloud's dashboard, or the UI a Dev Server or self-hosted Inngest serves. */
+export function inngestDashboardUrl(): string {
+  const { url, mode } = inngestTarget();
+  return mode === "cloud" && !env().INNGEST_BASE_URL ? "https://app.inngest.com" : url;
+}
+
 /**
  * GET from Inngest's REST API (the embedded engine, the Dev Server or Inngest Cloud serve the same /v1 paths);
  * in cloud mode authenticated with the signing key, as Inngest's API expects.
