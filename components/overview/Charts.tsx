@@ -45,7 +45,8 @@ export function Charts() {
           <div className="l">queue latency p95</div>
         </div>
       </section>
-      <div className="row" style={{ alignItems: "stretch" }}>
+      {/* Dots, not only lines: a minute with no neighbours (the first minute of activity) must still show. */}
+      <div className="row" style={{ alignItems: "stretch", marginTop: "1rem" }}>
         <figure className="panel" style={{ flex: "1 1 22rem", margin: 0, minWidth: 0 }}>
           <figcaption>Jobs finished per minute</figcaption>
           <div style={{ height: 220 }}>
@@ -78,7 +79,7 @@ export function Charts() {
                   dataKey="failurePct"
                   name="failure %"
                   stroke="#b3261e"
-                  dot={false}
+                  dot={{ r: 2.5 }}
                   connectNulls
                   isAnimationActive={false}
                 />
@@ -87,7 +88,7 @@ export function Charts() {
                   dataKey="p95LatencyMs"
                   name="p95 ms"
                   stroke="#1d4f91"
-                  dot={false}
+                  dot={{ r: 2.5 }}
                   connectNulls
                   isAnimationActive={false}
                 />
