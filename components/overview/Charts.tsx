@@ -45,7 +45,6 @@ export function Charts() {
           <div className="l">queue latency p95</div>
         </div>
       </section>
-      {/* Dots, not only lines: a minute with no neighbours (the first minute of activity) must still show. */}
       <div className="row" style={{ alignItems: "stretch", marginTop: "1rem" }}>
         <figure className="panel" style={{ flex: "1 1 22rem", margin: 0, minWidth: 0 }}>
           <figcaption>Jobs finished per minute</figcaption>
@@ -67,6 +66,7 @@ export function Charts() {
           <figcaption>Failure rate (%) and queue latency p95 (ms)</figcaption>
           <div style={{ height: 220 }}>
             <ResponsiveContainer width="100%" height="100%">
+              {/* Dots, not only lines: a minute with no neighbours (the first minute of activity) must still show. */}
               <LineChart data={data}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#d9dde5" />
                 <XAxis dataKey="label" minTickGap={24} fontSize={12} />
