@@ -13,6 +13,15 @@ type Status = (typeof STATUSES)[number];
 const RANGES = { any: 0, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
 const PAGE = 25;
 
+type BulkAction = "retry" | "cancel" | "acknowledge";
+/** How each bulk action reads in the buttons, the confirmation and the outcome. */
+const VERBS: Record<BulkAction, { verb: string; done: string; cannot: string; noun: string }> = {
+  retry: { verb: "Retry", done: "Retried", cannot: "cannot be retried", noun: "job" },
+  cancel: { verb: "Cancel", done: "Cancelled", cannot: "cannot be cancelled", noun: "job" },
+  acknowledge: { verb: "Acknowledge", done: "Acknowledged", cannot: "are not unacknowledged failures", noun: "failure" },
+};
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
   useEffect(() => {
@@ -24,7 +33,7 @@ function useDebounced<T>(value: T, ms: number): T {
 
 /**
  * The jobs list: filters (status, type, time range, text in the payload), cursor pages, live refresh, and bulk
- * retry/cancel of the selected jobs or of everything matching the filter, after a confirmation with the count.
+ * retry/cancel/acknowledge of the selected jobs or of everything matching the filter, after a confirmation with the count.
  */
 export function JobsList({ initialStatus }: { initialStatus?: string }) {
   const trpc = useTRPC();
@@ -36,7 +45,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [allMatching, setAllMatching] = useState(false);
-  const [confirm, setConfirm] = useState<"retry" | "cancel" | null>(null);
+  const [confirm, setConfirm] = useState<BulkAction | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const text = useDebounced(q.trim(), 300);
 
@@ -69,7 +78,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
     trpc.job.bulk.mutationOptions({
       onSuccess: (r) => {
         setOutcome(
-          `${r.action === "retry" ? "Retried" : "Cancelled"} ${r.done} of ${r.matched}${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped[0]?.reason}` : ""}`,
+          `${VERBS[r.action].done} ${r.done} of ${r.matched}${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped[0]?.reason}` : ""}`,
         );
         setSelected(new Set());
         setAllMatching(false);
@@ -93,7 +102,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
       return next;
     });
 
-  const run = (action: "retry" | "cancel") => {
+  const run = (action: BulkAction) => {
     setConfirm(null);
     bulk.mutate(allMatching ? { action, filter } : { action, ids: [...selected] });
   };
@@ -163,17 +172,20 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
         <button type="button" className="danger" disabled={!count || bulk.isPending} onClick={() => setConfirm("cancel")}>
           Cancel selected
         </button>
+        <button type="button" className="secondary" disabled={!count || bulk.isPending} onClick={() => setConfirm("acknowledge")}>
+          Acknowledge failures
+        </button>
       </div>
 
       {confirm ? (
         <div className="dialog panel" role="alertdialog" aria-modal="false" aria-labelledby="confirm-title">
           <p id="confirm-title">
-            {confirm === "retry" ? "Retry" : "Cancel"} {count} job{count === 1 ? "" : "s"}?{" "}
-            <span className="muted">Jobs that cannot be {confirm === "retry" ? "retried" : "cancelled"} are skipped.</span>
+            {VERBS[confirm].verb} {plural(count, VERBS[confirm].noun)}?{" "}
+            <span className="muted">Selected jobs that {VERBS[confirm].cannot} are skipped.</span>
           </p>
           <div className="row">
             <button type="button" onClick={() => run(confirm)}>
-              {confirm === "retry" ? "Retry" : "Cancel"} {count} job{count === 1 ? "" : "s"}
+              {VERBS[confirm].verb} {plural(count, VERBS[confirm].noun)}
             </button>
             <button type="button" className="secondary" onClick={() => setConfirm(null)}>
               Keep them

@@ -83,6 +83,14 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
     await page.goto(`${stack.baseUrl}/jobs/${id}`);
     await page.getByRole("alert").filter({ hasText: "simulated failure at step 2" }).first().waitFor();
     await shot("job-detail-failed");
+    // Acknowledged from the list, the failure leaves the badge (the job stays FAILED).
+    await page.goto(`${stack.baseUrl}/jobs?status=FAILED`);
+    await page.getByLabel(`Select job ${id.slice(0, 8)}`).check();
+    await page.getByRole("button", { name: "Acknowledge failures" }).click();
+    await page.getByRole("button", { name: "Acknowledge 1 failure" }).click();
+    await page.getByRole("status").filter({ hasText: "Acknowledged 1 of 1" }).waitFor();
+    await expect.poll(badgeCount, { timeout: 10_000 }).toBe(before);
+    expect((await api(`/api/jobs/${id}`)).status).toBe("FAILED");
   }, 60_000);
 
   it("bulk-retries two failed jobs after a confirmation with the count", async () => {

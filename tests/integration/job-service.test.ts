@@ -236,3 +236,39 @@ describe("running jobs", () => {
     expect(sleep?.finishedAt).not.toBeNull();
   });
 });
+
+describe("job.bulk", () => {
+  it("retries, cancels and acknowledges many jobs by ids or by filter, reporting what it skipped and why", async () => {
+    const api = stack.caller(org());
+    const failing = { type: "demo-task", payload: { simulateFailure: true, failAtStep: 1 } } as const;
+    const f1 = (await api.job.create(failing)).job.id;
+    const f2 = (await api.job.create(failing)).job.id;
+    const sleeper = (await api.job.create({ type: "demo-task", payload: { sleepFor: "1h" } })).job.id;
+    const foreign = (await stack.caller(org()).job.create({ type: "demo-task", payload: {} })).job.id;
+    for (const id of [f1, f2]) await until(`${id} FAILED`, async () => (await api.job.status({ id })).status === "FAILED");
+
+    const byIds = await api.job.bulk({ action: "acknowledge", ids: [f1, sleeper, foreign] });
+    expect(byIds).toMatchObject({ action: "acknowledge", matched: 3, done: 1 });
+    expect(byIds.skipped.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/is (QUEUED|RUNNING|WAITING), not FAILED/),
+      `no job with id "${foreign}"`,
+    ]);
+    const byFilter = await api.job.bulk({ action: "acknowledge", filter: { status: ["FAILED"] } });
+    expect(byFilter).toMatchObject({ matched: 1, done: 1, skipped: [] });
+    expect((await api.job.stats()).jobs.unacknowledgedFailures).toBe(0);
+
+    // "Everything matching" only takes the jobs the action applies to: the one active job here.
+    const cancelled = await api.job.bulk({ action: "cancel", filter: { type: "demo-task" } });
+    expect(cancelled).toMatchObject({ action: "cancel", matched: 1, done: 1 });
+    expect((await api.job.status({ id: sleeper })).status).toBe("CANCELLED");
+
+    const retried = await api.job.bulk({ action: "retry", ids: [f1, f2, foreign] });
+    expect(retried).toMatchObject({ matched: 3, done: 2 });
+    expect(retried.skipped).toEqual([{ id: foreign, reason: `no job with id "${foreign}"` }]);
+    for (const id of [f1, f2]) expect((await api.job.byId({ id })).attempt).toBe(2);
+
+    expect((await rejection(api.job.bulk({ action: "retry" }))).code).toBe("BAD_REQUEST");
+    expect((await rejection(api.job.bulk({ action: "retry", ids: [f1], filter: {} }))).code).toBe("BAD_REQUEST");
+    expect((await rejection(api.job.bulk({ action: "explode" as "retry", ids: [f1] }))).code).toBe("BAD_REQUEST");
+  });
+});
