@@ -144,8 +144,15 @@ describe("approval-workflow", () => {
     const api = stack.caller(org(), "user_approver");
     const { job } = await api.job.create({ type: "approval-workflow", payload: { title: "Refund #12", amount: 40 } });
     await waitingForDecision(api, job.id);
+    const insight = await until("the engine explains the wait", async () => {
+      const i = await api.job.insight({ id: job.id });
+      return i.waiting.length > 0 && i;
+    });
+    expect(insight.waiting[0]).toContain("waiting for event approval/decision.made");
+    expect(insight.unavailable).toBeUndefined();
     await api.job.decide({ id: job.id, decision: "approve", comment: "fine" });
     const done = await finished(api, job.id);
+    expect(await api.job.insight({ id: job.id })).toMatchObject({ runStatus: "Completed", waiting: [] });
     expect(done.result).toMatchObject({ outcome: "APPROVED", decidedBy: "user_approver", comment: "fine" });
     expect(done.steps.map((s) => s.name)).toEqual(["prepare", "wait-for-decision", "execute"]);
     const again = await api.job.decide({ id: job.id, decision: "reject" }).catch((e) => e);

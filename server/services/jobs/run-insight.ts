@@ -23,7 +23,11 @@ export async function runInsight(scope: Scope, id: string): Promise<RunInsight> 
     const res = await inngestApiGet(`/v1/runs/${encodeURIComponent(job.runId)}`, 3_000);
     if (!res.ok) return { runId: job.runId, runStatus: null, waiting: [], unavailable: `Inngest answered ${res.status}` };
     const body = (await res.json()) as { data?: { status?: string; waiting?: { reasons?: string[] } | null } };
-    return { runId: job.runId, runStatus: body.data?.status ?? null, waiting: body.data?.waiting?.reasons ?? [] };
+    const runStatus = body.data?.status ?? null;
+    // Only the embedded engine explains waits; Inngest's own run API has no `waiting` field at all.
+    if (body.data?.waiting === undefined)
+      return { runId: job.runId, runStatus, waiting: [], unavailable: "this Inngest does not say what runs wait for" };
+    return { runId: job.runId, runStatus, waiting: body.data.waiting?.reasons ?? [] };
   } catch (err) {
     return { runId: job.runId, runStatus: null, waiting: [], unavailable: (err as Error).message };
   }
