@@ -52,7 +52,7 @@ const demoTaskPayload = z.object({
   taskId: z.string().min(1).max(200).optional().describe("Your id for the task; defaults to the job id"),
   simulateFailure: z.boolean().optional().describe("Throw at failAtStep on every attempt"),
   failAtStep: z.number().int().min(1).max(5).optional().describe("Step 1-5 to fail at when simulateFailure is set"),
-  delayMs: z.number().int().min(0).max(30_000).optional().describe("How long step 3 sleeps, 0-30000 ms"),
+  delayMs: z.number().int().min(0).max(30_000).optional().describe("How long step 3 keeps working (holding its slot), 0-30000 ms"),
   sleepFor: duration.optional().describe("A durable sleep (step.sleep) before step 3, e.g. 30s or 1h: the run is parked, holding no slot"),
   force: z.boolean().optional().describe("Run even if this taskId ran in the last 24 h"),
 });
