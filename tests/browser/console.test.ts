@@ -245,6 +245,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
       problems.push(...violations.map((v) => `${path} ${v}`));
       problems.push(...(await keyboardProblems(page)).map((p) => `${path} ${p}`));
     }
+    await shot("accessibility-audit-last-page");
     expect(problems).toEqual([]);
   }, 120_000);
 });
