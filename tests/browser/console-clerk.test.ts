@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchBrowser, saveScreenshot } from "../support/browser.js";
 import { clerkTestKeys, mintSessionToken } from "../support/clerk.js";
 import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
@@ -11,9 +10,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
  * The console with Clerk on, in a real browser: a session cookie minted for one organization shows that
  * organization's jobs and nothing of another's. Requests to Clerk's servers are blocked (there is no network).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-describe.skipIf(!existsSync(CHROMIUM))("console with Clerk", () => {
+describe.skipIf(chromiumMissing)("console with Clerk", () => {
   const keys = clerkTestKeys();
   let database: TestDatabase;
   let stack: LaunchedStack;
@@ -23,11 +20,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console with Clerk", () => {
     database = await createTestDatabase("jobdeck_ui_clerk");
     await ensureNextBuild(".next-clerk", { ...process.env, ...keys.env });
     stack = await launchStack({ ...keys.env, NEXT_DIST_DIR: ".next-clerk", DATABASE_URL: database.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    browser = await launchBrowser();
   }, 300_000);
 
   afterAll(async () => {
@@ -69,8 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console with Clerk", () => {
     await page.getByTestId("session-label").filter({ hasText: "user_ann" }).filter({ hasText: "org_acme" }).waitFor();
     await page.goto(`${stack.baseUrl}/jobs/${theirs}`);
     await page.getByText("No such job in your organization.").waitFor();
-    mkdirSync(join(".test-artifacts", "screenshots"), { recursive: true });
-    await page.screenshot({ path: join(".test-artifacts", "screenshots", "clerk-other-org-job.png") });
+    await saveScreenshot(page, "clerk-other-org-job", false);
     await context.close();
   }, 90_000);
 });

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH_VARIABLES, type LaunchedStack, launchStack } from "../support/launch-stack.js";
-import { ensureNextBuild } from "../support/next-build.js";
+import { chromiumMissing, launchBrowser, saveScreenshot } from "../support/browser.js";
+import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**
@@ -12,9 +12,7 @@ import { type HttpPeer, startHttpPeer } from "../support/peers.js";
  * server that answers 404 to everything stands where Inngest would be. The functions page falls back to what
  * the app itself registers and points to the dashboard for live figures.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-describe.skipIf(!existsSync(CHROMIUM))("console with an Inngest that cannot list functions", () => {
+describe.skipIf(chromiumMissing)("console with an Inngest that cannot list functions", () => {
   let inngest: HttpPeer;
   let stack: LaunchedStack;
   let browser: Browser;
@@ -24,16 +22,9 @@ describe.skipIf(!existsSync(CHROMIUM))("console with an Inngest that cannot list
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found" }));
     });
-    const buildEnv = { ...process.env };
-    delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
-    await ensureNextBuild(".next", buildEnv);
     const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-ext-")), "pglite");
-    stack = await launchStack({ JOBDECK_DATA_DIR: dataDir, INNGEST_DEV: inngest.url }, AUTH_VARIABLES);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    stack = await launchFreshMachineStack(dataDir, { INNGEST_DEV: inngest.url });
+    browser = await launchBrowser();
   }, 300_000);
 
   afterAll(async () => {
@@ -54,8 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console with an Inngest that cannot list
     expect(await demo.textContent()).toContain('concurrency: {"limit":10}');
     expect(await page.locator('tr[data-function="jobdeck-demo-task-failure"]').textContent()).toContain("inngest/function.failed");
     expect(await page.getByRole("button", { name: /^Pause / }).count()).toBe(0);
-    mkdirSync(join(".test-artifacts", "screenshots"), { recursive: true });
-    await page.screenshot({ path: join(".test-artifacts", "screenshots", "functions-without-engine-api.png"), fullPage: true });
+    await saveScreenshot(page, "functions-without-engine-api");
     expect(inngest.requests.some((r) => r.path.startsWith("/v1/functions"))).toBe(true);
   }, 60_000);
 });

@@ -1,19 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axe from "axe-core";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchBrowser, saveScreenshot } from "../support/browser.js";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
 /**
  * The console in a real browser (Debian's chromium through playwright-core) against `npm start`: the flows
  * people use it for. Each test leaves a screenshot in .test-artifacts/screenshots (git-ignored, kept by CI).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = join(".test-artifacts", "screenshots");
-
-describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
+describe.skipIf(chromiumMissing)("console in a browser", () => {
   let stack: LaunchedStack;
   let browser: Browser;
   let page: Page;
@@ -21,12 +19,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
   beforeAll(async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-")), "pglite");
     stack = await launchFreshMachineStack(dataDir);
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"],
-    });
+    browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
   }, 300_000);
@@ -36,7 +29,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in a browser", () => {
     await stack?.kill();
   }, 30_000);
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => saveScreenshot(page, name);
   const api = async (path: string, body?: unknown) => {
     const res = await fetch(`${stack.baseUrl}${path}`, {
       method: body === undefined ? "GET" : "POST",

@@ -60,11 +60,12 @@ export const AUTH_VARIABLES = ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRE
 
 /**
  * `npm start` exactly as on a fresh machine: the keyless production build in .next (built when stale), the
- * embedded database in `dataDir`, the embedded engine and the development identity.
+ * embedded database in `dataDir`, the embedded engine (unless `env` points at another Inngest) and the development
+ * identity.
  */
-export async function launchFreshMachineStack(dataDir: string): Promise<LaunchedStack> {
+export async function launchFreshMachineStack(dataDir: string, env: Record<string, string> = {}): Promise<LaunchedStack> {
   const buildEnv = { ...process.env };
   delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
   await ensureNextBuild(".next", buildEnv);
-  return launchStack({ JOBDECK_DATA_DIR: dataDir }, AUTH_VARIABLES);
+  return launchStack({ JOBDECK_DATA_DIR: dataDir, ...env }, AUTH_VARIABLES);
 }
