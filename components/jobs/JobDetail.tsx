@@ -87,7 +87,7 @@ export function JobDetail({ id }: { id: string }) {
         </div>
       </div>
 
-      <div className="row" style={{ marginBottom: "1rem" }}>
+      <div className="row" style={{ marginBottom: "1rem", minHeight: "2.4rem" }}>
         {j.status === "FAILED" || j.status === "CANCELLED" ? (
           <button type="button" onClick={() => retry.mutate({ id })} disabled={retry.isPending}>
             Retry
@@ -113,12 +113,12 @@ export function JobDetail({ id }: { id: string }) {
             </button>
           </>
         ) : null}
-      </div>
-      {message ? (
-        <p className="notice" role="status">
+        {/* In the row, not above the panels: the outcome of an action does not push the page down. The live region
+            exists from the start so screen readers announce what is written into it. */}
+        <span role="status" className="muted">
           {message}
-        </p>
-      ) : null}
+        </span>
+      </div>
 
       {waiting ? (
         <section className="panel" aria-label="Why it waits">

@@ -10,7 +10,7 @@ import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 /**
  * The console against an Inngest whose API does not list functions (as Inngest Cloud's does not): a real HTTP
  * server that answers 404 to everything stands where Inngest would be. The functions page falls back to what
- * the app itself registers and points to the dashboard for live figures.
+ * the app itself registers and points to the dashboard for live figures; pages that need Inngest's API say so.
  */
 describe.skipIf(chromiumMissing)("console with an Inngest that cannot list functions", () => {
   let inngest: HttpPeer;
@@ -32,6 +32,21 @@ describe.skipIf(chromiumMissing)("console with an Inngest that cannot list funct
     await stack?.kill();
     await inngest?.close();
   }, 30_000);
+
+  it("shows empty states on a fresh database, and says so where Inngest cannot answer", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const expectText = async (path: string, text: string, role?: "alert") => {
+      await page.goto(`${stack.baseUrl}${path}`);
+      await (role ? page.getByRole(role).filter({ hasText: text }) : page.getByText(text)).first().waitFor({ timeout: 15_000 });
+    };
+    await expectText("/", "No jobs yet.");
+    await expectText("/", "No failures.");
+    await expectText("/jobs", "No jobs match.");
+    await expectText("/mailbox", "No messages.");
+    await expectText("/events", "Could not load events", "alert");
+    await saveScreenshot(page, "events-without-engine-api");
+    await page.close();
+  }, 60_000);
 
   it("lists the functions the app registers, with their flow control, and links to the Inngest dashboard", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
