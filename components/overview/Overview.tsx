@@ -61,7 +61,8 @@ export function Overview() {
       </ScrollRegion>
 
       <h2>Recent failures</h2>
-      {failures.data?.items.length === 0 ? <p className="muted">No failures. </p> : null}
+      {failures.error ? <LoadError what="recent failures" error={failures.error} /> : null}
+      {failures.data?.items.length === 0 ? <p className="muted">No failures.</p> : null}
       <ul style={{ paddingLeft: "1.2rem" }}>
         {failures.data?.items.map((j) => (
           <li key={j.id} style={{ marginBottom: "0.4rem" }}>
