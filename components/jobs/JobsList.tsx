@@ -3,6 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { LoadError } from "../LoadState";
 import { ScrollRegion } from "../ScrollRegion";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { formatDuration, formatTime } from "./format";
@@ -199,11 +200,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
         </p>
       ) : null}
 
-      {list.error ? (
-        <p className="alert" role="alert">
-          Could not load jobs: {list.error.message}
-        </p>
-      ) : null}
+      {list.error ? <LoadError what="jobs" error={list.error} /> : null}
       <ScrollRegion label="Jobs (scrolls)">
         <table aria-label="Jobs" aria-busy={list.isLoading}>
           <thead>
