@@ -247,12 +247,16 @@ describe("job.bulk", () => {
     const foreign = (await stack.caller(org()).job.create({ type: "demo-task", payload: {} })).job.id;
     for (const id of [f1, f2]) await until(`${id} FAILED`, async () => (await api.job.status({ id })).status === "FAILED");
 
-    const byIds = await api.job.bulk({ action: "acknowledge", ids: [f1, sleeper, foreign] });
-    expect(byIds).toMatchObject({ action: "acknowledge", matched: 3, done: 1 });
+    const byIds = await api.job.bulk({ action: "acknowledge", ids: [f1, sleeper, foreign, "not-a-uuid"] });
+    expect(byIds).toMatchObject({ action: "acknowledge", matched: 4, done: 1 });
     expect(byIds.skipped.map((s) => s.reason)).toEqual([
       expect.stringMatching(/is (QUEUED|RUNNING|WAITING), not FAILED/),
       `no job with id "${foreign}"`,
+      'no job with id "not-a-uuid"',
     ]);
+    // The single-job door answers 404 for an id that is not this organization's job, malformed or not, and
+    // acknowledges nothing then.
+    for (const bad of [foreign, "not-a-uuid"]) expect((await rejection(api.job.acknowledge({ ids: [f2, bad] }))).code).toBe("NOT_FOUND");
     const byFilter = await api.job.bulk({ action: "acknowledge", filter: { status: ["FAILED"] } });
     expect(byFilter).toMatchObject({ matched: 1, done: 1, skipped: [] });
     expect((await api.job.stats()).jobs.unacknowledgedFailures).toBe(0);

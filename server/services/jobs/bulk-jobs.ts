@@ -5,6 +5,7 @@ import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { parseInput } from "../validate";
 import { cancelJob } from "./cancel-job";
+import { isJobId } from "./find-job";
 import { jobId, listJobsInput } from "./inputs";
 import { jobFilterWhere } from "./list-jobs";
 import { retryJob } from "./retry-job";
@@ -75,7 +76,7 @@ export async function bulkJobs(scope: Scope, raw: z.input<typeof bulkInput>): Pr
 /** Acknowledging touches no run, so it is one statement over the ids that are unacknowledged failures. */
 async function acknowledgeMany(scope: Scope, ids: string[], result: BulkResult): Promise<BulkResult> {
   const rows = await db().job.findMany({
-    where: { orgId: scope.orgId, id: { in: ids } },
+    where: { orgId: scope.orgId, id: { in: ids.filter(isJobId) } },
     select: { id: true, status: true, failureAcknowledgedAt: true },
   });
   const found = new Map(rows.map((r) => [r.id, r]));
