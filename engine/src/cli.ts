@@ -17,6 +17,9 @@ Options (each also read from the environment variable shown):
       --retry-interval <d>   fixed retry delay (e.g. 2s), or "fast"/"inngest"  ENGINE_RETRY_INTERVAL
       --signing-key <key>    sign requests and check /fn/register (cloud mode)  INNGEST_SIGNING_KEY
       --event-key <key>      accept only this event key; repeatable        INNGEST_EVENT_KEY
+      --require-keys         management API needs Bearer <signing key>, /e an event key  ENGINE_REQUIRE_KEYS=1
+      --allow-outbound <h>   let step.fetch reach this local host, address or CIDR (e.g. localhost:4000); repeatable
+                                                                            ENGINE_OUTBOUND_ALLOW (comma-separated)
       --poll-interval <d>    re-sync apps every <d> (default 15s; 0 = off)  ENGINE_POLL_INTERVAL
       --max-in-flight <n>    most concurrent SDK requests (default 128)    ENGINE_MAX_IN_FLIGHT
       --retention <dur>      keep ended runs and events this long (7d; 0 keeps all)  ENGINE_RETENTION
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
       "retry-interval": { type: "string" },
       "signing-key": { type: "string" },
       "event-key": { type: "string", multiple: true },
+      "require-keys": { type: "boolean" },
+      "allow-outbound": { type: "string", multiple: true },
       "poll-interval": { type: "string" },
       "max-in-flight": { type: "string" },
       retention: { type: "string" },
@@ -61,16 +66,21 @@ async function main(): Promise<void> {
     process.stderr.write(`engine: --port must be a port number, got "${values.port ?? env.ENGINE_PORT}"\n`);
     process.exit(2);
   }
+  const list = (v: string | undefined) => v?.split(",").map((x) => x.trim()).filter(Boolean);
   const engine = new Engine({
     databaseUrl,
     port,
     host: values.host ?? env.ENGINE_HOST,
     schema: values.schema ?? env.ENGINE_SCHEMA,
-    appUrls: values["sdk-url"] ?? env.ENGINE_APP_URLS?.split(",").filter(Boolean) ?? [],
+    appUrls: values["sdk-url"] ?? list(env.ENGINE_APP_URLS) ?? [],
     backoff: backoff(values["retry-interval"] ?? env.ENGINE_RETRY_INTERVAL),
     signingKey: values["signing-key"] ?? env.INNGEST_SIGNING_KEY,
     signingKeyFallback: env.INNGEST_SIGNING_KEY_FALLBACK,
-    eventKeys: values["event-key"] ?? (env.ENGINE_REQUIRE_EVENT_KEY === "1" && env.INNGEST_EVENT_KEY ? [env.INNGEST_EVENT_KEY] : []),
+    eventKeys:
+      values["event-key"] ??
+      ((env.ENGINE_REQUIRE_EVENT_KEY === "1" || env.ENGINE_REQUIRE_KEYS === "1") && env.INNGEST_EVENT_KEY ? [env.INNGEST_EVENT_KEY] : []),
+    requireKeys: values["require-keys"] ?? env.ENGINE_REQUIRE_KEYS === "1",
+    outboundAllow: values["allow-outbound"] ?? list(env.ENGINE_OUTBOUND_ALLOW) ?? [],
     resyncIntervalMs:
       (values["poll-interval"] ?? env.ENGINE_POLL_INTERVAL)
         ? parseDuration(values["poll-interval"] ?? (env.ENGINE_POLL_INTERVAL as string))

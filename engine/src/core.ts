@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { outboundPolicy } from "@jobdeck/outbound-guard";
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { evaluate, evaluateKey } from "./expr/cel.js";
@@ -104,6 +105,7 @@ export class Core {
       serverKind: this.opts.signingKey ? "cloud" : "dev",
       requestTimeoutMs: this.opts.requestTimeoutMs,
       connections: Math.max(16, this.opts.maxInFlight),
+      outbound: outboundPolicy(this.opts.outboundAllow, "the engine's --allow-outbound"),
     });
     this.scheduler = new Scheduler(
       this.timers,

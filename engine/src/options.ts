@@ -17,6 +17,18 @@ export interface EngineOptions {
   signingKeyFallback?: string;
   /** When non-empty, POST /e/:key accepts only these keys. */
   eventKeys?: string[];
+  /**
+   * Require keys everywhere (the stack `npm run dev` / `npm start` launches does): the management API wants
+   * `Authorization: Bearer <signingKey>`, the event API one of `eventKeys`. Needs both to be set.
+   */
+  requireKeys?: boolean;
+  /** Origins whose browser requests are let through (default none: browsers are refused, see api/access.ts). */
+  allowedOrigins?: string[];
+  /**
+   * step.fetch and step.ai.infer run here on a user's behalf, so they may not reach loopback, private, link-local or
+   * metadata addresses; these entries (`localhost:4000`, `10.0.0.0/8`, `[::1]`, a host name) are let through.
+   */
+  outboundAllow?: string[];
   /** Retry delay: "inngest" (15s, 30s, 1m … 2h plus up to 30 s jitter), "fast" (1 s doubling to 1 min), or fixed ms. */
   backoff?: BackoffSetting;
   resyncIntervalMs?: number;
@@ -51,6 +63,9 @@ export interface ResolvedOptions extends Required<Omit<EngineOptions, "signingKe
 }
 
 export function resolveOptions(o: EngineOptions): ResolvedOptions {
+  if (o.requireKeys && (!o.signingKey || !o.eventKeys?.length)) {
+    throw new Error("requireKeys needs a signing key (for the management API) and at least one event key (for /e)");
+  }
   return {
     databaseUrl: o.databaseUrl,
     schema: o.schema ?? "engine",
@@ -60,6 +75,9 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     signingKey: o.signingKey || undefined,
     signingKeyFallback: o.signingKeyFallback || undefined,
     eventKeys: o.eventKeys ?? [],
+    requireKeys: o.requireKeys ?? false,
+    allowedOrigins: o.allowedOrigins ?? [],
+    outboundAllow: o.outboundAllow ?? [],
     backoff: o.backoff ?? "inngest",
     resyncIntervalMs: o.resyncIntervalMs ?? 15_000,
     maxInFlight: o.maxInFlight ?? 128,

@@ -144,7 +144,11 @@ describe("crash recovery (SIGKILL)", () => {
 
   it("does not re-run a recorded step; re-runs only the step in flight at the kill", async () => {
     const before = await runs("crash-held");
-    await fetch(`http://127.0.0.1:${port}/e/key`, { method: "POST", body: JSON.stringify([{ name: "c/held", data: {} }]) });
+    await fetch(`http://127.0.0.1:${port}/e/key`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([{ name: "c/held", data: {} }]),
+    });
     const runId = await until("blocked step in flight", () => [...executions.keys()].find((k) => k.endsWith(":blocked"))?.split(":")[0]);
     await engine?.kill("SIGKILL");
     await start();

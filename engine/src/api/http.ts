@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Core } from "../core.js";
 import { EventValidationError, type Ingest, validateEvents } from "../events/ingest.js";
 import type { Op } from "../protocol/response.js";
-import { hashSigningKey } from "../protocol/signing.js";
 import { type Apps, SyncError } from "../sync/apps.js";
+import { acceptedBearers, accessGuard } from "./access.js";
 import { ConflictError, type Management, NotFoundError, parseStatuses, type RunFilter } from "./management.js";
 
 const runFilterSchema = z
@@ -82,16 +82,10 @@ export function buildHttp(
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
 
-  // Accept JSON sent as text/plain or with any other content type too (curl -d, fetch with a string body).
+  // JSON only: a text/plain or form body is what a cross-site page can send without a preflight, so it is refused
+  // (415) rather than parsed. Browsers themselves are refused by the access guard.
   app.removeContentTypeParser("text/plain");
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
-    try {
-      done(null, body === "" ? undefined : JSON.parse(body as string));
-    } catch (err) {
-      (err as Error & { statusCode: number }).statusCode = 400;
-      done(err as Error, undefined);
-    }
-  });
+  app.addHook("onRequest", accessGuard(core.opts));
 
   app.get("/health", async (_req, reply) => {
     const h = await health();
@@ -123,12 +117,8 @@ export function buildHttp(
 
   // ---- Inngest v4 async checkpointing: steps run inside one request are recorded as they finish.
   app.post<{ Params: { runId: string } }>("/v1/checkpoint/:runId/async", async (req, reply) => {
-    if (core.opts.signingKey) {
-      const auth = String(req.headers.authorization ?? "");
-      const allowed = [core.opts.signingKey, core.opts.signingKeyFallback]
-        .filter(Boolean)
-        .map((k) => `Bearer ${hashSigningKey(k as string)}`);
-      if (!allowed.includes(auth)) return fail(reply, 401, "unauthorized: checkpoint without this engine's signing key");
+    if (core.opts.signingKey && !acceptedBearers(core.opts, true).includes(String(req.headers.authorization ?? ""))) {
+      return fail(reply, 401, "unauthorized: checkpoint without this engine's signing key");
     }
     const b = checkpointSchema.safeParse(req.body);
     if (!b.success) throw new RangeError(`invalid checkpoint: ${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);

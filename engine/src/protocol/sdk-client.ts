@@ -1,4 +1,5 @@
-import { Agent, request } from "undici";
+import { guardedAgent, isOutboundRefused, type OutboundPolicy } from "@jobdeck/outbound-guard";
+import { type Agent as AgentType, Agent, type Dispatcher, interceptors, request } from "undici";
 import { canonicalJson, sign } from "./signing.js";
 
 export interface SdkReply {
@@ -9,19 +10,41 @@ export interface SdkReply {
 
 export type SdkResult = { ok: true; reply: SdkReply } | { ok: false; error: string };
 
+export type FetchResult =
+  | { ok: true; status: number; headers: Record<string, string>; body: string }
+  /** `refused`: the destination is not allowed (loopback, private…); retrying cannot help. */
+  | { ok: false; error: string; refused?: boolean };
+
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** As Go's http.Client, which Inngest's gateway uses: follow up to 10 redirects, each hop checked again. */
+const MAX_REDIRECTS = 10;
 
-/** HTTP to the app's serve endpoint: keep-alive connections, optional JCS+HMAC signing, bounded body size. */
+/**
+ * HTTP to the app's serve endpoint (keep-alive connections, optional JCS+HMAC signing, bounded body size), and
+ * step.fetch on the user's behalf through a separate agent that only reaches public addresses (or allowed ones).
+ */
 export class SdkClient {
-  private readonly agent: Agent;
+  private readonly agent: AgentType;
+  private readonly outbound: Dispatcher;
+  private readonly outboundAgent: AgentType;
 
-  constructor(private readonly opts: { signingKey?: string; serverKind: "dev" | "cloud"; requestTimeoutMs: number; connections: number }) {
+  constructor(
+    private readonly opts: {
+      signingKey?: string;
+      serverKind: "dev" | "cloud";
+      requestTimeoutMs: number;
+      connections: number;
+      outbound: OutboundPolicy;
+    },
+  ) {
     this.agent = new Agent({
       connections: opts.connections,
       keepAliveTimeout: 30_000,
       headersTimeout: opts.requestTimeoutMs,
       bodyTimeout: opts.requestTimeoutMs,
     });
+    this.outboundAgent = guardedAgent(opts.outbound, { headersTimeout: opts.requestTimeoutMs, bodyTimeout: opts.requestTimeoutMs });
+    this.outbound = this.outboundAgent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
   }
 
   async call(url: string, payload: unknown, headers: Record<string, string>, method: "POST" | "PUT" = "POST"): Promise<SdkResult> {
@@ -54,28 +77,26 @@ export class SdkClient {
     }
   }
 
-  /** A plain HTTP call for step.fetch (Gateway ops): no signing, any method. */
-  async fetch(
-    url: string,
-    init: { method: string; headers: Record<string, string>; body?: string },
-  ): Promise<{ ok: true; status: number; headers: Record<string, string>; body: string } | { ok: false; error: string }> {
+  /** A plain HTTP call for step.fetch (Gateway ops): no signing, any method, public destinations only. */
+  async fetch(url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<FetchResult> {
     try {
       const res = await request(url, {
         method: init.method as "GET",
         headers: init.headers,
         body: init.body,
-        dispatcher: this.agent,
+        dispatcher: this.outbound,
       });
       const text = await res.body.text();
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
       return { ok: true, status: res.statusCode, headers: out, body: text };
     } catch (err) {
+      if (isOutboundRefused(err)) return { ok: false, error: (err as Error).message, refused: true };
       return { ok: false, error: (err as Error).message };
     }
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.outboundAgent.close()]);
   }
 }

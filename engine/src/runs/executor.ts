@@ -1,4 +1,5 @@
 import { type Core, DAY_MS, Unit } from "../core.js";
+import type { FetchResult } from "../protocol/sdk-client.js";
 import { asError, classify, type Op, type Outcome, type SerializedError } from "../protocol/response.js";
 import type { FnDef } from "../registry.js";
 import { ENDED, type HistoryRow, type QueueItem, type RunState } from "../types.js";
@@ -150,7 +151,7 @@ export class Executor {
           body:
             req.body === undefined || req.body === null ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body),
         })
-      : ({ ok: false, error: "step.fetch without a url" } as const);
+      : ({ ok: false, error: "step.fetch without a url", refused: true } satisfies FetchResult);
     if (ENDED.has(run.status)) return;
     const u = new Unit();
     c.journal.deleteItem(item.id);
@@ -183,9 +184,10 @@ export class Executor {
       run.pending.delete(item.stepId);
       c.maybeDiscover(u, run);
     } else {
-      const error: SerializedError = { name: "GatewayError", message: res.error };
+      const error: SerializedError = { name: res.refused ? "OutboundRefused" : "GatewayError", message: res.error };
       const maxAttempts = fn?.maxAttempts ?? 5;
-      if (item.attempt + 1 < maxAttempts) {
+      // A refused destination stays refused: fail the step at once instead of retrying it.
+      if (!res.refused && item.attempt + 1 < maxAttempts) {
         const at = Date.now() + c.backoff(item.attempt);
         c.history({
           runId: run.id,

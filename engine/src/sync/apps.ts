@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Core } from "../core.js";
 import type { CronScheduler } from "../cron.js";
-import { hashSigningKey } from "../protocol/signing.js";
+import { acceptedBearers } from "../api/access.js";
 import { ConfigError, defineFunction, type FnDef } from "../registry.js";
 import { ulid } from "../util/ulid.js";
 
@@ -56,11 +56,8 @@ export class Apps {
     headers: Record<string, string | string[] | undefined>,
   ): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
     const c = this.core;
-    if (c.opts.signingKey) {
-      const auth = String(headers.authorization ?? "");
-      const allowed = [c.opts.signingKey, c.opts.signingKeyFallback].filter(Boolean).map((k) => `Bearer ${hashSigningKey(k as string)}`);
-      if (!allowed.includes(auth))
-        throw new SyncError("unauthorized: the authorization header does not carry this engine's signing key", 401);
+    if (c.opts.signingKey && !acceptedBearers(c.opts, true).includes(String(headers.authorization ?? ""))) {
+      throw new SyncError("unauthorized: the authorization header does not carry this engine's signing key", 401);
     }
     const expected = headers["x-inngest-expected-server-kind"];
     const kind = c.opts.signingKey ? "cloud" : "dev";

@@ -19,16 +19,21 @@ describe("AIGateway (step.ai.infer)", () => {
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
-    const baseUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1/`;
-    r = await rig("ai", (inngest) => [
-      inngest.createFunction({ id: "ask", triggers: [{ event: "ai/ask" }] }, async ({ step }) => {
-        const res = await step.ai.infer("ask-model", {
-          model: step.ai.models.openai({ model: "local-model", apiKey: "sk-local", baseUrl }),
-          body: { messages: [{ role: "user", content: "hi" }] },
-        });
-        return (res as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content;
-      }),
-    ]);
+    const port = (provider.address() as AddressInfo).port;
+    const baseUrl = `http://127.0.0.1:${port}/v1/`;
+    r = await rig(
+      "ai",
+      (inngest) => [
+        inngest.createFunction({ id: "ask", triggers: [{ event: "ai/ask" }] }, async ({ step }) => {
+          const res = await step.ai.infer("ask-model", {
+            model: step.ai.models.openai({ model: "local-model", apiKey: "sk-local", baseUrl }),
+            body: { messages: [{ role: "user", content: "hi" }] },
+          });
+          return (res as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content;
+        }),
+      ],
+      { outboundAllow: [`127.0.0.1:${port}`] },
+    );
   });
   afterAll(async () => {
     await r?.stop();

@@ -82,9 +82,17 @@ describe("one active engine per database", () => {
       const health = await (await fetch(`${b.url}/health`)).json();
       expect(health.role).toBe("standby");
       // A standby takes no work: the sender is told to retry (the SDK does).
-      const refused = await fetch(`${b.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "ha/go", data: {} }]) });
+      const refused = await fetch(`${b.url}/e/k`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ name: "ha/go", data: {} }]),
+      });
       expect(refused.status).toBe(503);
-      await fetch(`${a.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "ha/go", data: {} }]) });
+      await fetch(`${a.url}/e/k`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ name: "ha/go", data: {} }]),
+      });
       await until("sleeping", async () =>
         (await a.management.listRuns({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"),
       );
@@ -122,7 +130,11 @@ describe("graceful shutdown", () => {
     const app = await startApp(client, [fn]);
     try {
       await engine.apps.syncUrl(app.url);
-      await fetch(`${engine.url}/e/k`, { method: "POST", body: JSON.stringify([{ name: "st/go", data: {} }]) });
+      await fetch(`${engine.url}/e/k`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ name: "st/go", data: {} }]),
+      });
       await until("slow step running", () => calls.slow === 1);
       await engine.stop(5000);
       engine = await startEngine({ schema, port });

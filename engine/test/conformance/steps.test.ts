@@ -28,100 +28,106 @@ describe("step opcodes and retries", () => {
     await new Promise<void>((resolve) => fetchServer.listen(0, "127.0.0.1", resolve));
     fetchTarget = `http://127.0.0.1:${(fetchServer.address() as AddressInfo).port}/hook`;
 
-    r = await rig("steps", (inngest) => [
-      inngest.createFunction({ id: "sequence", retries: 2, triggers: [{ event: "t/sequence" }] }, async ({ event, step }) => {
-        const a = await step.run("a", () => {
-          count(`a:${event.data.n}`);
-          return { a: 1 };
-        });
-        await step.sleep("nap", "300ms");
-        const b = await step.run("b", () => {
-          if (count(`b:${event.data.n}`) === 1) throw new Error("transient failure in b");
-          return { b: 2 };
-        });
-        return { a, b };
-      }),
-      inngest.createFunction({ id: "parallel", triggers: [{ event: "t/parallel" }] }, async ({ step }) => {
-        const [x, y, z] = await Promise.all([step.run("px", () => "x"), step.run("py", () => "y"), step.run("pz", () => "z")]);
-        const again = await step.run("px", () => "x2"); // repeated id → "px:1"
-        return { x, y, z, again };
-      }),
-      inngest.createFunction(
-        {
-          id: "always-fails",
-          retries: 2,
-          triggers: [{ event: "t/fail" }],
-          onFailure: async ({ error, event }: { error: Error; event: { data: { event: { data: unknown } } } }) => {
-            failures.push({ message: error.message, original: event.data.event.data });
+    r = await rig(
+      "steps",
+      (inngest) => [
+        inngest.createFunction({ id: "sequence", retries: 2, triggers: [{ event: "t/sequence" }] }, async ({ event, step }) => {
+          const a = await step.run("a", () => {
+            count(`a:${event.data.n}`);
+            return { a: 1 };
+          });
+          await step.sleep("nap", "300ms");
+          const b = await step.run("b", () => {
+            if (count(`b:${event.data.n}`) === 1) throw new Error("transient failure in b");
+            return { b: 2 };
+          });
+          return { a, b };
+        }),
+        inngest.createFunction({ id: "parallel", triggers: [{ event: "t/parallel" }] }, async ({ step }) => {
+          const [x, y, z] = await Promise.all([step.run("px", () => "x"), step.run("py", () => "y"), step.run("pz", () => "z")]);
+          const again = await step.run("px", () => "x2"); // repeated id → "px:1"
+          return { x, y, z, again };
+        }),
+        inngest.createFunction(
+          {
+            id: "always-fails",
+            retries: 2,
+            triggers: [{ event: "t/fail" }],
+            onFailure: async ({ error, event }: { error: Error; event: { data: { event: { data: unknown } } } }) => {
+              failures.push({ message: error.message, original: event.data.event.data });
+            },
           },
-        },
-        async ({ step }) => {
-          await step.run("boom", () => {
-            count("boom");
-            throw new Error("permanent-ish");
+          async ({ step }) => {
+            await step.run("boom", () => {
+              count("boom");
+              throw new Error("permanent-ish");
+            });
+          },
+        ),
+        inngest.createFunction({ id: "non-retriable", retries: 3, triggers: [{ event: "t/nonretriable" }] }, async ({ step }) => {
+          await step.run("nr", () => {
+            count("nr");
+            throw new NonRetriableError("do not retry me");
           });
-        },
-      ),
-      inngest.createFunction({ id: "non-retriable", retries: 3, triggers: [{ event: "t/nonretriable" }] }, async ({ step }) => {
-        await step.run("nr", () => {
-          count("nr");
-          throw new NonRetriableError("do not retry me");
-        });
-      }),
-      inngest.createFunction({ id: "caught", retries: 1, triggers: [{ event: "t/caught" }] }, async ({ step }) => {
-        try {
-          await step.run("flaky", () => {
-            throw new Error("always");
+        }),
+        inngest.createFunction({ id: "caught", retries: 1, triggers: [{ event: "t/caught" }] }, async ({ step }) => {
+          try {
+            await step.run("flaky", () => {
+              throw new Error("always");
+            });
+          } catch (err) {
+            return { caught: (err as Error).message };
+          }
+        }),
+        inngest.createFunction({ id: "retry-after", retries: 1, triggers: [{ event: "t/retry-after" }] }, async ({ step }) => {
+          await step.run("ra", () => {
+            if (count("ra") === 1) throw new RetryAfterError("slow down", "1s");
+            return "ok";
           });
-        } catch (err) {
-          return { caught: (err as Error).message };
-        }
-      }),
-      inngest.createFunction({ id: "retry-after", retries: 1, triggers: [{ event: "t/retry-after" }] }, async ({ step }) => {
-        await step.run("ra", () => {
-          if (count("ra") === 1) throw new RetryAfterError("slow down", "1s");
-          return "ok";
-        });
-      }),
-      inngest.createFunction({ id: "top-level-throw", retries: 1, triggers: [{ event: "t/throw" }] }, async () => {
-        count("throw");
-        throw new Error("thrown outside any step");
-      }),
-      inngest.createFunction({ id: "waiter", triggers: [{ event: "t/wait" }] }, async ({ event, step }) => {
-        const got = await step.waitForEvent("approval", { event: "t/approve", timeout: event.data.timeout, match: "data.id" });
-        return { approved: got ? got.data.by : null };
-      }),
-      inngest.createFunction({ id: "waiter-if", triggers: [{ event: "t/wait-if" }] }, async ({ step }) => {
-        const got = await step.waitForEvent("big", { event: "t/amount", timeout: "10s", if: `async.data.amount > event.data.min` });
-        return { amount: got?.data.amount ?? null };
-      }),
-      inngest.createFunction({ id: "child", triggers: [{ event: "t/child-direct" }] }, async ({ event, step }) => {
-        await step.sleep("child-nap", event.data.napMs ?? 10);
-        if (event.data.fail) throw new NonRetriableError("child failed");
-        return { doubled: event.data.n * 2 };
-      }),
-      inngest.createFunction({ id: "parent", triggers: [{ event: "t/parent" }] }, async ({ event, step }) => {
-        try {
-          const res = await step.invoke("call-child", {
-            function: referenceFunction({ appId: "steps", functionId: "child" }),
-            data: { n: event.data.n, napMs: event.data.napMs, fail: event.data.fail },
-            timeout: event.data.timeout ?? "10s",
-          });
-          return { ok: res };
-        } catch (err) {
-          return { error: (err as Error).message };
-        }
-      }),
-      inngest.createFunction({ id: "sender", triggers: [{ event: "t/send" }] }, async ({ step }) => {
-        const sent = await step.sendEvent("emit", { name: "t/sent-by-step", data: { from: "sender" } });
-        return sent;
-      }),
-      inngest.createFunction({ id: "receiver", triggers: [{ event: "t/sent-by-step" }] }, async ({ event }) => ({ from: event.data.from })),
-      inngest.createFunction({ id: "fetcher", triggers: [{ event: "t/fetch" }] }, async ({ step, event }) => {
-        const res = await step.fetch(event.data.url, { method: "POST", body: JSON.stringify({ hello: "world" }) });
-        return { status: res.status, body: await res.json() };
-      }),
-    ]);
+        }),
+        inngest.createFunction({ id: "top-level-throw", retries: 1, triggers: [{ event: "t/throw" }] }, async () => {
+          count("throw");
+          throw new Error("thrown outside any step");
+        }),
+        inngest.createFunction({ id: "waiter", triggers: [{ event: "t/wait" }] }, async ({ event, step }) => {
+          const got = await step.waitForEvent("approval", { event: "t/approve", timeout: event.data.timeout, match: "data.id" });
+          return { approved: got ? got.data.by : null };
+        }),
+        inngest.createFunction({ id: "waiter-if", triggers: [{ event: "t/wait-if" }] }, async ({ step }) => {
+          const got = await step.waitForEvent("big", { event: "t/amount", timeout: "10s", if: `async.data.amount > event.data.min` });
+          return { amount: got?.data.amount ?? null };
+        }),
+        inngest.createFunction({ id: "child", triggers: [{ event: "t/child-direct" }] }, async ({ event, step }) => {
+          await step.sleep("child-nap", event.data.napMs ?? 10);
+          if (event.data.fail) throw new NonRetriableError("child failed");
+          return { doubled: event.data.n * 2 };
+        }),
+        inngest.createFunction({ id: "parent", triggers: [{ event: "t/parent" }] }, async ({ event, step }) => {
+          try {
+            const res = await step.invoke("call-child", {
+              function: referenceFunction({ appId: "steps", functionId: "child" }),
+              data: { n: event.data.n, napMs: event.data.napMs, fail: event.data.fail },
+              timeout: event.data.timeout ?? "10s",
+            });
+            return { ok: res };
+          } catch (err) {
+            return { error: (err as Error).message };
+          }
+        }),
+        inngest.createFunction({ id: "sender", triggers: [{ event: "t/send" }] }, async ({ step }) => {
+          const sent = await step.sendEvent("emit", { name: "t/sent-by-step", data: { from: "sender" } });
+          return sent;
+        }),
+        inngest.createFunction({ id: "receiver", triggers: [{ event: "t/sent-by-step" }] }, async ({ event }) => ({
+          from: event.data.from,
+        })),
+        inngest.createFunction({ id: "fetcher", triggers: [{ event: "t/fetch" }] }, async ({ step, event }) => {
+          const res = await step.fetch(event.data.url, { method: "POST", body: JSON.stringify({ hello: "world" }) });
+          return { status: res.status, body: await res.json() };
+        }),
+      ],
+      { outboundAllow: [new URL(fetchTarget).host] },
+    );
   });
 
   afterAll(async () => {
