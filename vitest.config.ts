@@ -19,7 +19,13 @@ const engineTest = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "engine-unit", include: ["engine/test/unit/**/*.test.ts", "packages/*/test/**/*.test.ts"], sequence: { groupOrder: 0 } } },
+      {
+        test: {
+          name: "engine-unit",
+          include: ["engine/test/unit/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+          sequence: { groupOrder: 0 },
+        },
+      },
       {
         // App-side suites: embedded PGlite always, real PostgreSQL too when ENGINE_TEST_DATABASE_URL answers.
         // `server-only` resolves to its own empty module, as it does under Next's react-server condition.

@@ -66,7 +66,11 @@ async function main(): Promise<void> {
     process.stderr.write(`engine: --port must be a port number, got "${values.port ?? env.ENGINE_PORT}"\n`);
     process.exit(2);
   }
-  const list = (v: string | undefined) => v?.split(",").map((x) => x.trim()).filter(Boolean);
+  const list = (v: string | undefined) =>
+    v
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   const engine = new Engine({
     databaseUrl,
     port,

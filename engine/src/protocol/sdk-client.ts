@@ -1,5 +1,5 @@
 import { guardedAgent, isOutboundRefused, type OutboundPolicy } from "@jobdeck/outbound-guard";
-import { type Agent as AgentType, Agent, type Dispatcher, interceptors, request } from "undici";
+import { Agent, type Agent as AgentType, type Dispatcher, interceptors, request } from "undici";
 import { canonicalJson, sign } from "./signing.js";
 
 export interface SdkReply {

@@ -1,6 +1,6 @@
 import { type Core, DAY_MS, Unit } from "../core.js";
-import type { FetchResult } from "../protocol/sdk-client.js";
 import { asError, classify, type Op, type Outcome, type SerializedError } from "../protocol/response.js";
+import type { FetchResult } from "../protocol/sdk-client.js";
 import type { FnDef } from "../registry.js";
 import { ENDED, type HistoryRow, type QueueItem, type RunState } from "../types.js";
 import { parseDeadline } from "../util/duration.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { acceptedBearers } from "../api/access.js";
 import type { Core } from "../core.js";
 import type { CronScheduler } from "../cron.js";
-import { acceptedBearers } from "../api/access.js";
 import { ConfigError, defineFunction, type FnDef } from "../registry.js";
 import { ulid } from "../util/ulid.js";
 
