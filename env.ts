@@ -26,6 +26,29 @@ const schema = z.object({
   CLERK_AUTHORIZED_PARTIES: z.string().optional(),
   ALLOW_DEV_AUTH: bool.default(false),
   DEV_USER_ID: z.string().min(1).default("user_dev"),
+  /**
+   * Who may do installation-wide operator actions (pause functions, grant credits, full health): Clerk user ids
+   * and/or organization ids, comma-separated. Unset: only the local development identity is an operator.
+   */
+  JOBDECK_OPERATORS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  /** Local hosts, addresses or CIDR ranges jobs may call anyway (e.g. localhost:4000), comma-separated; for development. */
+  OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   DEV_ORG_ID: z.string().min(1).default("org_dev"),
   JOBS_MAX_ACTIVE_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(50),
   /** SMTP server for email jobs, e.g. smtp://user:pass@smtp.example.com:587. Unset: the local mailbox. */

@@ -1,19 +1,40 @@
 import { clerkMiddleware } from "@clerk/nextjs/server";
 import { type NextFetchEvent, type NextMiddleware, type NextRequest, NextResponse } from "next/server";
 import { clerkEnabled, env } from "./env";
+import { clerkFrontendApi, contentSecurityPolicy, refuseUnsafeRequest } from "./server/http/request-safety";
 
 /**
- * With Clerk configured, Clerk's middleware verifies the session (bearer token or cookie) for every page and API
- * route. `jwtKey` is passed explicitly: Clerk then verifies tokens locally instead of fetching its JWKS over the
- * network. Without Clerk the request passes through and server/auth.ts uses the development identity.
+ * Every page and API request passes here first:
+ *  1. cross-site and non-JSON state-changing API calls are refused (server/http/request-safety.ts);
+ *  2. with Clerk configured, Clerk's middleware verifies the session (bearer token or cookie). `jwtKey` is passed
+ *     explicitly, so tokens are verified locally instead of by fetching Clerk's JWKS over the network; without
+ *     Clerk, server/auth.ts uses the development identity;
+ *  3. pages get a Content-Security-Policy with a fresh nonce, which Next.js reads from the request and puts on its
+ *     scripts.
  * /api/inngest is left out: Inngest signs its own requests.
  */
 let clerk: NextMiddleware | undefined;
 
+function withPolicy(req: NextRequest): NextResponse {
+  const nonce = btoa(crypto.randomUUID());
+  const csp = contentSecurityPolicy(nonce, {
+    dev: process.env.NODE_ENV !== "production",
+    clerkHost: clerkFrontendApi(process.env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY),
+  });
+  const headers = new Headers(req.headers);
+  headers.set("content-security-policy", csp);
+  headers.set("x-nonce", nonce);
+  const res = NextResponse.next({ request: { headers } });
+  res.headers.set("content-security-policy", csp);
+  return res;
+}
+
 export default function proxy(req: NextRequest, event: NextFetchEvent) {
-  if (!clerkEnabled()) return NextResponse.next();
+  const refused = refuseUnsafeRequest(req);
+  if (refused) return refused;
+  if (!clerkEnabled()) return withPolicy(req);
   const e = env();
-  clerk ??= clerkMiddleware({
+  clerk ??= clerkMiddleware((_auth, r) => withPolicy(r), {
     jwtKey: e.CLERK_JWT_KEY,
     authorizedParties: e.CLERK_AUTHORIZED_PARTIES?.split(",").filter(Boolean),
   });

@@ -1,5 +1,6 @@
 import "./globals.css";
 import { ClerkProvider } from "@clerk/nextjs";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { Identity } from "@/components/shell/Identity";
 import { Nav } from "@/components/shell/Nav";
@@ -9,7 +10,9 @@ import { clerkEnabled } from "@/env";
 export const metadata = { title: "Jobdeck", description: "Background jobs for Next.js" };
 
 /** The console shell: navigation with the failed-jobs badge and who is signed in. Clerk's provider only when configured. */
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page renders per request: its scripts carry the nonce of this request's Content-Security-Policy (proxy.ts).
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   const clerk = clerkEnabled();
   const doc = (
     <html lang="en">
@@ -25,5 +28,5 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       </body>
     </html>
   );
-  return clerk ? <ClerkProvider>{doc}</ClerkProvider> : doc;
+  return clerk ? <ClerkProvider nonce={nonce}>{doc}</ClerkProvider> : doc;
 }

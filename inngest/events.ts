@@ -51,10 +51,11 @@ export const approvalRequested = eventType("approval/requested", {
   }),
 });
 
-/** The human decision an approval-workflow run waits for, matched on `data.jobId`. */
+/** The human decision an approval-workflow run waits for, matched on `data.jobId` and `data.orgId`. */
 export const approvalDecisionMade = eventType("approval/decision.made", {
   schema: z.object({
     jobId: z.string(),
+    orgId: z.string().optional(),
     decision: z.enum(["approve", "reject"]),
     decidedBy: z.string().optional(),
     comment: z.string().optional(),
@@ -82,12 +83,37 @@ export const analyticsSyncRequested = eventType("analytics/sync.requested", {
   schema: z.object({ ...jobRef, minutes: z.number().int().optional() }),
 });
 
-/** Sent by `job.cancel`; every job function lists it in `cancelOn`, matched on `data.jobId`. */
+/** Sent by `job.cancel`; every job function lists it in `cancelOn`, matched on `data.jobId` and `data.orgId`. */
 export const jobCancelRequested = eventType("jobdeck/job.cancel.requested", {
   schema: z.object({ jobId: z.string(), orgId: z.string().optional(), reason: z.string().optional() }),
 });
 
+/**
+ * How a follow-up event finds its job's run: same job id and same organization. Matching on the job id alone
+ * would let an event sent for one organization cancel or decide another organization's job.
+ */
+export const SAME_JOB = "event.data.jobId == async.data.jobId && event.data.orgId == async.data.orgId";
+
 /** The cancelOn entry every job function uses, so a cancelled job's run stops at its next step. */
-export function cancelOnJobCancel(): Array<{ event: typeof jobCancelRequested; match: string }> {
-  return [{ event: jobCancelRequested, match: "data.jobId" }];
+export function cancelOnJobCancel(): Array<{ event: typeof jobCancelRequested; if: string }> {
+  return [{ event: jobCancelRequested, if: SAME_JOB }];
 }
+
+/**
+ * Every event the app's own functions are started, resumed or cancelled by. Only the job service sends these (with
+ * the job's organization), so the console's "send event" refuses them.
+ */
+export const APP_EVENT_NAMES: ReadonlySet<string> = new Set(
+  [
+    demoTaskRequested,
+    welcomeEmailRequested,
+    webhookDeliveryRequested,
+    approvalRequested,
+    approvalDecisionMade,
+    creditProcessRequested,
+    reportRenderRequested,
+    contentGenerateRequested,
+    analyticsSyncRequested,
+    jobCancelRequested,
+  ].map((e) => e.name),
+);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { outboundUrl } from "@/server/net/outbound";
 import {
   analyticsSyncRequested,
   approvalRequested,
@@ -99,7 +100,7 @@ export const jobTypes = {
     description:
       "POSTs a signed JSON body to a URL; retries 5xx and network errors with backoff, honours Retry-After, gives up on other 4xx.",
     payload: z.object({
-      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+      url: outboundUrl,
       body: z.unknown().default({}),
       headers: z.record(z.string(), z.string()).optional(),
     }),
@@ -124,7 +125,7 @@ export const jobTypes = {
     label: "Process with credits",
     description: "Calls an HTTP endpoint for the user if they have a credit left, stores the result and deducts one credit exactly once.",
     payload: z.object({
-      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+      url: outboundUrl,
       input: jsonObject.optional(),
     }),
     eventName: creditProcessRequested.name,

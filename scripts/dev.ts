@@ -3,7 +3,9 @@
  *  1. the database: DATABASE_URL if set, else the embedded PostgreSQL in .data/pglite (JOBDECK_DATA_DIR);
  *  2. migrations (the offline migrator);
  *  3. the embedded engine on 127.0.0.1:8288 (ENGINE_PORT), unless the app is pointed at a real Inngest
- *     (INNGEST_BASE_URL, INNGEST_DEV=<url>, or INNGEST_SIGNING_KEY for Cloud);
+ *     (INNGEST_BASE_URL, INNGEST_DEV=<url>, or INNGEST_SIGNING_KEY for Cloud). It requires this installation's
+ *     keys (scripts/lib/stack-keys.ts) on its management and event APIs; with --prod the app runs the SDK in cloud
+ *     mode with the same signing key, so /api/inngest refuses unsigned requests;
  *  4. Next.js (`next dev`, or `next start` with --prod, building first when no build exists) on PORT (3000);
  *  5. the engine syncs the app; the URLs are printed. Ctrl-C stops everything; the next start resumes every run.
  */
@@ -15,6 +17,7 @@ import { Engine } from "../engine/src/engine.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
 import { startEmbeddedPostgres } from "./lib/embedded-postgres.js";
+import { stackKeys, stackKeysPath } from "./lib/stack-keys.js";
 
 const prod = process.argv.includes("--prod");
 const env = process.env;
@@ -65,9 +68,10 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown(0));
 
   try {
+    const dataDir = env.JOBDECK_DATA_DIR || join(".data", "pglite");
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
-      const pgEmbedded = await startEmbeddedPostgres({ dataDir: env.JOBDECK_DATA_DIR ?? join(".data", "pglite") });
+      const pgEmbedded = await startEmbeddedPostgres({ dataDir });
       stops.push(() => pgEmbedded.stop());
       databaseUrl = pgEmbedded.url;
       say(`database   embedded PostgreSQL (${pgEmbedded.dataDir}) at ${databaseUrl}`);
@@ -107,22 +111,43 @@ async function main(): Promise<void> {
     }
 
     const external = externalInngest();
+    const appOrigin = `http://${appHost}:${port}`;
     let engine: Engine | undefined;
     if (external) {
       say(`inngest    ${external} (embedded engine not started)`);
     } else {
+      const keys = stackKeys(dataDir);
+      const outboundAllow = (env.OUTBOUND_ALLOW ?? "").split(",").filter((h) => h.trim());
       engine = new Engine({
         databaseUrl,
         port: enginePort,
         backoff: env.ENGINE_RETRY_INTERVAL ? retryInterval(env.ENGINE_RETRY_INTERVAL) : prod ? "inngest" : "fast",
         resyncIntervalMs: 0,
         retentionMs: env.ENGINE_RETENTION ? parseDuration(env.ENGINE_RETENTION) : undefined,
+        signingKey: keys.signingKey,
+        eventKeys: [keys.eventKey],
+        requireKeys: true,
+        outboundAllow,
         logger: log.child({ name: "engine" }),
       });
       await engine.start();
       stops.push(() => (engine as Engine).stop());
-      appEnv.INNGEST_DEV = engine.url;
-      say(`engine     ${engine.url} (management API under /v1)`);
+      Object.assign(appEnv, {
+        INNGEST_SIGNING_KEY: keys.signingKey,
+        INNGEST_EVENT_KEY: keys.eventKey,
+        // The URL the SDK registers is this one, whatever Host header a request to /api/inngest carries.
+        INNGEST_SERVE_ORIGIN: appOrigin,
+        WEBHOOK_SIGNING_SECRET: env.WEBHOOK_SIGNING_SECRET || keys.webhookSecret,
+      });
+      if (prod) {
+        // Cloud mode against the engine: the SDK verifies the engine's signature on every request, syncs included.
+        delete appEnv.INNGEST_DEV;
+        appEnv.INNGEST_BASE_URL = engine.url;
+        appEnv.INNGEST_ENABLE_UNAUTHED_SYNC = "false";
+      } else {
+        appEnv.INNGEST_DEV = engine.url;
+      }
+      say(`engine     ${engine.url} (management API under /v1; keys in ${stackKeysPath(dataDir)})`);
     }
 
     const nextBin = join("node_modules", "next", "dist", "bin", "next");
@@ -150,14 +175,14 @@ async function main(): Promise<void> {
       }
     });
 
-    await waitFor(`http://${appHost}:${port}/api/inngest`, prod ? 60_000 : 180_000);
+    await waitFor(`${appOrigin}/api/inngest`, prod ? 60_000 : 180_000);
     if (engine) {
-      engine.apps.addUrl(`http://${appHost}:${port}/api/inngest`);
+      engine.apps.addUrl(`${appOrigin}/api/inngest`);
       const synced = await engine.apps.syncAll();
       const failed = synced.filter((s) => !s.ok);
       if (failed.length) log.warn({ failed }, "app sync failed; the engine retries when you POST /v1/apps/sync");
     }
-    say(`app        http://${appHost}:${port}`);
+    say(`app        ${appOrigin}`);
     say("ready      Ctrl-C stops everything");
   } catch (err) {
     log.error({ err }, "start failed");

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, trpc: "NOT_FOUND" },
   /** The action does not fit the current state (e.g. retrying a running job). */
   CONFLICT: { http: 409, trpc: "CONFLICT" },
+  /** A body in a format the API does not take (anything but JSON). */
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
   /** Too many active jobs for the organization. */
   TOO_MANY_REQUESTS: { http: 429, trpc: "TOO_MANY_REQUESTS" },
   /** A dependency (database, engine) is unavailable; safe to retry. */

@@ -1,3 +1,4 @@
+import { env } from "@/env";
 import { AppError } from "./errors";
 
 /** Who is calling: a Clerk session, or the local development identity when Clerk is not configured. */
@@ -22,4 +23,23 @@ export interface Scope {
 export function scopeOf(identity: Identity | null): Scope {
   if (!identity) throw new AppError("UNAUTHORIZED", "sign in first: send a Clerk session token (Authorization: Bearer …) or cookie");
   return { orgId: identity.orgId ?? `personal:${identity.userId}`, userId: identity.userId };
+}
+
+/**
+ * Operators run the installation (pause a function for everyone, grant credits, see full health); an
+ * organization's admin only runs their organization. JOBDECK_OPERATORS names operator users or organizations;
+ * when it is unset, the local development identity (one person on their own machine) is the operator.
+ */
+export function isOperator(identity: Identity | null): boolean {
+  if (!identity) return false;
+  const operators = env().JOBDECK_OPERATORS;
+  if (!operators.length) return identity.source === "dev";
+  return operators.includes(identity.userId) || (identity.orgId !== null && operators.includes(identity.orgId));
+}
+
+/** Throws 403 unless the caller is an operator (`what` names the action in the message). */
+export function assertOperator(identity: Identity | null, what: string): void {
+  if (!isOperator(identity)) {
+    throw new AppError("FORBIDDEN", `only an operator can ${what} (an installation-wide action; see JOBDECK_OPERATORS)`);
+  }
 }

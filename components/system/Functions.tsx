@@ -47,13 +47,19 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
     }),
   );
   if (fns.isLoading) return <Loading height="10rem" label="functions" />;
-  const rows: Row[] = fns.data ?? registered.map((f) => ({ ...f, paused: null, in_flight: null, counts_24h: null }));
+  const rows: Row[] = fns.data?.functions ?? registered.map((f) => ({ ...f, paused: null, in_flight: null, counts_24h: null }));
+  const canPause = fns.data?.canPause ?? false;
   return (
     <div>
       {fns.error ? (
         <p className="notice" role="status" data-testid="functions-fallback">
           Inngest did not list its functions ({fns.error.message}). These are the functions this app registers; runs in flight and pausing
           are in <a href={dashboardUrl}>the Inngest dashboard</a>.
+        </p>
+      ) : null}
+      {fns.data?.countsScope === "organization" ? (
+        <p className="muted" data-testid="functions-scope">
+          In flight and last-24-hour counts are your organization&apos;s own jobs. Pausing a function is an operator&apos;s action.
         </p>
       ) : null}
       {message ? (
@@ -90,6 +96,8 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
                 <td>
                   {f.paused === null ? (
                     <span className="muted">in the dashboard</span>
+                  ) : !canPause ? (
+                    <span>{f.paused ? "paused" : "active"}</span>
                   ) : (
                     <button
                       type="button"

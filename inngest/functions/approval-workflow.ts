@@ -1,5 +1,5 @@
 import { inngest } from "../client";
-import { approvalDecisionMade, approvalRequested, cancelOnJobCancel } from "../events";
+import { approvalDecisionMade, approvalRequested, cancelOnJobCancel, SAME_JOB } from "../events";
 import { failJobOnFailure } from "./job-failure";
 
 export const DEFAULT_APPROVAL_TIMEOUT = "24h";
@@ -25,7 +25,7 @@ export const approvalWorkflow = inngest.createFunction(
     }));
     const decision = await step.waitForEvent("wait-for-decision", {
       event: approvalDecisionMade,
-      match: "data.jobId",
+      if: SAME_JOB,
       timeout: event.data.timeout ?? DEFAULT_APPROVAL_TIMEOUT,
     });
     if (!decision) {

@@ -1,3 +1,4 @@
+import { outboundRefusal } from "@jobdeck/outbound-guard";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { postWebhook } from "@/server/services/webhooks/deliver-webhook";
 import { inngest } from "../client";
@@ -30,7 +31,11 @@ export const deliverWebhook = inngest.createFunction(
   },
   async ({ event, step, attempt }) => {
     return step.run("post", async () => {
-      const res = await postWebhook(event.data.url, event.data.body, event.data.headers);
+      const res = await postWebhook(event.data.url, event.data.body, event.data.headers).catch((err: unknown) => {
+        // A destination jobs may not reach (loopback, private, metadata) stays refused: no retries.
+        const refusal = outboundRefusal(err);
+        throw refusal ? new NonRetriableError(refusal.message) : err;
+      });
       const summary = { url: event.data.url, status: res.status, latencyMs: res.latencyMs, body: res.body, attempt: attempt + 1 };
       if (res.status >= 200 && res.status < 300) return summary;
       const reason = `${event.data.url} answered ${res.status}: ${res.body.slice(0, 200)}`;

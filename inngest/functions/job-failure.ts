@@ -1,5 +1,5 @@
 import type { Context } from "inngest";
-import { recordFailed } from "@/server/services/jobs/record-progress";
+import { jobRefOf, recordFailed } from "@/server/services/jobs/record-progress";
 
 /**
  * The failure handler job functions share: once retries are exhausted, the job is FAILED with the error.
@@ -11,10 +11,10 @@ export async function failJobOnFailure({
   error,
   step,
 }: {
-  event: { data: { event: { data?: { jobId?: string } } } };
+  event: { data: { event: { data?: { jobId?: string; orgId?: string } } } };
   error: Error;
   step: Pick<Context.Any["step"], "run">;
 }): Promise<void> {
-  const jobId = event.data.event.data?.jobId;
-  if (jobId) await step.run("mark-job-failed", () => recordFailed(jobId, error));
+  const job = jobRefOf(event.data.event.data);
+  if (job) await step.run("mark-job-failed", () => recordFailed(job, error));
 }

@@ -28,7 +28,7 @@ export const processWithCredits = inngest.createFunction(
     const balance = await step.run("check-credits", () => creditBalance(orgId, userId));
     if (balance < 1) return { status: "no credits", balance };
 
-    if (jobId) await step.run("mark-processing", () => recordJobResultPreview(jobId, { phase: "processing", balance }));
+    if (jobId) await step.run("mark-processing", () => recordJobResultPreview({ jobId, orgId }, { phase: "processing", balance }));
     const res = await step.fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -42,7 +42,7 @@ export const processWithCredits = inngest.createFunction(
       body: text.length > BODY_CHARS ? `${text.slice(0, BODY_CHARS)}…` : text,
       storedAt: new Date().toISOString(),
     }));
-    const charge = await step.run("deduct-credit", () => deductCreditOnce(orgId, userId, `credit:${jobId ?? event.id}`, jobId));
+    const charge = await step.run("deduct-credit", () => deductCreditOnce(orgId, userId, `credit:${orgId}:${jobId ?? event.id}`, jobId));
     return { status: "completed", result: stored, charged: charge.charged, balance: charge.balance };
   },
 );

@@ -34,7 +34,8 @@ export const sendWelcomeEmail = inngest.createFunction(
   },
   async ({ event, step }) => {
     const message = await step.run("render", () => renderWelcome(event.data));
-    const key = `email:welcome:${event.data.jobId ?? event.id}`;
+    // Keyed by organization too: an event naming another organization's job id can never take that job's send.
+    const key = `email:welcome:${event.data.orgId ?? "none"}:${event.data.jobId ?? event.id}`;
     const outcome = await step.run("send", () =>
       atMostOnce(
         key,

@@ -1,9 +1,14 @@
 import { sendAlert } from "@/server/services/alerts/send-alert";
-import { recordCancelled, recordFailed } from "@/server/services/jobs/record-progress";
+import { jobRefOf, recordCancelled, recordFailed } from "@/server/services/jobs/record-progress";
 import { inngest } from "../client";
 
 interface FunctionEndEvent {
-  data: { function_id?: string; run_id?: string; error?: { name?: string; message?: string }; event?: { data?: { jobId?: string } } };
+  data: {
+    function_id?: string;
+    run_id?: string;
+    error?: { name?: string; message?: string };
+    event?: { data?: { jobId?: string; orgId?: string } };
+  };
 }
 
 /**
@@ -14,9 +19,10 @@ export const trackFailures = inngest.createFunction(
   { id: "track-failures", retries: 3, triggers: [{ event: "inngest/function.failed" }] },
   async ({ event, step }) => {
     const { data } = event as unknown as FunctionEndEvent;
-    const jobId = data.event?.data?.jobId;
+    const job = jobRefOf(data.event?.data);
+    const jobId = job?.jobId;
     const error = { name: data.error?.name ?? "Error", message: data.error?.message ?? "the run failed" };
-    if (jobId) await step.run("mark-job-failed", () => recordFailed(jobId, error));
+    if (job) await step.run("mark-job-failed", () => recordFailed(job, error));
     const alerted = await step.run("alert", () =>
       sendAlert(`Jobdeck: ${data.function_id ?? "a function"} failed${jobId ? ` (job ${jobId})` : ""}: ${error.message}`),
     );
@@ -29,8 +35,8 @@ export const trackCancellations = inngest.createFunction(
   { id: "track-cancellations", retries: 3, triggers: [{ event: "inngest/function.cancelled" }] },
   async ({ event, step }) => {
     const { data } = event as unknown as FunctionEndEvent;
-    const jobId = data.event?.data?.jobId;
-    if (jobId) await step.run("mark-job-cancelled", () => recordCancelled(jobId, `run ${data.run_id ?? ""} was cancelled`.trim()));
-    return { jobId: jobId ?? null };
+    const job = jobRefOf(data.event?.data);
+    if (job) await step.run("mark-job-cancelled", () => recordCancelled(job, `run ${data.run_id ?? ""} was cancelled`.trim()));
+    return { jobId: job?.jobId ?? null };
   },
 );

@@ -1,6 +1,9 @@
 import { Middleware } from "inngest";
 import type { StepKind } from "@/generated/prisma/enums";
+import { log } from "@/server/log";
 import {
+  type JobRef,
+  jobRefOf,
   recordCompleted,
   recordFailed,
   recordParked,
@@ -23,11 +26,20 @@ const KINDS: Record<string, StepKind> = {
 const PARKING_OPS: Record<string, StepKind> = { Sleep: "SLEEP", WaitForEvent: "WAIT_FOR_EVENT", InvokeFunction: "INVOKE" };
 const PARKING = new Set<StepKind>(Object.values(PARKING_OPS));
 
-/** The job behind a run: the job service puts `jobId` into every event it sends. Inngest's own events have none. */
-function jobIdOf(event: { name?: string; data?: unknown } | undefined): string | undefined {
+/**
+ * The job behind a run: the job service puts `jobId` and `orgId` into every event it sends; Inngest's own events
+ * have none. Every write below is scoped to that organization, so an event naming another organization's job
+ * (or a job id with no organization) changes nothing.
+ */
+function jobOf(event: { name?: string; data?: unknown } | undefined): JobRef | undefined {
   if (!event || event.name?.startsWith("inngest/")) return undefined;
-  const id = (event.data as { jobId?: unknown } | undefined)?.jobId;
-  return typeof id === "string" && id ? id : undefined;
+  return jobRefOf(event.data);
+}
+
+/** An event that names a job (has a jobId) but not one of its own organization's. */
+function claimsJob(event: { name?: string; data?: unknown } | undefined): boolean {
+  const id = (event?.data as { jobId?: unknown } | undefined)?.jobId;
+  return !event?.name?.startsWith("inngest/") && id !== undefined && id !== null && id !== "";
 }
 
 const stepName = (info: { options: { id: string; name?: string } }) => info.options.name ?? info.options.id;
@@ -43,15 +55,28 @@ export class JobTracking extends Middleware.BaseMiddleware {
   private readonly openSteps = new Map<string, StartedStep>();
 
   override async wrapFunctionHandler({ ctx, next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
-    const jobId = jobIdOf(ctx.event);
-    if (!jobId) return next();
-    const status = await recordRunActive(jobId, ctx.runId);
+    const job = jobOf(ctx.event);
+    if (!job) {
+      if (!claimsJob(ctx.event)) return next();
+      return this.ignore(ctx, "the event names a job but no organization");
+    }
+    const status = await recordRunActive(job, ctx.runId);
+    // Not a job of the organization the event speaks for: a forged or misrouted event does no work at all.
+    if (status === null) return this.ignore(ctx, `job ${job.jobId} is not a job of ${job.orgId}`);
     // Cancelled before this request: do no more work (cancelOn ends the run too, but may arrive later).
-    if (status === "CANCELLED") return { cancelled: true, jobId };
+    if (status === "CANCELLED") return { cancelled: true, jobId: job.jobId };
     const output = await next();
     // A failure to record completion fails the request, so Inngest retries it and the write happens then.
-    await recordCompleted(jobId, output);
+    await recordCompleted(job, output);
     return output;
+  }
+
+  private ignore(ctx: { event: { name?: string; id?: string }; runId: string }, reason: string) {
+    log.warn(
+      { event: ctx.event.name, eventId: ctx.event.id, runId: ctx.runId, reason },
+      "ignored an event that names a job it does not own",
+    );
+    return { ignored: true, reason };
   }
 
   /**
@@ -72,35 +97,36 @@ export class JobTracking extends Middleware.BaseMiddleware {
     );
     if (!parked.length) return res;
     const body = (await requestInfo.body()) as { event?: { name?: string; data?: unknown }; ctx?: { attempt?: number } } | undefined;
-    const jobId = jobIdOf(body?.event);
-    if (!jobId) return res;
+    const job = jobOf(body?.event);
+    if (!job) return res;
     for (const op of parked) {
-      await recordParked(jobId, {
+      await recordParked(job, {
         name: op.displayName ?? op.name ?? op.id,
         kind: PARKING_OPS[op.op] as StepKind,
         attempt: body?.ctx?.attempt ?? 0,
         runId,
       });
     }
-    await recordWaiting(jobId);
+    await recordWaiting(job);
     return res;
   }
 
   /** A parked step seen as memoized on a later request has resolved: close its row with the result. */
   override async wrapStep({ ctx, stepInfo, next }: Middleware.WrapStepArgs): Promise<unknown> {
-    const jobId = jobIdOf(ctx.event);
+    const job = jobOf(ctx.event);
     const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
-    if (!jobId || !PARKING.has(kind) || !stepInfo.memoized) return next();
+    if (!job || !PARKING.has(kind) || !stepInfo.memoized) return next();
     const output = await next();
-    await recordParkedStepDone(jobId, ctx.runId, stepName(stepInfo), output);
+    await recordParkedStepDone(job, ctx.runId, stepName(stepInfo), output);
     return output;
   }
 
   override async wrapStepHandler({ ctx, stepInfo, next }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
-    const jobId = jobIdOf(ctx.event);
-    if (!jobId) return next();
+    const job = jobOf(ctx.event);
+    if (!job) return next();
     const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
-    const row = await recordStepStarted(jobId, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
+    const row = await recordStepStarted(job, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
+    if (!row) return next();
     this.openSteps.set(stepInfo.hashedId, row);
     const output = await next();
     this.openSteps.delete(stepInfo.hashedId);
@@ -109,19 +135,19 @@ export class JobTracking extends Middleware.BaseMiddleware {
   }
 
   override async onStepError({ ctx, error, isFinalAttempt, stepInfo }: Middleware.OnStepErrorArgs): Promise<void> {
-    const jobId = jobIdOf(ctx.event);
+    const job = jobOf(ctx.event);
     const row = this.openSteps.get(stepInfo.hashedId);
-    if (!jobId || !row) return;
+    if (!job || !row) return;
     this.openSteps.delete(stepInfo.hashedId);
     await recordStepFinished(row, { status: isFinalAttempt ? "FAILED" : "ERRORED", error });
     // Not final: the step waits out its retry backoff.
-    if (!isFinalAttempt) await recordWaiting(jobId, error);
+    if (!isFinalAttempt) await recordWaiting(job, error);
   }
 
   override async onRunError({ ctx, error, isFinalAttempt }: Middleware.OnRunErrorArgs): Promise<void> {
-    const jobId = jobIdOf(ctx.event);
-    if (!jobId) return;
-    if (isFinalAttempt) await recordFailed(jobId, error);
-    else await recordWaiting(jobId, error);
+    const job = jobOf(ctx.event);
+    if (!job) return;
+    if (isFinalAttempt) await recordFailed(job, error);
+    else await recordWaiting(job, error);
   }
 }

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { AppError, type FieldIssue } from "../errors";
-import { type Identity, type Scope, scopeOf } from "../identity";
+import { type Identity, isOperator, type Scope, scopeOf } from "../identity";
 
 /** What every procedure sees: the caller, already verified (or null when signed out). */
 export interface Context {
@@ -40,5 +40,5 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.authError) throw new TRPCError({ code: ctx.authError.trpcCode, message: ctx.authError.message, cause: ctx.authError });
   if (!ctx.identity) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
   const scope: Scope = scopeOf(ctx.identity);
-  return next({ ctx: { identity: ctx.identity, scope } });
+  return next({ ctx: { identity: ctx.identity, scope, operator: isOperator(ctx.identity) } });
 });

@@ -1,7 +1,8 @@
 import "server-only";
 import { getIdentity } from "../auth";
 import { AppError } from "../errors";
-import { type Scope, scopeOf } from "../identity";
+import { isOperator, type Scope, scopeOf } from "../identity";
+import { isJsonType } from "./request-safety";
 
 /** Every REST error is `{ error: { code, message, details? } }` with the status its code maps to. */
 export function errorResponse(err: unknown): Response {
@@ -10,10 +11,14 @@ export function errorResponse(err: unknown): Response {
   return Response.json({ error: { code: "INTERNAL", message: "internal error; the server log has the details" } }, { status: 500 });
 }
 
-/** The request body as JSON: an empty body is `{}`, anything unparsable is a 400 saying so. */
+/** The request body as JSON: an empty body is `{}`, a non-JSON content type a 415, anything unparsable a 400. */
 export async function readJsonBody(req: Request): Promise<unknown> {
+  const type = req.headers.get("content-type");
   const text = await req.text();
   if (!text.trim()) return {};
+  if (!type || !isJsonType(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `request bodies must be JSON (content-type: application/json), not ${type ?? "untyped"}`);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -30,12 +35,13 @@ type RouteContext<P> = { params: Promise<P> };
  * nothing unexpected escapes as an HTML error page.
  */
 export function scopedRoute<P = Record<string, never>>(
-  handler: (args: { req: Request; scope: Scope; params: P }) => Promise<Response>,
+  handler: (args: { req: Request; scope: Scope; operator: boolean; params: P }) => Promise<Response>,
 ): (req: Request, ctx: RouteContext<P>) => Promise<Response> {
   return async (req, ctx) => {
     try {
-      const scope = scopeOf(await getIdentity());
-      return await handler({ req, scope, params: await ctx.params });
+      const identity = await getIdentity();
+      const scope = scopeOf(identity);
+      return await handler({ req, scope, operator: isOperator(identity), params: await ctx.params });
     } catch (err) {
       return errorResponse(err);
     }

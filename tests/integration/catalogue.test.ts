@@ -27,7 +27,7 @@ afterAll(async () => {
 type Api = ReturnType<AppStack["caller"]>;
 
 async function engineJson(path: string, init?: RequestInit) {
-  return ((await (await fetch(`${stack.engine.url}${path}`, init)).json()) as { data: any }).data;
+  return ((await (await stack.engineApi(`${path}`, init)).json()) as { data: any }).data;
 }
 
 describe("send-welcome-email (local mailbox)", () => {

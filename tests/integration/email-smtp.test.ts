@@ -42,7 +42,8 @@ describe("send-welcome-email over SMTP", () => {
   });
 
   it("retries while the server refuses, then fails with the reason", async () => {
-    const api = stack.caller(org());
+    const orgId = org();
+    const api = stack.caller(orgId);
     smtp.state.mode = "refuse";
     try {
       const { job } = await api.job.create({
@@ -61,7 +62,7 @@ describe("send-welcome-email over SMTP", () => {
         "FAILED",
       ]);
       // Each refusal released the reservation, so nothing blocks a later retry of the job.
-      expect(await stack.db().sideEffect.count({ where: { key: `email:welcome:${job.id}` } })).toBe(0);
+      expect(await stack.db().sideEffect.count({ where: { key: `email:welcome:${orgId}:${job.id}` } })).toBe(0);
     } finally {
       smtp.state.mode = "accept";
     }
@@ -85,7 +86,8 @@ describe("send-welcome-email over SMTP", () => {
     const sync = await stack.engine.apps.syncUrl(`http://127.0.0.1:${port}/api/inngest`);
     expect(sync.ok).toBe(true);
     try {
-      const api = stack.caller(org());
+      const orgId = org();
+      const api = stack.caller(orgId);
       smtp.state.mode = "hold";
       const before = smtp.received.length;
       const { job } = await api.job.create({
@@ -94,7 +96,7 @@ describe("send-welcome-email over SMTP", () => {
         idempotencyKey: "dee-1",
       });
       await until("the SMTP server has the message and holds its answer", async () => smtp.received.length > before);
-      const reservation = await stack.db().sideEffect.findUniqueOrThrow({ where: { key: `email:welcome:${job.id}` } });
+      const reservation = await stack.db().sideEffect.findUniqueOrThrow({ where: { key: `email:welcome:${orgId}:${job.id}` } });
       expect(reservation.completedAt).toBeNull();
 
       app.kill("SIGKILL");

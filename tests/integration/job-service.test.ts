@@ -202,7 +202,7 @@ describe("running jobs", () => {
     const cancelled = await api.job.cancel({ id: job.id });
     expect(cancelled.status).toBe("CANCELLED");
     const run = await until("engine run cancelled", async () => {
-      const res = await fetch(`${stack.engine.url}/v1/runs/${cancelled.runId}`);
+      const res = await stack.engineApi(`/v1/runs/${cancelled.runId}`);
       const body = (await res.json()) as { data: { status: string } };
       return body.data.status === "Cancelled" && body.data;
     });
@@ -224,7 +224,7 @@ describe("running jobs", () => {
     expect(asleep.steps.filter((s) => s.kind === "RUN").map((s) => s.name)).toEqual(["step-1-initialize", "step-2-validate"]);
     await api.job.cancel({ id: job.id });
     const run = await until("engine run cancelled", async () => {
-      const res = await fetch(`${stack.engine.url}/v1/runs/${asleep.runId}`);
+      const res = await stack.engineApi(`/v1/runs/${asleep.runId}`);
       const body = (await res.json()) as { data: { status: string } };
       return body.data.status === "Cancelled" && body.data;
     });

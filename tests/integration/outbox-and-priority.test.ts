@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const engineRuns = async (fn: string) => {
-  const res = await fetch(`${stack.engine.url}/v1/runs?function_id=${fn}&limit=500`);
+  const res = await stack.engineApi(`/v1/runs?function_id=${fn}&limit=500`);
   return ((await res.json()) as { data: Array<{ run_id: string; status: string; event_id?: string; events?: unknown }> }).data;
 };
 
@@ -71,7 +71,7 @@ describe("failure handler", () => {
     await until("FAILED", async () => (await api.job.status({ id: job.id })).status === "FAILED");
     const handler = await until("failure handler run", async () => {
       for (const r of await engineRuns("jobdeck-demo-task-failure")) {
-        const detail = (await (await fetch(`${stack.engine.url}/v1/runs/${r.run_id}`)).json()) as { data: unknown };
+        const detail = (await (await stack.engineApi(`/v1/runs/${r.run_id}`)).json()) as { data: unknown };
         if (r.status === "Completed" && JSON.stringify(detail.data).includes(job.id)) return detail.data;
       }
       return undefined;

@@ -8,6 +8,12 @@ import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 const quiet = pino({ level: process.env.APP_TEST_LOG ?? "silent" });
 
+/** The keys a launched stack uses (scripts/lib/stack-keys.ts): the engine requires them, the app sends them. */
+export const STACK_KEYS = {
+  signingKey: `signkey-local-${"5a".repeat(32)}`,
+  eventKey: "evtkey-app-stack-0123456789abcdef",
+};
+
 /**
  * The app's server side as it runs for real, in the test process: a migrated database, the embedded engine, and
  * the app's own Inngest functions behind the SDK's real `serve()` handler, synced to the engine. Tests drive it
@@ -18,7 +24,13 @@ const quiet = pino({ level: process.env.APP_TEST_LOG ?? "silent" });
 export async function startAppStack(env: Record<string, string> = {}, opts: { engineBackoffMs?: number } = {}) {
   const database: TestDatabase = await createTestDatabase();
   await deploy(database.url);
-  Object.assign(process.env, { DATABASE_URL: database.url, NODE_ENV: "test", ...env });
+  Object.assign(process.env, {
+    DATABASE_URL: database.url,
+    NODE_ENV: "test",
+    INNGEST_SIGNING_KEY: STACK_KEYS.signingKey,
+    INNGEST_EVENT_KEY: STACK_KEYS.eventKey,
+    ...env,
+  });
 
   const backoff = opts.engineBackoffMs ?? 50;
   let engine = await startEngine(database.url, 0, backoff);
@@ -47,6 +59,13 @@ export async function startAppStack(env: Record<string, string> = {}, opts: { en
     get engine() {
       return engine;
     },
+    /** The engine's management API as the app calls it (with the signing key it requires). */
+    engineApi(path: string, init: RequestInit = {}) {
+      return fetch(`${engine.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${STACK_KEYS.signingKey}`, ...(init.headers as Record<string, string>) },
+      });
+    },
     /** tRPC as the given user of the given organization (source "dev" like the local identity). */
     caller(orgId: string | null, userId = "user_test") {
       const identity: Identity = { userId, orgId, orgRole: "org:admin", source: "dev" };
@@ -73,7 +92,18 @@ export async function startAppStack(env: Record<string, string> = {}, opts: { en
 export type AppStack = Awaited<ReturnType<typeof startAppStack>>;
 
 async function startEngine(databaseUrl: string, port: number, backoff: number): Promise<Engine> {
-  const engine = new Engine({ databaseUrl, schema: "engine", port, backoff, resyncIntervalMs: 0, logger: quiet });
+  const engine = new Engine({
+    databaseUrl,
+    schema: "engine",
+    port,
+    backoff,
+    resyncIntervalMs: 0,
+    logger: quiet,
+    signingKey: STACK_KEYS.signingKey,
+    eventKeys: [STACK_KEYS.eventKey],
+    requireKeys: true,
+    outboundAllow: (process.env.OUTBOUND_ALLOW ?? "").split(",").filter(Boolean),
+  });
   await engine.start();
   return engine;
 }

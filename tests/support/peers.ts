@@ -57,17 +57,45 @@ export interface HttpRequestRecord {
 }
 
 /** A real HTTP server whose answer to each request is decided by `respond` (it may also destroy the socket). */
-export async function startHttpPeer(respond: (req: HttpRequestRecord, res: ServerResponse, n: number) => unknown) {
+type Respond = (req: HttpRequestRecord, res: ServerResponse, n: number) => unknown;
+
+/**
+ * Every HTTP peer of a test process lives behind one port, each under a path prefix of its own
+ * (`http://127.0.0.1:<port>/peer-3`), so that the outbound allow-list can let exactly that port through while the
+ * engine and everything else on loopback stay refused. Started when this module loads, before the app reads its
+ * environment, and added to OUTBOUND_ALLOW.
+ */
+const mounts = new Map<string, (req: IncomingMessage, res: ServerResponse, path: string) => void>();
+const gateway = createServer((req, res) => {
+  const m = /^\/(peer-\d+)(\/.*|$)/.exec(req.url ?? "");
+  const handler = m ? mounts.get(m[1] as string) : undefined;
+  if (!handler) {
+    res.writeHead(404).end("no such peer");
+    return;
+  }
+  handler(req, res, (m?.[2] as string) || "/");
+});
+await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", () => resolve()));
+gateway.unref();
+export const PEER_HOST = `127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+process.env.OUTBOUND_ALLOW = [process.env.OUTBOUND_ALLOW, PEER_HOST].filter(Boolean).join(",");
+let mounted = 0;
+
+export async function startHttpPeer(respond: Respond) {
   const requests: HttpRequestRecord[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const server = createServer((req, res) => {
+  const name = `peer-${++mounted}`;
+  const open = new Set<ServerResponse>();
+  mounts.set(name, (req, res, path) => {
+    open.add(res);
+    res.on("close", () => open.delete(res));
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const record = {
         method: req.method ?? "",
-        path: req.url ?? "",
+        path,
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
         at: Date.now(),
@@ -82,17 +110,14 @@ export async function startHttpPeer(respond: (req: HttpRequestRecord, res: Serve
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${PEER_HOST}/${name}`,
     requests,
     maxInFlight: () => maxInFlight,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      mounts.delete(name);
+      for (const res of open) res.destroy();
+    },
   };
 }
 

@@ -101,11 +101,11 @@ describe("approval-workflow", () => {
   const events = () => ev("approval/requested", { title: "Buy" }) as never;
   // The decision branches run through the real engine in tests/integration/catalogue.test.ts; @inngest/test 1.0
   // hands a mocked waitForEvent result to the SDK's event validation in a shape it rejects.
-  it("prepares, then waits for the decision event matched on the job id, 24 h by default", async () => {
+  it("prepares, then waits for the decision event matched on the job id and organization, 24 h by default", async () => {
     const { ctx } = await t().executeStep("wait-for-decision", { events: events() });
     expect(ctx.step.waitForEvent).toHaveBeenCalledWith(
       "wait-for-decision",
-      expect.objectContaining({ match: "data.jobId", timeout: "24h" }),
+      expect.objectContaining({ if: "event.data.jobId == async.data.jobId && event.data.orgId == async.data.orgId", timeout: "24h" }),
     );
   });
   it("uses the job's own timeout", async () => {
@@ -164,7 +164,7 @@ describe("maintenance and system functions", () => {
       events: ev("inngest/function.failed", {
         function_id: "jobdeck-demo-task",
         error: { name: "Error", message: "boom" },
-        event: { data: { jobId: "j9" } },
+        event: { data: { jobId: "j9", orgId: "o1" } },
       }) as never,
       steps: [
         { id: "mark-job-failed", handler: () => undefined },
@@ -218,7 +218,7 @@ describe("queues and the remaining schedules", () => {
     });
     expect(relay.result).toEqual({ sent: 3, failed: 0 });
     const cancelled = await new InngestTestEngine({ function: trackCancellations }).execute({
-      events: ev("inngest/function.cancelled", { run_id: "r1", event: { data: { jobId: "j1" } } }) as never,
+      events: ev("inngest/function.cancelled", { run_id: "r1", event: { data: { jobId: "j1", orgId: "o1" } } }) as never,
       steps: [{ id: "mark-job-cancelled", handler: () => undefined }],
     });
     expect(cancelled.result).toEqual({ jobId: "j1" });

@@ -1,4 +1,4 @@
-import { guardedAgent, isOutboundRefused, type OutboundPolicy } from "@jobdeck/outbound-guard";
+import { guardedAgent, type OutboundPolicy, outboundRefusal } from "@jobdeck/outbound-guard";
 import { Agent, type Agent as AgentType, type Dispatcher, interceptors, request } from "undici";
 import { canonicalJson, sign } from "./signing.js";
 
@@ -91,7 +91,8 @@ export class SdkClient {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
       return { ok: true, status: res.statusCode, headers: out, body: text };
     } catch (err) {
-      if (isOutboundRefused(err)) return { ok: false, error: (err as Error).message, refused: true };
+      const refusal = outboundRefusal(err);
+      if (refusal) return { ok: false, error: refusal.message, refused: true };
       return { ok: false, error: (err as Error).message };
     }
   }

@@ -179,10 +179,15 @@ export function guardedAgent(policy: OutboundPolicy, options: Agent.Options = {}
   return new Agent({ ...options, connect: guardedConnector(policy, resolve) });
 }
 
-/** True when an error (possibly wrapped as a fetch/undici `cause`) is a refused destination. */
-export function isOutboundRefused(err: unknown): err is OutboundRefusedError {
+/** The refusal inside an error, however fetch/undici wrapped it (`TypeError: fetch failed` with a `cause`). */
+export function outboundRefusal(err: unknown): OutboundRefusedError | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (e.code === "OUTBOUND_REFUSED") return true;
+    if (e.code === "OUTBOUND_REFUSED") return e as unknown as OutboundRefusedError;
   }
-  return false;
+  return undefined;
+}
+
+/** True when an error (possibly wrapped) is a refused destination. */
+export function isOutboundRefused(err: unknown): boolean {
+  return outboundRefusal(err) !== undefined;
 }

@@ -27,5 +27,5 @@ export const creditRouter = router({
     userId: ctx.scope.userId,
     balance: await creditBalance(ctx.scope.orgId, ctx.scope.userId),
   })),
-  grant: protectedProcedure.input(grantInput).mutation(({ ctx, input }) => grantCredits(ctx.scope, input)),
+  grant: protectedProcedure.input(grantInput).mutation(({ ctx, input }) => grantCredits(ctx.scope, ctx.operator, input)),
 });

@@ -1,4 +1,5 @@
 import { env } from "@/env";
+import { outboundFetch } from "../../net/outbound";
 
 /**
  * Posts `{text}` (the Slack incoming-webhook shape, also understood by Mattermost, Discord's /slack endpoint and
@@ -8,7 +9,7 @@ import { env } from "@/env";
 export async function sendAlert(text: string): Promise<boolean> {
   const url = env().ALERT_WEBHOOK_URL;
   if (!url) return false;
-  const res = await fetch(url, {
+  const res = await outboundFetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ text }),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { env } from "@/env";
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
+import { AppError, validationError } from "../../errors";
 import type { Scope } from "../../identity";
 import { parseInput } from "../validate";
 
@@ -18,18 +19,42 @@ export async function creditBalance(orgId: string, userId: string): Promise<numb
   return (await account(db(), orgId, userId)).balance;
 }
 
-export const grantInput = z.object({ amount: z.number().int().min(1).max(1_000_000), userId: z.string().min(1).optional() });
+/** A balance is a PostgreSQL integer: no grant may take it past this. */
+export const MAX_BALANCE = 2_147_483_647;
 
-/** Adds credits to a user of the caller's organization (the caller by default). */
-export async function grantCredits(scope: Scope, raw: z.input<typeof grantInput>): Promise<{ userId: string; balance: number }> {
+export const grantInput = z.object({
+  amount: z.number().int("amount must be a whole number").min(1).max(1_000_000),
+  userId: z.string().trim().min(1).max(200).optional(),
+  /** The organization of that user; the operator's own by default. */
+  orgId: z.string().trim().min(1).max(200).optional(),
+});
+
+/**
+ * Adds credits to a user's account. Credits are money-like, so only an operator grants them (never a member for
+ * themselves). One statement: the balance grows only if it stays within MAX_BALANCE, otherwise nothing changes and
+ * the caller gets a 400 saying how much room is left.
+ */
+export async function grantCredits(
+  scope: Scope,
+  operator: boolean,
+  raw: z.input<typeof grantInput>,
+): Promise<{ userId: string; orgId: string; balance: number }> {
+  if (!operator) throw new AppError("FORBIDDEN", "only an operator can grant credits");
   const input = parseInput(grantInput, raw);
   const userId = input.userId ?? scope.userId;
-  await account(db(), scope.orgId, userId);
-  const row = await db().creditAccount.update({
-    where: { orgId_userId: { orgId: scope.orgId, userId } },
-    data: { balance: { increment: input.amount } },
-  });
-  return { userId, balance: row.balance };
+  const orgId = input.orgId ?? scope.orgId;
+  await account(db(), orgId, userId);
+  const rows = await db().$queryRaw<Array<{ balance: number }>>`
+    UPDATE "CreditAccount" SET "balance" = "balance" + ${input.amount}, "updatedAt" = now()
+    WHERE "orgId" = ${orgId} AND "userId" = ${userId} AND "balance" <= ${MAX_BALANCE - input.amount}
+    RETURNING "balance"`;
+  if (!rows[0]) {
+    const current = await creditBalance(orgId, userId);
+    throw validationError([
+      { path: ["amount"], message: `the balance (${current}) can grow by at most ${MAX_BALANCE - current}; ${input.amount} is too much` },
+    ]);
+  }
+  return { userId, orgId, balance: rows[0].balance };
 }
 
 /**

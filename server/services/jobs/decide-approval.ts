@@ -37,7 +37,7 @@ export async function decideApproval(scope: Scope, id: string, raw: DecisionInpu
       id: eventId,
       jobId: job.id,
       name: "approval/decision.made",
-      data: { jobId: job.id, decision: input.decision, decidedBy: scope.userId, comment: input.comment },
+      data: { jobId: job.id, orgId: job.orgId, decision: input.decision, decidedBy: scope.userId, comment: input.comment },
     });
     return { job, eventId };
   });

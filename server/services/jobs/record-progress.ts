@@ -4,8 +4,31 @@ import { db } from "../../db";
 
 /**
  * What the job-tracking middleware writes while a job's function runs. Every status change is guarded by the
- * current status, so a late request never revives a CANCELLED job or reopens a finished one.
+ * current status, so a late request never revives a CANCELLED job or reopens a finished one, and by the
+ * organization the event speaks for, so an event naming another organization's job changes nothing.
  */
+
+/** A job as an event names it: its id and the organization the event was sent for (`data.jobId`, `data.orgId`). */
+export interface JobRef {
+  jobId: string;
+  orgId: string;
+}
+
+/** The job an event names, when it names one completely; Inngest's own events and raw events name none. */
+export function jobRefOf(data: unknown): JobRef | undefined {
+  const d = data as { jobId?: unknown; orgId?: unknown } | undefined;
+  if (typeof d?.jobId !== "string" || !d.jobId || typeof d.orgId !== "string" || !d.orgId) return undefined;
+  return { jobId: d.jobId, orgId: d.orgId };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Job ids are UUIDs: anything else names no job (and would make PostgreSQL reject the statement). */
+const valid = (ref: JobRef) => UUID.test(ref.jobId);
+const active = (ref: JobRef) => ({
+  id: ref.jobId,
+  orgId: ref.orgId,
+  status: { in: ["QUEUED" as const, "RUNNING" as const, "WAITING" as const] },
+});
 
 const MAX_JSON_CHARS = 8_000;
 
@@ -37,38 +60,42 @@ export function errorView(err: unknown): ErrorView {
  * A request of the job's run began: RUNNING with a fresh heartbeat. Returns the job's status afterwards, or null
  * when no such job exists (the event did not come from the job service).
  */
-export async function recordRunActive(jobId: string, runId: string): Promise<JobStatus | null> {
+export async function recordRunActive(ref: JobRef, runId: string): Promise<JobStatus | null> {
+  if (!valid(ref)) return null;
   const rows = await db().$queryRaw<Array<{ status: JobStatus }>>`
     UPDATE "Job" SET "status" = 'RUNNING', "runId" = ${runId}, "startedAt" = COALESCE("startedAt", now()),
       "heartbeatAt" = now(), "updatedAt" = now()
-    WHERE "id" = ${jobId}::uuid AND "status" IN ('QUEUED', 'RUNNING', 'WAITING')
+    WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId} AND "status" IN ('QUEUED', 'RUNNING', 'WAITING')
     RETURNING "status"`;
   if (rows[0]) return rows[0].status;
-  const job = await db().job.findUnique({ where: { id: jobId }, select: { status: true } });
+  const job = await db().job.findFirst({ where: { id: ref.jobId, orgId: ref.orgId }, select: { status: true } });
   return job?.status ?? null;
 }
 
 /** Sleeping, waiting for an event or in retry backoff. */
-export async function recordWaiting(jobId: string, lastError?: unknown): Promise<void> {
+export async function recordWaiting(ref: JobRef, lastError?: unknown): Promise<void> {
+  if (!valid(ref)) return;
   await db().job.updateMany({
-    where: { id: jobId, status: { in: ["QUEUED", "RUNNING"] } },
+    where: { id: ref.jobId, orgId: ref.orgId, status: { in: ["QUEUED", "RUNNING"] } },
     data: { status: "WAITING", heartbeatAt: new Date(), ...(lastError ? { error: truncateJson(errorView(lastError)) } : {}) },
   });
 }
 
-export async function recordCompleted(jobId: string, output: unknown): Promise<void> {
+export async function recordCompleted(ref: JobRef, output: unknown): Promise<void> {
+  if (!valid(ref)) return;
   const now = new Date();
   await db().job.updateMany({
-    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    where: active(ref),
     data: { status: "COMPLETED", result: truncateJson(output), error: Prisma.DbNull, finishedAt: now, heartbeatAt: now },
   });
 }
 
 /** Final failure (retries exhausted, or not retriable). A cancelled job stays CANCELLED. */
-export async function recordFailed(jobId: string, err: unknown): Promise<void> {
+export async function recordFailed(ref: JobRef, err: unknown): Promise<void> {
+  if (!valid(ref)) return;
   const now = new Date();
   await db().job.updateMany({
-    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    where: active(ref),
     data: { status: "FAILED", error: truncateJson(errorView(err)), finishedAt: now, heartbeatAt: now, failureAcknowledgedAt: null },
   });
 }
@@ -79,14 +106,18 @@ export interface StartedStep {
   startedAt: Date;
 }
 
+/** Opens a step row; undefined (nothing written) when the job is not this organization's. */
 export async function recordStepStarted(
-  jobId: string,
+  ref: JobRef,
   step: { name: string; kind: StepKind; attempt: number; runId: string },
-): Promise<StartedStep> {
-  return db().jobStep.create({
-    data: { jobId, name: step.name, kind: step.kind, attempt: step.attempt, runId: step.runId, status: "RUNNING" },
-    select: { id: true, startedAt: true },
-  });
+): Promise<StartedStep | undefined> {
+  if (!valid(ref)) return undefined;
+  const rows = await db().$queryRaw<StartedStep[]>`
+    INSERT INTO "JobStep" ("id", "jobId", "name", "kind", "attempt", "runId", "status", "startedAt")
+    SELECT gen_random_uuid(), "id", ${step.name}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId}, 'RUNNING', now()
+      FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}
+    RETURNING "id", "startedAt"`;
+  return rows[0];
 }
 
 export async function recordStepFinished(
@@ -110,15 +141,19 @@ export async function recordStepFinished(
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
-export async function recordParked(jobId: string, step: { name: string; kind: StepKind; attempt: number; runId: string }): Promise<void> {
-  const open = await db().jobStep.findFirst({ where: { jobId, runId: step.runId, name: step.name, status: "RUNNING" } });
-  if (!open) await recordStepStarted(jobId, step);
+export async function recordParked(ref: JobRef, step: { name: string; kind: StepKind; attempt: number; runId: string }): Promise<void> {
+  if (!valid(ref)) return;
+  const open = await db().jobStep.findFirst({
+    where: { jobId: ref.jobId, job: { orgId: ref.orgId }, runId: step.runId, name: step.name, status: "RUNNING" },
+  });
+  if (!open) await recordStepStarted(ref, step);
 }
 
 /** A sleep, wait or invoke the run was parked on has resolved (seen as memoized on a later request). */
-export async function recordParkedStepDone(jobId: string, runId: string, name: string, output: unknown): Promise<void> {
+export async function recordParkedStepDone(ref: JobRef, runId: string, name: string, output: unknown): Promise<void> {
+  if (!valid(ref)) return;
   const open = await db().jobStep.findFirst({
-    where: { jobId, runId, name, status: "RUNNING", kind: { not: "RUN" } },
+    where: { jobId: ref.jobId, job: { orgId: ref.orgId }, runId, name, status: "RUNNING", kind: { not: "RUN" } },
     orderBy: { startedAt: "desc" },
   });
   if (open) await recordStepFinished(open, { status: "COMPLETED", output });
@@ -134,22 +169,24 @@ async function refreshStepsCompleted(jobId: string, runId: string): Promise<void
 }
 
 /** Intermediate progress a function wants visible while it runs (e.g. `{phase: "processing"}`), kept in `result`. */
-export async function recordJobResultPreview(jobId: string, preview: Record<string, unknown>): Promise<void> {
+export async function recordJobResultPreview(ref: JobRef, preview: Record<string, unknown>): Promise<void> {
+  if (!valid(ref)) return;
   await db().job.updateMany({
-    where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+    where: active(ref),
     data: { result: truncateJson(preview), heartbeatAt: new Date() },
   });
 }
 
 /** The run was cancelled by Inngest (cancelOn, the dashboard, the API): the job ends CANCELLED. */
-export async function recordCancelled(jobId: string, reason: string): Promise<void> {
+export async function recordCancelled(ref: JobRef, reason: string): Promise<void> {
+  if (!valid(ref)) return;
   const now = new Date();
   await db().$transaction(async (tx) => {
     const { count } = await tx.job.updateMany({
-      where: { id: jobId, status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+      where: active(ref),
       data: { status: "CANCELLED", finishedAt: now, cancelRequestedAt: now, error: { name: "Cancelled", message: reason } },
     });
-    if (count) await closeOpenSteps(tx, jobId);
+    if (count) await closeOpenSteps(tx, ref.jobId);
   });
 }
 

@@ -1,6 +1,6 @@
 import { db } from "../../db";
 import type { Scope } from "../../identity";
-import { inngestApiGet } from "../system/inngest-target";
+import { inngestApi } from "../system/inngest-target";
 import { findScopedJob } from "./find-job";
 
 export interface RunInsight {
@@ -20,7 +20,7 @@ export async function runInsight(scope: Scope, id: string): Promise<RunInsight> 
     return { runId: null, runStatus: null, waiting: job.status === "QUEUED" ? ["queued: the run has not started yet"] : [] };
   }
   try {
-    const res = await inngestApiGet(`/v1/runs/${encodeURIComponent(job.runId)}`, 3_000);
+    const res = await inngestApi(`/v1/runs/${encodeURIComponent(job.runId)}`, { timeoutMs: 3_000 });
     if (!res.ok) return { runId: job.runId, runStatus: null, waiting: [], unavailable: `Inngest answered ${res.status}` };
     const body = (await res.json()) as { data?: { status?: string; waiting?: { reasons?: string[] } | null } };
     const runStatus = body.data?.status ?? null;

@@ -1,6 +1,6 @@
 import { env } from "@/env";
 import { db } from "../../db";
-import { inngestApiGet } from "../system/inngest-target";
+import { inngestApi } from "../system/inngest-target";
 
 export interface StalledVerdict {
   jobId: string;
@@ -13,7 +13,7 @@ const ENDED = new Set(["Completed", "Failed", "Cancelled", "COMPLETED", "FAILED"
 /** The run's status according to Inngest: "gone" when Inngest does not know it, undefined when Inngest is unreachable. */
 async function runStatus(runId: string): Promise<string | undefined> {
   try {
-    const res = await inngestApiGet(`/v1/runs/${encodeURIComponent(runId)}`);
+    const res = await inngestApi(`/v1/runs/${encodeURIComponent(runId)}`);
     if (res.status === 404) return "gone";
     if (!res.ok) return undefined;
     const body = (await res.json()) as { data?: { status?: string } };

@@ -1,4 +1,5 @@
 import { db } from "../../db";
+import type { Scope } from "../../identity";
 import { outboxBacklog } from "../outbox/relay-outbox";
 import { inngestTarget } from "./inngest-target";
 
@@ -35,7 +36,40 @@ async function probeEngine(url: string): Promise<number> {
   return res.status;
 }
 
-/** Liveness of the app and its dependencies. The database is required; Inngest being away only degrades. */
+/** What the public sees: whether the app and its dependencies are up, nothing about anyone's jobs or errors. */
+export interface Liveness {
+  status: Health["status"];
+  checks: { database: boolean; inngest: boolean };
+}
+
+/** A signed-in member: liveness, plus their own organization's job counts. */
+export interface TenantHealth extends Liveness {
+  jobs: Health["jobs"];
+}
+
+export type HealthView = Health | TenantHealth | Liveness;
+
+/**
+ * Health as the caller may see it: the installation's details (engine URL, outbox errors, counts of every
+ * organization) are for operators; a member sees liveness and their own organization's counts; the public
+ * (load balancers, uptime checks) sees liveness only.
+ */
+export async function healthFor(viewer: { operator: boolean; scope: Scope | null }): Promise<HealthView> {
+  if (viewer.operator) return getHealth();
+  const target = inngestTarget();
+  const [database, engine] = await Promise.all([timed(() => db().$queryRaw`SELECT 1`), timed(() => probeEngine(target.url))]);
+  const liveness: Liveness = {
+    status: database.error ? "down" : engine.error ? "degraded" : "ok",
+    checks: { database: !database.error, inngest: !engine.error },
+  };
+  if (!viewer.scope || database.error) return liveness;
+  const groups = await db().job.groupBy({ by: ["type", "status"], where: { orgId: viewer.scope.orgId }, _count: { _all: true } });
+  const jobs: Health["jobs"] = {};
+  for (const g of groups) (jobs[g.type] ??= {})[g.status.toLowerCase()] = g._count._all;
+  return { ...liveness, jobs };
+}
+
+/** Liveness of the app and its dependencies with the installation's details (operators). */
 export async function getHealth(): Promise<Health> {
   const target = inngestTarget();
   const [database, engine] = await Promise.all([timed(() => db().$queryRaw`SELECT 1`), timed(() => probeEngine(target.url))]);

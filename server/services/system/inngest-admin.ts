@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { inngest } from "@/inngest/client";
+import { APP_EVENT_NAMES } from "@/inngest/events";
+import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { parseInput } from "../validate";
-import { inngestApiGet, inngestTarget } from "./inngest-target";
+import { inngestApi, inngestTarget } from "./inngest-target";
 
 /**
  * The console's view of Inngest itself: functions (with triggers, flow control and runs in flight), recent
@@ -14,7 +16,7 @@ import { inngestApiGet, inngestTarget } from "./inngest-target";
 async function v1<T>(path: string): Promise<T> {
   let res: Response;
   try {
-    res = await inngestApiGet(path, 5_000);
+    res = await inngestApi(path);
   } catch (err) {
     throw new AppError("UNAVAILABLE", `Inngest at ${inngestTarget().url} did not answer: ${(err as Error).message}`);
   }
@@ -29,23 +31,71 @@ export interface FunctionView {
   triggers: Array<{ event?: string; cron?: string; expression?: string }>;
   retries: number;
   flow_control: Record<string, unknown>;
+  /** Operators: SDK requests in flight across the installation. Tenants: their own jobs of this function running now. */
   in_flight: number;
+  /** Operators: every run of the last 24 h. Tenants: their own jobs of the last 24 h (system functions show none). */
   counts_24h: Record<string, number>;
 }
 
-export async function listFunctions(): Promise<FunctionView[]> {
-  return v1<FunctionView[]>("/v1/functions");
+export interface FunctionList {
+  functions: FunctionView[];
+  /** Whether the caller may pause and resume (an installation-wide operator action). */
+  canPause: boolean;
+  /** "installation" for operators, "organization" when the counts are the caller's own jobs. */
+  countsScope: "installation" | "organization";
 }
 
-/** Pausing stops new runs of a function for everyone, so only organization admins may do it. */
-export async function setFunctionPaused(scope: Scope & { orgRole?: string | null }, id: string, paused: boolean): Promise<FunctionView> {
-  if (scope.orgRole !== "org:admin") throw new AppError("FORBIDDEN", "only organization admins can pause or resume functions");
+const RUN_STATUS: Record<string, string> = {
+  QUEUED: "Queued",
+  RUNNING: "Running",
+  WAITING: "Running",
+  COMPLETED: "Completed",
+  FAILED: "Failed",
+  CANCELLED: "Cancelled",
+};
+
+/** The organization's own jobs per function over the last day, as the engine's run counts are shaped. */
+async function organizationCounts(scope: Scope): Promise<Map<string, { counts: Record<string, number>; running: number }>> {
+  const since = new Date(Date.now() - 86_400_000);
+  const groups = await db().job.groupBy({
+    by: ["type", "status"],
+    where: { orgId: scope.orgId, OR: [{ createdAt: { gte: since } }, { status: { in: ["QUEUED", "RUNNING", "WAITING"] } }] },
+    _count: { _all: true },
+  });
+  const out = new Map<string, { counts: Record<string, number>; running: number }>();
+  for (const g of groups) {
+    const fnId = `${inngest.id}-${g.type}`;
+    const entry = out.get(fnId) ?? { counts: {}, running: 0 };
+    const label = RUN_STATUS[g.status] ?? g.status;
+    entry.counts[label] = (entry.counts[label] ?? 0) + g._count._all;
+    if (g.status === "RUNNING") entry.running += g._count._all;
+    out.set(fnId, entry);
+  }
+  return out;
+}
+
+/**
+ * Functions with their triggers and flow control. Figures across every organization are an operator's view; a
+ * tenant sees the same functions with their own jobs' counts.
+ */
+export async function listFunctions(scope: Scope, operator: boolean): Promise<FunctionList> {
+  const fns = await v1<FunctionView[]>("/v1/functions");
+  if (operator) return { functions: fns, canPause: true, countsScope: "installation" };
+  const mine = await organizationCounts(scope);
+  return {
+    functions: fns.map((f) => ({ ...f, in_flight: mine.get(f.id)?.running ?? 0, counts_24h: mine.get(f.id)?.counts ?? {} })),
+    canPause: false,
+    countsScope: "organization",
+  };
+}
+
+/** Pausing stops new runs of a function for every organization, so it is an operator's action. */
+export async function setFunctionPaused(operator: boolean, id: string, paused: boolean): Promise<FunctionView> {
+  if (!operator) {
+    throw new AppError("FORBIDDEN", "only an operator can pause or resume functions: it stops them for every organization");
+  }
   if (!/^[\w.-]+$/.test(id)) throw new AppError("NOT_FOUND", `no function "${id}"`);
-  const { url } = inngestTarget();
-  const res = await fetch(`${url}/v1/functions/${id}/${paused ? "pause" : "resume"}`, {
-    method: "POST",
-    signal: AbortSignal.timeout(5_000),
-  }).catch((err: Error) => {
+  const res = await inngestApi(`/v1/functions/${id}/${paused ? "pause" : "resume"}`, { method: "POST" }).catch((err: Error) => {
     throw new AppError("UNAVAILABLE", `Inngest did not answer: ${err.message}`);
   });
   if (res.status === 404) throw new AppError("NOT_FOUND", `no function "${id}"`);
@@ -68,16 +118,30 @@ export async function listEvents(scope: Scope, limit = 50): Promise<EventView[]>
   return all.filter((e) => e.data?.orgId === scope.orgId).slice(0, Math.min(limit, 200));
 }
 
+/**
+ * Names the app's own functions and trackers react to. An event with one of these names drives a job (starts,
+ * cancels or decides it), so only the job service sends them, never a person through the console.
+ */
+export function isInternalEventName(name: string): boolean {
+  return name.startsWith("inngest/") || name.startsWith("jobdeck/") || APP_EVENT_NAMES.has(name);
+}
+
 export const sendEventInput = z.object({
   name: z
     .string()
+    .trim()
     .min(1, "name is required")
     .max(200)
-    .refine((n) => !n.startsWith("inngest/"), "names starting with inngest/ are reserved for Inngest"),
+    .refine((n) => !isInternalEventName(n), {
+      message: "this name is reserved: the app's job events are sent by the job service (create, cancel or decide the job instead)",
+    }),
   data: z.record(z.string(), z.unknown()).default({}),
 });
 
-/** Sends an event as the organization (its `orgId` is added to the data so it shows in the org's event list). */
+/**
+ * Sends an event as the organization. `orgId` and `sentBy` are set here, over anything the caller put in `data`, so an
+ * event can only ever speak for the caller's own organization.
+ */
 export async function sendEvent(scope: Scope, raw: z.input<typeof sendEventInput>): Promise<{ ids: string[] }> {
   const input = parseInput(sendEventInput, raw);
   try {

@@ -16,14 +16,16 @@ export function inngestDashboardUrl(): string {
 }
 
 /**
- * GET from Inngest's REST API (the embedded engine, the Dev Server or Inngest Cloud serve the same /v1 paths);
- * in cloud mode authenticated with the signing key, as Inngest's API expects.
+ * A call to Inngest's REST API (the embedded engine, the Dev Server and Inngest Cloud serve the same /v1 paths),
+ * authenticated with the signing key whenever one is set, as Inngest Cloud's API expects and as the embedded engine
+ * requires in the stack `npm run dev` / `npm start` launch (the Dev Server ignores it).
  */
-export async function inngestApiGet(path: string, timeoutMs = 5_000): Promise<Response> {
-  const { url, mode } = inngestTarget();
+export async function inngestApi(path: string, init: { method?: "GET" | "POST"; timeoutMs?: number } = {}): Promise<Response> {
+  const { url } = inngestTarget();
   const key = env().INNGEST_SIGNING_KEY;
   return fetch(`${url}${path}`, {
-    headers: mode === "cloud" && key ? { authorization: `Bearer ${key}` } : {},
-    signal: AbortSignal.timeout(timeoutMs),
+    method: init.method ?? "GET",
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+    signal: AbortSignal.timeout(init.timeoutMs ?? 5_000),
   });
 }

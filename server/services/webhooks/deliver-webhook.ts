@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { env } from "@/env";
+import { outboundFetch } from "../../net/outbound";
 
 const DEV_SECRET = "jobdeck-development-webhook-secret";
 const BODY_PREVIEW_CHARS = 2_000;
@@ -34,7 +35,7 @@ export function signWebhook(body: string, secret: string, timestamp = Math.floor
 export async function postWebhook(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<WebhookAttempt> {
   const body = JSON.stringify(payload ?? {});
   const started = performance.now();
-  const res = await fetch(url, {
+  const res = await outboundFetch(url, {
     method: "POST",
     headers: {
       ...headers,
@@ -43,7 +44,6 @@ export async function postWebhook(url: string, payload: unknown, headers: Record
       "x-jobdeck-signature": signWebhook(body, webhookSecret()),
     },
     body,
-    redirect: "manual",
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
   const text = await res.text();

@@ -1,0 +1,60 @@
+/**
+ * The secrets of one local installation, made on its first start and kept beside its data folder
+ * (`<data dir>.keys.json`, mode 0600, git-ignored with .data/): the launcher gives them to the embedded engine and to
+ * the app, so the engine's management and event APIs, its calls to /api/inngest (signed in production) and the
+ * app's webhook signatures all need a key nobody else on the machine has.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+export interface StackKeys {
+  /** Inngest-style signing key: signs the engine's requests to the app, and is the management API's bearer. */
+  signingKey: string;
+  /** The event key the app sends events with (`POST /e/<key>`). */
+  eventKey: string;
+  /** HMAC key of outgoing webhooks (WEBHOOK_SIGNING_SECRET), unless one is configured. */
+  webhookSecret: string;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+
+export function stackKeysPath(dataDir: string): string {
+  return `${resolve(dataDir)}.keys.json`;
+}
+
+function valid(k: Partial<StackKeys>): k is StackKeys {
+  return (
+    typeof k.signingKey === "string" &&
+    /^signkey-\w+-[0-9a-f]{64}$/.test(k.signingKey) &&
+    typeof k.eventKey === "string" &&
+    k.eventKey.length >= 32 &&
+    typeof k.webhookSecret === "string" &&
+    k.webhookSecret.length >= 32
+  );
+}
+
+/** The keys of the installation whose data lives in `dataDir`, created (once) if there are none yet. */
+export function stackKeys(dataDir: string): StackKeys {
+  const path = stackKeysPath(dataDir);
+  try {
+    const stored = JSON.parse(readFileSync(path, "utf8")) as Partial<StackKeys>;
+    if (valid(stored)) return stored;
+  } catch {
+    // none yet (or unreadable): make new ones below
+  }
+  const keys: StackKeys = { signingKey: `signkey-local-${hex(32)}`, eventKey: hex(24), webhookSecret: hex(32) };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return keys;
+}
+
+/** The keys if that installation has any (for command-line producers talking to a running stack). */
+export function existingStackKeys(dataDir: string): StackKeys | undefined {
+  try {
+    const stored = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8")) as Partial<StackKeys>;
+    return valid(stored) ? stored : undefined;
+  } catch {
+    return undefined;
+  }
+}
