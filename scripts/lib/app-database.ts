@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { deploy } from "../db/migrator.js";
 import { runningEmbeddedPostgresUrl, startEmbeddedPostgres } from "./embedded-postgres.js";
+import { existingStackKeys } from "./stack-keys.js";
 
 /**
  * For command-line producers: point the app's modules at the database `npm run dev` uses (DATABASE_URL, or the
- * embedded PostgreSQL it is serving, or the embedded data folder opened here) and at its engine. Returns a stop
- * function for a database opened here. Call before importing the app's modules.
+ * embedded PostgreSQL it is serving, or the embedded data folder opened here) and at its engine, with that
+ * installation's event key (the engine refuses events without it). Returns a stop function for a database opened
+ * here. Call before importing the app's modules.
  */
 export async function connectAppDatabase(): Promise<() => Promise<void>> {
   const dataDir = process.env.JOBDECK_DATA_DIR || join(".data", "pglite");
@@ -19,5 +21,10 @@ export async function connectAppDatabase(): Promise<() => Promise<void>> {
   }
   process.env.DATABASE_URL = url;
   process.env.INNGEST_DEV ||= `http://127.0.0.1:${process.env.ENGINE_PORT || 8288}`;
+  const keys = existingStackKeys(dataDir);
+  if (keys) {
+    process.env.INNGEST_EVENT_KEY ||= keys.eventKey;
+    process.env.INNGEST_SIGNING_KEY ||= keys.signingKey;
+  }
   return stop;
 }

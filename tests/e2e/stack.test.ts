@@ -58,10 +58,10 @@ describe("npm start (embedded database and engine, development identity)", () =>
     throw new Error(`job ${id} did not reach ${wanted}: ${JSON.stringify(last)}`);
   };
 
-  it("reports health: database and engine up", async () => {
+  it("reports health: database and engine up (the SDK in cloud mode against the embedded engine)", async () => {
     const { status, body } = await api("/api/health");
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: "ok", database: { ok: true }, engine: { ok: true, mode: "dev" } });
+    expect(body).toMatchObject({ status: "ok", database: { ok: true }, engine: { ok: true, mode: "cloud" } });
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });
 

@@ -67,8 +67,8 @@ export async function startAppStack(env: Record<string, string> = {}, opts: { en
       });
     },
     /** tRPC as the given user of the given organization (source "dev" like the local identity). */
-    caller(orgId: string | null, userId = "user_test") {
-      const identity: Identity = { userId, orgId, orgRole: "org:admin", source: "dev" };
+    caller(orgId: string | null, userId = "user_test", orgRole = "org:admin") {
+      const identity: Identity = { userId, orgId, orgRole, source: "dev" };
       return createCaller({ identity });
     },
     anonymous: () => createCaller({ identity: null }),

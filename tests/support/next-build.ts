@@ -12,6 +12,7 @@ const SOURCES = [
   "proxy.ts",
   "instrumentation.ts",
   "next.config.ts",
+  "packages",
   "package-lock.json",
 ];
 

@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stackKeysPath } from "../../scripts/lib/stack-keys.js";
+import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
+
+/**
+ * The stack `npm start` launches: /api/inngest runs the SDK in cloud mode, so only requests the engine signed
+ * with this installation's key run a step; the engine's management and event APIs need that installation's keys;
+ * the URL the app registers does not follow a request's Host header.
+ */
+describe("npm start: the Inngest endpoint and the engine's API", () => {
+  let stack: LaunchedStack;
+  const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-sec-")), "pglite");
+  let keys: { signingKey: string; eventKey: string };
+
+  beforeAll(async () => {
+    stack = await launchFreshMachineStack(dataDir);
+    keys = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8"));
+  }, 300_000);
+  afterAll(async () => stack?.kill(), 30_000);
+
+  const forgedStep = {
+    event: { name: "demo/task.requested", data: { taskId: "x", force: true }, id: "e1", ts: Date.now(), user: {} },
+    events: [{ name: "demo/task.requested", data: { taskId: "x", force: true }, id: "e1", ts: Date.now(), user: {} }],
+    steps: {},
+    ctx: {
+      run_id: "01FORGED",
+      attempt: 0,
+      max_attempts: 1,
+      disable_immediate_execution: false,
+      use_api: false,
+      stack: { stack: [], current: 0 },
+    },
+    version: -1,
+  };
+
+  it("refuses a step request the engine did not sign (no signature, or a wrong one)", async () => {
+    const url = `${stack.baseUrl}/api/inngest?fnId=jobdeck-demo-task&stepId=step`;
+    for (const signature of [undefined, `t=${Math.floor(Date.now() / 1000)}&s=${"0".repeat(64)}`]) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(signature ? { "x-inngest-signature": signature } : {}) },
+        body: JSON.stringify(forgedStep),
+      });
+      expect(res.status).toBe(401);
+      await res.body?.cancel();
+    }
+  });
+
+  it("keeps the registered URL when a sync is asked for with another Host", async () => {
+    const res = await request(`${stack.baseUrl}/api/inngest`, { method: "PUT", headers: { host: "attacker.example" } });
+    await res.body.dump();
+    const apps = await fetch(`${stack.engineUrl}/v1/apps`, { headers: { authorization: `Bearer ${keys.signingKey}` } });
+    const list = ((await apps.json()) as { data: Array<{ url: string }> }).data;
+    expect(list.length).toBeGreaterThan(0);
+    for (const app of list) expect(new URL(app.url).host).toBe(new URL(stack.baseUrl).host);
+  });
+
+  it("puts the engine's management API behind the signing key and its event API behind the event key", async () => {
+    const u = stack.engineUrl;
+    expect((await fetch(`${u}/v1/runs`)).status).toBe(401);
+    expect(
+      (
+        await fetch(`${u}/v1/runs/cancel`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"function_id":"jobdeck-demo-task"}',
+        })
+      ).status,
+    ).toBe(401);
+    expect((await fetch(`${u}/v1/runs`, { headers: { authorization: `Bearer ${keys.signingKey}` } })).status).toBe(200);
+    const send = (key: string) =>
+      fetch(`${u}/e/${key}`, { method: "POST", headers: { "content-type": "application/json" }, body: '[{"name":"x/y","data":{}}]' });
+    expect((await send("NO_EVENT_KEY_SET")).status).toBe(401);
+    expect((await send(keys.eventKey)).status).toBe(200);
+    // A page in the browser is refused even before its key would be checked.
+    expect(
+      (await fetch(`${u}/v1/runs`, { headers: { authorization: `Bearer ${keys.signingKey}`, origin: "http://localhost:3000" } })).status,
+    ).toBe(403);
+    expect((await fetch(`${u}/health`)).status).toBe(200);
+  });
+
+  it("keeps the keys in a file only its owner can read", () => {
+    const mode = statSync(stackKeysPath(dataDir)).mode & 0o777;
+    expect(mode).toBe(0o600);
+    expect(keys.signingKey).toMatch(/^signkey-local-[0-9a-f]{64}$/);
+  });
+});
