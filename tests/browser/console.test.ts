@@ -4,7 +4,7 @@ import { join } from "node:path";
 import axe from "axe-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumMissing, launchBrowser, saveScreenshot } from "../support/browser.js";
+import { chromiumMissing, launchBrowser, saveScreenshot, watchCspViolations } from "../support/browser.js";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
 /**
@@ -15,6 +15,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
   let stack: LaunchedStack;
   let browser: Browser;
   let page: Page;
+  let cspViolations: () => string[] = () => [];
 
   beforeAll(async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-")), "pglite");
@@ -22,6 +23,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
+    cspViolations = watchCspViolations(page);
   }, 300_000);
 
   afterAll(async () => {
@@ -132,20 +134,23 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await shot("jobs-filtered");
   });
 
-  it("sends an event from the events page and lists it with the run it started", async () => {
+  it("sends an event from the events page and lists it; the app's own job events are refused", async () => {
     await page.goto(`${stack.baseUrl}/events`);
-    await page.getByLabel("Event name").fill("demo/task.requested");
-    await page.getByLabel("Data (JSON)").fill('{"taskId": "sent-from-events-page"}');
+    await page.getByLabel("Event name").fill("shop/order.placed");
+    await page.getByLabel("Data (JSON)").fill('{"orderId": "sent-from-events-page", "orgId": "someone-else"}');
     await page.getByRole("button", { name: "Send event" }).click();
     await page.getByRole("status").filter({ hasText: "Sent:" }).waitFor();
+    // Listed for this organization: the server set orgId, whatever the data said.
     await page
       .getByRole("row")
       .filter({ hasText: "sent-from-events-page" })
-      .filter({ hasText: "jobdeck-demo-task" })
+      .filter({ hasText: "shop/order.placed" })
       .waitFor({ timeout: 30_000 });
-    await page.getByLabel("Event name").fill("inngest/forged");
-    await page.getByRole("button", { name: "Send event" }).click();
-    await page.getByText("reserved for Inngest").waitFor();
+    for (const name of ["demo/task.requested", "inngest/forged"]) {
+      await page.getByLabel("Event name").fill(name);
+      await page.getByRole("button", { name: "Send event" }).click();
+      await page.getByText("this name is reserved").first().waitFor();
+    }
     await shot("events");
   }, 60_000);
 
@@ -241,6 +246,12 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await shot("accessibility-audit-last-page");
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it("ran every page above under its Content-Security-Policy with nothing refused", async () => {
+    await page.goto(`${stack.baseUrl}/`);
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    expect(cspViolations()).toEqual([]);
+  });
 });
 
 /**

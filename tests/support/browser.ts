@@ -22,3 +22,16 @@ export async function saveScreenshot(page: Page, name: string, fullPage = true):
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
+
+/**
+ * Collects what the page's Content-Security-Policy blocked (chromium reports each refusal on the console), so a
+ * suite can show the console runs under its policy with nothing refused.
+ */
+export function watchCspViolations(page: Page): () => string[] {
+  const seen: string[] = [];
+  page.on("console", (msg) => {
+    const text = msg.text();
+    if (/Content Security Policy/i.test(text)) seen.push(`${page.url()}: ${text}`);
+  });
+  return () => [...seen];
+}
