@@ -11,7 +11,7 @@ import { PauseIndex } from "./runs/pauses.js";
 import { gcra } from "./sched/gcra.js";
 import { Scheduler } from "./sched/scheduler.js";
 import { type TimerHandle, Timers } from "./sched/timers.js";
-import { Journal } from "./store/journal.js";
+import { Journal, type Refusal } from "./store/journal.js";
 import { migrate, quoteIdent } from "./store/migrate.js";
 import {
   ENDED,
@@ -99,7 +99,7 @@ export class Core {
     this.s = quoteIdent(this.opts.schema);
     this.pool = new pg.Pool({ connectionString: this.opts.databaseUrl, max: this.opts.poolSize });
     this.pool.on("error", (err) => this.log.warn({ err }, "idle database connection failed"));
-    this.journal = new Journal(this.pool, this.opts.schema, this.log);
+    this.journal = new Journal(this.pool, this.opts.schema, this.log, (r) => this.failRefusedRun(r));
     this.client = new SdkClient({
       signingKey: this.opts.signingKey,
       serverKind: this.opts.signingKey ? "cloud" : "dev",
@@ -116,6 +116,25 @@ export class Core {
       },
       this.opts.maxInFlight,
     );
+  }
+
+  /** Runs already failed because the database refused one of their rows (so a refused failure cannot loop). */
+  private readonly refusedRuns = new Set<string>();
+
+  /** The database refused a row of this run (see Journal.isolate): the run fails with that reason. */
+  private failRefusedRun(r: Refusal): void {
+    const runId = r.runId;
+    if (!runId || this.refusedRuns.has(runId)) return;
+    this.refusedRuns.add(runId);
+    void (async () => {
+      const run = await this.loadRun(runId);
+      if (!run || ENDED.has(run.status)) return;
+      const u = new Unit();
+      this.finishRun(u, run, "failed", {
+        error: { name: "StorageRefused", message: `the database refused this run's ${r.table} row: ${r.message}` },
+      });
+      await this.commit(u);
+    })().catch((err) => this.log.error({ err, runId }, "could not fail a run whose row the database refused"));
   }
 
   async migrate(): Promise<void> {

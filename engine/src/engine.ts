@@ -129,7 +129,10 @@ export class Engine {
     } catch (err) {
       database = `unreachable: ${(err as Error).message}`;
     }
-    const status = database === "ok" && (this.started || !c.isLeader) ? "ok" : "degraded";
+    // A journal that has not been able to write for a while means nothing new is being acknowledged.
+    const failingSince = c.journal.stats.failingSince;
+    const journalStuck = failingSince !== null && Date.now() - failingSince > 2000;
+    const status = database === "ok" && !journalStuck && (this.started || !c.isLeader) ? "ok" : "degraded";
     return {
       status,
       role: c.isLeader ? "active" : "standby",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { compile, ExpressionError } from "./expr/cel.js";
-import { parseDuration } from "./util/duration.js";
+import { MAX_WAIT_MS, parseDuration } from "./util/duration.js";
 
 /** The SDK's FunctionConfig (notes §1.3); unknown fields are kept and ignored. */
 const durationString = z.union([z.string(), z.number()]);
@@ -168,11 +168,11 @@ export function defineFunction(appId: string, raw: unknown): FnDef {
     cancel: (c.cancel ?? []).map((x, i) => ({
       event: x.event,
       if: expr(slug, `cancel[${i}].if`, x.if),
-      timeoutMs: x.timeout === undefined ? YEAR_MS : duration(slug, `cancel[${i}].timeout`, x.timeout),
+      timeoutMs: x.timeout === undefined ? YEAR_MS : duration(slug, `cancel[${i}].timeout`, x.timeout, 0, MAX_WAIT_MS),
     })),
     timeouts: {
-      startMs: c.timeouts?.start === undefined ? undefined : duration(slug, "timeouts.start", c.timeouts.start, 1),
-      finishMs: c.timeouts?.finish === undefined ? undefined : duration(slug, "timeouts.finish", c.timeouts.finish, 1),
+      startMs: c.timeouts?.start === undefined ? undefined : duration(slug, "timeouts.start", c.timeouts.start, 1, MAX_WAIT_MS),
+      finishMs: c.timeouts?.finish === undefined ? undefined : duration(slug, "timeouts.finish", c.timeouts.finish, 1, MAX_WAIT_MS),
     },
   };
   if (c.throttle) {
@@ -195,7 +195,7 @@ export function defineFunction(appId: string, raw: unknown): FnDef {
     def.debounce = {
       periodMs: duration(slug, "debounce.period", c.debounce.period, 1000, 7 * 86_400_000),
       key: expr(slug, "debounce.key", c.debounce.key),
-      timeoutMs: c.debounce.timeout === undefined ? undefined : duration(slug, "debounce.timeout", c.debounce.timeout, 1000),
+      timeoutMs: c.debounce.timeout === undefined ? undefined : duration(slug, "debounce.timeout", c.debounce.timeout, 1000, MAX_WAIT_MS),
     };
   }
   if (c.batchEvents) {

@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Core } from "../core.js";
-import { EventValidationError, type Ingest, validateEvents } from "../events/ingest.js";
+import { EventValidationError, type Ingest, MAX_TS, validateEvents } from "../events/ingest.js";
 import type { Op } from "../protocol/response.js";
+import { jsonProblem } from "../util/json-safety.js";
 import { type Apps, SyncError } from "../sync/apps.js";
 import { acceptedBearers, accessGuard } from "./access.js";
 import { ConflictError, type Management, NotFoundError, parseStatuses, type RunFilter } from "./management.js";
@@ -25,6 +26,7 @@ function time(field: string, v: string | undefined): number | undefined {
   if (v === undefined || v === "") return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (Number.isNaN(n)) throw new RangeError(`${field}: "${v}" is not a date (ISO 8601 or epoch milliseconds)`);
+  if (n < 0 || n > MAX_TS) throw new RangeError(`${field}: "${v}" is outside the years 1970 to 9999`);
   return n;
 }
 
@@ -86,6 +88,17 @@ export function buildHttp(
   // (415) rather than parsed. Browsers themselves are refused by the access guard.
   app.removeContentTypeParser("text/plain");
   app.addHook("onRequest", accessGuard(core.opts));
+  // A NUL or broken Unicode in a path or query value is no id, name or date anything can match: 400, not a
+  // database error.
+  // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), and a step's output
+  // in a checkpoint is stored as well as jsonb allows (NUL and broken surrogates become U+FFFD).
+  app.addHook("preValidation", async (req, reply) => {
+    const path = req.url.split("?")[0] ?? "";
+    const checksBody = (path.startsWith("/v1/") && !path.startsWith("/v1/checkpoint/") && path !== "/v1/events") || path === "/fn/register";
+    const problem =
+      jsonProblem(req.params, "path") ?? jsonProblem(req.query, "query") ?? (checksBody ? jsonProblem(req.body, "body") : undefined);
+    if (problem) return fail(reply, 400, problem);
+  });
 
   app.get("/health", async (_req, reply) => {
     const h = await health();

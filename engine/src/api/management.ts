@@ -39,7 +39,12 @@ export interface RunFilter {
   ids?: string[];
 }
 
-const iso = (ms: unknown) => (ms == null ? null : new Date(Number(ms)).toISOString());
+/** An ISO date for a stored time; null for none (or a value no date can show, rather than failing the whole list). */
+const iso = (ms: unknown) => {
+  if (ms == null) return null;
+  const d = new Date(Number(ms));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+};
 
 /** Read and operate on runs, functions, events and apps for the console (the `/v1` API). */
 export class Management {
@@ -132,7 +137,7 @@ export class Management {
   explain(runId: string, fnSlug: string): { reason: string; reasons: string[] } | null {
     const c = this.core;
     const reasons: string[] = [];
-    const at = (ms: number) => `${new Date(ms).toISOString()} (in ${formatDuration(Math.max(ms - Date.now(), 0))})`;
+    const at = (ms: number) => `${iso(ms) ?? "an unknown time"} (in ${formatDuration(Math.max(ms - Date.now(), 0))})`;
     const fn = c.registry.get(fnSlug);
     for (const item of c.scheduler.itemsOf(runId)) {
       const where = c.scheduler.whereIs(item);

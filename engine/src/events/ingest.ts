@@ -3,12 +3,15 @@ import { evaluateKey, test } from "../expr/cel.js";
 import type { FnDef } from "../registry.js";
 import { gcra } from "../sched/gcra.js";
 import type { EventRecord } from "../types.js";
+import { jsonProblem } from "../util/json-safety.js";
 import { parseSeed, ulid, ulidFromSeed } from "../util/ulid.js";
 
 export class EventValidationError extends Error {}
 
 const MAX_EVENTS_PER_REQUEST = 5000;
 const MAX_NAME_LENGTH = 512;
+/** The last millisecond of the year 9999: later timestamps are not dates any column or API can carry. */
+export const MAX_TS = 253_402_300_799_999;
 
 interface ValidEvent {
   name: string;
@@ -40,11 +43,13 @@ export function validateEvents(body: unknown, opts: { internal: boolean; maxEven
     if (id !== undefined && id !== null && (typeof id !== "string" || id.length > 512)) {
       throw new EventValidationError(`${at}.id: must be a string of at most 512 characters`);
     }
-    if (ts !== undefined && ts !== null && (typeof ts !== "number" || !Number.isFinite(ts) || ts < 0)) {
-      throw new EventValidationError(`${at}.ts: must be a timestamp in milliseconds`);
+    if (ts !== undefined && ts !== null && (typeof ts !== "number" || !Number.isFinite(ts) || ts < 0 || ts > MAX_TS)) {
+      throw new EventValidationError(`${at}.ts: must be a timestamp in milliseconds between 0 and ${MAX_TS} (year 9999)`);
     }
     if (user !== undefined && user !== null && !isPlainObject(user)) throw new EventValidationError(`${at}.user: must be an object`);
     if (v !== undefined && v !== null && typeof v !== "string") throw new EventValidationError(`${at}.v: must be a string`);
+    const problem = jsonProblem({ name, id, v }, at) ?? jsonProblem(data, `${at}.data`) ?? jsonProblem(user, `${at}.user`);
+    if (problem) throw new EventValidationError(problem);
     const size = Buffer.byteLength(JSON.stringify(raw));
     if (size > opts.maxEventBytes)
       throw new EventValidationError(`${at}: ${size} bytes is larger than the ${opts.maxEventBytes}-byte event limit`);

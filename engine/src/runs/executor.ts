@@ -1,13 +1,12 @@
-import { type Core, DAY_MS, Unit } from "../core.js";
+import { type Core, Unit } from "../core.js";
 import { asError, classify, type Op, type Outcome, type SerializedError } from "../protocol/response.js";
 import type { FetchResult } from "../protocol/sdk-client.js";
 import type { FnDef } from "../registry.js";
 import { ENDED, type HistoryRow, type QueueItem, type RunState } from "../types.js";
-import { parseDeadline } from "../util/duration.js";
+import { MAX_WAIT_MS, parseDeadline } from "../util/duration.js";
 import { ulid } from "../util/ulid.js";
 
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
-const MAX_WAIT_MS = 366 * DAY_MS;
 const PREVIEW_BYTES = 64 * 1024;
 
 /** Step output kept in the trace: the whole value when small, a truncated JSON string otherwise. */
@@ -435,7 +434,7 @@ export class Executor {
           const timeout = op.opts?.timeout as string | undefined;
           let expiresAt = Date.now();
           try {
-            if (timeout) expiresAt = Math.min(parseDeadline(timeout, Date.now()), Date.now() + MAX_WAIT_MS);
+            if (timeout) expiresAt = parseDeadline(timeout, Date.now());
           } catch {
             // an unparseable timeout expires at once, like an empty one
           }
@@ -559,7 +558,7 @@ export class Executor {
       c.enqueueResume(u, run.id, run.fnSlug, op.id, { error });
       return;
     }
-    let expiresAt = now + 365 * DAY_MS;
+    let expiresAt = now + MAX_WAIT_MS;
     try {
       if (opts.timeout) expiresAt = parseDeadline(opts.timeout, now);
     } catch {

@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { EventRecord, HistoryRow, Pause, QueueItem, RunState, StateRow } from "../types.js";
+import { storableJson } from "../util/json-safety.js";
 import { quoteIdent } from "./migrate.js";
 
 interface Batch {
@@ -31,11 +32,7 @@ function emptyBatch(): Batch {
   };
 }
 
-/**
- * JSON for Postgres jsonb: undefined becomes null, and \u0000 (which jsonb cannot store) becomes U+FFFD, so a
- * step output holding a NUL byte can never wedge the journal in a retry loop.
- */
-const json = (v: unknown): string => JSON.stringify(v ?? null).replace(/(^|[^\\])((?:\\\\)*)\\u0000/g, "$1$2\\ufffd");
+const json = storableJson;
 
 function runMutable(r: RunState) {
   return {
@@ -72,6 +69,29 @@ function itemRow(i: QueueItem) {
   };
 }
 
+/** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 constraint, 54 limit), not the connection. */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && /^(22|23|54)/.test(code);
+}
+
+/** A row the database refused, and the run it belonged to (if any). */
+export interface Refusal {
+  table: string;
+  key: string;
+  runId?: string;
+  message: string;
+  at: number;
+}
+
+/** One row of a batch on its own, for finding the row the database refuses. */
+interface Single {
+  table: string;
+  key: string;
+  runId?: string;
+  batch: Batch;
+}
+
 /**
  * Group commit: every state change is written here, and callers await `commit()` before they act on it
  * (acknowledge an event, send the next request). Writes made while a flush is running go into the next
@@ -84,12 +104,23 @@ export class Journal {
   private closed = false;
   private readonly s: string;
   /** Flushes done and rows written, for the benchmark and /health. */
-  stats = { flushes: 0, rows: 0, lastFlushMs: 0, failures: 0 };
+  stats = {
+    flushes: 0,
+    rows: 0,
+    lastFlushMs: 0,
+    failures: 0,
+    /** Since when flushes keep failing (the database is away): health is degraded meanwhile. */
+    failingSince: null as number | null,
+    refusedRows: 0,
+    lastRefusal: null as Refusal | null,
+  };
 
   constructor(
     private readonly pool: Pool,
     schema: string,
     private readonly log: Logger,
+    /** Told about each row the database refused; the engine fails that row's run with the reason. */
+    private readonly onRefused: (r: Refusal) => void = () => {},
   ) {
     this.s = quoteIdent(schema);
   }
@@ -174,10 +205,20 @@ export class Journal {
             this.stats.flushes++;
             this.stats.rows += b.size;
             this.stats.lastFlushMs = performance.now() - started;
+            this.stats.failingSince = null;
             for (const w of b.waiters) w.resolve();
             break;
           } catch (err) {
             this.stats.failures++;
+            if (isDataError(err)) {
+              // Retrying the same rows would fail forever and hold every later commit behind this one: write the
+              // rows one by one instead, and hand each refused row to the engine (its run fails with the reason).
+              this.log.error({ err, rows: b.size }, "the database refused a journal batch; writing its rows one by one");
+              await this.isolate(b);
+              for (const w of b.waiters) w.resolve();
+              break;
+            }
+            this.stats.failingSince ??= Date.now();
             if (this.closed) {
               for (const w of b.waiters) w.reject(err as Error);
               break;
@@ -193,6 +234,51 @@ export class Journal {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** Writes each row of `b` on its own, retrying connection failures; rows the database refuses are reported. */
+  private async isolate(b: Batch): Promise<void> {
+    for (const one of this.singles(b)) {
+      const query = this.build(one.batch);
+      if (!query) continue;
+      for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+        try {
+          await this.pool.query(query.text, query.values);
+          break;
+        } catch (err) {
+          if (isDataError(err)) {
+            const refusal: Refusal = { table: one.table, key: one.key, runId: one.runId, message: (err as Error).message, at: Date.now() };
+            this.stats.refusedRows++;
+            this.stats.lastRefusal = refusal;
+            this.log.error({ err, ...refusal }, "the database refused a row; its run fails with the reason");
+            this.onRefused(refusal);
+            break;
+          }
+          if (this.closed) throw err;
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    }
+  }
+
+  /** Every row of a batch as a batch of its own. */
+  private singles(b: Batch): Single[] {
+    const out: Single[] = [];
+    const one = (table: string, key: string, runId: string | undefined, fill: (x: Batch) => void) => {
+      const batch = emptyBatch();
+      fill(batch);
+      batch.size = 1;
+      out.push({ table, key, runId, batch });
+    };
+    for (const e of b.events) one("events", e.internalId, undefined, (x) => x.events.push(e));
+    for (const [id, r] of b.runInserts) one("runs", id, id, (x) => x.runInserts.set(id, r));
+    for (const [id, r] of b.runUpdates) one("runs", id, id, (x) => x.runUpdates.set(id, r));
+    for (const [k, m] of b.memos) one("memos", k, m.runId, (x) => x.memos.set(k, m));
+    for (const [id, i] of b.items) one("queue", id, i?.runId, (x) => x.items.set(id, i));
+    for (const [id, p] of b.pauses) one("pauses", id, p?.runId, (x) => x.pauses.set(id, p));
+    for (const [id, h] of b.history) one("history", id, h.runId, (x) => x.history.set(id, h));
+    for (const [k, st] of b.state) one("state", k, undefined, (x) => x.state.set(k, st));
+    return out;
   }
 
   private build(b: Batch): { text: string; values: unknown[] } | undefined {

@@ -35,15 +35,23 @@ export function parseDuration(input: string | number): number {
   return Math.round(total);
 }
 
-/** A duration or an absolute time (ISO date) as the SDK sends for sleeps and timeouts. */
-export function parseDeadline(input: string, now: number): number {
+/** The longest any sleep, wait or timeout may last, as on Inngest (a year; 366 days covers a leap year). */
+export const MAX_WAIT_MS = 366 * 86_400_000;
+
+/**
+ * A duration or an absolute time (ISO date) as the SDK sends for sleeps and timeouts, as an epoch-ms deadline
+ * between `now` and `now + maxMs`: "99999999999999999999s" or the year 275760 become a year from now, not a number
+ * no column can hold.
+ */
+export function parseDeadline(input: string, now: number, maxMs = MAX_WAIT_MS): number {
+  let at: number;
   try {
-    return now + parseDuration(input);
+    at = now + parseDuration(input);
   } catch {
-    const at = Date.parse(input);
+    at = Date.parse(input);
     if (Number.isNaN(at)) throw new Error(`invalid duration or date "${input}"`);
-    return at;
   }
+  return Math.min(Math.max(at, now), now + maxMs);
 }
 
 export function formatDuration(ms: number): string {
