@@ -18,7 +18,12 @@ describe("durations", () => {
     expect(parseDuration("1w")).toBe(604_800_000);
     expect(parseDuration("30")).toBe(30_000);
     expect(() => parseDuration("soon")).toThrow('invalid duration "soon"');
-    expect(parseDeadline("2030-01-01T00:00:00Z", 0)).toBe(Date.parse("2030-01-01T00:00:00Z"));
+    const now = Date.parse("2029-06-01T00:00:00Z");
+    expect(parseDeadline("2030-01-01T00:00:00Z", now)).toBe(Date.parse("2030-01-01T00:00:00Z"));
+    // Past deadlines are now, and nothing lies more than a year ahead (as on Inngest).
+    expect(parseDeadline("2000-01-01T00:00:00Z", now)).toBe(now);
+    expect(parseDeadline("99999999999999999999s", now)).toBe(now + 366 * 86_400_000);
+    expect(parseDeadline("+275760-09-13T00:00:00.000Z", now)).toBe(now + 366 * 86_400_000);
   });
 });
 
