@@ -13,6 +13,7 @@ import { Scheduler } from "./sched/scheduler.js";
 import { type TimerHandle, Timers } from "./sched/timers.js";
 import { Journal, type Refusal } from "./store/journal.js";
 import { migrate, quoteIdent } from "./store/migrate.js";
+import { AppAvailability } from "./sync/app-availability.js";
 import {
   ENDED,
   type EventRecord,
@@ -62,6 +63,8 @@ export class Core {
   readonly scheduler: Scheduler;
   readonly pauses = new PauseIndex();
   readonly client: SdkClient;
+  /** Apps that do not answer: their requests are held (not failed) until they do. */
+  readonly availability: AppAvailability;
   readonly s: string;
 
   /** Run states of runs with work in progress; idle runs (sleeping, waiting) are dropped and reloaded. */
@@ -110,12 +113,19 @@ export class Core {
     this.scheduler = new Scheduler(
       this.timers,
       {
-        isPaused: (slug) => this.registry.get(slug)?.paused === true,
+        // A paused function's requests wait, and so do those of an app that does not answer right now.
+        isPaused: (slug) => {
+          const fn = this.registry.get(slug);
+          return fn !== undefined && (fn.paused || this.availability.isHeld(fn.appId));
+        },
         throttle: (item, now) => this.throttle(item, now),
         dispatch: (item) => this.dispatcher(item),
       },
       this.opts.maxInFlight,
     );
+    this.availability = new AppAvailability(this.client, this.timers, this.log, (appId) => {
+      for (const fn of this.registry.all()) if (fn.appId === appId && !fn.paused) this.scheduler.resumeFunction(fn.slug);
+    });
   }
 
   /** Runs already failed because the database refused one of their rows (so a refused failure cannot loop). */
@@ -736,6 +746,10 @@ export class Core {
       now - RECENT_EVENT_WINDOW_MS,
     ]);
     for (const r of recent) this.recentEvents.set(r.internal_id, Number(r.received_at));
+    // Until an app is seen answering, nothing is sent to it: after a restart the app may still be starting, and
+    // requests it refuses now would only be held anyway.
+    for (const fn of defs)
+      if (!fn.archived) this.availability.hold(fn.appId, fn.url, "not seen answering since the engine started", { quiet: true });
     afterLoad(defs);
     this.log.info(
       { functions: defs.length, activeRuns: active.length, pauses: pauseRows.length, queued: itemRows.length },

@@ -110,6 +110,7 @@ export class Engine {
     this.cron.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     c.scheduler.stop();
+    c.availability.stop();
     const deadline = Date.now() + graceMs;
     while (!c.scheduler.idle && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     c.timers.stop();
@@ -146,6 +147,8 @@ export class Engine {
       latency_ms: { event_to_first_request: c.latency.start.summary(), step_transition: c.latency.transition.summary() },
       last_run_ended_at: c.lastRunEndedAt ? new Date(c.lastRunEndedAt).toISOString() : null,
       journal: c.journal.stats,
+      /** Apps whose requests are held because they do not answer (not failures of their functions). */
+      apps_unreachable: c.availability.list(),
     };
   }
 }

@@ -145,7 +145,10 @@ export class Management {
         item.stepId === "step" ? (item.isStart ? "first request" : "next request") : `step ${String(item.data?.name ?? item.stepId)}`;
       if (!where) continue;
       if (where.place === "inflight") reasons.push(`running: ${what}`);
-      else if (where.place === "paused") reasons.push(`function ${fnSlug} is paused`);
+      else if (where.place === "paused")
+        reasons.push(
+          fn?.paused || !fn ? `function ${fnSlug} is paused` : (c.availability.reason(fn.appId) ?? `function ${fnSlug} is held`),
+        );
       else if (where.place === "blocked") {
         const cc = item.concurrency.find((k) => k.key === where.key);
         reasons.push(`concurrency ${cc?.label ?? where.key} full ${c.scheduler.inFlightFor(where.key ?? "")}/${cc?.limit ?? "?"}`);

@@ -8,7 +8,8 @@ export interface SdkReply {
   body: string;
 }
 
-export type SdkResult = { ok: true; reply: SdkReply } | { ok: false; error: string };
+/** `code` is the socket or undici error code of a request that got no answer (ECONNREFUSED, UND_ERR_SOCKET…). */
+export type SdkResult = { ok: true; reply: SdkReply } | { ok: false; error: string; code?: string };
 
 export type FetchResult =
   | { ok: true; status: number; headers: Record<string, string>; body: string }
@@ -72,8 +73,25 @@ export class SdkClient {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
       return { ok: true, reply: { status: res.statusCode, headers: out, body: Buffer.concat(chunks).toString("utf8") } };
     } catch (err) {
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      const code = e.code ?? e.cause?.code;
+      return { ok: false, error: `${code ? `${code}: ` : ""}${e.message}`, code };
+    }
+  }
+
+  /**
+   * Whether an app's serve endpoint answers at all: true for any answer from the SDK or below 500, else the reason.
+   * (A GET is the SDK's introspection: cheap, and it runs no function.)
+   */
+  async probe(url: string): Promise<true | string> {
+    try {
+      const res = await request(url, { method: "GET", dispatcher: this.agent, headersTimeout: 5000, bodyTimeout: 5000 });
+      await res.body.dump();
+      if (res.statusCode < 500 || res.headers["x-inngest-sdk"] !== undefined) return true;
+      return `HTTP ${res.statusCode}`;
+    } catch (err) {
       const e = err as Error & { code?: string };
-      return { ok: false, error: `${e.code ? `${e.code}: ` : ""}${e.message}` };
+      return `${e.code ? `${e.code}: ` : ""}${e.message}`;
     }
   }
 

@@ -2,6 +2,7 @@ import { type Core, Unit } from "../core.js";
 import { asError, classify, type Op, type Outcome, type SerializedError } from "../protocol/response.js";
 import type { FetchResult } from "../protocol/sdk-client.js";
 import type { FnDef } from "../registry.js";
+import { appUnreachable } from "../sync/app-availability.js";
 import { ENDED, type HistoryRow, type QueueItem, type RunState } from "../types.js";
 import { MAX_WAIT_MS, parseDeadline } from "../util/duration.js";
 import { ulid } from "../util/ulid.js";
@@ -264,6 +265,15 @@ export class Executor {
     if (answered !== undefined && item.attempt === 0) c.latency.transition.add(sentAt - answered);
     const result = await c.client.call(stepUrl(fn.url, item.stepId), payload, headers);
     if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
+    const away = appUnreachable(result);
+    if (away) {
+      // The app is down or restarting, which is not this function failing: the same request (same attempt) waits,
+      // parked with the app's others, until the app answers. Its queue row was never touched.
+      c.availability.hold(fn.appId, fn.url, away);
+      setImmediate(() => c.scheduler.add({ ...item, seq: c.scheduler.nextSeq() }));
+      return;
+    }
+    c.availability.release(fn.appId);
     const outcome = classify(result);
     const u = new Unit();
     c.journal.deleteItem(item.id);

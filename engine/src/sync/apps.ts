@@ -138,6 +138,7 @@ export class Apps {
     const archived = archivedSlugs.map((slug) => ({ ...(c.registry.get(slug) as FnDef), archived: true })).filter((d) => d.slug);
     c.registry.setMany([...defs, ...archived]);
     this.cron.sync([...defs, ...archived]);
+    c.availability.release(appId); // it just answered
     if (modified) c.log.info({ app: appId, functions: defs.map((d) => d.slug), archived: archivedSlugs }, "app synced");
     return { ok: true, modified, app_id: appId, sync_id: ulid() };
   }

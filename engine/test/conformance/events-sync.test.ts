@@ -180,23 +180,27 @@ describe("sync", () => {
 });
 
 describe("unreachable and misbehaving apps", () => {
-  it("retries when the app is down and completes once it is back", async () => {
+  it("holds a down app's requests without spending retries, says why, and completes once the app is back", async () => {
     const engine = await startEngine({ backoff: 300 });
     const client = createClient("flaky", engine.url);
-    const fn = client.createFunction({ id: "f", retries: 10, triggers: [{ event: "fl/go" }] }, async () => "done");
+    // No retries at all: if an unreachable app counted as a failure, this run would fail.
+    const fn = client.createFunction({ id: "f", retries: 0, triggers: [{ event: "fl/go" }] }, async () => "done");
     let app = await startApp(client, [fn]);
     const port = Number(new URL(app.url).port);
     try {
       await engine.apps.syncUrl(app.url);
       await app.close();
       await post(`${engine.url}/e/k`, [{ name: "fl/go", data: {} }]);
-      await until("a failed attempt", async () => (await runsOf(engine, "flaky-f"))[0]?.waiting?.reason.startsWith("retry"));
+      const waiting = await until("held", async () => (await runsOf(engine, "flaky-f"))[0]?.waiting?.reason);
+      expect(waiting).toMatch(/^app flaky is not answering at .* \(ECONNREFUSED/);
+      const health = (await (await fetch(`${engine.url}/health`)).json()) as { apps_unreachable: Array<{ app: string }> };
+      expect(health.apps_unreachable.map((a) => a.app)).toEqual(["flaky"]);
+      await sleep(1500); // several probes while it is away
       app = await startApp(client, [fn], { port });
       const [run] = await endedRuns(engine, "flaky-f", 1);
       expect(run?.status).toBe("Completed");
-      expect(
-        run?.steps.some((s) => s.status === "errored" && String((s.error as { message: string }).message).includes("unreachable")),
-      ).toBe(true);
+      expect(run?.steps.filter((s) => s.status === "errored" || s.status === "failed")).toEqual([]);
+      expect(((await (await fetch(`${engine.url}/health`)).json()) as { apps_unreachable: unknown[] }).apps_unreachable).toEqual([]);
     } finally {
       await app.close();
       await engine.stop(100);

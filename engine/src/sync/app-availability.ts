@@ -1,0 +1,119 @@
+import type { Logger } from "pino";
+import type { SdkClient, SdkResult } from "../protocol/sdk-client.js";
+import type { TimerHandle, Timers } from "../sched/timers.js";
+
+/**
+ * An app that cannot be reached is not a function that failed. When a request to an app is refused, reset, not
+ * resolved, or answered 502/503/504 by something that is not the SDK (a proxy while the app restarts), the app is
+ * held: its requests wait, parked like a paused function's, and do not spend their retries; the app is probed with
+ * backoff and released the moment it answers. After a restart every known app starts held until its first probe
+ * answers, so nothing is dispatched before the app listens.
+ */
+
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+const GATEWAY_STATUSES = new Set([502, 503, 504]);
+const FIRST_PROBE_MS = 100;
+const MAX_PROBE_MS = 5000;
+
+/** Whether an SDK request's failure says the app is away (rather than that the function failed). */
+export function appUnreachable(result: SdkResult): string | undefined {
+  if (!result.ok) return result.code && UNREACHABLE_CODES.has(result.code) ? result.error : undefined;
+  const { status, headers } = result.reply;
+  if (GATEWAY_STATUSES.has(status) && headers["x-inngest-sdk"] === undefined) return `HTTP ${status} from something other than the SDK`;
+  return undefined;
+}
+
+interface Held {
+  url: string;
+  since: number;
+  error: string;
+  delay: number;
+  timer?: TimerHandle;
+}
+
+export class AppAvailability {
+  private readonly held = new Map<string, Held>();
+  private stopped = false;
+
+  constructor(
+    private readonly client: SdkClient,
+    private readonly timers: Timers,
+    private readonly log: Logger,
+    /** Called once an app answers again: its parked requests go back into the queue. */
+    private readonly onAvailable: (appId: string) => void,
+  ) {}
+
+  isHeld(appId: string): boolean {
+    return this.held.has(appId);
+  }
+
+  /** Why an app's requests wait, for "why is it waiting". */
+  reason(appId: string): string | undefined {
+    const h = this.held.get(appId);
+    if (!h) return undefined;
+    return `app ${appId} is not answering at ${h.url} since ${new Date(h.since).toISOString()} (${h.error}); its requests wait and resume when it answers`;
+  }
+
+  /** For /health. */
+  list(): Array<{ app: string; url: string; since: string; error: string }> {
+    return [...this.held].map(([app, h]) => ({ app, url: h.url, since: new Date(h.since).toISOString(), error: h.error }));
+  }
+
+  /** Holds the app's requests and starts probing it (no-op if it is held already). */
+  hold(appId: string, fnUrl: string, error: string, opts: { quiet?: boolean } = {}): void {
+    if (this.stopped || this.held.has(appId)) return;
+    const url = serveUrlOf(fnUrl);
+    if (!opts.quiet) this.log.warn({ app: appId, url, error }, "app unreachable: holding its requests until it answers");
+    const h: Held = { url, since: Date.now(), error, delay: FIRST_PROBE_MS };
+    this.held.set(appId, h);
+    this.schedule(appId, h);
+  }
+
+  /** Seen answering (a sync, a probe, any SDK answer): release it. */
+  release(appId: string): void {
+    const h = this.held.get(appId);
+    if (!h) return;
+    this.timers.cancel(h.timer);
+    this.held.delete(appId);
+    this.log.info({ app: appId, heldMs: Date.now() - h.since }, "app answers again: resuming its requests");
+    this.onAvailable(appId);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const h of this.held.values()) this.timers.cancel(h.timer);
+  }
+
+  private schedule(appId: string, h: Held): void {
+    h.timer = this.timers.at(Date.now() + h.delay, () => void this.probe(appId, h));
+  }
+
+  private async probe(appId: string, h: Held): Promise<void> {
+    if (this.stopped || this.held.get(appId) !== h) return;
+    const answered = await this.client.probe(h.url);
+    if (this.held.get(appId) !== h) return;
+    if (answered === true) return this.release(appId);
+    h.error = answered;
+    h.delay = Math.min(h.delay * 2, MAX_PROBE_MS);
+    this.schedule(appId, h);
+  }
+}
+
+/** The serve endpoint a function's step URL belongs to (without fnId/stepId). */
+export function serveUrlOf(fnUrl: string): string {
+  const u = new URL(fnUrl);
+  u.searchParams.delete("fnId");
+  u.searchParams.delete("stepId");
+  return u.toString();
+}
