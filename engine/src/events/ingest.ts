@@ -128,7 +128,7 @@ export class Ingest {
         (t) => t.event && (t.event === ev.name || t.pattern?.test(ev.name)) && (!t.expression || test(t.expression, { event: wire })),
       );
       if (!matched) continue;
-      if (fn.paused) continue;
+      // A paused function still gets its runs: they wait, parked, and start when it resumes (nothing is lost).
       this.start(u, fn, ev);
     }
   }
@@ -203,7 +203,7 @@ export class Ingest {
     const u = new Unit();
     c.flowDelete("debounce", key);
     const fn = c.registry.get(slug);
-    if (fn && !fn.archived && !fn.paused) c.createRun(u, fn, [cur.event]);
+    if (fn && !fn.archived) c.createRun(u, fn, [cur.event]);
     await c.commit(u);
   }
 

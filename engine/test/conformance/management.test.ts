@@ -130,18 +130,19 @@ describe("management API", () => {
     expect(replay).toBeTruthy();
   });
 
-  it("pauses a function (no new runs start) and resumes it", async () => {
+  it("pauses a function: events arriving meanwhile wait as queued runs, which start when it resumes", async () => {
     const paused = await post(`${r.engine.url}/v1/functions/mg-pausable/pause`, {});
     expect(paused.json.data.paused).toBe(true);
     await r.client.send({ name: "m/pausable", data: {} });
-    await sleep(300);
-    expect(await runsOf(r.engine, "mg-pausable")).toHaveLength(0);
+    const held = await until("queued while paused", async () => (await runsOf(r.engine, "mg-pausable"))[0]);
+    expect(held.status).toBe("Queued");
+    expect(held.waiting?.reason).toBe("function mg-pausable is paused");
     await post(`${r.engine.url}/v1/functions/mg-pausable/resume`, {});
     await r.client.send({ name: "m/pausable", data: {} });
-    await endedRuns(r.engine, "mg-pausable", 1);
+    await endedRuns(r.engine, "mg-pausable", 2);
     const fn = await (await fetch(`${r.engine.url}/v1/functions/mg-pausable`)).json();
     expect(fn.data.paused).toBe(false);
-    expect(fn.data.counts_24h.Completed).toBe(1);
+    expect(fn.data.counts_24h.Completed).toBe(2);
   });
 
   it("lists events with the runs they started and sends events", async () => {
