@@ -779,7 +779,7 @@ export class Core {
         const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey]);
         if (rows[0]?.ok) ok = await this.takeLease(client);
         if (ok) {
-          this.leaderClient = client;
+          this.holdLeaderConnection(client, lockKey);
           this.isLeader = true;
           this.leaderTimer = setInterval(() => void this.renewLease(), Math.max(500, this.opts.leaseTtlMs / 3));
           this.leaderTimer.unref();
@@ -796,6 +796,50 @@ export class Core {
       await new Promise((r) => setTimeout(r, this.opts.standbyPollMs));
     }
     return false;
+  }
+
+  /**
+   * The advisory lock lives on this one connection. If the database drops it (a restart, a network blip), the lock
+   * is gone with it: take it again on a new connection as soon as the database answers, and only if the lease is
+   * still this engine's; if another engine took over meanwhile, exit so that only one engine runs.
+   */
+  private holdLeaderConnection(client: pg.PoolClient, lockKey: string): void {
+    this.leaderClient = client;
+    client.on("error", (err) => {
+      if (this.leaderClient !== client || !this.isLeader) return;
+      this.log.warn({ err }, "lost the connection that holds the engine lock; taking it again when the database answers");
+      this.leaderClient = undefined;
+      client.release(err);
+      void this.retakeLeadership(lockKey);
+    });
+  }
+
+  private async retakeLeadership(lockKey: string): Promise<void> {
+    for (let delay = 250; this.isLeader; delay = Math.min(delay * 2, 2000)) {
+      await new Promise((r) => setTimeout(r, delay));
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch {
+        continue; // still away
+      }
+      try {
+        const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey]);
+        const lease = await client.query(`SELECT holder FROM ${this.s}.leader WHERE id = 1`);
+        const ours = !lease.rows[0] || lease.rows[0].holder === this.instanceId;
+        if (!rows[0]?.ok || !ours) {
+          client.release();
+          this.log.fatal("another engine took over while the database was away; exiting so that only one engine runs");
+          process.exit(3);
+        }
+        await this.takeLease(client);
+        this.holdLeaderConnection(client, lockKey);
+        this.log.info("engine lock taken again; carrying on");
+        return;
+      } catch (err) {
+        client.release(err as Error);
+      }
+    }
   }
 
   private async takeLease(client: pg.PoolClient): Promise<boolean> {

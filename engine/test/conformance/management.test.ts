@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, post, type Rig, rig, runsOf, sleep, until } from "../support/harness.js";
+import { endedRuns, post, type Rig, rig, runsOf, until } from "../support/harness.js";
 
 /** The /v1 API the console uses: listing, traces, waiting reasons, cancel, replay, pause. */
 describe("management API", () => {

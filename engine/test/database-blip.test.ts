@@ -1,0 +1,68 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databaseKind, databaseUrl, endedRuns, type Rig, rig, runsOf, sleep, until } from "./support/harness.js";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
+
+/**
+ * The database goes away for several seconds in the middle of runs (every connection dropped, new ones refused)
+ * and comes back. The engine must not crash: it keeps its lock (taking it again on a new connection), its
+ * journal retries, health says degraded meanwhile, and every run completes with no recorded step run twice.
+ */
+describe("a database blip", () => {
+  let proxy: TcpProxy;
+  let r: Rig;
+  const calls = new Map<string, number>();
+  const count = (k: string) => calls.set(k, (calls.get(k) ?? 0) + 1).get(k) as number;
+
+  beforeAll(async () => {
+    proxy = await startTcpProxy(databaseUrl());
+    r = await rig(
+      "blip",
+      (inngest) => [
+        inngest.createFunction({ id: "steps", triggers: [{ event: "b/go" }] }, async ({ event, step }) => {
+          await step.run("one", () => count(`one:${event.data.n}`));
+          await step.sleep("pause", "1s");
+          await step.run("two", () => count(`two:${event.data.n}`));
+          return event.data.n;
+        }),
+      ],
+      { databaseUrl: proxy.url, leaseTtlMs: 60_000 },
+    );
+  });
+  afterAll(async () => {
+    await r?.stop();
+    await proxy?.close();
+  });
+
+  it("survives 8 s without its database and finishes every run", async () => {
+    await r.client.send(Array.from({ length: 10 }, (_, n) => ({ name: "b/go", data: { n } })));
+    await until("all past step one", async () => (await runsOf(r.engine, "blip-steps")).length === 10 && calls.size >= 10);
+    proxy.cut();
+    const down = Date.now();
+    let sawDegraded = false;
+    while (Date.now() - down < 8000) {
+      const h = (await (await fetch(`${r.engine.url}/health`)).json()) as { status: string };
+      if (h.status === "degraded") sawDegraded = true;
+      await sleep(500);
+    }
+    expect(sawDegraded).toBe(true);
+    proxy.restore();
+    const runs = await endedRuns(r.engine, "blip-steps", 10, 60_000);
+    expect(runs.map((x) => x.status)).toEqual(Array(10).fill("Completed"));
+    // A step whose result was recorded before the cut never ran again.
+    for (let n = 0; n < 10; n++) expect(calls.get(`one:${n}`), `one:${n}`).toBe(1);
+    await until(
+      "healthy again",
+      async () => ((await (await fetch(`${r.engine.url}/health`)).json()) as { status: string }).status === "ok",
+    );
+    expect(r.engine.core.isLeader).toBe(true);
+    if (databaseKind() === "pg") {
+      // The lock went with the dropped connection; the engine took it again on a new one.
+      const c = new pg.Client({ connectionString: databaseUrl() });
+      await c.connect();
+      const { rows } = await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted");
+      await c.end();
+      expect(rows[0].n).toBeGreaterThanOrEqual(1);
+    }
+  }, 120_000);
+});
