@@ -14,8 +14,8 @@ const config: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   typedRoutes: false,
   poweredByHeader: false,
-  // A local package shipped as TypeScript source.
-  transpilePackages: ["@jobdeck/outbound-guard"],
+  // Local packages shipped as TypeScript source.
+  transpilePackages: ["@jobdeck/outbound-guard", "@jobdeck/safe-json"],
   async headers() {
     return [{ source: "/:path*", headers: SECURITY_HEADERS }];
   },

@@ -7,6 +7,9 @@ import { PrismaClient } from "@/generated/prisma/client";
 const globalForDb = globalThis as unknown as { jobdeckDb?: PrismaClient };
 
 export function db(): PrismaClient {
-  globalForDb.jobdeckDb ??= new PrismaClient({ adapter: new PrismaPg({ connectionString: env().DATABASE_URL, max: 10 }) });
+  // A database that hangs must fail a request (503) rather than hold it forever waiting for a connection.
+  globalForDb.jobdeckDb ??= new PrismaClient({
+    adapter: new PrismaPg({ connectionString: env().DATABASE_URL, max: 10, connectionTimeoutMillis: 5_000 }),
+  });
   return globalForDb.jobdeckDb;
 }

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, trpc: "NOT_FOUND" },
   /** The action does not fit the current state (e.g. retrying a running job). */
   CONFLICT: { http: 409, trpc: "CONFLICT" },
+  /** A request body larger than the API takes. */
+  PAYLOAD_TOO_LARGE: { http: 413, trpc: "PAYLOAD_TOO_LARGE" },
   /** A body in a format the API does not take (anything but JSON). */
   UNSUPPORTED_MEDIA_TYPE: { http: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
   /** Too many active jobs for the organization. */
@@ -59,4 +61,57 @@ export function validationError(issues: ReadonlyArray<{ path: PropertyKey[]; mes
   const details = issues.map((i) => ({ path: i.path.map(String).join(".") || what, message: i.message }));
   const summary = details.map((d) => `${d.path}: ${d.message}`).join("; ");
   return new AppError("BAD_REQUEST", `invalid ${what}: ${summary}`, { details });
+}
+
+/** Error codes that mean the database is away (or saturated) rather than that the request was wrong. */
+const UNAVAILABLE_CODES = new Set([
+  // Prisma: cannot reach, timed out, closed the connection, pool timeout, could not start a transaction.
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+  "P2024",
+  "P2028",
+  // Node sockets and pg.
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  // PostgreSQL: shutting down, cannot connect now, connection failures, too many connections.
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "53300",
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection (?:is )?closed|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|Transaction API error: Unable to start a transaction/i;
+
+/** True when an error (or one it wraps) says the database could not be reached or was overloaded. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
+    if (typeof e.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
+    if (typeof e.message === "string" && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The AppError an unexpected error stands for, if any: AppErrors as they are, a database that is away as a 503
+ * (safe to retry). Anything else is a bug, for the caller to log and answer with a generic 500.
+ */
+export function knownError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new AppError("UNAVAILABLE", `the database is not answering right now; retry in ${RETRY_AFTER_SECONDS} s`, { cause: err });
+  }
+  return undefined;
 }

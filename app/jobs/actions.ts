@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { getIdentity } from "@/server/auth";
-import { AppError, type FieldIssue } from "@/server/errors";
+import { type FieldIssue, knownError } from "@/server/errors";
 import { scopeOf } from "@/server/identity";
 import { createJob } from "@/server/services/jobs/create-job";
 import type { CreateJobInput } from "@/server/services/jobs/inputs";
@@ -19,7 +19,8 @@ async function attempt<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
-    if (err instanceof AppError) return { ok: false, code: err.code, message: err.message, details: err.details };
+    const known = knownError(err);
+    if (known) return { ok: false, code: known.code, message: known.message, details: known.details };
     throw err;
   }
 }

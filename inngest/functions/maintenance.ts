@@ -2,18 +2,24 @@ import { scheduleSettings } from "@/env";
 import { renderJobReport } from "@/server/services/documents/render-report";
 import { pruneAuxiliary, pruneJobsBatch } from "@/server/services/maintenance/prune-old-jobs";
 import { recoverStalledJobs } from "@/server/services/maintenance/recover-stalled-jobs";
+import { redeliverUnstartedJobs } from "@/server/services/maintenance/redeliver-unstarted-jobs";
 import { atMostOnce } from "@/server/services/side-effects/at-most-once";
 import { activeOrganizations } from "@/server/services/stats/active-organizations";
 import { aggregateQueueStats } from "@/server/services/stats/aggregate-queue-stats";
 import { inngest } from "../client";
 
-/** Every 5 minutes: RUNNING/WAITING jobs whose run is gone and whose heartbeat is old become FAILED ("stalled"). */
+/**
+ * Every 5 minutes: RUNNING/WAITING jobs whose run is gone and whose heartbeat is old become FAILED ("stalled"), and
+ * QUEUED jobs whose start event started no run (dropped while their function was paused) get it sent again.
+ */
 export const recoverStalledJobsCron = inngest.createFunction(
   { id: "recover-stalled-jobs", retries: 2, concurrency: { limit: 1 }, triggers: [{ cron: "*/5 * * * *" }] },
   async ({ step, logger }) => {
     const stalled = await step.run("recover", () => recoverStalledJobs());
     for (const s of stalled) logger.warn(`job ${s.jobId} stalled: run ${s.runId ?? "(none)"} is ${s.runStatus}; marked FAILED`);
-    return { stalled };
+    const redelivered = await step.run("redeliver-unstarted", () => redeliverUnstartedJobs());
+    for (const r of redelivered) logger.info(`job ${r.jobId}: its start event started no run; sent again as ${r.eventId}`);
+    return { stalled, redelivered };
   },
 );
 

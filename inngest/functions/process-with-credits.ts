@@ -1,3 +1,4 @@
+import { truncateText } from "@jobdeck/safe-json";
 import { NonRetriableError } from "inngest";
 import { creditBalance, deductCreditOnce } from "@/server/services/credits/credits";
 import { recordJobResultPreview } from "@/server/services/jobs/record-progress";
@@ -39,7 +40,7 @@ export const processWithCredits = inngest.createFunction(
 
     const stored = await step.run("store-result", () => ({
       status: res.status,
-      body: text.length > BODY_CHARS ? `${text.slice(0, BODY_CHARS)}…` : text,
+      body: text.length > BODY_CHARS ? `${truncateText(text, BODY_CHARS)}…` : text,
       storedAt: new Date().toISOString(),
     }));
     const charge = await step.run("deduct-credit", () => deductCreditOnce(orgId, userId, `credit:${orgId}:${jobId ?? event.id}`, jobId));

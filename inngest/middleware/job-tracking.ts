@@ -125,7 +125,13 @@ export class JobTracking extends Middleware.BaseMiddleware {
     const job = jobOf(ctx.event);
     if (!job) return next();
     const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
-    const row = await recordStepStarted(job, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId });
+    const row = await recordStepStarted(job, {
+      name: stepName(stepInfo),
+      kind,
+      attempt: ctx.attempt,
+      runId: ctx.runId,
+      stepId: stepInfo.hashedId,
+    });
     if (!row) return next();
     this.openSteps.set(stepInfo.hashedId, row);
     const output = await next();

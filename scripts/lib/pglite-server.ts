@@ -9,7 +9,25 @@ import { PGlite } from "@electric-sql/pglite";
  * the wrong client whenever a transaction was open). This server runs each client's messages up to and
  * including Sync (or a simple Query) as one unit, and while a client holds a transaction open only that
  * client's units run, so every connection sees the semantics of its own session.
+ *
+ * The one backend also has one session: a `SET search_path` (or any SET) from psql would change it for the app and
+ * the engine too. A connection that may have changed a setting is marked, and the session is `RESET ALL` before
+ * another connection's next unit runs; so a setting lasts for its own connection's units at most.
  */
+
+/** SQL that changes a session setting: a SET or RESET statement, or set_config(). */
+const CHANGES_SETTINGS = /^\s*(set|reset)\s|set_config\s*\(/i;
+
+/** Whether a unit's simple-query ('Q') or parse ('P': name, then the query) messages may change a setting. */
+function changesSettings(messages: Uint8Array[]): boolean {
+  for (const m of messages) {
+    let sql: Buffer | undefined;
+    if (m[0] === 0x51) sql = Buffer.from(m.subarray(5));
+    else if (m[0] === 0x50) sql = Buffer.from(m.subarray(m.indexOf(0, 5) + 1));
+    if (sql && CHANGES_SETTINGS.test(sql.toString("latin1"))) return true;
+  }
+  return false;
+}
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -91,6 +109,8 @@ export async function startPgliteServer(
   const queue: Unit[] = [];
   let running = false;
   let pinned: Connection | undefined;
+  /** The connection that may have changed a session setting since the last reset. */
+  let dirty: Connection | undefined;
   let nextId = 1;
   const conns = new Set<Connection>();
 
@@ -109,6 +129,11 @@ export async function startPgliteServer(
         const unit = queue.splice(i, 1)[0] as Unit;
         if (unit.conn.closed) continue;
         const out: Uint8Array[] = [];
+        if (dirty && dirty !== unit.conn && !db.isInTransaction()) {
+          await db.exec("RESET ALL").catch(() => {});
+          dirty = undefined;
+        }
+        if (changesSettings(unit.messages)) dirty = unit.conn;
         try {
           await db.runExclusive(async () => {
             for (const m of unit.messages) {

@@ -1,7 +1,9 @@
+import { jsonIssue } from "@jobdeck/safe-json";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import { AppError, type FieldIssue } from "../errors";
+import { AppError, type FieldIssue, knownError } from "../errors";
 import { type Identity, isOperator, type Scope, scopeOf } from "../identity";
+import { log } from "../log";
 
 /** What every procedure sees: the caller, already verified (or null when signed out). */
 export interface Context {
@@ -17,23 +19,39 @@ function detailsOf(cause: unknown): FieldIssue[] | undefined {
 }
 
 const t = initTRPC.context<Context>().create({
-  // Field-level reasons travel to clients in `data.details`, the same list the REST API returns.
-  errorFormatter: ({ shape, error }) => ({ ...shape, data: { ...shape.data, details: detailsOf(error.cause) } }),
+  // Field-level reasons travel to clients in `data.details`, the same list the REST API returns. An unexpected
+  // error (a bug) is logged here and reaches the client without its text, which may hold SQL or data.
+  errorFormatter: ({ shape, error, path }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) {
+      log.error({ err: error.cause ?? error, path }, "unexpected error in a tRPC procedure");
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, message: "internal error; the server log has the details", data: { ...data, details: undefined } };
+    }
+    return { ...shape, data: { ...shape.data, details: detailsOf(error.cause) } };
+  },
 });
 
-/** Services throw AppError; turn it into the TRPCError with the mapped code (so callers see NOT_FOUND, not a 500). */
+/**
+ * Services throw AppError; turn it into the TRPCError with the mapped code (so callers see NOT_FOUND, not a 500),
+ * and a database that is away into SERVICE_UNAVAILABLE (503, retry).
+ */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
-  }
+  const known = result.ok ? undefined : knownError(result.error.cause);
+  if (known) throw new TRPCError({ code: known.trpcCode, message: known.message, cause: known });
   return result;
+});
+
+/** Input PostgreSQL could not store (a NUL, half an emoji, absurd nesting) is a 400 naming it, for every procedure. */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const issue = jsonIssue(await getRawInput(), "");
+  if (issue) throw new TRPCError({ code: "BAD_REQUEST", message: `invalid input: ${issue.path || "input"}: ${issue.message}` });
+  return next();
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(appErrors);
+export const publicProcedure = t.procedure.use(appErrors).use(storableInput);
 
 /** Signed-in callers only; `ctx.scope` is the organization every query must stay in. */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {

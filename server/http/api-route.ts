@@ -1,13 +1,22 @@
 import "server-only";
+import { jsonIssue } from "@jobdeck/safe-json";
 import { getIdentity } from "../auth";
-import { AppError } from "../errors";
+import { AppError, knownError, RETRY_AFTER_SECONDS, validationError } from "../errors";
 import { isOperator, type Scope, scopeOf } from "../identity";
-import { isJsonType } from "./request-safety";
+import { log } from "../log";
+import { isJsonType, MAX_BODY_BYTES } from "./request-safety";
 
-/** Every REST error is `{ error: { code, message, details? } }` with the status its code maps to. */
+/**
+ * Every REST error is `{ error: { code, message, details? } }` with the status its code maps to; a 503 says when to
+ * retry. Unexpected errors are logged and answered without their text.
+ */
 export function errorResponse(err: unknown): Response {
-  if (err instanceof AppError) return Response.json(err.toJSON(), { status: err.httpStatus });
-  console.error("unexpected error in an API route:", err);
+  const known = knownError(err);
+  if (known) {
+    const headers = known.code === "UNAVAILABLE" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : undefined;
+    return Response.json(known.toJSON(), { status: known.httpStatus, headers });
+  }
+  log.error({ err }, "unexpected error in an API route");
   return Response.json({ error: { code: "INTERNAL", message: "internal error; the server log has the details" } }, { status: 500 });
 }
 
@@ -15,17 +24,24 @@ export function errorResponse(err: unknown): Response {
 export async function readJsonBody(req: Request): Promise<unknown> {
   const type = req.headers.get("content-type");
   const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `request bodies may be at most ${MAX_BODY_BYTES} bytes`);
+  }
   if (!text.trim()) return {};
   if (!type || !isJsonType(type)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `request bodies must be JSON (content-type: application/json), not ${type ?? "untyped"}`);
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new AppError("BAD_REQUEST", `request body is not valid JSON: ${(err as Error).message}`, {
       details: [{ path: "body", message: "not valid JSON" }],
     });
   }
+  const issue = jsonIssue(body, "");
+  if (issue) throw validationError([{ path: issue.path ? issue.path.split(".") : [], message: issue.message }], "body");
+  return body;
 }
 
 type RouteContext<P> = { params: Promise<P> };

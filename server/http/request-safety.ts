@@ -10,6 +10,9 @@
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The largest request body the API reads (a job's payload is at most MAX_PAYLOAD_BYTES of it). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 function refusal(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
 }
@@ -39,6 +42,9 @@ export function refuseUnsafeRequest(req: Request): Response | undefined {
   }
   const type = req.headers.get("content-type");
   const length = req.headers.get("content-length");
+  if (length !== null && Number(length) > MAX_BODY_BYTES) {
+    return refusal(413, "PAYLOAD_TOO_LARGE", `request bodies may be at most ${MAX_BODY_BYTES} bytes; this one is ${length}`);
+  }
   if (type ? !isJsonType(type) : length !== null && length !== "0") {
     return refusal(415, "UNSUPPORTED_MEDIA_TYPE", `request bodies must be JSON (content-type: application/json), not ${type ?? "untyped"}`);
   }

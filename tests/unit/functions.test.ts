@@ -140,11 +140,17 @@ describe("generate-content", () => {
 });
 
 describe("maintenance and system functions", () => {
-  it("recover-stalled-jobs returns what it failed", async () => {
+  it("recover-stalled-jobs returns what it failed and what it sent again", async () => {
     const t = new InngestTestEngine({ function: recoverStalledJobsCron });
     const stalled = [{ jobId: "j1", runId: "r1", runStatus: "gone" }];
-    const { result } = await t.execute({ steps: [{ id: "recover", handler: () => stalled }] });
-    expect(result).toEqual({ stalled });
+    const redelivered = [{ jobId: "j2", eventId: "e2" }];
+    const { result } = await t.execute({
+      steps: [
+        { id: "recover", handler: () => stalled },
+        { id: "redeliver-unstarted", handler: () => redelivered },
+      ],
+    });
+    expect(result).toEqual({ stalled, redelivered });
   });
   it("prune-old-jobs keeps taking batches while there are more", async () => {
     const t = new InngestTestEngine({ function: pruneOldJobsCron });

@@ -1,10 +1,10 @@
+import { jsonProblem } from "@jobdeck/safe-json";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Core } from "../core.js";
 import { EventValidationError, type Ingest, MAX_TS, validateEvents } from "../events/ingest.js";
 import type { Op } from "../protocol/response.js";
 import { type Apps, SyncError } from "../sync/apps.js";
-import { jsonProblem } from "../util/json-safety.js";
 import { acceptedBearers, accessGuard } from "./access.js";
 import { ConflictError, type Management, NotFoundError, parseStatuses, type RunFilter } from "./management.js";
 

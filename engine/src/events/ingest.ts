@@ -1,9 +1,9 @@
+import { jsonProblem } from "@jobdeck/safe-json";
 import { type Core, DAY_MS, toWire, Unit } from "../core.js";
 import { evaluateKey, test } from "../expr/cel.js";
 import type { FnDef } from "../registry.js";
 import { gcra } from "../sched/gcra.js";
 import type { EventRecord } from "../types.js";
-import { jsonProblem } from "../util/json-safety.js";
 import { parseSeed, ulid, ulidFromSeed } from "../util/ulid.js";
 
 export class EventValidationError extends Error {}

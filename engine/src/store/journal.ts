@@ -1,7 +1,7 @@
+import { storableJson } from "@jobdeck/safe-json";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { EventRecord, HistoryRow, Pause, QueueItem, RunState, StateRow } from "../types.js";
-import { storableJson } from "../util/json-safety.js";
 import { quoteIdent } from "./migrate.js";
 
 interface Batch {

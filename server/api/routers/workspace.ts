@@ -15,11 +15,15 @@ export const documentRouter = router({
   list: protectedProcedure
     .input(
       z
-        .object({ kind: z.string().optional(), jobId: z.string().optional(), limit: z.number().int().min(1).max(200).optional() })
+        .object({
+          kind: z.string().max(100).optional(),
+          jobId: z.uuid("must be a job id").optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        })
         .optional(),
     )
     .query(({ ctx, input }) => listDocuments(ctx.scope, input ?? {})),
-  byId: protectedProcedure.input(z.object({ id: z.string() })).query(({ ctx, input }) => getDocument(ctx.scope, input.id)),
+  byId: protectedProcedure.input(z.object({ id: z.string().max(100) })).query(({ ctx, input }) => getDocument(ctx.scope, input.id)),
 });
 
 export const creditRouter = router({

@@ -1,12 +1,10 @@
-import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { enqueueEvent, jobCancelEventId } from "../outbox/enqueue-event";
-import { relayOutbox } from "../outbox/relay-outbox";
+import { jobCancelEventId } from "../outbox/enqueue-event";
 import { ACTIVE_STATUSES } from "./active-limit";
 import { findScopedJob } from "./find-job";
+import { runJobCommand } from "./job-command";
 import { type JobView, toJobView } from "./job-view";
-import { lockOrganization } from "./org-lock";
 import { closeOpenSteps } from "./record-progress";
 
 /**
@@ -15,8 +13,7 @@ import { closeOpenSteps } from "./record-progress";
  * job function honours with `cancelOn`, so a running run stops before its next step.
  */
 export async function cancelJob(scope: Scope, id: string, reason = "cancelled by user"): Promise<JobView> {
-  const { job, eventId } = await db().$transaction(async (tx) => {
-    await lockOrganization(tx, scope.orgId);
+  const job = await runJobCommand(scope, async (tx, emit) => {
     const current = await findScopedJob(tx, scope, id);
     if (!(ACTIVE_STATUSES as readonly string[]).includes(current.status)) {
       throw new AppError("CONFLICT", `job ${id} is already ${current.status}; only queued, running or waiting jobs can be cancelled`);
@@ -28,15 +25,13 @@ export async function cancelJob(scope: Scope, id: string, reason = "cancelled by
     });
     await closeOpenSteps(tx, current.id);
     if (current.eventId) await tx.outboxEvent.deleteMany({ where: { id: current.eventId, sentAt: null } });
-    const eventId = jobCancelEventId(current.id, current.attempt);
-    await enqueueEvent(tx, {
-      id: eventId,
+    await emit({
+      id: jobCancelEventId(current.id, current.attempt),
       jobId: current.id,
       name: "jobdeck/job.cancel.requested",
       data: { jobId: current.id, orgId: current.orgId, reason },
     });
-    return { job: updated, eventId };
+    return updated;
   });
-  await relayOutbox({ ids: [eventId] }).catch(() => undefined);
   return toJobView(job);
 }

@@ -1,22 +1,26 @@
 import { randomUUID } from "node:crypto";
 import type { JobSource, Prisma } from "@/generated/prisma/client";
 import { JOB_TYPE_NAMES, jobTypeOf } from "@/inngest/job-types";
-import { db } from "../../db";
 import { validationError } from "../../errors";
 import type { Scope } from "../../identity";
-import { enqueueEvent, jobStartEventId } from "../outbox/enqueue-event";
-import { relayOutbox } from "../outbox/relay-outbox";
+import { jobStartEventId } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
 import { assertBelowActiveLimit } from "./active-limit";
 import { type CreateJobInput, createJobInput } from "./inputs";
+import { runJobCommand } from "./job-command";
 import { type JobView, toJobView } from "./job-view";
-import { lockOrganization } from "./org-lock";
 
 export interface CreateJobResult {
   job: JobView;
   /** false when the idempotency key matched an existing job, which is returned instead. */
   created: boolean;
 }
+
+/**
+ * The largest payload a job may have, as JSON: Inngest's smallest event limit (256 KB on its free plan), so that
+ * every job's start event is accepted by every Inngest it may run on, instead of staying QUEUED.
+ */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /** Lower-cased payload text, for "text found in the payload" filters. */
 export const searchTextOf = (payload: unknown) => JSON.stringify(payload).toLowerCase();
@@ -32,6 +36,10 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
     throw validationError([{ path: ["type"], message: `unknown job type "${input.type}"; known types: ${JOB_TYPE_NAMES.join(", ")}` }]);
   }
   const payload = parseInput(def.payload, input.payload, "payload") as Record<string, unknown>;
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw validationError([{ path: ["payload"], message: `${bytes} bytes of JSON; a job's payload may be at most ${MAX_PAYLOAD_BYTES}` }]);
+  }
   const idempotencyKey = input.idempotencyKey ?? def.impliedIdempotencyKey?.(payload);
   if (def.requiresIdempotencyKey && !idempotencyKey) {
     throw validationError([
@@ -39,11 +47,10 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
     ]);
   }
 
-  const outcome = await db().$transaction(async (tx) => {
-    await lockOrganization(tx, scope.orgId);
+  const outcome = await runJobCommand(scope, async (tx, emit) => {
     if (idempotencyKey) {
       const existing = await tx.job.findUnique({ where: { orgId_idempotencyKey: { orgId: scope.orgId, idempotencyKey } } });
-      if (existing) return { job: existing, created: false, eventId: undefined };
+      if (existing) return { job: existing, created: false };
     }
     await assertBelowActiveLimit(tx, scope.orgId);
     const id = randomUUID();
@@ -63,16 +70,13 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
         eventId,
       },
     });
-    await enqueueEvent(tx, {
+    await emit({
       id: eventId,
       jobId: id,
       name: def.eventName,
       data: def.toEventData(payload, { id, orgId: scope.orgId, createdBy: scope.userId, priority: input.priority, attempt: 1 }),
     });
-    return { job, created: true, eventId };
+    return { job, created: true };
   });
-
-  // The job is committed; a failed relay here only delays the event until the relay loop's next pass.
-  if (outcome.eventId) await relayOutbox({ ids: [outcome.eventId] }).catch(() => undefined);
   return { job: toJobView(outcome.job), created: outcome.created };
 }

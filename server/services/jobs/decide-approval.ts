@@ -1,13 +1,11 @@
 import { z } from "zod";
-import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { enqueueEvent, jobDecisionEventId } from "../outbox/enqueue-event";
-import { relayOutbox } from "../outbox/relay-outbox";
+import { jobDecisionEventId } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
 import { findScopedJob } from "./find-job";
+import { runJobCommand } from "./job-command";
 import { type JobView, toJobView } from "./job-view";
-import { lockOrganization } from "./org-lock";
 
 export const decisionInput = z.object({
   decision: z.enum(["approve", "reject"], "must be approve or reject"),
@@ -21,8 +19,7 @@ export type DecisionInput = z.input<typeof decisionInput>;
  */
 export async function decideApproval(scope: Scope, id: string, raw: DecisionInput): Promise<JobView> {
   const input = parseInput(decisionInput, raw);
-  const { job, eventId } = await db().$transaction(async (tx) => {
-    await lockOrganization(tx, scope.orgId);
+  const job = await runJobCommand(scope, async (tx, emit) => {
     const job = await findScopedJob(tx, scope, id);
     if (job.type !== "approval-workflow") throw new AppError("CONFLICT", `job ${id} is a ${job.type} job, not an approval`);
     const waiting = await tx.jobStep.findFirst({
@@ -33,14 +30,13 @@ export async function decideApproval(scope: Scope, id: string, raw: DecisionInpu
     }
     const eventId = jobDecisionEventId(job.id, job.attempt);
     if (await tx.outboxEvent.findUnique({ where: { id: eventId } })) throw new AppError("CONFLICT", `job ${id} already has a decision`);
-    await enqueueEvent(tx, {
+    await emit({
       id: eventId,
       jobId: job.id,
       name: "approval/decision.made",
       data: { jobId: job.id, orgId: job.orgId, decision: input.decision, decidedBy: scope.userId, comment: input.comment },
     });
-    return { job, eventId };
+    return job;
   });
-  await relayOutbox({ ids: [eventId] }).catch(() => undefined);
   return toJobView(job);
 }

@@ -4,6 +4,7 @@ import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { parseInput } from "../validate";
+import { isJobId } from "./find-job";
 import { type ListJobsInput, listJobsInput } from "./inputs";
 import { type JobView, toJobView } from "./job-view";
 
@@ -21,7 +22,7 @@ function encodeCursor(createdAt: Date, id: string): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const createdAt = new Date(at ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) {
+  if (!id || !isJobId(id) || Number.isNaN(createdAt.getTime())) {
     throw new AppError("BAD_REQUEST", "invalid cursor: pass the nextCursor of a previous page", {
       details: [{ path: "cursor", message: "not a cursor returned by this API" }],
     });
@@ -42,7 +43,8 @@ function whereOf(scope: Scope, f: z.output<typeof listJobsInput>): Prisma.JobWhe
   const where: Prisma.JobWhereInput = { orgId: scope.orgId };
   if (statuses) where.status = { in: statuses };
   if (f.type) where.type = f.type;
-  if (f.q) where.searchText = { contains: f.q.toLowerCase() };
+  // Text, not a pattern: % and _ from the user match themselves.
+  if (f.q) where.searchText = { contains: f.q.toLowerCase().replace(/[\\%_]/g, "\\$&") };
   if (f.createdFrom || f.createdTo) where.createdAt = { gte: f.createdFrom, lte: f.createdTo };
   if (f.unacknowledged) {
     where.status = { in: ["FAILED"] };

@@ -1,3 +1,4 @@
+import { storableJson, truncateText } from "@jobdeck/safe-json";
 import { Prisma } from "@/generated/prisma/client";
 import type { JobStatus, StepKind, StepStatus } from "@/generated/prisma/enums";
 import { db } from "../../db";
@@ -32,13 +33,16 @@ const active = (ref: JobRef) => ({
 
 const MAX_JSON_CHARS = 8_000;
 
-/** Step outputs and errors are kept for the console, cut to a readable size. */
+/**
+ * Step outputs and errors are kept for the console, cut to a readable size (never inside an emoji) and storable
+ * whatever a function returned: a NUL or half an emoji in its output becomes U+FFFD rather than a database error
+ * that would fail the request (and the run) after the work was done.
+ */
 export function truncateJson(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
-  if (value === undefined || value === null) return Prisma.DbNull;
-  const text = JSON.stringify(value);
-  if (text === undefined) return Prisma.DbNull;
+  if (value === undefined || value === null || JSON.stringify(value) === undefined) return Prisma.DbNull;
+  const text = storableJson(value);
   if (text.length <= MAX_JSON_CHARS) return JSON.parse(text) as Prisma.InputJsonValue;
-  return { truncated: true, length: text.length, preview: text.slice(0, MAX_JSON_CHARS) };
+  return { truncated: true, length: text.length, preview: truncateText(text, MAX_JSON_CHARS) };
 }
 
 export interface ErrorView {
@@ -106,16 +110,28 @@ export interface StartedStep {
   startedAt: Date;
 }
 
-/** Opens a step row; undefined (nothing written) when the job is not this organization's. */
+/**
+ * Opens a step row; undefined (nothing written) when the job is not this organization's. A row of the same step
+ * still RUNNING from an earlier request is one whose request died with the app (kill -9, a deploy): it is closed as
+ * ERRORED "interrupted" in the same statement, so the timeline never shows a step running forever.
+ */
 export async function recordStepStarted(
   ref: JobRef,
-  step: { name: string; kind: StepKind; attempt: number; runId: string },
+  step: { name: string; kind: StepKind; attempt: number; runId: string; stepId?: string },
 ): Promise<StartedStep | undefined> {
   if (!valid(ref)) return undefined;
   const rows = await db().$queryRaw<StartedStep[]>`
-    INSERT INTO "JobStep" ("id", "jobId", "name", "kind", "attempt", "runId", "status", "startedAt")
-    SELECT gen_random_uuid(), "id", ${step.name}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId}, 'RUNNING', now()
-      FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}
+    WITH job AS (SELECT "id" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}),
+    interrupted AS (
+      UPDATE "JobStep" SET "status" = 'ERRORED', "finishedAt" = now(),
+        "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int,
+        "error" = '{"name":"Interrupted","message":"the request running this step ended without an answer (the app stopped); the step ran again"}'::jsonb
+      WHERE "jobId" IN (SELECT "id" FROM job) AND "runId" = ${step.runId} AND "stepId" = ${step.stepId ?? null}
+        AND "status" = 'RUNNING' AND "kind" = 'RUN'
+    )
+    INSERT INTO "JobStep" ("id", "jobId", "name", "stepId", "kind", "attempt", "runId", "status", "startedAt")
+    SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId}, 'RUNNING', now()
+      FROM job
     RETURNING "id", "startedAt"`;
   return rows[0];
 }

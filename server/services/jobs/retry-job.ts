@@ -1,14 +1,12 @@
 import { Prisma } from "@/generated/prisma/client";
 import { jobTypeOf } from "@/inngest/job-types";
-import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { enqueueEvent, jobStartEventId } from "../outbox/enqueue-event";
-import { relayOutbox } from "../outbox/relay-outbox";
+import { jobStartEventId } from "../outbox/enqueue-event";
 import { assertBelowActiveLimit } from "./active-limit";
 import { findScopedJob } from "./find-job";
+import { runJobCommand } from "./job-command";
 import { type JobView, toJobView } from "./job-view";
-import { lockOrganization } from "./org-lock";
 
 const RETRYABLE = ["FAILED", "CANCELLED"] as const;
 
@@ -17,8 +15,7 @@ const RETRYABLE = ["FAILED", "CANCELLED"] as const;
  * step count cleared (the old steps stay as history) and a new start event, with its own id, goes out.
  */
 export async function retryJob(scope: Scope, id: string): Promise<JobView> {
-  const { job, eventId } = await db().$transaction(async (tx) => {
-    await lockOrganization(tx, scope.orgId);
+  const job = await runJobCommand(scope, async (tx, emit) => {
     const current = await findScopedJob(tx, scope, id);
     if (!(RETRYABLE as readonly string[]).includes(current.status)) {
       throw new AppError("CONFLICT", `job ${id} is ${current.status}; only FAILED or CANCELLED jobs can be retried`);
@@ -45,7 +42,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
         cancelRequestedAt: null,
       },
     });
-    await enqueueEvent(tx, {
+    await emit({
       id: eventId,
       jobId: current.id,
       name: def.eventName,
@@ -57,8 +54,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
         attempt,
       }),
     });
-    return { job: updated, eventId };
+    return updated;
   });
-  await relayOutbox({ ids: [eventId] }).catch(() => undefined);
   return toJobView(job);
 }

@@ -2,6 +2,7 @@ import { db } from "../../db";
 import type { Scope } from "../../identity";
 import { inngestApi } from "../system/inngest-target";
 import { findScopedJob } from "./find-job";
+import { describeFate, startEventFate } from "./start-event-fate";
 
 export interface RunInsight {
   runId: string | null;
@@ -17,7 +18,13 @@ export interface RunInsight {
 export async function runInsight(scope: Scope, id: string): Promise<RunInsight> {
   const job = await findScopedJob(db(), scope, id);
   if (!job.runId) {
-    return { runId: null, runStatus: null, waiting: job.status === "QUEUED" ? ["queued: the run has not started yet"] : [] };
+    if (job.status !== "QUEUED") return { runId: null, runStatus: null, waiting: [] };
+    const fate = await startEventFate(job);
+    return {
+      runId: fate.kind === "run" ? fate.runId : null,
+      runStatus: fate.kind === "run" ? fate.status : null,
+      waiting: [describeFate(fate)],
+    };
   }
   try {
     const res = await inngestApi(`/v1/runs/${encodeURIComponent(job.runId)}`, { timeoutMs: 3_000 });

@@ -1,3 +1,4 @@
+import { Prisma } from "@/generated/prisma/client";
 import { inngest } from "@/inngest/client";
 import { db } from "../../db";
 
@@ -30,12 +31,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * by event id, so nothing is lost and nothing runs twice.
  */
 export async function relayOutbox(opts: { ids?: string[]; limit?: number } = {}): Promise<RelayResult> {
-  const now = new Date();
-  const due = await db().outboxEvent.findMany({
-    where: { sentAt: null, ...(opts.ids ? { id: { in: opts.ids } } : { nextAttemptAt: { lte: now } }) },
-    orderBy: { createdAt: "asc" },
-    take: opts.limit ?? 200,
-  });
+  const due = await claimDue(opts.ids, opts.limit ?? 200);
   if (!due.length) return { sent: 0, failed: 0 };
   const ids = due.map((e) => e.id);
   try {
@@ -58,6 +54,24 @@ export async function relayOutbox(opts: { ids?: string[]; limit?: number } = {})
   }
   await db().outboxEvent.updateMany({ where: { id: { in: ids } }, data: { sentAt: new Date(), lastError: null } });
   return { sent: due.length, failed: 0 };
+}
+
+/** How long a relay pass may hold the events it took before another pass may take them again. */
+const CLAIM_MS = SEND_TIMEOUT_MS * 2;
+
+/**
+ * Takes the due events (or the given ones, if due) for this pass, so that two passes at once (the send right after
+ * a create and the relay loop) never send the same event twice: taking one moves its next attempt past the claim.
+ */
+async function claimDue(ids: string[] | undefined, limit: number) {
+  return db().$queryRaw<Array<{ id: string; name: string; data: unknown; attempts: number }>>`
+    UPDATE "OutboxEvent" SET "nextAttemptAt" = now() + ${`${CLAIM_MS} milliseconds`}::interval
+    WHERE "id" IN (
+      SELECT "id" FROM "OutboxEvent"
+      WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now() ${ids ? Prisma.sql`AND "id" = ANY(${ids})` : Prisma.empty}
+      ORDER BY "createdAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    )
+    RETURNING "id", "name", "data", "attempts"`;
 }
 
 /** How many events wait to be relayed, and the oldest one's age (for health). */

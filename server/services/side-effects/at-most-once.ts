@@ -1,5 +1,7 @@
+import { storableJson } from "@jobdeck/safe-json";
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
+import { isDatabaseUnavailable } from "../../errors";
 
 export type AtMostOnceOutcome<T> =
   | { status: "done"; detail: T }
@@ -37,9 +39,29 @@ export async function atMostOnce<T>(
     if (certainlyNotDone(err)) await db().sideEffect.delete({ where: { key } });
     throw err;
   }
-  await db().sideEffect.update({
-    where: { key },
-    data: { completedAt: new Date(), detail: (detail ?? null) as Prisma.InputJsonValue },
-  });
+  await recordCompletion(key, detail);
   return { status: "done", detail };
+}
+
+/** How long a completed effect keeps trying to record that it completed while the database is away. */
+const COMPLETION_RETRY_MS = 60_000;
+
+/**
+ * The effect happened: record it. A database blip right now must not turn a sent email into "unknown" on the next
+ * attempt, so a failure to reach the database is retried (with backoff, for up to a minute) before giving up.
+ */
+async function recordCompletion(key: string, detail: unknown): Promise<void> {
+  const deadline = Date.now() + COMPLETION_RETRY_MS;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      await db().sideEffect.update({
+        where: { key },
+        data: { completedAt: new Date(), detail: JSON.parse(storableJson(detail)) as Prisma.InputJsonValue },
+      });
+      return;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }

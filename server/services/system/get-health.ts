@@ -3,8 +3,6 @@ import type { Scope } from "../../identity";
 import { outboxBacklog } from "../outbox/relay-outbox";
 import { inngestTarget } from "./inngest-target";
 
-const PROBE_TIMEOUT_MS = 2_000;
-
 export interface Health {
   status: "ok" | "degraded" | "down";
   uptimeSeconds: number;
@@ -18,18 +16,27 @@ export interface Health {
   jobs: Record<string, Record<string, number>>;
 }
 
+/** Health answers within this, whatever hangs: a database that accepts connections and never answers is down. */
+const CHECK_TIMEOUT_MS = 2_000;
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {
   const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
   try {
-    const value = await fn();
+    const value = await Promise.race([fn(), timeout]);
     return { value, ms: Math.round(performance.now() - t0) };
   } catch (err) {
     return { error: (err as Error).message, ms: Math.round(performance.now() - t0) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 async function probeEngine(url: string): Promise<number> {
-  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
   await res.body?.cancel();
   // Any answer below 500 means Inngest is there (the Dev Server and Cloud may not serve /health itself).
   if (res.status >= 500) throw new Error(`answered ${res.status}`);

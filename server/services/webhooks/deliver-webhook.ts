@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { truncateText } from "@jobdeck/safe-json";
 import { env } from "@/env";
 import { outboundFetch } from "../../net/outbound";
 
@@ -50,7 +51,8 @@ export async function postWebhook(url: string, payload: unknown, headers: Record
   return {
     status: res.status,
     latencyMs: Math.round(performance.now() - started),
-    body: text.length > BODY_PREVIEW_CHARS ? `${text.slice(0, BODY_PREVIEW_CHARS)}…` : text,
+    // Cut between characters, never inside an emoji (half of one could not be stored as the step's output).
+    body: text.length > BODY_PREVIEW_CHARS ? `${truncateText(text, BODY_PREVIEW_CHARS)}…` : text,
     ...(res.headers.get("retry-after") ? { retryAfter: res.headers.get("retry-after") as string } : {}),
   };
 }

@@ -1,11 +1,21 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createContext } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
+import { RETRY_AFTER_SECONDS } from "@/server/errors";
 
 /** The console batches a page's queries into one request; more than this in one request is refused with a 400. */
 const MAX_BATCH = 20;
 
 const handler = (req: Request) =>
-  fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext, maxBatchSize: MAX_BATCH });
+  fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext,
+    maxBatchSize: MAX_BATCH,
+    // A database that is away is a 503 with the time to retry, as on the REST API.
+    responseMeta: ({ errors }) =>
+      errors.some((e) => e.code === "SERVICE_UNAVAILABLE") ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } } : {},
+  });
 
 export { handler as GET, handler as POST };

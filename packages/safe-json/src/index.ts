@@ -13,28 +13,41 @@ function badString(s: string): string | undefined {
   return undefined;
 }
 
-/** The first problem in `value` as "<path>: <reason>", or undefined when it can be stored as is. */
-export function jsonProblem(value: unknown, path: string, depth = 0): string | undefined {
+/** The first thing in `value` that cannot be stored: where it is (`path.to.field`, `list[3]`) and why. */
+export function jsonIssue(value: unknown, path: string, depth = 0): { path: string; message: string } | undefined {
   if (typeof value === "string") {
     const why = badString(value);
-    return why ? `${path}: ${why}` : undefined;
+    return why ? { path, message: why } : undefined;
   }
   if (value === null || typeof value !== "object") return undefined;
-  if (depth >= MAX_JSON_DEPTH) return `${path}: nested deeper than ${MAX_JSON_DEPTH} levels`;
+  if (depth >= MAX_JSON_DEPTH) return { path, message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = jsonProblem(value[i], `${path}[${i}]`, depth + 1);
-      if (p) return p;
+      const issue = jsonIssue(value[i], `${path}[${i}]`, depth + 1);
+      if (issue) return issue;
     }
     return undefined;
   }
   for (const [k, v] of Object.entries(value)) {
     const why = badString(k);
-    if (why) return `${path}: a key ${why}`;
-    const p = jsonProblem(v, `${path}.${k}`, depth + 1);
-    if (p) return p;
+    if (why) return { path, message: `a key ${why}` };
+    const issue = jsonIssue(v, path ? `${path}.${k}` : k, depth + 1);
+    if (issue) return issue;
   }
   return undefined;
+}
+
+/** The same as one line, "<path>: <reason>", or undefined when `value` can be stored as is. */
+export function jsonProblem(value: unknown, path: string): string | undefined {
+  const issue = jsonIssue(value, path);
+  return issue ? `${issue.path}: ${issue.message}` : undefined;
+}
+
+/** `text` cut to at most `max` UTF-16 units without splitting a surrogate pair (an emoji) in two. */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 /**

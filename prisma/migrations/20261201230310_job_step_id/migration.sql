@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "JobStep" ADD COLUMN     "stepId" TEXT;
