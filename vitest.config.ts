@@ -33,11 +33,16 @@ export default defineConfig({
         test: {
           name: "app",
           include: ["tests/**/*.test.ts"],
+          exclude: ["tests/fuzz/**"],
           testTimeout: 120_000,
           hookTimeout: 240_000,
           sequence: { groupOrder: 3 },
           maxWorkers: 2,
         },
+      },
+      {
+        // Hostile input against `npm start` (fast-check): its own project, so it can be run alone (`npm run test:fuzz`).
+        test: { name: "fuzz", include: ["tests/fuzz/**/*.test.ts"], testTimeout: 600_000, hookTimeout: 300_000, sequence: { groupOrder: 4 } },
       },
       {
         test: {

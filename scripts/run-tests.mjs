@@ -44,7 +44,7 @@ if (run(bin("biome"), ["check", "."]) !== 0) {
   process.exit(1);
 }
 
-const projects = ["engine-unit", "engine-pglite", "app"];
+const projects = ["engine-unit", "engine-pglite", "app", "fuzz"];
 if (await postgresAnswers(PG_URL)) projects.push("engine-pg");
 else console.log(`PostgreSQL at ${new URL(PG_URL).host} does not answer: running the embedded-database suites only.`);
 
