@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../engine/test/support/child-engine.js";
+import { killNow, startAppChild } from "../support/app-child.js";
 import { type AppStack, finishedJob as finished, startAppStack, until } from "../support/app-stack.js";
 import { startSmtpPeer } from "../support/peers.js";
 
@@ -70,17 +70,7 @@ describe("send-welcome-email over SMTP", () => {
 
   it("never sends twice when the app dies between reserving and completing the send", async () => {
     const port = await freePort();
-    const startApp = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/support/app-process.ts"], {
-        env: { ...process.env, PORT: String(port), SMTP_URL: smtp.url },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      await new Promise<void>((resolve, reject) => {
-        child.stdout?.on("data", (d: Buffer) => String(d).includes("listening") && resolve());
-        child.on("exit", (code) => reject(new Error(`app process exited ${code}`)));
-      });
-      return child;
-    };
+    const startApp = () => startAppChild(port, { SMTP_URL: smtp.url });
     let app = await startApp();
     // Route this app's functions to the child process instead of the in-test server.
     const sync = await stack.engine.apps.syncUrl(`http://127.0.0.1:${port}/api/inngest`);
@@ -99,8 +89,7 @@ describe("send-welcome-email over SMTP", () => {
       const reservation = await stack.db().sideEffect.findUniqueOrThrow({ where: { key: `email:welcome:${orgId}:${job.id}` } });
       expect(reservation.completedAt).toBeNull();
 
-      app.kill("SIGKILL");
-      await new Promise((r) => app.once("exit", r));
+      await killNow(app);
       smtp.state.mode = "accept";
       app = await startApp();
 
