@@ -100,7 +100,14 @@ export class Core {
     this.opts = resolveOptions(options);
     this.log = options.logger ?? pino({ name: "engine", level: options.logLevel ?? "info" });
     this.s = quoteIdent(this.opts.schema);
-    this.pool = new pg.Pool({ connectionString: this.opts.databaseUrl, max: this.opts.poolSize });
+    // A database that hangs must not hold a connection attempt or a query for ever: the journal retries a flush
+    // that timed out (its writes are idempotent), and a connection attempt gives up and is tried again.
+    this.pool = new pg.Pool({
+      connectionString: this.opts.databaseUrl,
+      max: this.opts.poolSize,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 60_000,
+    });
     this.pool.on("error", (err) => this.log.warn({ err }, "idle database connection failed"));
     this.journal = new Journal(this.pool, this.opts.schema, this.log, (r) => this.failRefusedRun(r));
     this.client = new SdkClient({

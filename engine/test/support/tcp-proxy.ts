@@ -2,8 +2,9 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 
 /**
  * A TCP proxy in front of a database, so a test can take the database away: `cut()` drops every open connection
- * and refuses new ones (like a restart or a network blip), `hang()` accepts connections and never answers, and
- * `restore()` lets traffic through again.
+ * and refuses new ones (like a restart or a network blip), `hang()` accepts connections and answers nothing (like
+ * a database stuck on a lock or a full disk), and `restore()` lets traffic through again: connections accepted while
+ * hanging are then answered, as a database that recovers answers them.
  */
 export interface TcpProxy {
   url: string;
@@ -17,12 +18,8 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   let mode: "pass" | "cut" | "hang" = "pass";
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    client.on("close", () => sockets.delete(client));
-    client.on("error", () => {});
-    if (mode === "cut") return void client.destroy();
-    if (mode === "hang") return; // accepted, never answered
+  const waiting = new Set<Socket>();
+  const pass = (client: Socket) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
     sockets.add(upstream);
     upstream.on("close", () => {
@@ -32,6 +29,21 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
     upstream.on("error", () => client.destroy());
     client.on("close", () => upstream.destroy());
     client.pipe(upstream).pipe(client);
+  };
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on("close", () => {
+      sockets.delete(client);
+      waiting.delete(client);
+    });
+    client.on("error", () => {});
+    if (mode === "cut") return void client.destroy();
+    if (mode === "hang") {
+      client.pause(); // accepted; what it sends waits in the socket until the database answers again
+      waiting.add(client);
+      return;
+    }
+    pass(client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = new URL(targetUrl);
@@ -53,6 +65,11 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
     },
     restore() {
       mode = "pass";
+      for (const client of waiting) {
+        client.resume();
+        pass(client);
+      }
+      waiting.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {
