@@ -17,7 +17,7 @@ import { Engine } from "../engine/src/engine.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
 import { startEmbeddedPostgres } from "./lib/embedded-postgres.js";
-import { stackKeys, stackKeysPath } from "./lib/stack-keys.js";
+import { stackKeys, stackKeysPath, writeStackInfo } from "./lib/stack-keys.js";
 
 const prod = process.argv.includes("--prod");
 const env = process.env;
@@ -182,6 +182,8 @@ async function main(): Promise<void> {
       const failed = synced.filter((s) => !s.ok);
       if (failed.length) log.warn({ failed }, "app sync failed; the engine retries when you POST /v1/apps/sync");
     }
+    const removeInfo = writeStackInfo(dataDir, { pid: process.pid, appUrl: appOrigin, engineUrl: engine?.url });
+    stops.push(async () => removeInfo());
     say(`app        ${appOrigin}`);
     say("ready      Ctrl-C stops everything");
   } catch (err) {

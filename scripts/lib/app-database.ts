@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { deploy } from "../db/migrator.js";
 import { runningEmbeddedPostgresUrl, startEmbeddedPostgres } from "./embedded-postgres.js";
-import { existingStackKeys } from "./stack-keys.js";
+import { existingStackKeys, runningStackInfo } from "./stack-keys.js";
 
 /**
  * For command-line producers: point the app's modules at the database `npm run dev` uses (DATABASE_URL, or the
@@ -20,7 +20,8 @@ export async function connectAppDatabase(): Promise<() => Promise<void>> {
     await deploy(url);
   }
   process.env.DATABASE_URL = url;
-  process.env.INNGEST_DEV ||= `http://127.0.0.1:${process.env.ENGINE_PORT || 8288}`;
+  // The engine of the stack running on this data folder (it says where in <data dir>.stack.json), else ENGINE_PORT.
+  process.env.INNGEST_DEV ||= runningStackInfo(dataDir)?.engineUrl ?? `http://127.0.0.1:${process.env.ENGINE_PORT || 8288}`;
   const keys = existingStackKeys(dataDir);
   if (keys) {
     process.env.INNGEST_EVENT_KEY ||= keys.eventKey;

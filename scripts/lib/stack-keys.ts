@@ -5,7 +5,7 @@
  * app's webhook signatures all need a key nobody else on the machine has.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 export interface StackKeys {
@@ -54,6 +54,34 @@ export function existingStackKeys(dataDir: string): StackKeys | undefined {
   try {
     const stored = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8")) as Partial<StackKeys>;
     return valid(stored) ? stored : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a running stack says what it serves (`<data dir>.stack.json`), for producers and the README's curl lines. */
+export function stackInfoPath(dataDir: string): string {
+  return `${resolve(dataDir)}.stack.json`;
+}
+
+export interface StackInfo {
+  pid: number;
+  appUrl: string;
+  engineUrl?: string;
+}
+
+export function writeStackInfo(dataDir: string, info: StackInfo): () => void {
+  const path = stackInfoPath(dataDir);
+  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`);
+  return () => rmSync(path, { force: true });
+}
+
+/** The running stack of that data folder, if its process is alive. */
+export function runningStackInfo(dataDir: string): StackInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(stackInfoPath(dataDir), "utf8")) as StackInfo;
+    process.kill(info.pid, 0);
+    return info;
   } catch {
     return undefined;
   }
