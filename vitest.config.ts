@@ -42,7 +42,13 @@ export default defineConfig({
       },
       {
         // Hostile input against `npm start` (fast-check): its own project, so it can be run alone (`npm run test:fuzz`).
-        test: { name: "fuzz", include: ["tests/fuzz/**/*.test.ts"], testTimeout: 600_000, hookTimeout: 300_000, sequence: { groupOrder: 4 } },
+        test: {
+          name: "fuzz",
+          include: ["tests/fuzz/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 4 },
+        },
       },
       {
         test: {

@@ -326,6 +326,11 @@ describe("the HTTP surface under hostile input", () => {
         `SELECT count(*)::int AS n FROM "Job" j WHERE NOT EXISTS (SELECT 1 FROM "OutboxEvent" o WHERE o.id = j."eventId")`,
       );
       expect(orphans.rows[0].n).toBe(0);
+      // Each start event reached the engine once (the relay loop and the send after a create never both send it).
+      const twice = await db.query(
+        `SELECT id, count(*)::int AS n FROM engine.events WHERE id LIKE 'jobdeck-%' GROUP BY id HAVING count(*) > 1`,
+      );
+      expect(twice.rows).toEqual([]);
     } finally {
       await db.end();
     }

@@ -138,6 +138,17 @@ describe("job.list", () => {
     expect((await rejection(api.job.list({ limit: 101 }))).code).toBe("BAD_REQUEST");
     expect((await rejection(api.job.list({ cursor: "garbage" }))).code).toBe("BAD_REQUEST");
   });
+
+  it("searches payload text as text: % and _ match only themselves", async () => {
+    const api = stack.caller(org());
+    const percent = (await api.job.create({ type: "demo-task", payload: { taskId: "discount-100%" } })).job.id;
+    const underscore = (await api.job.create({ type: "demo-task", payload: { taskId: "snake_case" } })).job.id;
+    await api.job.create({ type: "demo-task", payload: { taskId: "plain" } });
+    expect((await api.job.list({ q: "%" })).items.map((j) => j.id)).toEqual([percent]);
+    expect((await api.job.list({ q: "_" })).items.map((j) => j.id)).toEqual([underscore]);
+    expect((await api.job.list({ q: "e_c" })).items.map((j) => j.id)).toEqual([underscore]);
+    expect((await api.job.count({ q: "%" })).count).toBe(1);
+  });
 });
 
 describe("running jobs", () => {
