@@ -64,7 +64,8 @@ describe.skipIf(chromiumMissing)("npm run dev restarted under an open page", () 
     const page = await browser.newPage();
     let loads = 0;
     page.on("load", () => loads++);
-    await page.goto(`http://localhost:${port}/jobs`);
+    // next dev compiles the page on its first request: on a busy machine that takes a while.
+    await page.goto(`http://localhost:${port}/jobs`, { timeout: 240_000 });
     await page.getByRole("heading", { name: "Jobs" }).waitFor({ timeout: 120_000 });
 
     // Two restarts in a row (the first start fills Turbopack's cache, later ones find it).

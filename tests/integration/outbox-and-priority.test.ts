@@ -52,7 +52,8 @@ describe("transactional outbox", () => {
     const { job } = await api.job.create({ type: "demo-task", payload: {} });
     await until("COMPLETED", async () => (await api.job.status({ id: job.id })).status === "COMPLETED");
     const eventId = `jobdeck-${job.id}-start-1`;
-    await stack.db().outboxEvent.update({ where: { id: eventId }, data: { sentAt: null } });
+    // As after an answer that never came: unsent, and due again.
+    await stack.db().outboxEvent.update({ where: { id: eventId }, data: { sentAt: null, nextAttemptAt: new Date() } });
     expect(await stack.relayOutbox({ ids: [eventId] })).toEqual({ sent: 1, failed: 0 });
     await new Promise((r) => setTimeout(r, 500));
     // The engine recorded the event twice and started one run.
