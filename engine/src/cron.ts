@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { Cron } from "croner";
-import { type Core, Unit } from "./core.js";
+import type { EngineContext } from "./context.js";
+import { scopedKey } from "./flow/flow-state.js";
 import type { FnDef } from "./registry.js";
 import type { TimerHandle } from "./sched/timers.js";
 import type { EventRecord } from "./types.js";
+import { Unit } from "./unit.js";
 import { parseDuration } from "./util/duration.js";
 import { ulid } from "./util/ulid.js";
 
@@ -57,7 +59,7 @@ export class CronScheduler {
   private readonly timers = new Map<string, TimerHandle>();
 
   constructor(
-    private readonly core: Core,
+    private readonly ctx: EngineContext,
     /** Starts a run through the function's flow control (the event ingest's, so idempotency and friends apply). */
     private readonly startRun: (u: Unit, fn: FnDef, ev: EventRecord) => void,
   ) {}
@@ -67,7 +69,7 @@ export class CronScheduler {
     for (const fn of fns) {
       for (const [id, h] of this.timers) {
         if (id.startsWith(`${fn.slug}|`)) {
-          this.core.timers.cancel(h);
+          this.ctx.timers.cancel(h);
           this.timers.delete(id);
         }
       }
@@ -77,12 +79,12 @@ export class CronScheduler {
   }
 
   stop(): void {
-    for (const h of this.timers.values()) this.core.timers.cancel(h);
+    for (const h of this.timers.values()) this.ctx.timers.cancel(h);
     this.timers.clear();
   }
 
   private arm(fn: FnDef, expr: string, jitterMs: number | undefined): void {
-    const c = this.core;
+    const c = this.ctx;
     let spec: CronSpec;
     try {
       spec = parseCron(expr);
@@ -90,9 +92,9 @@ export class CronScheduler {
       c.log.warn({ err, fn: fn.slug, cron: expr }, "invalid cron; not scheduled");
       return;
     }
-    const id = `${fn.slug}|${expr}`;
-    const now = Date.now();
-    const last = c.flowGet("cron", id) as number | undefined;
+    const id = scopedKey(fn.slug, expr);
+    const now = c.clock.now();
+    const last = c.flow.get("cron", id);
     let next = spec.next(last ?? now);
     if (next < now - MISSED_GRACE_MS) next = spec.next(now);
     const fireAt = next + jitterFor(fn.slug, expr, jitterMs);
@@ -107,16 +109,17 @@ export class CronScheduler {
   }
 
   private async fire(slug: string, expr: string, scheduledAt: number, fireAt: number): Promise<void> {
-    const c = this.core;
+    const c = this.ctx;
     const fn = c.registry.get(slug);
     if (!fn || fn.archived || !fn.triggers.some((t) => t.cron === expr)) return;
-    const id = `${slug}|${expr}`;
-    const last = c.flowGet("cron", id) as number | undefined;
+    const id = scopedKey(slug, expr);
+    const last = c.flow.get("cron", id);
     if (last === undefined || last < scheduledAt) {
       const u = new Unit();
-      c.flowPut("cron", id, scheduledAt);
+      c.flow.put("cron", id, scheduledAt);
+      // A paused function skips its scheduled times (as on Inngest): they are not kept for the resume.
       if (!fn.paused) {
-        const now = Date.now();
+        const now = c.clock.now();
         const internalId = ulid(now);
         const ev = {
           internalId,
@@ -130,7 +133,7 @@ export class CronScheduler {
         c.journal.insertEvent(ev);
         this.startRun(u, fn, ev);
       }
-      await c.commit(u);
+      await u.commit(c.journal);
     }
     const current = c.registry.get(slug);
     const trigger = current?.triggers.find((t) => t.cron === expr);

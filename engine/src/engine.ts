@@ -1,14 +1,31 @@
 import type { FastifyInstance } from "fastify";
+import { EventsApi } from "./api/events-api.js";
+import { FunctionsApi } from "./api/functions-api.js";
 import { buildHttp } from "./api/http.js";
-import { Management } from "./api/management.js";
-import { Core } from "./core.js";
+import { RunsApi } from "./api/runs-api.js";
+import type { EngineBus } from "./bus.js";
+import type { Clock } from "./clock.js";
+import { createContext, type EngineContext } from "./context.js";
 import { CronScheduler } from "./cron.js";
+import { FlowControl } from "./events/flow-control.js";
+import { Grouping } from "./events/grouping.js";
 import { Ingest } from "./events/ingest.js";
+import { Leadership } from "./leadership.js";
 import type { EngineOptions } from "./options.js";
+import { recover } from "./recovery.js";
+import { checkpoint } from "./runs/checkpoint.js";
 import { Executor } from "./runs/executor.js";
+import { RunLifecycle } from "./runs/lifecycle.js";
+import { PauseSystem } from "./runs/pause-system.js";
+import { RunQueue } from "./runs/queue.js";
+import { RunTimeouts } from "./runs/run-timeouts.js";
+import type { RunSystems } from "./runs/systems.js";
+import { Trace } from "./runs/trace.js";
+import { migrate } from "./store/migrate.js";
 import { type PruneResult, pruneHistory } from "./store/retention.js";
 import { Apps } from "./sync/apps.js";
 
+const SWEEP_EVERY_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export type { EngineOptions } from "./options.js";
@@ -23,12 +40,17 @@ export type { EngineOptions } from "./options.js";
  * await engine.stop();
  */
 export class Engine {
-  readonly core: Core;
+  readonly ctx: EngineContext;
+  readonly lifecycle: RunLifecycle;
   readonly ingest: Ingest;
   readonly apps: Apps;
-  readonly management: Management;
   readonly cron: CronScheduler;
-  private readonly executor: Executor;
+  readonly leadership: Leadership;
+  /** The `/v1` API's operations, for tools and tests that run the engine in-process. */
+  readonly api: { runs: RunsApi; functions: FunctionsApi; events: EventsApi };
+  private readonly sys: RunSystems;
+  private readonly timeouts: RunTimeouts;
+  private readonly grouping: Grouping;
   private http: FastifyInstance | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
@@ -36,67 +58,96 @@ export class Engine {
   private started = false;
   url = "";
 
-  constructor(options: EngineOptions) {
-    this.core = new Core(options);
-    this.ingest = new Ingest(this.core);
-    this.executor = new Executor(this.core);
-    this.core.dispatcher = (item) => this.executor.dispatch(item);
-    this.cron = new CronScheduler(this.core, (u, fn, ev) => this.ingest.start(u, fn, ev));
-    this.apps = new Apps(this.core, this.cron);
-    this.management = new Management(this.core, this.ingest);
+  constructor(options: EngineOptions & { clock?: Clock }) {
+    const ctx = (this.ctx = createContext(options));
+    const trace = new Trace(ctx.journal, ctx.clock);
+    const queue = new RunQueue(ctx);
+    const pauses = new PauseSystem(ctx, queue);
+    this.timeouts = new RunTimeouts(ctx, queue);
+    this.lifecycle = new RunLifecycle(ctx, queue, pauses, this.timeouts, trace);
+    this.sys = { ctx, queue, lifecycle: this.lifecycle, pauses, trace };
+    this.grouping = new Grouping(ctx, this.lifecycle);
+    const flowControl = new FlowControl(ctx, this.lifecycle, queue, this.grouping);
+    this.ingest = new Ingest(ctx, pauses, queue, flowControl);
+    new Executor(this.sys);
+    this.cron = new CronScheduler(ctx, (u, fn, ev) => flowControl.start(u, fn, ev));
+    this.apps = new Apps(ctx, this.cron);
+    this.leadership = new Leadership(ctx);
+    const runs = new RunsApi(ctx, this.lifecycle);
+    this.api = { runs, functions: new FunctionsApi(ctx), events: new EventsApi(ctx, this.ingest, runs) };
   }
 
   get log() {
-    return this.core.log;
+    return this.ctx.log;
+  }
+
+  /** What happens inside, as typed events (run.created, run.skipped, run.ended, item.dispatched…). */
+  get events(): EngineBus {
+    return this.ctx.bus;
   }
 
   /** Migrates, waits to become the active engine, recovers state, listens, and syncs the configured apps. */
   async start(): Promise<void> {
-    const c = this.core;
-    await c.migrate();
-    this.http = buildHttp(
-      c,
-      this.ingest,
-      this.apps,
-      this.management,
-      () => this.health(),
-      (runId, qiId, ops) => this.executor.checkpoint(runId, qiId, ops),
-    );
+    const { ctx } = this;
+    const applied = await migrate(ctx.pool, ctx.opts.schema);
+    if (applied.length) ctx.log.info({ applied }, "engine migrations applied");
+    this.http = buildHttp({
+      ctx,
+      apps: this.apps,
+      ...this.api,
+      health: () => this.health(),
+      checkpoint: (runId, qiId, ops) => checkpoint(this.sys, runId, qiId, ops),
+    });
     // Until this engine is the active one and has rebuilt its state, only /health answers: work taken earlier
     // would race recovery (and on a standby, nothing would ever run it).
     this.http.addHook("onRequest", async (req, reply) => {
       if (this.started || req.url === "/health" || req.url.startsWith("/health?")) return;
       return reply.code(503).send({ error: "engine is starting or on standby (another engine is active); retry shortly", status: 503 });
     });
-    const address = await this.http.listen({ host: c.opts.host, port: c.opts.port });
+    const address = await this.http.listen({ host: ctx.opts.host, port: ctx.opts.port });
     this.url = address.replace("[::1]", "127.0.0.1");
-    c.log.info({ url: this.url }, "engine listening");
-    const leader = await c.acquireLeadership(() => this.stopping);
-    if (!leader) return;
-    await c.recover((fns) => {
-      this.cron.sync(fns);
-      this.ingest.rearm();
-    });
+    ctx.log.info({ url: this.url }, "engine listening");
+    if (!(await this.leadership.acquire(() => this.stopping))) return;
+    await this.recover();
     this.started = true;
-    this.sweepTimer = setInterval(() => {
-      void c.sweepExpired().catch((err) => c.log.warn({ err }, "sweep failed"));
-      if (c.opts.retentionMs > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) void this.pruneHistory();
-    }, 60_000);
+    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
     this.apps.startResync();
-    if (c.opts.appUrls.length) void this.apps.syncAll();
+    if (ctx.opts.appUrls.length) void this.apps.syncAll();
+  }
+
+  private async recover(): Promise<void> {
+    const r = await recover(this.ctx, this.sys.pauses, this.timeouts);
+    for (const [key, id] of r.singletons) this.lifecycle.singletons.set(key, id);
+    for (const [id, at] of r.recentEvents) this.ingest.recent.set(id, at);
+    this.cron.sync(r.functions);
+    this.grouping.rearm();
+    this.ctx.log.info(r.counts, "engine state recovered");
+  }
+
+  /** Every minute: expired flow keys go (memory and database), and hourly the history past retention. */
+  private async sweep(): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    ctx.flow.dropExpired(now);
+    this.ingest.sweep(now);
+    ctx.runs.sweep(now);
+    await ctx.pool
+      .query(`DELETE FROM ${ctx.s}.state WHERE expires_at IS NOT NULL AND expires_at <= $1`, [now])
+      .catch((err) => ctx.log.warn({ err }, "sweep failed"));
+    if (ctx.opts.retentionMs > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) await this.pruneHistory();
   }
 
   /** Deletes ended runs and events older than the retention (hourly while active; callable for tests and tools). */
-  async pruneHistory(now = Date.now()): Promise<PruneResult> {
-    this.lastPrune = now;
-    const c = this.core;
+  async pruneHistory(now = this.ctx.clock.now()): Promise<PruneResult> {
+    this.lastPrune = Date.now();
+    const { ctx } = this;
     try {
-      const result = await pruneHistory(c.pool, c.s, now - c.opts.retentionMs);
-      if (result.runs || result.events) c.log.info(result, "pruned history past retention");
+      const result = await pruneHistory(ctx.pool, ctx.s, now - ctx.opts.retentionMs);
+      if (result.runs || result.events) ctx.log.info(result, "pruned history past retention");
       return result;
     } catch (err) {
-      c.log.warn({ err }, "pruning history failed");
+      ctx.log.warn({ err }, "pruning history failed");
       return { runs: 0, events: 0 };
     }
   }
@@ -105,54 +156,51 @@ export class Engine {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const c = this.core;
+    const { ctx } = this;
     this.apps.stop();
     this.cron.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    c.scheduler.stop();
-    c.availability.stop();
+    ctx.scheduler.stop();
+    ctx.availability.stop();
     const deadline = Date.now() + graceMs;
-    while (!c.scheduler.idle && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    c.timers.stop();
+    while (!ctx.scheduler.idle && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    ctx.timers.stop();
     await this.http?.close().catch(() => {});
-    await c.journal.close();
-    await c.releaseLeadership();
-    await c.client.close().catch(() => {});
-    await c.pool.end().catch(() => {});
-    c.log.info("engine stopped");
+    await ctx.journal.close();
+    await this.leadership.release();
+    await ctx.client.close().catch(() => {});
+    await ctx.pool.end().catch(() => {});
+    ctx.log.info("engine stopped");
   }
 
   async health(): Promise<Record<string, unknown>> {
-    const c = this.core;
+    const { ctx } = this;
     let database = "ok";
     try {
-      await c.pool.query("SELECT 1");
+      await ctx.pool.query("SELECT 1");
     } catch (err) {
       database = `unreachable: ${(err as Error).message}`;
     }
     // A journal that has not been able to write for a while means nothing new is being acknowledged.
-    const failingSince = c.journal.stats.failingSince;
+    const failingSince = ctx.journal.stats.failingSince;
     const journalStuck = failingSince !== null && Date.now() - failingSince > 2000;
-    const status = database === "ok" && !journalStuck && (this.started || !c.isLeader) ? "ok" : "degraded";
+    const leader = this.leadership.isLeader;
+    const status = database === "ok" && !journalStuck && (this.started || !leader) ? "ok" : "degraded";
     return {
       status,
-      role: c.isLeader ? "active" : "standby",
+      role: leader ? "active" : "standby",
       database,
-      uptime_s: Math.round((Date.now() - c.startedAt) / 1000),
-      functions: c.registry.all().filter((f) => !f.archived).length,
-      queue: c.scheduler.counts,
-      pauses: c.pauses.size,
-      runs_in_memory: c.runs.size,
-      counters: c.counters,
-      latency_ms: { event_to_first_request: c.latency.start.summary(), step_transition: c.latency.transition.summary() },
-      last_run_ended_at: c.lastRunEndedAt ? new Date(c.lastRunEndedAt).toISOString() : null,
-      journal: c.journal.stats,
+      uptime_s: Math.round((ctx.clock.now() - ctx.stats.startedAt) / 1000),
+      functions: ctx.registry.all().filter((f) => !f.archived).length,
+      queue: ctx.scheduler.counts,
+      pauses: ctx.pauses.size,
+      runs_in_memory: ctx.runs.size,
+      counters: ctx.stats.counters,
+      latency_ms: { event_to_first_request: ctx.stats.latency.start.summary(), step_transition: ctx.stats.latency.transition.summary() },
+      last_run_ended_at: ctx.stats.lastRunEndedAt ? new Date(ctx.stats.lastRunEndedAt).toISOString() : null,
+      journal: ctx.journal.stats,
       /** Apps whose requests are held because they do not answer (not failures of their functions). */
-      apps_unreachable: c.availability.list(),
+      apps_unreachable: ctx.availability.list(),
     };
   }
-}
-
-export function createEngine(options: EngineOptions): Engine {
-  return new Engine(options);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError } from "./errors.js";
 import { compile, ExpressionError } from "./expr/cel.js";
 import { MAX_WAIT_MS, parseDuration } from "./util/duration.js";
 
@@ -87,7 +88,7 @@ export interface FnDef {
 export const DEFAULT_RETRIES = 4;
 const YEAR_MS = 365 * 86_400_000;
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 function duration(fn: string, field: string, v: string | number, min = 0, max = Number.POSITIVE_INFINITY): number {
   let ms: number;

@@ -55,7 +55,7 @@ describe("a database blip", () => {
       "healthy again",
       async () => ((await (await fetch(`${r.engine.url}/health`)).json()) as { status: string }).status === "ok",
     );
-    expect(r.engine.core.isLeader).toBe(true);
+    expect(r.engine.leadership.isLeader).toBe(true);
     if (databaseKind() === "pg") {
       // The lock went with the dropped connection; the engine took it again on a new one.
       const c = new pg.Client({ connectionString: databaseUrl() });

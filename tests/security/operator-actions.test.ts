@@ -31,11 +31,11 @@ describe("pausing functions", () => {
     const operator = stack.caller(org(), "user_ops", "org:member");
     expect(await code(member.system.setPaused({ id: "jobdeck-demo-task", paused: true }))).toBe("FORBIDDEN");
     expect(await code(admin.system.setPaused({ id: "jobdeck-demo-task", paused: true }))).toBe("FORBIDDEN");
-    expect(stack.engine.core.registry.get("jobdeck-demo-task")?.paused).toBe(false);
+    expect(stack.engine.ctx.registry.get("jobdeck-demo-task")?.paused).toBe(false);
     await operator.system.setPaused({ id: "jobdeck-demo-task", paused: true });
-    expect(stack.engine.core.registry.get("jobdeck-demo-task")?.paused).toBe(true);
+    expect(stack.engine.ctx.registry.get("jobdeck-demo-task")?.paused).toBe(true);
     await operator.system.setPaused({ id: "jobdeck-demo-task", paused: false });
-    expect(stack.engine.core.registry.get("jobdeck-demo-task")?.paused).toBe(false);
+    expect(stack.engine.ctx.registry.get("jobdeck-demo-task")?.paused).toBe(false);
   });
 
   it("shows tenants their own counts and no pause control, operators the installation's", async () => {

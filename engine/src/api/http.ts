@@ -1,12 +1,27 @@
 import { jsonProblem } from "@jobdeck/safe-json";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
-import type { Core } from "../core.js";
-import { EventValidationError, type Ingest, MAX_TS, validateEvents } from "../events/ingest.js";
+import type { EngineContext } from "../context.js";
+import { BadRequestError, EngineError, EventValidationError } from "../errors.js";
+import { MAX_TS, validateEvents } from "../events/validate.js";
 import type { Op } from "../protocol/response.js";
-import { type Apps, SyncError } from "../sync/apps.js";
+import type { Apps } from "../sync/apps.js";
 import { acceptedBearers, accessGuard } from "./access.js";
-import { ConflictError, type Management, NotFoundError, parseStatuses, type RunFilter } from "./management.js";
+import type { EventsApi } from "./events-api.js";
+import type { FunctionsApi } from "./functions-api.js";
+import { parseStatuses, type RunFilter } from "./run-filter.js";
+import type { RunsApi } from "./runs-api.js";
+
+/** What the HTTP surface serves. */
+export interface EngineApi {
+  ctx: EngineContext;
+  apps: Apps;
+  runs: RunsApi;
+  functions: FunctionsApi;
+  events: EventsApi;
+  health(): Promise<Record<string, unknown>>;
+  checkpoint(runId: string, qiId: string, ops: Op[]): Promise<boolean>;
+}
 
 const runFilterSchema = z
   .object({
@@ -25,8 +40,8 @@ const checkpointSchema = z.object({ qi_id: z.string().min(1), steps: z.array(z.l
 function time(field: string, v: string | undefined): number | undefined {
   if (v === undefined || v === "") return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(n)) throw new RangeError(`${field}: "${v}" is not a date (ISO 8601 or epoch milliseconds)`);
-  if (n < 0 || n > MAX_TS) throw new RangeError(`${field}: "${v}" is outside the years 1970 to 9999`);
+  if (Number.isNaN(n)) throw new BadRequestError(`${field}: "${v}" is not a date (ISO 8601 or epoch milliseconds)`);
+  if (n < 0 || n > MAX_TS) throw new BadRequestError(`${field}: "${v}" is outside the years 1970 to 9999`);
   return n;
 }
 
@@ -34,7 +49,7 @@ function toFilter(raw: unknown): RunFilter {
   const parsed = runFilterSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new RangeError(`${i?.path.join(".") || "query"}: ${i?.message}`);
+    throw new BadRequestError(`${i?.path.join(".") || "query"}: ${i?.message}`);
   }
   const q = parsed.data;
   return {
@@ -53,33 +68,21 @@ function fail(reply: FastifyReply, status: number, message: string) {
 }
 
 /** The engine's HTTP surface: Inngest's event and register endpoints, /health, and the /v1 management API. */
-export function buildHttp(
-  core: Core,
-  ingest: Ingest,
-  apps: Apps,
-  mgmt: Management,
-  health: () => Promise<Record<string, unknown>>,
-  checkpoint: (runId: string, qiId: string, ops: Op[]) => Promise<boolean>,
-): FastifyInstance {
+export function buildHttp(api: EngineApi): FastifyInstance {
+  const { ctx, apps } = api;
   const app = Fastify({
     logger: false,
-    bodyLimit: core.opts.maxBodyBytes,
+    bodyLimit: ctx.opts.maxBodyBytes,
     forceCloseConnections: true,
   });
 
+  // EngineErrors carry their status; Fastify's own client errors keep theirs (malformed JSON 400, body too large
+  // 413, unsupported media type 415). Anything else is a bug: 500, logged.
   app.setErrorHandler((err, _req, reply) => {
-    const e = err as Error & { statusCode?: number };
-    const code = (e as { code?: string }).code;
-    if (code?.startsWith("FST_") && e.statusCode && e.statusCode < 500) {
-      // Fastify's own: malformed JSON (400), body too large (413), unsupported media type (415).
-      return fail(reply, e.statusCode, e.message);
-    }
-    if (e instanceof NotFoundError) return fail(reply, 404, e.message);
-    if (e instanceof ConflictError) return fail(reply, 409, e.message);
-    if (e instanceof RangeError || e instanceof EventValidationError) return fail(reply, 400, e.message);
-    if (e instanceof SyncError) return fail(reply, e.status, e.message);
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return fail(reply, e.statusCode, e.message);
-    core.log.error({ err }, "unhandled error in the engine API");
+    if (err instanceof EngineError) return fail(reply, err.status, err.message);
+    const e = err as Error & { statusCode?: number; code?: string };
+    if (e.code?.startsWith("FST_") && e.statusCode && e.statusCode < 500) return fail(reply, e.statusCode, e.message);
+    ctx.log.error({ err }, "unhandled error in the engine API");
     return fail(reply, 500, "internal engine error");
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
@@ -87,7 +90,7 @@ export function buildHttp(
   // JSON only: a text/plain or form body is what a cross-site page can send without a preflight, so it is refused
   // (415) rather than parsed. Browsers themselves are refused by the access guard.
   app.removeContentTypeParser("text/plain");
-  app.addHook("onRequest", accessGuard(core.opts));
+  app.addHook("onRequest", accessGuard(ctx.opts));
   // A NUL or broken Unicode in a path or query value is no id, name or date anything can match: 400, not a
   // database error.
   // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), and a step's output
@@ -101,41 +104,41 @@ export function buildHttp(
   });
 
   app.get("/health", async (_req, reply) => {
-    const h = await health();
+    const h = await api.health();
     return reply.code(h.status === "ok" ? 200 : 503).send(h);
   });
   app.delete("/v1/metrics/latency", async () => {
-    core.latency.start.reset();
-    core.latency.transition.reset();
+    ctx.stats.latency.start.reset();
+    ctx.stats.latency.transition.reset();
     return { data: { reset: true } };
   });
   app.get("/", async () => ({ name: "jobdeck-engine", protocol: "inngest", docs: "engine/README.md" }));
 
   // ---- Inngest event API
   app.post<{ Params: { key: string } }>("/e/:key", async (req, reply) => {
-    if (core.opts.eventKeys.length && !core.opts.eventKeys.includes(req.params.key)) {
+    if (ctx.opts.eventKeys.length && !ctx.opts.eventKeys.includes(req.params.key)) {
       return reply.code(401).send({ ids: [], status: 401, error: "event key not found" });
     }
     let events: ReturnType<typeof validateEvents>;
     try {
-      events = validateEvents(req.body, { internal: false, maxEventBytes: core.opts.maxEventBytes });
+      events = validateEvents(req.body, { internal: false, maxEventBytes: ctx.opts.maxEventBytes });
     } catch (err) {
       if (err instanceof EventValidationError) return reply.code(400).send({ ids: [], status: 400, error: err.message });
       throw err;
     }
     const seed = req.headers["x-inngest-event-id-seed"];
-    const ids = await ingest.ingest(events, typeof seed === "string" ? seed : undefined);
+    const ids = await api.events.ingestFromSdk(events, typeof seed === "string" ? seed : undefined);
     return reply.code(200).send({ ids, status: 200 });
   });
 
   // ---- Inngest v4 async checkpointing: steps run inside one request are recorded as they finish.
   app.post<{ Params: { runId: string } }>("/v1/checkpoint/:runId/async", async (req, reply) => {
-    if (core.opts.signingKey && !acceptedBearers(core.opts, true).includes(String(req.headers.authorization ?? ""))) {
+    if (ctx.opts.signingKey && !acceptedBearers(ctx.opts, true).includes(String(req.headers.authorization ?? ""))) {
       return fail(reply, 401, "unauthorized: checkpoint without this engine's signing key");
     }
     const b = checkpointSchema.safeParse(req.body);
-    if (!b.success) throw new RangeError(`invalid checkpoint: ${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
-    const ok = await checkpoint(req.params.runId, b.data.qi_id, b.data.steps as Op[]);
+    if (!b.success) throw new BadRequestError(`invalid checkpoint: ${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
+    const ok = await api.checkpoint(req.params.runId, b.data.qi_id, b.data.steps as Op[]);
     if (!ok) return fail(reply, 409, "stale dispatch: this request is no longer the run's current one");
     return reply.code(200).send({});
   });
@@ -147,25 +150,31 @@ export function buildHttp(
   });
 
   // ---- management API
-  app.get("/v1/functions", async () => mgmt.listFunctions());
-  app.get<{ Params: { id: string } }>("/v1/functions/:id", async (req) => mgmt.getFunction(req.params.id));
-  app.post<{ Params: { id: string } }>("/v1/functions/:id/pause", async (req) => ({ data: await mgmt.setPaused(req.params.id, true) }));
-  app.post<{ Params: { id: string } }>("/v1/functions/:id/resume", async (req) => ({ data: await mgmt.setPaused(req.params.id, false) }));
+  app.get("/v1/functions", async () => api.functions.list());
+  app.get<{ Params: { id: string } }>("/v1/functions/:id", async (req) => api.functions.get(req.params.id));
+  app.post<{ Params: { id: string } }>("/v1/functions/:id/pause", async (req) => ({
+    data: await api.functions.setPaused(req.params.id, true),
+  }));
+  app.post<{ Params: { id: string } }>("/v1/functions/:id/resume", async (req) => ({
+    data: await api.functions.setPaused(req.params.id, false),
+  }));
 
-  app.get("/v1/runs", async (req) => mgmt.listRuns(toFilter(req.query)));
-  app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => mgmt.getRun(req.params.id));
-  app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await mgmt.cancelRun(req.params.id) }));
-  app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await mgmt.cancelRun(req.params.id) }));
-  app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => ({ data: await mgmt.replayRun(req.params.id) }));
+  app.get("/v1/runs", async (req) => api.runs.list(toFilter(req.query)));
+  app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => api.runs.get(req.params.id));
+  app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
+  app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
+  app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => ({ data: await api.runs.replay(req.params.id) }));
   app.post("/v1/runs/cancel", async (req) => {
     const f = toFilter(req.body);
-    if (!f.functionSlug && !f.ids?.length) throw new RangeError("function_id or ids: bulk cancel needs a function or a list of run ids");
-    return { data: await mgmt.cancelMany(f) };
+    if (!f.functionSlug && !f.ids?.length)
+      throw new BadRequestError("function_id or ids: bulk cancel needs a function or a list of run ids");
+    return { data: await api.runs.cancelMany(f) };
   });
   app.post("/v1/runs/replay", async (req) => {
     const f = toFilter(req.body);
-    if (!f.functionSlug && !f.ids?.length) throw new RangeError("function_id or ids: bulk replay needs a function or a list of run ids");
-    return { data: await mgmt.replayMany(f) };
+    if (!f.functionSlug && !f.ids?.length)
+      throw new BadRequestError("function_id or ids: bulk replay needs a function or a list of run ids");
+    return { data: await api.runs.replayMany(f) };
   });
   // Inngest REST compatible bulk cancellation.
   app.post("/v1/cancellations", async (req) => {
@@ -177,10 +186,10 @@ export function buildHttp(
         started_before: z.string().optional(),
       })
       .safeParse(req.body);
-    if (!b.success) throw new RangeError(`${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
-    const slug = core.registry.get(b.data.function_id) ? b.data.function_id : `${b.data.app_id}-${b.data.function_id}`;
+    if (!b.success) throw new BadRequestError(`${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
+    const slug = ctx.registry.get(b.data.function_id) ? b.data.function_id : `${b.data.app_id}-${b.data.function_id}`;
     return {
-      data: await mgmt.cancelMany({
+      data: await api.runs.cancelMany({
         functionSlug: slug,
         from: time("started_after", b.data.started_after),
         to: time("started_before", b.data.started_before),
@@ -191,26 +200,26 @@ export function buildHttp(
   app.get<{ Querystring: { name?: string; cursor?: string; limit?: string } }>("/v1/events", async (req) => {
     const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
-      throw new RangeError("limit: must be an integer from 1 to 500");
-    return mgmt.listEvents({ name: req.query.name, cursor: req.query.cursor, limit });
+      throw new BadRequestError("limit: must be an integer from 1 to 500");
+    return api.events.list({ name: req.query.name, cursor: req.query.cursor, limit });
   });
-  app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => mgmt.getEvent(req.params.id));
-  app.get<{ Params: { id: string } }>("/v1/events/:id/runs", async (req) => mgmt.eventRuns(req.params.id));
+  app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => api.events.get(req.params.id));
+  app.get<{ Params: { id: string } }>("/v1/events/:id/runs", async (req) => api.events.runs(req.params.id));
   app.post("/v1/events", async (req) => {
-    const events = validateEvents(req.body, { internal: false, maxEventBytes: core.opts.maxEventBytes });
-    return { data: { ids: await mgmt.send(events) } };
+    const events = validateEvents(req.body, { internal: false, maxEventBytes: ctx.opts.maxEventBytes });
+    return { data: { ids: await api.events.send(events) } };
   });
 
-  app.get("/v1/apps", async () => mgmt.listApps());
+  app.get("/v1/apps", async () => api.functions.apps());
   app.post("/v1/apps", async (req) => {
     const b = z.object({ url: z.string().url() }).safeParse(req.body);
-    if (!b.success) throw new RangeError("url: a serve endpoint URL such as http://localhost:3000/api/inngest is required");
+    if (!b.success) throw new BadRequestError("url: a serve endpoint URL such as http://localhost:3000/api/inngest is required");
     apps.addUrl(b.data.url);
     return { data: await apps.syncUrl(b.data.url) };
   });
   app.post("/v1/apps/sync", async () => ({ data: await apps.syncAll() }));
   app.delete<{ Params: { id: string } }>("/v1/apps/:id", async (req) => {
-    if (!(await apps.removeApp(req.params.id))) throw new NotFoundError(`app ${req.params.id} not found`);
+    if (!(await apps.removeApp(req.params.id))) throw new EngineError(404, `app ${req.params.id} not found`);
     return { data: { id: req.params.id, removed: true } };
   });
 

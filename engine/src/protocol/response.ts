@@ -1,5 +1,24 @@
 import type { SdkResult } from "./sdk-client.js";
 
+/** The opcodes this engine acts on (notes §3.2); any other is ignored with a debug line. */
+export const OP_NAMES = [
+  "StepRun",
+  "Step",
+  "StepError",
+  "StepFailed",
+  "StepPlanned",
+  "Sleep",
+  "WaitForEvent",
+  "InvokeFunction",
+  "Gateway",
+  "AIGateway",
+  "RunComplete",
+  "DiscoveryRequest",
+] as const;
+export type OpName = (typeof OP_NAMES)[number];
+
+export const isOpName = (op: string): op is OpName => (OP_NAMES as readonly string[]).includes(op);
+
 /** One opcode from a 206 response (notes §3.2). Unknown fields are ignored. */
 export interface Op {
   id: string;

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.js";
 import type { QueueItem } from "../types.js";
 import { Heap } from "../util/heap.js";
 import type { TimerHandle, Timers } from "./timers.js";
@@ -5,10 +6,12 @@ import type { TimerHandle, Timers } from "./timers.js";
 type Place = "timer" | "ready" | "blocked" | "paused" | "inflight";
 
 export interface SchedulerHooks {
-  isPaused(fnSlug: string): boolean;
+  /** A paused function's requests, and those of an app that does not answer, wait (parked) until released. */
+  isHeld(fnSlug: string): boolean;
   /** For a run's first request: when throttling allows it to start (now or later). Consumes a slot if now. */
   throttle(item: QueueItem, now: number): number;
-  dispatch(item: QueueItem): Promise<void>;
+  /** Items are ready to be taken (the executor takes them). */
+  onReady(): void;
 }
 
 const byScore = (a: QueueItem, b: QueueItem) => a.score < b.score || (a.score === b.score && a.seq < b.seq);
@@ -16,7 +19,8 @@ const byScore = (a: QueueItem, b: QueueItem) => a.score < b.score || (a.score ==
 /**
  * In-memory queue of durable items (the rows live in the queue table). Items wait in a timer until due, then in
  * a ready heap ordered by score; concurrency-limited items wait in a heap per concurrency key and move back one
- * at a time as slots free; a paused function's items are parked until it resumes.
+ * at a time as slots free; a held function's items are parked until it is released. The executor `take()`s what
+ * may run now and `settle()`s it when its dispatch is over.
  */
 export class Scheduler {
   private readonly ready = new Heap<QueueItem>(byScore);
@@ -32,12 +36,12 @@ export class Scheduler {
   private readonly byId = new Map<string, QueueItem>();
   private inFlight = 0;
   private readonly inFlightByFn = new Map<string, number>();
-  private pumping = false;
   private seq = 0;
   private stopped = false;
 
   constructor(
     private readonly timers: Timers,
+    private readonly clock: Clock,
     private readonly hooks: SchedulerHooks,
     private readonly maxInFlight: number,
   ) {}
@@ -87,7 +91,7 @@ export class Scheduler {
     if (!set) this.byRun.set(item.runId, (set = new Set()));
     set.add(item);
     this.enqueue(item);
-    this.pump();
+    this.signal();
   }
 
   /** Forgets an item wherever it waits. An in-flight item stays counted until its dispatch settles. */
@@ -103,7 +107,7 @@ export class Scheduler {
     for (const item of this.itemsOf(runId)) this.remove(item.id);
   }
 
-  /** Moves a paused function's items back into the queue. */
+  /** Moves a held function's items back into the queue. */
   resumeFunction(fnSlug: string): void {
     const set = this.parked.get(fnSlug);
     if (!set) return;
@@ -113,7 +117,7 @@ export class Scheduler {
       this.place.delete(item);
       this.enqueue(item);
     }
-    this.pump();
+    this.signal();
   }
 
   stop(): void {
@@ -125,7 +129,7 @@ export class Scheduler {
   }
 
   private enqueue(item: QueueItem): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (item.at > now) {
       this.place.set(item, "timer");
       this.timerOf.set(
@@ -135,7 +139,7 @@ export class Scheduler {
           if (this.place.get(item) !== "timer") return;
           this.place.set(item, "ready");
           this.ready.push(item);
-          this.pump();
+          this.signal();
         }),
       );
       return;
@@ -178,77 +182,85 @@ export class Scheduler {
     if (set && set.size === 0) this.byRun.delete(item.runId);
   }
 
-  pump(): void {
-    if (this.pumping || this.stopped) return;
-    this.pumping = true;
-    try {
-      while (this.inFlight < this.maxInFlight && this.ready.size > 0) {
-        const item = this.ready.pop() as QueueItem;
-        this.place.delete(item);
-        if (item.kind === "exec" && this.hooks.isPaused(item.fnSlug)) {
-          let set = this.parked.get(item.fnSlug);
-          if (!set) this.parked.set(item.fnSlug, (set = new Set()));
-          this.parkedCount++;
-          set.add(item);
-          this.place.set(item, "paused");
-          continue;
-        }
-        const full = item.kind === "exec" ? item.concurrency.find((c) => this.inFlightFor(c.key) >= c.limit) : undefined;
-        const freedBy = this.unblockedFrom.get(item);
-        this.unblockedFrom.delete(item);
-        if (full) {
-          // It was let through by a freed slot on another key, but waits on this one: that slot must not go unused.
-          if (freedBy && freedBy !== full.key) this.unblock(freedBy);
-          let heap = this.blocked.get(full.key);
-          if (!heap) this.blocked.set(full.key, (heap = new Heap<QueueItem>(byScore)));
-          heap.push(item);
-          this.place.set(item, "blocked");
-          this.blockedOn.set(item, full.key);
-          continue;
-        }
-        if (item.isStart && item.throttleKey !== undefined) {
-          const now = Date.now();
-          const allowAt = this.hooks.throttle(item, now);
-          if (allowAt > now) {
-            item.at = allowAt;
-            item.wait = { reason: "throttle", until: allowAt };
-            this.enqueue(item);
-            continue;
-          }
-        }
-        this.start(item);
+  private signal(): void {
+    if (!this.stopped && this.ready.size > 0 && this.inFlight < this.maxInFlight) this.hooks.onReady();
+  }
+
+  /** The next item that may run now (marked in flight), or undefined. Items that must wait are moved where they wait. */
+  take(): QueueItem | undefined {
+    while (!this.stopped && this.inFlight < this.maxInFlight && this.ready.size > 0) {
+      const item = this.ready.pop() as QueueItem;
+      this.place.delete(item);
+      if (item.kind === "exec" && this.hooks.isHeld(item.fnSlug)) {
+        this.park(item);
+        continue;
       }
-    } finally {
-      this.pumping = false;
+      const full = item.kind === "exec" ? item.concurrency.find((c) => this.inFlightFor(c.key) >= c.limit) : undefined;
+      const freedBy = this.unblockedFrom.get(item);
+      this.unblockedFrom.delete(item);
+      if (full) {
+        // It was let through by a freed slot on another key, but waits on this one: that slot must not go unused.
+        if (freedBy && freedBy !== full.key) this.unblock(freedBy);
+        this.block(item, full.key);
+        continue;
+      }
+      if (item.isStart && item.throttleKey !== undefined) {
+        const now = this.clock.now();
+        const allowAt = this.hooks.throttle(item, now);
+        if (allowAt > now) {
+          item.at = allowAt;
+          item.wait = { reason: "throttle", until: allowAt };
+          this.enqueue(item);
+          continue;
+        }
+      }
+      this.start(item);
+      return item;
     }
+    return undefined;
+  }
+
+  private park(item: QueueItem): void {
+    let set = this.parked.get(item.fnSlug);
+    if (!set) this.parked.set(item.fnSlug, (set = new Set()));
+    this.parkedCount++;
+    set.add(item);
+    this.place.set(item, "paused");
+  }
+
+  private block(item: QueueItem, key: string): void {
+    let heap = this.blocked.get(key);
+    if (!heap) this.blocked.set(key, (heap = new Heap<QueueItem>(byScore)));
+    heap.push(item);
+    this.place.set(item, "blocked");
+    this.blockedOn.set(item, key);
   }
 
   private start(item: QueueItem): void {
     this.place.set(item, "inflight");
     this.inFlight++;
     this.inFlightByFn.set(item.fnSlug, this.inFlightOf(item.fnSlug) + 1);
-    const keys = item.kind === "exec" ? item.concurrency.map((c) => c.key) : [];
-    for (const k of keys) this.inFlightByKey.set(k, this.inFlightFor(k) + 1);
+    if (item.kind === "exec") for (const c of item.concurrency) this.inFlightByKey.set(c.key, this.inFlightFor(c.key) + 1);
     item.wait = undefined;
-    const done = () => {
-      this.inFlight--;
-      const n = this.inFlightOf(item.fnSlug) - 1;
-      if (n <= 0) this.inFlightByFn.delete(item.fnSlug);
-      else this.inFlightByFn.set(item.fnSlug, n);
-      this.place.delete(item);
-      this.forget(item);
-      for (const k of keys) {
-        const n = this.inFlightFor(k) - 1;
-        if (n <= 0) this.inFlightByKey.delete(k);
-        else this.inFlightByKey.set(k, n);
-        this.unblock(k);
+  }
+
+  /** An item's dispatch is over: its slots are free for the next. */
+  settle(item: QueueItem): void {
+    this.inFlight--;
+    const n = this.inFlightOf(item.fnSlug) - 1;
+    if (n <= 0) this.inFlightByFn.delete(item.fnSlug);
+    else this.inFlightByFn.set(item.fnSlug, n);
+    this.place.delete(item);
+    this.forget(item);
+    if (item.kind === "exec") {
+      for (const c of item.concurrency) {
+        const left = this.inFlightFor(c.key) - 1;
+        if (left <= 0) this.inFlightByKey.delete(c.key);
+        else this.inFlightByKey.set(c.key, left);
+        this.unblock(c.key);
       }
-      this.pump();
-    };
-    this.hooks.dispatch(item).then(done, (err) => {
-      process.emitWarning(`dispatch failed: ${(err as Error).stack}`);
-      done();
-    });
+    }
+    this.signal();
   }
 
   /** A slot freed on `key`: the best waiting item there gets another look. */

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.js";
 import { Heap } from "../util/heap.js";
 
 export interface TimerHandle {
@@ -6,15 +7,15 @@ export interface TimerHandle {
   fire: () => void;
 }
 
-const MAX_DELAY = 2 ** 31 - 1;
-
-/** All of the engine's deadlines (sleeps, retries, waits, debounces, crons) behind one setTimeout. */
+/** All of the engine's deadlines (sleeps, retries, waits, debounces, crons) behind one clock timer. */
 export class Timers {
   private readonly heap = new Heap<TimerHandle>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private seq = 0;
-  private timeout: NodeJS.Timeout | undefined;
+  private cancelArmed: (() => void) | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   private stopped = false;
+
+  constructor(private readonly clock: Clock) {}
 
   get size(): number {
     return this.heap.size;
@@ -33,27 +34,26 @@ export class Timers {
 
   stop(): void {
     this.stopped = true;
-    if (this.timeout) clearTimeout(this.timeout);
+    this.cancelArmed?.();
   }
 
   private arm(): void {
     if (this.stopped) return;
+    this.cancelArmed?.();
+    this.cancelArmed = undefined;
     const next = this.heap.peek();
-    if (this.timeout) clearTimeout(this.timeout);
-    this.timeout = undefined;
     if (!next) {
       this.armedFor = Number.POSITIVE_INFINITY;
       return;
     }
     this.armedFor = next.at;
-    const delay = Math.min(Math.max(next.at - Date.now(), 0), MAX_DELAY);
-    this.timeout = setTimeout(() => this.run(), delay);
+    this.cancelArmed = this.clock.schedule(next.at, () => this.run());
   }
 
   private run(): void {
-    this.timeout = undefined;
+    this.cancelArmed = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
-    const now = Date.now();
+    const now = this.clock.now();
     for (let h = this.heap.peek(); h && h.at <= now; h = this.heap.peek()) {
       this.heap.pop();
       try {

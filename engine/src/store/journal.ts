@@ -2,72 +2,8 @@ import { storableJson } from "@jobdeck/safe-json";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { EventRecord, HistoryRow, Pause, QueueItem, RunState, StateRow } from "../types.js";
+import { type Batch, buildBatchSql, emptyBatch } from "./batch.js";
 import { quoteIdent } from "./migrate.js";
-
-interface Batch {
-  events: EventRecord[];
-  runInserts: Map<string, RunState>;
-  runUpdates: Map<string, RunState>;
-  memos: Map<string, { runId: string; hash: string; seq: number; memo: unknown }>;
-  items: Map<string, QueueItem | null>;
-  pauses: Map<string, Pause | null>;
-  history: Map<string, HistoryRow>;
-  state: Map<string, StateRow | { kind: string; key: string; deleted: true }>;
-  waiters: Array<{ resolve: () => void; reject: (e: Error) => void }>;
-  size: number;
-}
-
-function emptyBatch(): Batch {
-  return {
-    events: [],
-    runInserts: new Map(),
-    runUpdates: new Map(),
-    memos: new Map(),
-    items: new Map(),
-    pauses: new Map(),
-    history: new Map(),
-    state: new Map(),
-    waiters: [],
-    size: 0,
-  };
-}
-
-const json = storableJson;
-
-function runMutable(r: RunState) {
-  return {
-    id: r.id,
-    status: r.status,
-    started_at: r.startedAt ?? null,
-    ended_at: r.endedAt ?? null,
-    output: r.output === undefined ? null : r.output,
-    error: r.error === undefined ? null : r.error,
-    request_version: r.requestVersion,
-    force_step_plan: r.forceStepPlan,
-    pending: [...r.pending],
-    cancel_reason: r.cancelReason ?? null,
-  };
-}
-
-function itemRow(i: QueueItem) {
-  return {
-    id: i.id,
-    run_id: i.runId,
-    kind: i.kind,
-    step_id: i.stepId,
-    attempt: i.attempt,
-    at: i.at,
-    data: {
-      fn: i.fnSlug,
-      score: i.score,
-      start: i.isStart,
-      cc: i.concurrency,
-      tk: i.throttleKey,
-      d: i.data,
-      w: i.wait,
-    },
-  };
-}
 
 /** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 constraint, 54 limit), not the connection. */
 export function isDataError(err: unknown): boolean {
@@ -196,7 +132,7 @@ export class Journal {
         this.batch = emptyBatch();
         // Serialized now, once: the rows describe the state as of this batch. A retry must send the same rows,
         // not the newer in-memory state whose companion rows are still in a later, uncommitted batch.
-        const query = this.build(b);
+        const query = buildBatchSql(this.s, b);
         let delay = 50;
         for (;;) {
           try {
@@ -239,7 +175,7 @@ export class Journal {
   /** Writes each row of `b` on its own, retrying connection failures; rows the database refuses are reported. */
   private async isolate(b: Batch): Promise<void> {
     for (const one of this.singles(b)) {
-      const query = this.build(one.batch);
+      const query = buildBatchSql(this.s, one.batch);
       if (!query) continue;
       for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
         try {
@@ -279,183 +215,5 @@ export class Journal {
     for (const [id, h] of b.history) one("history", id, h.runId, (x) => x.history.set(id, h));
     for (const [k, st] of b.state) one("state", k, undefined, (x) => x.state.set(k, st));
     return out;
-  }
-
-  private build(b: Batch): { text: string; values: unknown[] } | undefined {
-    if (b.size === 0) return undefined;
-    const s = this.s;
-    const stmts: Array<[string, unknown[]]> = [];
-    if (b.events.length) {
-      stmts.push([
-        `INSERT INTO ${s}.events (internal_id, id, name, data, "user", v, ts, received_at)
-         SELECT internal_id, id, name, data, "user", v, ts, received_at
-         FROM jsonb_to_recordset($1::jsonb) AS x(internal_id text, id text, name text, data jsonb, "user" jsonb, v text, ts bigint, received_at bigint)
-         ON CONFLICT (internal_id) DO NOTHING`,
-        [
-          json(
-            b.events.map((e) => ({
-              internal_id: e.internalId,
-              id: e.id,
-              name: e.name,
-              data: e.data,
-              user: e.user ?? null,
-              v: e.v ?? null,
-              ts: e.ts,
-              received_at: e.receivedAt,
-            })),
-          ),
-        ],
-      ]);
-    }
-    if (b.runInserts.size) {
-      stmts.push([
-        `INSERT INTO ${s}.runs (id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error,
-           request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason)
-         SELECT id, function_slug, status, ARRAY(SELECT jsonb_array_elements_text(event_ids)), events, batch_id, created_at, started_at, ended_at,
-           output, error, request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, function_slug text, status text, event_ids jsonb, events jsonb, batch_id text,
-           created_at bigint, started_at bigint, ended_at bigint, output jsonb, error jsonb, request_version integer, force_step_plan boolean,
-           pending jsonb, priority integer, concurrency jsonb, singleton_key text, parent jsonb, replay_of text, cancel_reason text)
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          json(
-            [...b.runInserts.values()].map((r) => ({
-              ...runMutable(r),
-              function_slug: r.fnSlug,
-              event_ids: r.eventIds,
-              events: r.events,
-              batch_id: r.batchId ?? null,
-              created_at: r.createdAt,
-              priority: r.priority,
-              concurrency: r.concurrency,
-              singleton_key: r.singletonKey ?? null,
-              parent: r.parent ?? null,
-              replay_of: r.replayOf ?? null,
-            })),
-          ),
-        ],
-      ]);
-    }
-    if (b.runUpdates.size) {
-      stmts.push([
-        `UPDATE ${s}.runs r SET status = x.status, started_at = x.started_at, ended_at = x.ended_at, output = x.output, error = x.error,
-           request_version = x.request_version, force_step_plan = x.force_step_plan, pending = x.pending, cancel_reason = x.cancel_reason
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, status text, started_at bigint, ended_at bigint, output jsonb, error jsonb,
-           request_version integer, force_step_plan boolean, pending jsonb, cancel_reason text)
-         WHERE r.id = x.id`,
-        [json([...b.runUpdates.values()].map(runMutable))],
-      ]);
-    }
-    if (b.memos.size) {
-      stmts.push([
-        `INSERT INTO ${s}.memos (run_id, hash, seq, memo)
-         SELECT run_id, hash, seq, memo FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, hash text, seq integer, memo jsonb)
-         ON CONFLICT (run_id, hash) DO NOTHING`,
-        [json([...b.memos.values()].map((m) => ({ run_id: m.runId, hash: m.hash, seq: m.seq, memo: m.memo })))],
-      ]);
-    }
-    this.upsertAndDelete(
-      stmts,
-      b.items,
-      "queue",
-      itemRow,
-      "id text, run_id text, kind text, step_id text, attempt integer, at bigint, data jsonb",
-      ["run_id", "kind", "step_id", "attempt", "at", "data"],
-    );
-    this.upsertAndDelete(
-      stmts,
-      b.pauses,
-      "pauses",
-      (p: Pause) => ({
-        id: p.id,
-        run_id: p.runId,
-        kind: p.kind,
-        event: p.event ?? null,
-        expr: p.expr ?? null,
-        expires_at: p.expiresAt,
-        step_hash: p.stepHash ?? null,
-        data: p.data,
-      }),
-      "id text, run_id text, kind text, event text, expr text, expires_at bigint, step_hash text, data jsonb",
-      ["expires_at", "data"],
-    );
-    if (b.history.size) {
-      stmts.push([
-        `INSERT INTO ${s}.history (id, run_id, kind, step_hash, step_name, attempt, status, started_at, ended_at, output, error, detail)
-         SELECT id, run_id, kind, step_hash, step_name, attempt, status, started_at, ended_at, output, error, detail
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, run_id text, kind text, step_hash text, step_name text, attempt integer,
-           status text, started_at bigint, ended_at bigint, output jsonb, error jsonb, detail jsonb)
-         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, ended_at = EXCLUDED.ended_at, output = EXCLUDED.output,
-           error = EXCLUDED.error, detail = COALESCE(EXCLUDED.detail, history.detail)`,
-        [
-          json(
-            [...b.history.values()].map((h) => ({
-              id: h.id,
-              run_id: h.runId,
-              kind: h.kind,
-              step_hash: h.stepHash ?? null,
-              step_name: h.stepName ?? null,
-              attempt: h.attempt,
-              status: h.status,
-              started_at: h.startedAt,
-              ended_at: h.endedAt ?? null,
-              output: h.output === undefined ? null : h.output,
-              error: h.error === undefined ? null : h.error,
-              detail: h.detail ?? null,
-            })),
-          ),
-        ],
-      ]);
-    }
-    if (b.state.size) {
-      const puts: StateRow[] = [];
-      const dels: Array<{ kind: string; key: string }> = [];
-      for (const row of b.state.values()) ("deleted" in row ? dels : puts).push(row as StateRow);
-      if (dels.length)
-        stmts.push([
-          `DELETE FROM ${s}.state t USING jsonb_to_recordset($1::jsonb) AS x(kind text, key text) WHERE t.kind = x.kind AND t.key = x.key`,
-          [json(dels.map((d) => ({ kind: d.kind, key: d.key })))],
-        ]);
-      if (puts.length)
-        stmts.push([
-          `INSERT INTO ${s}.state (kind, key, value, expires_at)
-           SELECT kind, key, value, expires_at FROM jsonb_to_recordset($1::jsonb) AS x(kind text, key text, value jsonb, expires_at bigint)
-           ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
-          [json(puts.map((p) => ({ kind: p.kind, key: p.key, value: p.value, expires_at: p.expiresAt ?? null })))],
-        ]);
-    }
-    // One statement, one round trip: every write of the batch is a data-modifying CTE, which PostgreSQL runs
-    // atomically in the statement's implicit transaction. Rows are coalesced by key above, so no two parts touch
-    // the same row (they would not see each other's effects).
-    if (!stmts.length) return undefined;
-    const parts = stmts.map(([sql], i) => `w${i} AS (${sql.replace(/\$1\b/g, `$${i + 1}`)})`);
-    return { text: `WITH ${parts.join(",\n")} SELECT 1`, values: stmts.map(([, params]) => params[0]) };
-  }
-
-  private upsertAndDelete<T>(
-    stmts: Array<[string, unknown[]]>,
-    rows: Map<string, T | null>,
-    table: string,
-    toRow: (v: T) => Record<string, unknown>,
-    columns: string,
-    updatable: string[],
-  ): void {
-    if (!rows.size) return;
-    const puts: Record<string, unknown>[] = [];
-    const dels: string[] = [];
-    for (const [id, v] of rows) {
-      if (v === null) dels.push(id);
-      else puts.push(toRow(v));
-    }
-    const s = this.s;
-    if (dels.length) stmts.push([`DELETE FROM ${s}.${table} WHERE id = ANY($1::text[])`, [dels]]);
-    if (puts.length) {
-      const names = columns.split(",").map((c) => c.trim().split(" ")[0]);
-      stmts.push([
-        `INSERT INTO ${s}.${table} (${names.join(", ")}) SELECT ${names.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS x(${columns})
-         ON CONFLICT (id) DO UPDATE SET ${updatable.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`,
-        [json(puts)],
-      ]);
-    }
   }
 }

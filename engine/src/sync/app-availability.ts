@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { SdkClient, SdkResult } from "../protocol/sdk-client.js";
-import type { TimerHandle, Timers } from "../sched/timers.js";
+import type { Holds } from "../sched/holds.js";
+import type { Scheduler } from "../sched/scheduler.js";
 
 /**
  * An app that cannot be reached is not a function that failed. When a request to an app is refused, reset, not
@@ -39,19 +40,19 @@ interface Held {
   since: number;
   error: string;
   delay: number;
-  timer?: TimerHandle;
+  timer?: NodeJS.Timeout;
 }
 
+/** Probes run on real time (not the engine's clock): they are about the network, not about any run's deadline. */
 export class AppAvailability {
   private readonly held = new Map<string, Held>();
   private stopped = false;
 
   constructor(
     private readonly client: SdkClient,
-    private readonly timers: Timers,
+    private readonly holds: Holds,
+    private readonly scheduler: Scheduler,
     private readonly log: Logger,
-    /** Called once an app answers again: its parked requests go back into the queue. */
-    private readonly onAvailable: (appId: string) => void,
   ) {}
 
   isHeld(appId: string): boolean {
@@ -77,6 +78,7 @@ export class AppAvailability {
     if (!opts.quiet) this.log.warn({ app: appId, url, error }, "app unreachable: holding its requests until it answers");
     const h: Held = { url, since: Date.now(), error, delay: FIRST_PROBE_MS };
     this.held.set(appId, h);
+    this.holds.holdApp(appId);
     this.schedule(appId, h);
   }
 
@@ -84,19 +86,20 @@ export class AppAvailability {
   release(appId: string): void {
     const h = this.held.get(appId);
     if (!h) return;
-    this.timers.cancel(h.timer);
+    clearTimeout(h.timer);
     this.held.delete(appId);
     this.log.info({ app: appId, heldMs: Date.now() - h.since }, "app answers again: resuming its requests");
-    this.onAvailable(appId);
+    for (const slug of this.holds.releaseApp(appId)) this.scheduler.resumeFunction(slug);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const h of this.held.values()) this.timers.cancel(h.timer);
+    for (const h of this.held.values()) clearTimeout(h.timer);
   }
 
   private schedule(appId: string, h: Held): void {
-    h.timer = this.timers.at(Date.now() + h.delay, () => void this.probe(appId, h));
+    h.timer = setTimeout(() => void this.probe(appId, h), h.delay);
+    h.timer.unref();
   }
 
   private async probe(appId: string, h: Held): Promise<void> {

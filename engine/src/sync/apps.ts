@@ -1,18 +1,13 @@
 import { z } from "zod";
 import { acceptedBearers } from "../api/access.js";
-import type { Core } from "../core.js";
+import type { EngineContext } from "../context.js";
 import type { CronScheduler } from "../cron.js";
-import { ConfigError, defineFunction, type FnDef } from "../registry.js";
+import { ConfigError, EngineError } from "../errors.js";
+import { defineFunction, type FnDef } from "../registry.js";
 import { ulid } from "../util/ulid.js";
 
-export class SyncError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
+/** A sync the engine refuses (a bad config, a missing signing key, a server-kind mismatch), with its status. */
+export class SyncError extends EngineError {}
 
 const registerBodySchema = z.looseObject({
   url: z.string().url(),
@@ -44,10 +39,10 @@ export class Apps {
   private readonly extraUrls = new Set<string>();
 
   constructor(
-    private readonly core: Core,
+    private readonly ctx: EngineContext,
     private readonly cron: CronScheduler,
   ) {
-    for (const u of core.opts.appUrls) this.extraUrls.add(u);
+    for (const u of ctx.opts.appUrls) this.extraUrls.add(u);
   }
 
   /** The out-of-band register call from the SDK. */
@@ -55,19 +50,19 @@ export class Apps {
     body: unknown,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
-    const c = this.core;
+    const c = this.ctx;
     if (c.opts.signingKey && !acceptedBearers(c.opts, true).includes(String(headers.authorization ?? ""))) {
-      throw new SyncError("unauthorized: the authorization header does not carry this engine's signing key", 401);
+      throw new SyncError(401, "unauthorized: the authorization header does not carry this engine's signing key");
     }
     const expected = headers["x-inngest-expected-server-kind"];
     const kind = c.opts.signingKey ? "cloud" : "dev";
     if (typeof expected === "string" && expected !== "" && expected !== kind) {
-      throw new SyncError(`server kind mismatch: the SDK expected "${expected}" but this engine runs as "${kind}"`, 400);
+      throw new SyncError(400, `server kind mismatch: the SDK expected "${expected}" but this engine runs as "${kind}"`);
     }
     const parsed = registerBodySchema.safeParse(body);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
-      throw new SyncError(`invalid register body: ${i?.path.join(".") || "body"}: ${i?.message}`, 400);
+      throw new SyncError(400, `invalid register body: ${i?.path.join(".") || "body"}: ${i?.message}`);
     }
     const b = parsed.data;
     return this.store(b.appName, b.url, b.functions, { sdk: b.sdk, framework: b.framework, appVersion: b.appVersion });
@@ -79,24 +74,24 @@ export class Apps {
     rawFunctions: unknown[],
     meta: { sdk?: string; framework?: string; appVersion?: string },
   ): Promise<{ ok: true; modified: boolean; app_id: string; sync_id: string }> {
-    const c = this.core;
+    const c = this.ctx;
     let defs: FnDef[];
     try {
       defs = rawFunctions.map((f) => defineFunction(appId, f));
     } catch (err) {
-      if (err instanceof ConfigError) throw new SyncError(err.message, 400);
+      if (err instanceof ConfigError) throw new SyncError(400, err.message);
       throw err;
     }
     const slugs = new Set<string>();
     for (const d of defs) {
-      if (slugs.has(d.slug)) throw new SyncError(`function "${d.slug}" appears twice`, 400);
+      if (slugs.has(d.slug)) throw new SyncError(400, `function "${d.slug}" appears twice`);
       slugs.add(d.slug);
       const owner = c.registry.get(d.slug);
       if (owner && owner.appId !== appId && !owner.archived) {
-        throw new SyncError(`function "${d.slug}" already belongs to app "${owner.appId}"`, 400);
+        throw new SyncError(400, `function "${d.slug}" already belongs to app "${owner.appId}"`);
       }
     }
-    const now = Date.now();
+    const now = c.clock.now();
     const s = c.s;
     const client = await c.pool.connect();
     let modified = false;
@@ -145,7 +140,7 @@ export class Apps {
 
   /** PUTs a serve URL: asks for an in-band answer and falls back to the SDK registering out-of-band. */
   async syncUrl(url: string): Promise<{ ok: boolean; error?: string; appId?: string }> {
-    const c = this.core;
+    const c = this.ctx;
     const res = await c.client.call(url, { url }, { "x-inngest-sync-kind": "in_band" }, "PUT");
     let error: string | undefined;
     if (!res.ok) error = `could not reach ${url}: ${res.error}`;
@@ -179,7 +174,7 @@ export class Apps {
   }
 
   async knownUrls(): Promise<string[]> {
-    const { rows } = await this.core.pool.query(`SELECT url FROM ${this.core.s}.apps`);
+    const { rows } = await this.ctx.pool.query(`SELECT url FROM ${this.ctx.s}.apps`);
     return [...new Set([...this.extraUrls, ...rows.map((r) => r.url as string)])].map((u) => {
       // Apps register serve URLs; drop per-function query strings so one PUT covers the app.
       const parsed = new URL(u);
@@ -203,8 +198,8 @@ export class Apps {
   }
 
   startResync(): void {
-    if (this.core.opts.resyncIntervalMs <= 0) return;
-    this.resyncTimer = setInterval(() => void this.syncAll().catch(() => {}), this.core.opts.resyncIntervalMs);
+    if (this.ctx.opts.resyncIntervalMs <= 0) return;
+    this.resyncTimer = setInterval(() => void this.syncAll().catch(() => {}), this.ctx.opts.resyncIntervalMs);
     this.resyncTimer.unref();
   }
 
@@ -213,12 +208,12 @@ export class Apps {
   }
 
   async removeApp(appId: string): Promise<boolean> {
-    const c = this.core;
+    const c = this.ctx;
     const res = await c.pool.query(`DELETE FROM ${c.s}.apps WHERE id = $1`, [appId]);
     if (!res.rowCount) return false;
     const { rows } = await c.pool.query(`UPDATE ${c.s}.functions SET archived = true, updated_at = $2 WHERE app_id = $1 RETURNING slug`, [
       appId,
-      Date.now(),
+      c.clock.now(),
     ]);
     const archived = rows.map((r) => ({ ...(c.registry.get(r.slug) as FnDef), archived: true })).filter((d) => d.slug);
     c.registry.setMany(archived);

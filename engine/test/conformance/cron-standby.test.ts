@@ -22,7 +22,7 @@ describe("cron triggers", () => {
       await engine.stop(500);
       engine = await startEngine({ schema });
       await endedRuns(engine, "cron-tick", 5, 15_000);
-      const all = (await engine.management.listRuns({ functionSlug: "cron-tick", limit: 100 })).data;
+      const all = (await engine.api.runs.list({ functionSlug: "cron-tick", limit: 100 })).data;
       const times = all.map((r) => (r.output as { scheduledAt: string }).scheduledAt);
       expect(new Set(times).size).toBe(times.length);
       const sorted = times.map((t) => Date.parse(t)).sort((a, b) => a - b);
@@ -44,7 +44,7 @@ describe("cron triggers", () => {
     try {
       await engine.apps.syncUrl(app.url);
       await sleep(7_500);
-      const runs = (await engine.management.listRuns({ functionSlug: "cronidem-windowed", limit: 100 })).data;
+      const runs = (await engine.api.runs.list({ functionSlug: "cronidem-windowed", limit: 100 })).data;
       const windows = runs.map((r) => (r.output as { window: number } | null)?.window).filter((w) => w !== undefined);
       expect(windows.length).toBeGreaterThanOrEqual(2);
       expect(windows.length).toBeLessThanOrEqual(4); // 7 fires, at most 4 windows of 3 s
@@ -94,7 +94,7 @@ describe("one active engine per database", () => {
         body: JSON.stringify([{ name: "ha/go", data: {} }]),
       });
       await until("sleeping", async () =>
-        (await a.management.listRuns({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"),
+        (await a.api.runs.list({ functionSlug: "ha-nap" })).data[0]?.waiting?.reason.startsWith("sleeping"),
       );
       await a.stop(200);
       await bStarted;

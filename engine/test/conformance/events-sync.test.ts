@@ -38,7 +38,7 @@ describe("event API", () => {
     await until("run", async () => (await runsOf(r.engine, "ev-echo")).some((x) => (x.output as { retry?: boolean })?.retry));
     await sleep(200);
     expect((await runsOf(r.engine, "ev-echo")).filter((x) => (x.output as { retry?: boolean })?.retry)).toHaveLength(1);
-    const ev = await r.engine.management.getEvent(first.json.ids[0]);
+    const ev = await r.engine.api.events.get(first.json.ids[0]);
     expect(ev.data.runs).toHaveLength(1);
   });
 
@@ -50,7 +50,7 @@ describe("event API", () => {
   });
 
   it("names the bad field and stores nothing of a request with one bad event", async () => {
-    const before = (await r.engine.management.listEvents({ limit: 500 })).data.length;
+    const before = (await r.engine.api.events.list({ limit: 500 })).data.length;
     const res = await post(`${r.engine.url}/e/k`, [{ name: "e/ok", data: {} }, { data: {} }]);
     expect(res.status).toBe(400);
     expect(res.json.error).toBe("events[1].name: required, a non-empty string");
@@ -58,7 +58,7 @@ describe("event API", () => {
     expect(bad.json.error).toBe("events[0].data: must be an object");
     const ts = await post(`${r.engine.url}/e/k`, { name: "e/ok", ts: "yesterday" });
     expect(ts.json.error).toMatch(/^event\.ts: must be a timestamp in milliseconds/);
-    const after = (await r.engine.management.listEvents({ limit: 500 })).data.length;
+    const after = (await r.engine.api.events.list({ limit: 500 })).data.length;
     expect(after).toBe(before);
   });
 
@@ -114,16 +114,16 @@ describe("sync", () => {
     try {
       const put = await fetch(app.url, { method: "PUT" });
       expect(put.status).toBe(200);
-      const fns = await engine.management.listFunctions();
+      const fns = await engine.api.functions.list();
       expect(fns.data.map((f) => f.id)).toEqual(["selfreg-one", "selfreg-two"]);
       expect(fns.data[1]?.triggers).toEqual([{ cron: "0 0 1 1 *" }]);
-      const apps = await engine.management.listApps();
+      const apps = await engine.api.functions.apps();
       expect(apps.data[0]).toMatchObject({ id: "selfreg", url: app.url });
 
       // The app is known now: a re-sync on demand picks up a changed function list.
       const app2 = await startApp(client, [f1]);
       await engine.apps.syncUrl(app2.url);
-      const after = await engine.management.listFunctions();
+      const after = await engine.api.functions.list();
       expect(after.data.find((f) => f.id === "selfreg-two")?.archived).toBe(true);
       await app2.close();
     } finally {
@@ -154,7 +154,7 @@ describe("sync", () => {
       });
       expect(badCron.status).toBe(400);
       expect(badCron.json.error).toContain('function "x-f": triggers[0].expression');
-      expect((await engine.management.listFunctions()).data).toHaveLength(0);
+      expect((await engine.api.functions.list()).data).toHaveLength(0);
       const garbage = await post(`${engine.url}/fn/register`, "not json at all");
       expect(garbage.status).toBe(400);
     } finally {
@@ -274,7 +274,7 @@ describe("a backlog beyond the in-memory threshold", () => {
     try {
       await r2.client.send(Array.from({ length: 20 }, (_, i) => ({ name: "b/go", data: { i } })));
       // Most of the queued runs are not held in memory while they wait.
-      expect(r2.engine.core.runs.size).toBeLessThan(10);
+      expect(r2.engine.ctx.runs.size).toBeLessThan(10);
       const runs = await endedRuns(r2.engine, "backlog-one-by-one", 20);
       expect(runs.every((x) => x.status === "Completed")).toBe(true);
       expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));

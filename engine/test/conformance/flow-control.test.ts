@@ -210,7 +210,7 @@ describe("flow control", () => {
     await endedRuns(r.engine, "flow-dedup", 1);
     await sleep(300);
     expect(await runsOf(r.engine, "flow-dedup")).toHaveLength(1);
-    const events = await r.engine.management.listEvents({ name: "f/dedup" });
+    const events = await r.engine.api.events.list({ name: "f/dedup" });
     expect(events.data).toHaveLength(2); // both stored, one run
   });
 

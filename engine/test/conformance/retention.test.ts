@@ -11,7 +11,7 @@ describe("retention", () => {
         return { got: Boolean(got) };
       }),
     ]);
-    const schema = r.engine.core.s;
+    const schema = r.engine.ctx.s;
     const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
     try {
       await post(`${r.engine.url}/e/k`, [{ name: "ret/quick" }, { name: "ret/quick" }, { name: "ret/wait" }]);

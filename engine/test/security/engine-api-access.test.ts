@@ -32,7 +32,7 @@ describe("engine API with requireKeys", () => {
 
   it("still runs the SDK end to end (sync, events and checkpoints carry the keys)", async () => {
     await r.client.send({ name: "k/go", data: {} });
-    const runs = await r.engine.management.listRuns({ functionSlug: "keyed-wait" });
+    const runs = await r.engine.api.runs.list({ functionSlug: "keyed-wait" });
     expect(runs.data).toHaveLength(1);
   });
 
@@ -47,8 +47,8 @@ describe("engine API with requireKeys", () => {
     // Liveness stays public.
     expect(await call(`${u}/health`)).toBe(200);
     // Nothing was cancelled or paused by the refused calls.
-    expect((await r.engine.management.listRuns({ functionSlug: "keyed-wait" })).data[0]?.status).toBe("Running");
-    expect(r.engine.core.registry.get("keyed-wait")?.paused).toBe(false);
+    expect((await r.engine.api.runs.list({ functionSlug: "keyed-wait" })).data[0]?.status).toBe("Running");
+    expect(r.engine.ctx.registry.get("keyed-wait")?.paused).toBe(false);
   });
 
   it("refuses events without an event key, and a forged register", async () => {
@@ -86,7 +86,7 @@ describe("engine API with requireKeys", () => {
         body: '{"function_id":"keyed-wait"}',
       }),
     ).toBe(415);
-    expect((await r.engine.management.listRuns({ functionSlug: "keyed-wait" })).data[0]?.status).toBe("Running");
+    expect((await r.engine.api.runs.list({ functionSlug: "keyed-wait" })).data[0]?.status).toBe("Running");
   });
 });
 

@@ -103,7 +103,7 @@ describe("hostile input", () => {
       const runs = await runsOf(r.engine, "hostile-forever");
       return runs.length > sleepers && runs[0]?.waiting?.reason.startsWith("sleeping") && runs[0];
     });
-    const journal = r.engine.core.journal;
+    const journal = r.engine.ctx.journal;
     const okBefore = (await runsOf(r.engine, "hostile-ok")).length;
     journal.putHistory({ id: "bad-row", runId: sleeping.run_id as string, kind: "step", attempt: 0, status: "completed", startedAt: 1e30 });
     await Promise.all([journal.commit(), r.client.send({ name: "h/ok", data: {} })]);

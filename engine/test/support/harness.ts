@@ -81,11 +81,11 @@ export async function until<T>(
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
 
-type RunView = Awaited<ReturnType<Engine["management"]["getRun"]>>["data"];
+type RunView = Awaited<ReturnType<Engine["api"]["runs"]["get"]>>["data"];
 
 /** Runs of a function (newest first), optionally filtered by status label. */
 export async function runsOf(engine: Engine, fnSlug: string, status?: string) {
-  const res = await engine.management.listRuns({ functionSlug: fnSlug, limit: 500 });
+  const res = await engine.api.runs.list({ functionSlug: fnSlug, limit: 500 });
   return res.data.filter((r) => !status || r.status === status);
 }
 
@@ -101,7 +101,7 @@ export async function endedRuns(engine: Engine, fnSlug: string, count = 1, timeo
     timeoutMs,
   );
   const views: RunView[] = [];
-  for (const r of runs.reverse()) views.push((await engine.management.getRun(r.run_id as string)).data);
+  for (const r of runs.reverse()) views.push((await engine.api.runs.get(r.run_id as string)).data);
   return views;
 }
 

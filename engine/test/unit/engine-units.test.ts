@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseCron } from "../../src/cron.js";
 import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
+import { gcra } from "../../src/flow/gcra.js";
 import { backoffDelay } from "../../src/options.js";
 import { classify, parseRetryAfter } from "../../src/protocol/response.js";
 import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
 import { ConfigError, defineFunction } from "../../src/registry.js";
-import { gcra } from "../../src/sched/gcra.js";
 import { parseDeadline, parseDuration } from "../../src/util/duration.js";
 import { parseSeed, ulid, ulidFromSeed, ulidTime } from "../../src/util/ulid.js";
 
@@ -181,7 +181,7 @@ describe("SDK responses", () => {
 
 describe("step timing", () => {
   it("reads the SDK's Go interval (start and duration in nanoseconds)", async () => {
-    const { opTiming } = await import("../../src/runs/executor.js");
+    const { opTiming } = await import("../../src/runs/ops.js");
     expect(opTiming({ id: "x", op: "StepRun", timing: { a: 1_700_000_000_000 * 1e6, b: 250 * 1e6 } } as never)).toEqual({
       a: 1_700_000_000_000,
       b: 1_700_000_000_250,

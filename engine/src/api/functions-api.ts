@@ -1,0 +1,104 @@
+import type { EngineContext } from "../context.js";
+import { NotFoundError } from "../errors.js";
+import type { RunStatus } from "../types.js";
+import { iso, STATUS_LABEL } from "./run-filter.js";
+
+const DAY_MS = 86_400_000;
+
+/** Functions and apps for the `/v1` API: list, one function, pause and resume, the apps that registered them. */
+export class FunctionsApi {
+  constructor(private readonly ctx: EngineContext) {}
+
+  async list() {
+    const { pool, s, registry, clock } = this.ctx;
+    const { rows } = await pool.query(
+      `SELECT function_slug, status, count(*)::int AS n FROM ${s}.runs
+       WHERE status IN ('queued', 'running') OR created_at > $1 GROUP BY 1, 2`,
+      [clock.now() - DAY_MS],
+    );
+    const counts = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      const m = counts.get(r.function_slug) ?? {};
+      m[STATUS_LABEL[r.status as RunStatus]] = r.n;
+      counts.set(r.function_slug, m);
+    }
+    return {
+      data: registry
+        .all()
+        .sort((a, b) => a.slug.localeCompare(b.slug))
+        .map((fn) => this.view(fn.slug, counts.get(fn.slug) ?? {})),
+    };
+  }
+
+  async get(slug: string) {
+    const { pool, s, registry, clock } = this.ctx;
+    if (!registry.get(slug)) throw new NotFoundError(`function ${slug} not found`);
+    const { rows } = await pool.query(
+      `SELECT status, count(*)::int AS n FROM ${s}.runs WHERE function_slug = $1 AND (status IN ('queued', 'running') OR created_at > $2) GROUP BY 1`,
+      [slug, clock.now() - DAY_MS],
+    );
+    const counts: Record<string, number> = {};
+    for (const r of rows) counts[STATUS_LABEL[r.status as RunStatus]] = r.n;
+    return { data: this.view(slug, counts) };
+  }
+
+  async setPaused(slug: string, paused: boolean) {
+    const { pool, s, registry, scheduler, clock } = this.ctx;
+    const fn = registry.get(slug);
+    if (!fn) throw new NotFoundError(`function ${slug} not found`);
+    await pool.query(`UPDATE ${s}.functions SET paused = $2, updated_at = $3 WHERE slug = $1`, [slug, paused, clock.now()]);
+    fn.paused = paused;
+    if (!paused) scheduler.resumeFunction(slug);
+    return { id: slug, paused };
+  }
+
+  async apps() {
+    const { pool, s, registry } = this.ctx;
+    const { rows } = await pool.query(`SELECT * FROM ${s}.apps ORDER BY id`);
+    return {
+      data: rows.map((r) => ({
+        id: r.id,
+        url: r.url,
+        sdk: r.sdk,
+        framework: r.framework,
+        app_version: r.app_version,
+        synced_at: iso(r.synced_at),
+        error: r.error,
+        functions: registry
+          .all()
+          .filter((f) => f.appId === r.id && !f.archived)
+          .map((f) => f.slug),
+      })),
+    };
+  }
+
+  private view(slug: string, counts: Record<string, number>) {
+    const fn = this.ctx.registry.get(slug);
+    if (!fn) throw new NotFoundError(`function ${slug} not found`);
+    const cfg = fn.config;
+    return {
+      id: fn.slug,
+      name: fn.name,
+      app_id: fn.appId,
+      url: fn.url,
+      paused: fn.paused,
+      archived: fn.archived,
+      triggers: cfg.triggers,
+      retries: fn.maxAttempts - 1,
+      flow_control: {
+        concurrency: cfg.concurrency ?? null,
+        priority: cfg.priority ?? null,
+        throttle: cfg.throttle ?? null,
+        rateLimit: cfg.rateLimit ?? null,
+        idempotency: cfg.idempotency ?? null,
+        debounce: cfg.debounce ?? null,
+        batchEvents: cfg.batchEvents ?? null,
+        singleton: cfg.singleton ?? null,
+        cancel: cfg.cancel ?? null,
+        timeouts: cfg.timeouts ?? null,
+      },
+      in_flight: this.ctx.scheduler.inFlightOf(fn.slug),
+      counts_24h: counts,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { BadRequestError } from "../errors.js";
+import type { RunStatus } from "../types.js";
+
+export const STATUS_LABEL: Record<RunStatus, string> = {
+  queued: "Queued",
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+const LABEL_TO_STATUS = new Map(Object.entries(STATUS_LABEL).map(([k, v]) => [v.toLowerCase(), k as RunStatus]));
+
+export function parseStatuses(input: string | undefined): RunStatus[] | undefined {
+  if (!input) return undefined;
+  const out: RunStatus[] = [];
+  for (const part of input
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
+    const st = LABEL_TO_STATUS.get(part);
+    if (!st) throw new BadRequestError(`status: unknown value "${part}" (use queued, running, completed, failed or cancelled)`);
+    out.push(st);
+  }
+  return out;
+}
+
+export interface RunFilter {
+  functionSlug?: string;
+  statuses?: RunStatus[];
+  from?: number;
+  to?: number;
+  cursor?: string;
+  limit?: number;
+  ids?: string[];
+}
+
+/** An ISO date for a stored time; null for none (or a value no date can show, rather than failing the whole list). */
+export const iso = (ms: unknown) => {
+  if (ms == null) return null;
+  const d = new Date(Number(ms));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+};
+
+/** The filter as SQL conditions on the runs table; parameters are appended to `params`. */
+export function runsWhere(f: RunFilter, params: unknown[]): string {
+  const conds: string[] = [];
+  if (f.functionSlug) conds.push(`function_slug = $${params.push(f.functionSlug)}`);
+  if (f.statuses?.length) conds.push(`status = ANY($${params.push(f.statuses)}::text[])`);
+  if (f.from !== undefined) conds.push(`created_at >= $${params.push(f.from)}`);
+  if (f.to !== undefined) conds.push(`created_at <= $${params.push(f.to)}`);
+  if (f.cursor) conds.push(`id < $${params.push(f.cursor)}`);
+  if (f.ids?.length) conds.push(`id = ANY($${params.push(f.ids)}::text[])`);
+  return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+}

@@ -1,0 +1,160 @@
+import type { EngineContext } from "../context.js";
+import { ConflictError, NotFoundError } from "../errors.js";
+import type { RunLifecycle } from "../runs/lifecycle.js";
+import { ENDED, type EventRecord, type RunStatus, type WireEvent } from "../types.js";
+import { Unit } from "../unit.js";
+import { explainWaiting } from "./explain.js";
+import { iso, type RunFilter, runsWhere, STATUS_LABEL } from "./run-filter.js";
+
+/** The columns a run summary shows (everything but the memos and the pending set). */
+export const SUMMARY_COLUMNS =
+  "id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error, replay_of, cancel_reason, priority";
+
+const MAX_BULK = 10_000;
+
+/** Runs for the `/v1` API: list, one run with its trace, cancel and replay (one or many). */
+export class RunsApi {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly lifecycle: RunLifecycle,
+  ) {}
+
+  summary(row: Record<string, unknown>) {
+    // A run's start is journaled with its first result, so while that request runs memory is newer than the row.
+    const live = this.ctx.runs.get(row.id as string);
+    const r =
+      live?.status === "running" && row.status === "queued" ? { ...row, status: live.status, started_at: live.startedAt ?? null } : row;
+    return {
+      run_id: r.id,
+      function_id: r.function_slug,
+      status: STATUS_LABEL[r.status as RunStatus],
+      event_id: (r.event_ids as string[])[0] ?? null,
+      event_ids: r.event_ids,
+      event_name: (r.events as WireEvent[] | undefined)?.[0]?.name ?? null,
+      created_at: iso(r.created_at),
+      run_started_at: iso(r.started_at),
+      ended_at: iso(r.ended_at),
+      output: r.output ?? null,
+      error: r.error ?? null,
+      batch_id: r.batch_id ?? null,
+      replay_of: r.replay_of ?? null,
+      cancel_reason: r.cancel_reason ?? null,
+      priority: r.priority,
+    };
+  }
+
+  private waiting(row: { id: string; status: RunStatus; function_slug: string }) {
+    return ENDED.has(row.status) ? null : explainWaiting(this.ctx, row.id, row.function_slug);
+  }
+
+  async list(f: RunFilter) {
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
+    const params: unknown[] = [];
+    const { rows } = await this.ctx.pool.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM ${this.ctx.s}.runs ${runsWhere(f, params)} ORDER BY id DESC LIMIT ${limit + 1}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((r) => ({ ...this.summary(r), waiting: this.waiting(r) })),
+      cursor: rows.length > limit ? (page[page.length - 1]?.id as string) : null,
+    };
+  }
+
+  async get(id: string) {
+    const { pool, s } = this.ctx;
+    const { rows } = await pool.query(`SELECT * FROM ${s}.runs WHERE id = $1`, [id]);
+    const r = rows[0];
+    if (!r) throw new NotFoundError(`run ${id} not found`);
+    const { rows: hist } = await pool.query(`SELECT * FROM ${s}.history WHERE run_id = $1 ORDER BY started_at, id`, [id]);
+    const steps = hist.map((h) => ({
+      id: h.id,
+      kind: h.kind,
+      step_id: h.step_hash,
+      name: h.step_name,
+      attempt: h.attempt,
+      status: h.status,
+      started_at: iso(h.started_at),
+      ended_at: iso(h.ended_at),
+      duration_ms: h.ended_at == null ? null : Number(h.ended_at) - Number(h.started_at),
+      output: h.output,
+      error: h.error,
+      detail: h.detail,
+    }));
+    return { data: { ...this.summary(r), events: r.events, pending: r.pending, steps, waiting: this.waiting(r) } };
+  }
+
+  async cancel(id: string, reason = "cancelled via the management API") {
+    const run = await this.ctx.runs.load(id);
+    if (!run) throw new NotFoundError(`run ${id} not found`);
+    if (ENDED.has(run.status)) throw new ConflictError(`run ${id} already ended as ${STATUS_LABEL[run.status]}`);
+    const u = new Unit();
+    this.lifecycle.cancelRun(u, run, reason);
+    await u.commit(this.ctx.journal);
+    return { run_id: id, status: "Cancelled" };
+  }
+
+  async cancelMany(f: RunFilter, reason = "bulk cancel via the management API") {
+    const params: unknown[] = [];
+    const where = runsWhere({ ...f, statuses: ["queued", "running"], cursor: undefined }, params);
+    const { rows } = await this.ctx.pool.query(`SELECT id FROM ${this.ctx.s}.runs ${where} ORDER BY id LIMIT ${MAX_BULK}`, params);
+    const u = new Unit();
+    let cancelled = 0;
+    for (const r of rows) {
+      const run = await this.ctx.runs.load(r.id);
+      if (!run || ENDED.has(run.status)) continue;
+      this.lifecycle.cancelRun(u, run, reason);
+      cancelled++;
+    }
+    await u.commit(this.ctx.journal);
+    return { cancelled };
+  }
+
+  /** Re-runs a run from its triggering event(s) as a new run of the same function. */
+  async replay(id: string) {
+    const { rows } = await this.ctx.pool.query(`SELECT id, function_slug, event_ids, events FROM ${this.ctx.s}.runs WHERE id = $1`, [id]);
+    const r = rows[0];
+    if (!r) throw new NotFoundError(`run ${id} not found`);
+    const fn = this.ctx.registry.get(r.function_slug);
+    if (!fn || fn.archived) throw new ConflictError(`function ${r.function_slug} is no longer registered`);
+    const u = new Unit();
+    const run = this.lifecycle.createRun(u, fn, this.eventsOf(r), { replayOf: id });
+    await u.commit(this.ctx.journal);
+    return { run_id: run.id, replay_of: id };
+  }
+
+  async replayMany(f: RunFilter) {
+    const params: unknown[] = [];
+    const where = runsWhere({ ...f, statuses: f.statuses ?? ["failed", "cancelled"], cursor: undefined }, params);
+    const { rows } = await this.ctx.pool.query(
+      `SELECT id, function_slug, event_ids, events FROM ${this.ctx.s}.runs ${where} ORDER BY id LIMIT ${MAX_BULK}`,
+      params,
+    );
+    const u = new Unit();
+    const ids: string[] = [];
+    for (const r of rows) {
+      const fn = this.ctx.registry.get(r.function_slug);
+      if (!fn || fn.archived) continue;
+      ids.push(this.lifecycle.createRun(u, fn, this.eventsOf(r), { replayOf: r.id }).id);
+    }
+    await u.commit(this.ctx.journal);
+    return { replayed: ids.length, run_ids: ids };
+  }
+
+  /** A stored run's events as they are replayed: the same ids and data, received now. */
+  private eventsOf(r: { event_ids: string[]; events: WireEvent[] }): EventRecord[] {
+    const now = this.ctx.clock.now();
+    return r.events.map((w, i) => ({
+      internalId: r.event_ids[i] ?? w.id,
+      id: w.id,
+      name: w.name,
+      data: w.data,
+      user: w.user,
+      v: w.v,
+      ts: now,
+      receivedAt: now,
+    }));
+  }
+}
+
+export type RunSummary = ReturnType<RunsApi["summary"]>;

@@ -1,0 +1,120 @@
+import { outboundPolicy } from "@jobdeck/outbound-guard";
+import pg from "pg";
+import pino, { type Logger } from "pino";
+import { EngineBus } from "./bus.js";
+import { type Clock, systemClock } from "./clock.js";
+import { FlowState } from "./flow/flow-state.js";
+import { throttleStart } from "./flow/throttle.js";
+import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { SdkClient } from "./protocol/sdk-client.js";
+import { Registry } from "./registry.js";
+import { PauseIndex } from "./runs/pauses.js";
+import { RunCache } from "./runs/run-cache.js";
+import { Holds } from "./sched/holds.js";
+import { Scheduler } from "./sched/scheduler.js";
+import { Timers } from "./sched/timers.js";
+import { Journal } from "./store/journal.js";
+import { quoteIdent } from "./store/migrate.js";
+import { AppAvailability } from "./sync/app-availability.js";
+import { Samples } from "./util/samples.js";
+
+/** Counters and latency samples for /health and the benchmark. */
+export interface EngineStats {
+  readonly startedAt: number;
+  lastRunEndedAt: number | undefined;
+  readonly counters: { eventsReceived: number; runsStarted: number; runsEnded: number; requests: number };
+  /** Engine-side latency: run created → first request sent, and an answer handled → the run's next request sent. */
+  readonly latency: { start: Samples; transition: Samples };
+  /** When each active run's last SDK answer was handled (memory only), for transition latency. */
+  readonly lastAnswerAt: Map<string, number>;
+}
+
+/**
+ * What every system of the engine shares: its options, log and clock, the database pool and the journal, the
+ * in-memory state (registry, run cache, pauses, flow state, the queue) and the HTTP client for apps. Built once;
+ * the systems (runs/, events/, sync/, api/) are given it, and nothing is wired in afterwards.
+ */
+export interface EngineContext {
+  readonly opts: ResolvedOptions;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly bus: EngineBus;
+  readonly pool: pg.Pool;
+  /** The engine's schema, quoted for SQL. */
+  readonly s: string;
+  readonly journal: Journal;
+  readonly registry: Registry;
+  readonly timers: Timers;
+  readonly flow: FlowState;
+  readonly holds: Holds;
+  readonly scheduler: Scheduler;
+  readonly pauses: PauseIndex;
+  readonly runs: RunCache;
+  readonly client: SdkClient;
+  readonly availability: AppAvailability;
+  readonly stats: EngineStats;
+}
+
+export function createContext(options: EngineOptions & { clock?: Clock }): EngineContext {
+  const opts = resolveOptions(options);
+  const log = options.logger ?? pino({ name: "engine", level: options.logLevel ?? "info" });
+  const clock = options.clock ?? systemClock;
+  const bus = new EngineBus(log);
+  // A database that hangs must not hold a connection attempt or a query for ever: the journal retries a flush
+  // that timed out (its writes are idempotent), and a connection attempt gives up and is tried again.
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    max: opts.poolSize,
+    connectionTimeoutMillis: 10_000,
+    query_timeout: 60_000,
+  });
+  pool.on("error", (err) => log.warn({ err }, "idle database connection failed"));
+  const journal = new Journal(pool, opts.schema, log, (r) => bus.emit("row.refused", r));
+  const registry = new Registry();
+  const timers = new Timers(clock);
+  const flow = new FlowState(journal, clock, timers);
+  const holds = new Holds(registry);
+  const scheduler = new Scheduler(
+    timers,
+    clock,
+    {
+      isHeld: (slug) => holds.isHeld(slug),
+      throttle: (item, now) => throttleStart(flow, registry, item, now),
+      onReady: () => bus.emit("queue.ready", {}),
+    },
+    opts.maxInFlight,
+  );
+  const client = new SdkClient({
+    signingKey: opts.signingKey,
+    serverKind: opts.signingKey ? "cloud" : "dev",
+    requestTimeoutMs: opts.requestTimeoutMs,
+    connections: Math.max(16, opts.maxInFlight),
+    outbound: outboundPolicy(opts.outboundAllow, "the engine's --allow-outbound"),
+  });
+  const runs = new RunCache(pool, quoteIdent(opts.schema), scheduler, opts.evictBacklogAbove, clock);
+  return {
+    opts,
+    log,
+    clock,
+    bus,
+    pool,
+    s: quoteIdent(opts.schema),
+    journal,
+    registry,
+    timers,
+    flow,
+    holds,
+    scheduler,
+    pauses: new PauseIndex(),
+    runs,
+    client,
+    availability: new AppAvailability(client, holds, scheduler, log),
+    stats: {
+      startedAt: clock.now(),
+      lastRunEndedAt: undefined,
+      counters: { eventsReceived: 0, runsStarted: 0, runsEnded: 0, requests: 0 },
+      latency: { start: new Samples(), transition: new Samples() },
+      lastAnswerAt: new Map(),
+    },
+  };
+}

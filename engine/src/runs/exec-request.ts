@@ -1,0 +1,145 @@
+import { classify, type Outcome } from "../protocol/response.js";
+import type { FnDef } from "../registry.js";
+import { appUnreachable } from "../sync/app-availability.js";
+import { ENDED, type QueueItem, type RunState } from "../types.js";
+import { Unit } from "../unit.js";
+import { ulid } from "../util/ulid.js";
+import { applyOps, completeRun, type OpTurn } from "./ops.js";
+import { decideRetry } from "./retry.js";
+import type { RunSystems } from "./systems.js";
+
+function stepUrl(base: string, stepId: string): string {
+  const u = new URL(base);
+  u.searchParams.set("stepId", stepId);
+  return u.toString();
+}
+
+/** The body and headers of an execution request (notes §2). */
+function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem) {
+  const ctx: Record<string, unknown> = {
+    run_id: run.id,
+    attempt: item.attempt,
+    max_attempts: fn.maxAttempts,
+    disable_immediate_execution: run.forceStepPlan,
+    use_api: false,
+    stack: { stack: run.stack, current: Math.max(run.stack.length - 1, 0) },
+  };
+  // Retries (attempt > 0) stay one step per request, so the next step starts with a fresh attempt count.
+  if (sys.ctx.opts.checkpointing && item.stepId === "step" && !run.forceStepPlan && item.attempt === 0) {
+    // The SDK may now run several steps in this request, reporting each to POST /v1/checkpoint/:runId/async.
+    ctx.fn_id = fn.slug;
+    ctx.qi_id = item.id;
+  }
+  const payload = { event: run.events[0], events: run.events, steps: Object.fromEntries(run.memos), ctx, version: run.requestVersion };
+  const headers: Record<string, string> = { "x-run-id": run.id, "x-request-id": ulid(), "x-inngest-step-id": item.stepId };
+  if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
+  return { payload, headers };
+}
+
+/**
+ * An `exec` item: one request to the app's serve endpoint for the run (discovery, or one planned step), and its
+ * answer applied: the run's end, a function-level error (retried or final), or opcodes. An app that does not
+ * answer holds the request instead (sync/app-availability.ts).
+ */
+export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunState): Promise<void> {
+  const { ctx, lifecycle } = sys;
+  const fn = ctx.registry.get(run.fnSlug);
+  if (!fn || fn.archived) {
+    const u = new Unit();
+    ctx.journal.deleteItem(item.id);
+    lifecycle.finishRun(u, run, "failed", {
+      error: { name: "FunctionNotFound", message: `function ${run.fnSlug} is no longer registered` },
+    });
+    await u.commit(ctx.journal);
+    return;
+  }
+  lifecycle.markStarted(run, fn);
+  const startedAt = ctx.clock.now();
+  const { payload, headers } = request(sys, run, fn, item);
+  ctx.stats.counters.requests++;
+  const sentAt = performance.now();
+  if (item.isStart && item.attempt === 0) ctx.stats.latency.start.add(startedAt - run.createdAt);
+  const answered = ctx.stats.lastAnswerAt.get(run.id);
+  if (answered !== undefined && item.attempt === 0) ctx.stats.latency.transition.add(sentAt - answered);
+  const result = await ctx.client.call(stepUrl(fn.url, item.stepId), payload, headers);
+  if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
+  const away = appUnreachable(result);
+  if (away) {
+    // The app is down or restarting, which is not this function failing: the same request (same attempt) waits,
+    // parked with the app's others, until the app answers. Its queue row was never touched.
+    ctx.availability.hold(fn.appId, fn.url, away);
+    setImmediate(() => ctx.scheduler.add({ ...item, seq: ctx.scheduler.nextSeq() }));
+    return;
+  }
+  ctx.availability.release(fn.appId);
+  const outcome = classify(result, ctx.clock.now());
+  const u = new Unit();
+  ctx.journal.deleteItem(item.id);
+  if (outcome.version !== undefined && outcome.version >= 0) run.requestVersion = outcome.version;
+  const endedAt = ctx.clock.now();
+  if (outcome.type === "complete") completeRun(sys, u, run, item, outcome.output, startedAt, endedAt);
+  else if (outcome.type === "error") functionError(sys, u, run, fn, item, outcome, startedAt, endedAt);
+  else {
+    const turn: OpTurn = {
+      u,
+      run,
+      fn,
+      item,
+      retryAfterMs: outcome.retryAfterMs,
+      startedAt,
+      endedAt,
+      scheduled: 0,
+      retrying: false,
+      done: false,
+    };
+    applyOps(sys, turn, outcome.ops);
+  }
+  if (!ENDED.has(run.status)) ctx.journal.saveRun(run);
+  const handledAt = performance.now();
+  await u.commit(ctx.journal);
+  if (!ENDED.has(run.status)) ctx.stats.lastAnswerAt.set(run.id, handledAt);
+}
+
+/** A function-level error (the request failed as a whole): the same request again after backoff, or the run fails. */
+function functionError(
+  sys: RunSystems,
+  u: Unit,
+  run: RunState,
+  fn: FnDef,
+  item: QueueItem,
+  outcome: Extract<Outcome, { type: "error" }>,
+  startedAt: number,
+  endedAt: number,
+): void {
+  const kind = item.stepId === "step" ? ("function" as const) : ("step" as const);
+  const step = {
+    runId: run.id,
+    kind,
+    stepHash: kind === "step" ? item.stepId : undefined,
+    stepName: item.data?.name as string | undefined,
+    attempt: item.attempt,
+    startedAt,
+    endedAt,
+  };
+  const decision = decideRetry({
+    attempt: item.attempt,
+    maxAttempts: fn.maxAttempts,
+    retriable: outcome.retriable,
+    retryAfterMs: outcome.retryAfterMs,
+    backoff: sys.ctx.opts.backoff,
+    now: sys.ctx.clock.now(),
+  });
+  if (decision.retry) {
+    sys.trace.record(step, { status: "errored", error: outcome.error });
+    sys.queue.enqueue(u, run, "exec", item.stepId, {
+      attempt: item.attempt + 1,
+      at: decision.at,
+      isStart: item.isStart,
+      data: item.data,
+      wait: { reason: "retry", until: decision.at, maxAttempts: fn.maxAttempts },
+    });
+    return;
+  }
+  sys.trace.record(step, { status: "failed", error: outcome.error });
+  sys.lifecycle.finishRun(u, run, "failed", { error: outcome.error });
+}

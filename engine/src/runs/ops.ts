@@ -1,0 +1,244 @@
+import { asError, isOpName, type Op, type OpName } from "../protocol/response.js";
+import type { FnDef } from "../registry.js";
+import type { QueueItem, RunState } from "../types.js";
+import type { Unit } from "../unit.js";
+import { parseDeadline } from "../util/duration.js";
+import { ulid } from "../util/ulid.js";
+import { invoke } from "./invoke.js";
+import { MAX_STEPS } from "./queue.js";
+import { decideRetry } from "./retry.js";
+import type { RunSystems } from "./systems.js";
+import type { TraceStep } from "./trace.js";
+
+const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/** One 206 answer being applied to its run. */
+export interface OpTurn {
+  u: Unit;
+  run: RunState;
+  fn: FnDef;
+  item: QueueItem;
+  retryAfterMs?: number;
+  startedAt: number;
+  endedAt: number;
+  /** Steps the answer parked or planned (more than one: the next requests run with immediate execution off). */
+  scheduled: number;
+  /** The request itself is being retried (StepError), so nothing else is queued for it. */
+  retrying: boolean;
+  /** RunComplete ended the run: the rest of the answer is moot. */
+  done: boolean;
+}
+
+interface OpHandler {
+  /** It starts something new for the step (a plan, a sleep, a wait…): an op for a step already known is ignored. */
+  starts?: true;
+  apply(sys: RunSystems, t: OpTurn, op: Op, step: TraceStep): void;
+}
+
+/** When a step ran, from the SDK's Go-style interval: `a` is the start and `b` the duration, in nanoseconds. */
+export function opTiming(op: Op): { a: number; b: number } | undefined {
+  const t = (op as { timing?: { a?: unknown; b?: unknown } }).timing;
+  if (!t || typeof t.a !== "number" || typeof t.b !== "number" || t.a <= 0 || t.b < 0) return undefined;
+  const start = Math.round(t.a / 1e6);
+  return { a: start, b: start + Math.round(t.b / 1e6) };
+}
+
+const stepName = (op: Op) => op.displayName ?? op.name ?? op.userland?.id;
+
+/** A step's successful result: its memo and trace entry (a failure when the output is over the size limit). */
+export function recordStepRun(sys: RunSystems, run: RunState, op: Op, step: TraceStep): void {
+  const size = JSON.stringify(op.data ?? null)?.length ?? 0;
+  if (size > MAX_OUTPUT_BYTES) {
+    const error = { name: "OutputTooLarge", message: `step "${step.stepName}" returned ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}` };
+    if (sys.queue.setMemo(run, op.id, { error })) sys.trace.record(step, { status: "failed", error });
+    return;
+  }
+  if (sys.queue.setMemo(run, op.id, { data: op.data === undefined ? null : op.data })) {
+    sys.trace.record(step, { status: "completed", output: op.data });
+  }
+}
+
+const stepRun: OpHandler = {
+  apply(sys, t, op, step) {
+    recordStepRun(sys, t.run, op, step);
+    t.run.pending.delete(op.id);
+  },
+};
+
+const OPS: Record<OpName, OpHandler> = {
+  StepRun: stepRun,
+  Step: stepRun,
+  StepError: {
+    apply(sys, t, op, step) {
+      const error = asError(op.error, "step failed");
+      const decision = decideRetry({
+        attempt: t.item.attempt,
+        maxAttempts: t.fn.maxAttempts,
+        retriable: true,
+        retryAfterMs: t.retryAfterMs,
+        backoff: sys.ctx.opts.backoff,
+        now: sys.ctx.clock.now(),
+      });
+      if (decision.retry) {
+        sys.trace.record(step, { status: "errored", error });
+        sys.queue.enqueue(t.u, t.run, "exec", t.item.stepId, {
+          attempt: t.item.attempt + 1,
+          at: decision.at,
+          data: { ...(t.item.data ?? {}), name: step.stepName },
+          wait: { reason: "retry", until: decision.at, maxAttempts: t.fn.maxAttempts },
+        });
+        t.retrying = true;
+        return;
+      }
+      sys.queue.setMemo(t.run, op.id, { error });
+      sys.trace.record(step, { status: "failed", error });
+      t.run.pending.delete(op.id);
+    },
+  },
+  StepFailed: {
+    apply(sys, t, op, step) {
+      const error = asError(op.error ?? op.data, "step failed");
+      sys.queue.setMemo(t.run, op.id, { error });
+      sys.trace.record(step, { status: "failed", error });
+      t.run.pending.delete(op.id);
+    },
+  },
+  StepPlanned: {
+    starts: true,
+    apply(sys, t, op, step) {
+      t.run.pending.add(op.id);
+      sys.queue.enqueue(t.u, t.run, "exec", op.id, { data: { name: step.stepName } });
+      t.scheduled++;
+    },
+  },
+  Sleep: {
+    starts: true,
+    apply(sys, t, op, step) {
+      const now = sys.ctx.clock.now();
+      let wake: number;
+      try {
+        wake = parseDeadline(String((op.opts?.duration as string | undefined) ?? op.name ?? "0s"), now);
+      } catch {
+        wake = now;
+      }
+      t.run.pending.add(op.id);
+      const h = sys.trace.record(
+        { ...step, kind: "sleep", attempt: 0, startedAt: t.endedAt, endedAt: undefined },
+        { status: "sleeping", detail: { until: wake } },
+      );
+      sys.queue.resume(
+        t.u,
+        t.run.id,
+        t.run.fnSlug,
+        op.id,
+        null,
+        { historyId: h.id, historyKind: "sleep", name: step.stepName, startedAt: t.endedAt },
+        wake,
+      );
+      t.scheduled++;
+    },
+  },
+  WaitForEvent: {
+    starts: true,
+    apply(sys, t, op, step) {
+      const now = sys.ctx.clock.now();
+      const timeout = op.opts?.timeout as string | undefined;
+      let expiresAt = now;
+      try {
+        if (timeout) expiresAt = parseDeadline(timeout, now);
+      } catch {
+        // an unparseable timeout expires at once, like an empty one
+      }
+      t.run.pending.add(op.id);
+      sys.trace.record(
+        { ...step, id: `${t.run.id}:${op.id}`, kind: "wait", attempt: 0, startedAt: t.endedAt, endedAt: undefined },
+        { status: "waiting", detail: { event: op.name, until: expiresAt, if: op.opts?.if } },
+      );
+      sys.pauses.add(t.u, {
+        id: ulid(now),
+        runId: t.run.id,
+        kind: "wait",
+        event: String(op.name ?? op.opts?.event ?? ""),
+        expr: (op.opts?.if as string | undefined) || undefined,
+        expiresAt,
+        stepHash: op.id,
+        data: { trigger: t.run.events[0], fnSlug: t.run.fnSlug, stepName: step.stepName },
+      });
+      t.scheduled++;
+    },
+  },
+  InvokeFunction: {
+    starts: true,
+    apply(sys, t, op, step) {
+      t.run.pending.add(op.id);
+      invoke(sys, t.u, t.run, op, step.stepName, t.endedAt);
+      t.scheduled++;
+    },
+  },
+  Gateway: gateway(false),
+  AIGateway: gateway(true),
+  RunComplete: {
+    apply(sys, t, op) {
+      completeRun(sys, t.u, t.run, t.item, op.data ?? null, t.startedAt, t.endedAt);
+      t.done = true;
+    },
+  },
+  DiscoveryRequest: { apply() {} },
+};
+
+function gateway(ai: boolean): OpHandler {
+  return {
+    starts: true,
+    apply(sys, t, op, step) {
+      t.run.pending.add(op.id);
+      sys.queue.enqueue(t.u, t.run, "gateway", op.id, { data: { request: op.opts ?? {}, name: step.stepName, ai } });
+      t.scheduled++;
+    },
+  };
+}
+
+/** The function returned (200, or RunComplete when checkpointing): trace entry and the run's end. */
+export function completeRun(
+  sys: RunSystems,
+  u: Unit,
+  run: RunState,
+  item: QueueItem,
+  output: unknown,
+  startedAt: number,
+  endedAt: number,
+): void {
+  sys.trace.record({ runId: run.id, kind: "function", attempt: item.attempt, startedAt, endedAt }, { status: "completed", output });
+  sys.lifecycle.finishRun(u, run, "completed", { output });
+}
+
+/** Applies a 206 answer's opcodes to the run, then queues what comes next (unless a retry or the end came first). */
+export function applyOps(sys: RunSystems, t: OpTurn, ops: Op[]): void {
+  const { run, item } = t;
+  for (const op of ops) {
+    if (!isOpName(op.op)) {
+      sys.ctx.log.debug({ op: op.op, runId: run.id }, "ignoring opcode this engine does not implement");
+      continue;
+    }
+    const handler = OPS[op.op];
+    if (handler.starts && (run.memos.has(op.id) || run.pending.has(op.id))) continue; // already known: a repeated op
+    const timing = opTiming(op);
+    const step: TraceStep = {
+      runId: run.id,
+      kind: "step",
+      stepHash: op.id,
+      stepName: stepName(op),
+      attempt: item.attempt,
+      startedAt: timing?.a ?? t.startedAt,
+      endedAt: timing?.b ?? t.endedAt,
+    };
+    handler.apply(sys, t, op, step);
+    if (t.done) return;
+  }
+  if (item.stepId !== "step" && !t.retrying) run.pending.delete(item.stepId);
+  if (t.scheduled > 1) run.forceStepPlan = true;
+  if (run.stack.length >= MAX_STEPS) {
+    sys.lifecycle.finishRun(t.u, run, "failed", { error: { name: "StepLimitExceeded", message: `the run exceeded ${MAX_STEPS} steps` } });
+    return;
+  }
+  if (!t.retrying) sys.queue.discover(t.u, run);
+}
