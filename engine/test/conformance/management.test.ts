@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, post, type Rig, rig, runsOf, until } from "../support/harness.js";
+import { endedRuns, endedRunsOf, post, type Rig, rig, runsOf, until } from "../support/harness.js";
 
 /** The /v1 API the console uses: listing, traces, waiting reasons, cancel, replay, pause. */
 describe("management API", () => {
@@ -41,22 +41,25 @@ describe("management API", () => {
   });
 
   it("lists runs with filters and cursor pagination", async () => {
-    await r.client.send(Array.from({ length: 5 }, (_, n) => ({ name: "m/quick", data: { n } })));
-    await endedRuns(r.engine, "mg-quick", 5);
-    const page1 = await (await fetch(`${r.engine.url}/v1/runs?function_id=mg-quick&status=completed&limit=2`)).json();
+    const from = Date.now();
+    const { ids } = await r.client.send(Array.from({ length: 5 }, (_, n) => ({ name: "m/quick", data: { n } })));
+    await endedRunsOf(r.engine, "mg-quick", ids);
+    const q = `function_id=mg-quick&from=${from}&limit=2`;
+    const page1 = await (await fetch(`${r.engine.url}/v1/runs?${q}&status=completed`)).json();
     expect(page1.data).toHaveLength(2);
     expect(page1.cursor).toBeTruthy();
-    const page2 = await (await fetch(`${r.engine.url}/v1/runs?function_id=mg-quick&limit=2&cursor=${page1.cursor}`)).json();
-    const page3 = await (await fetch(`${r.engine.url}/v1/runs?function_id=mg-quick&limit=2&cursor=${page2.cursor}`)).json();
-    const ids = [...page1.data, ...page2.data, ...page3.data].map((x: { run_id: string }) => x.run_id);
-    expect(new Set(ids).size).toBe(5);
+    const page2 = await (await fetch(`${r.engine.url}/v1/runs?${q}&cursor=${page1.cursor}`)).json();
+    const page3 = await (await fetch(`${r.engine.url}/v1/runs?${q}&cursor=${page2.cursor}`)).json();
+    const listed = [...page1.data, ...page2.data, ...page3.data].map((x: { run_id: string }) => x.run_id);
+    expect(new Set(listed).size).toBe(5);
     expect(page3.cursor).toBeNull();
     const none = await (await fetch(`${r.engine.url}/v1/runs?function_id=mg-quick&from=${Date.now() + 60_000}`)).json();
     expect(none.data).toHaveLength(0);
   });
 
   it("shows a run's step trace with timings and outputs", async () => {
-    const [run] = await endedRuns(r.engine, "mg-quick", 1);
+    const { ids } = await r.client.send({ name: "m/quick", data: { n: 7 } });
+    const [run] = await endedRunsOf(r.engine, "mg-quick", ids);
     const res = await (await fetch(`${r.engine.url}/v1/runs/${run?.run_id}`)).json();
     const step = res.data.steps.find((s: { name: string }) => s.name === "double");
     expect(step).toMatchObject({ kind: "step", attempt: 0, status: "completed" });
@@ -96,10 +99,11 @@ describe("management API", () => {
   });
 
   it("cancels one run, and bulk-cancels by function", async () => {
+    const before = (await runsOf(r.engine, "mg-sleeper", "Running")).length;
     await r.client.send(Array.from({ length: 3 }, () => ({ name: "m/sleep", data: {} })));
-    const sleeping = await until("4 sleepers", async () => {
+    const sleeping = await until("3 more sleepers", async () => {
       const runs = await runsOf(r.engine, "mg-sleeper", "Running");
-      return runs.length === 4 && runs;
+      return runs.length === before + 3 && runs;
     });
     const one = await post(`${r.engine.url}/v1/runs/${sleeping[0]?.run_id}/cancel`, {});
     expect(one.status).toBe(200);
@@ -107,7 +111,7 @@ describe("management API", () => {
     const again = await post(`${r.engine.url}/v1/runs/${sleeping[0]?.run_id}/cancel`, {});
     expect(again.status).toBe(409);
     const bulk = await post(`${r.engine.url}/v1/runs/cancel`, { function_id: "mg-sleeper" });
-    expect(bulk.json.data.cancelled).toBe(3);
+    expect(bulk.json.data.cancelled).toBe(before + 2);
     expect(await runsOf(r.engine, "mg-sleeper", "Running")).toHaveLength(0);
     const missing = await post(`${r.engine.url}/v1/runs/cancel`, {});
     expect(missing.status).toBe(400);

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { NonRetriableError, RetryAfterError, referenceFunction } from "inngest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, type Rig, rig, runsOf, until } from "../support/harness.js";
+import { endedRuns, endedRunsOf, type Rig, rig, runsOf, until } from "../support/harness.js";
 
 /** Every opcode the SDK emits, driven through the real `serve()` handler. */
 describe("step opcodes and retries", () => {
@@ -202,20 +202,22 @@ describe("step opcodes and retries", () => {
   });
 
   it("resumes waitForEvent on a matching event and ignores others", async () => {
-    await r.client.send({ name: "t/wait", data: { id: "w1", timeout: "20s" } });
+    const { ids } = await r.client.send({ name: "t/wait", data: { id: "w1", timeout: "20s" } });
     await until("wait pause", async () =>
-      (await runsOf(r.engine, "steps-waiter")).find((x) => (x.waiting?.reason ?? "").startsWith("waiting for event t/approve")),
+      (await runsOf(r.engine, "steps-waiter")).find(
+        (x) => x.event_id === ids[0] && (x.waiting?.reason ?? "").startsWith("waiting for event t/approve"),
+      ),
     );
     await r.client.send({ name: "t/approve", data: { id: "other", by: "mallory" } });
     await r.client.send({ name: "t/approve", data: { id: "w1", by: "alice" } });
-    const [run] = await endedRuns(r.engine, "steps-waiter");
+    const [run] = await endedRunsOf(r.engine, "steps-waiter", ids);
     expect(run?.output).toEqual({ approved: "alice" });
   });
 
   it("returns null from waitForEvent on timeout", async () => {
-    await r.client.send({ name: "t/wait", data: { id: "w2", timeout: "300ms" } });
-    const runs = await endedRuns(r.engine, "steps-waiter", 2);
-    expect(runs.find((x) => (x.events as Array<{ data: { id: string } }>)[0]?.data.id === "w2")?.output).toEqual({ approved: null });
+    const { ids } = await r.client.send({ name: "t/wait", data: { id: "w2", timeout: "300ms" } });
+    const [run] = await endedRunsOf(r.engine, "steps-waiter", ids);
+    expect(run?.output).toEqual({ approved: null });
   });
 
   it("evaluates waitForEvent `if` with event and async", async () => {
@@ -230,17 +232,17 @@ describe("step opcodes and retries", () => {
   });
 
   it("invokes another function and receives its result", async () => {
-    await r.client.send({ name: "t/parent", data: { n: 21 } });
-    const [run] = await endedRuns(r.engine, "steps-parent");
+    const { ids } = await r.client.send({ name: "t/parent", data: { n: 21 } });
+    const [run] = await endedRunsOf(r.engine, "steps-parent", ids);
     expect(run?.output).toEqual({ ok: { doubled: 42 } });
     const invoke = run?.steps.find((s) => s.kind === "invoke");
     expect(invoke?.status).toBe("completed");
   });
 
   it("gives the invoker an error when the invoked function fails or times out", async () => {
-    await r.client.send({ name: "t/parent", data: { n: 1, fail: true } });
-    await r.client.send({ name: "t/parent", data: { n: 1, napMs: 3000, timeout: "500ms" } });
-    const runs = await endedRuns(r.engine, "steps-parent", 3);
+    const failing = await r.client.send({ name: "t/parent", data: { n: 1, fail: true } });
+    const slow = await r.client.send({ name: "t/parent", data: { n: 1, napMs: 3000, timeout: "500ms" } });
+    const runs = await endedRunsOf(r.engine, "steps-parent", [...failing.ids, ...slow.ids]);
     const outputs = runs.map((x) => x.output as { error?: string });
     expect(outputs.some((o) => o.error?.includes("child failed"))).toBe(true);
     expect(outputs.some((o) => o.error?.includes("Timed out waiting for invoked function"))).toBe(true);

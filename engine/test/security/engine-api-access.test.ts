@@ -27,11 +27,12 @@ describe("engine API with requireKeys", () => {
       { signingKey: KEY, eventKeys: [EVENT_KEY], requireKeys: true },
       { signingKey: KEY, eventKey: EVENT_KEY, isDev: true },
     );
+    // One run that sleeps: the refused calls below must leave it running.
+    await r.client.send({ name: "k/go", data: {} });
   });
   afterAll(async () => r?.stop());
 
   it("still runs the SDK end to end (sync, events and checkpoints carry the keys)", async () => {
-    await r.client.send({ name: "k/go", data: {} });
     const runs = await r.engine.api.runs.list({ functionSlug: "keyed-wait" });
     expect(runs.data).toHaveLength(1);
   });

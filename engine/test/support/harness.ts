@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Inngest, InngestFunction } from "inngest";
 import pino from "pino";
 import { inject } from "vitest";
+import type { SkipReason } from "../../src/bus.js";
+import type { Clock } from "../../src/clock.js";
 import { Engine, type EngineOptions } from "../../src/engine.js";
 import { createClient, startApp, type TestApp } from "./sdk-app.js";
 
@@ -15,7 +17,7 @@ export function uniqueSchema(prefix = "t"): string {
 const quiet = pino({ level: process.env.ENGINE_TEST_LOG ?? "silent" });
 
 /** An engine on a fresh schema and a free port, with a short fixed retry delay. */
-export async function startEngine(opts: Partial<EngineOptions> = {}): Promise<Engine> {
+export async function startEngine(opts: Partial<EngineOptions> & { clock?: Clock } = {}): Promise<Engine> {
   const engine = new Engine({
     databaseUrl: databaseUrl(),
     schema: uniqueSchema(),
@@ -29,10 +31,29 @@ export async function startEngine(opts: Partial<EngineOptions> = {}): Promise<En
   return engine;
 }
 
+/** What flow control decided for each event: runs created and events skipped (with why), per function. */
+export interface Decisions {
+  created(fnSlug: string): string[];
+  skipped(fnSlug: string): Array<{ eventId: string; reason: SkipReason }>;
+}
+
+/** Records every run.created and run.skipped of the engine from now on. */
+export function recordDecisions(engine: Engine): Decisions {
+  const created = new Map<string, string[]>();
+  const skipped = new Map<string, Array<{ eventId: string; reason: SkipReason }>>();
+  engine.events.on("run.created", ({ run }) => created.set(run.fnSlug, [...(created.get(run.fnSlug) ?? []), run.id]));
+  engine.events.on("run.skipped", ({ fnSlug, eventId, reason }) =>
+    skipped.set(fnSlug, [...(skipped.get(fnSlug) ?? []), { eventId, reason }]),
+  );
+  return { created: (f) => created.get(f) ?? [], skipped: (f) => skipped.get(f) ?? [] };
+}
+
 export interface Rig {
   engine: Engine;
   client: Inngest;
   app: TestApp;
+  /** Flow-control decisions, recorded from the rig's start (each is made before the event API answers). */
+  decisions: Decisions;
   stop(): Promise<void>;
 }
 
@@ -40,10 +61,11 @@ export interface Rig {
 export async function rig(
   appId: string,
   build: (client: Inngest) => InngestFunction.Any[],
-  engineOpts: Partial<EngineOptions> = {},
+  engineOpts: Partial<EngineOptions> & { clock?: Clock } = {},
   clientOpts: Record<string, unknown> = {},
 ): Promise<Rig> {
   const engine = await startEngine(engineOpts);
+  const decisions = recordDecisions(engine);
   const client = createClient(appId, engine.url, clientOpts);
   const app = await startApp(client, build(client));
   const res = await engine.apps.syncUrl(app.url);
@@ -52,6 +74,7 @@ export async function rig(
     engine,
     client,
     app,
+    decisions,
     async stop() {
       await app.close();
       await engine.stop(1000);
@@ -97,6 +120,22 @@ export async function endedRuns(engine: Engine, fnSlug: string, count = 1, timeo
       const all = await runsOf(engine, fnSlug);
       const ended = all.filter((r) => ["Completed", "Failed", "Cancelled"].includes(r.status as string));
       return ended.length >= count ? ended : undefined;
+    },
+    timeoutMs,
+  );
+  const views: RunView[] = [];
+  for (const r of runs.reverse()) views.push((await engine.api.runs.get(r.run_id as string)).data);
+  return views;
+}
+
+/** Waits until the runs started by these events (internal ids, as `send` returns them) ended; their full views. */
+export async function endedRunsOf(engine: Engine, fnSlug: string, eventIds: string[], timeoutMs = 20_000): Promise<RunView[]> {
+  const wanted = new Set(eventIds);
+  const runs = await until(
+    `the runs of ${eventIds.length} event(s) of ${fnSlug} to end`,
+    async () => {
+      const mine = (await runsOf(engine, fnSlug)).filter((r) => wanted.has(r.event_id as string));
+      return mine.length >= eventIds.length && mine.every((r) => ["Completed", "Failed", "Cancelled"].includes(r.status as string)) && mine;
     },
     timeoutMs,
   );
