@@ -2,13 +2,24 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine.js";
 import { freePort } from "../support/child-engine.js";
-import { databaseUrl, endedRuns, sleep, startEngine, uniqueSchema, until } from "../support/harness.js";
+import { databaseUrl, endedRuns, recordDecisions, sleep, startEngine, uniqueSchema, until } from "../support/harness.js";
+import { JumpClock } from "../support/jump-clock.js";
 import { createClient, startApp } from "../support/sdk-app.js";
 
 describe("cron triggers", () => {
+  /** Moves the clock to the next whole second (where "@every 1s" fires) and waits for that fire's decision. */
+  async function nextFire(clock: JumpClock, decided: () => number): Promise<void> {
+    const before = decided();
+    clock.advance(1000 - (clock.now() % 1000));
+    await until("the cron fired", () => decided() > before);
+  }
+
   it("fires on schedule and never twice for one scheduled time across a restart", async () => {
     const schema = uniqueSchema("cron");
-    let engine = await startEngine({ schema });
+    const clock = new JumpClock();
+    let engine = await startEngine({ schema, clock });
+    let decisions = recordDecisions(engine);
+    const decided = () => decisions.created("cron-tick").length + decisions.skipped("cron-tick").length;
     const client = createClient("cron", engine.url);
     const fn = client.createFunction({ id: "tick", triggers: [{ cron: "@every 1s" }] }, async ({ event }) => {
       const data = event.data as { cron?: string; scheduledAt?: string };
@@ -17,10 +28,14 @@ describe("cron triggers", () => {
     const app = await startApp(client, [fn]);
     try {
       await engine.apps.syncUrl(app.url);
+      for (let i = 0; i < 2; i++) await nextFire(clock, decided);
       const first = await endedRuns(engine, "cron-tick", 2, 10_000);
       expect(first[0]?.output).toMatchObject({ name: "inngest/scheduled.timer", cron: "@every 1s" });
       await engine.stop(500);
-      engine = await startEngine({ schema });
+      engine = await startEngine({ schema, clock });
+      decisions = recordDecisions(engine);
+      await engine.apps.syncUrl(app.url);
+      for (let i = 0; i < 3; i++) await nextFire(clock, decided);
       await endedRuns(engine, "cron-tick", 5, 15_000);
       const all = (await engine.api.runs.list({ functionSlug: "cron-tick", limit: 100 })).data;
       const times = all.map((r) => (r.output as { scheduledAt: string }).scheduledAt);
@@ -34,7 +49,10 @@ describe("cron triggers", () => {
   });
 
   it("applies the function's flow control to scheduled runs: an idempotency key per window gives one run per window", async () => {
-    const engine = await startEngine({ schema: uniqueSchema("cronidem") });
+    const clock = new JumpClock();
+    const engine = await startEngine({ schema: uniqueSchema("cronidem"), clock });
+    const decisions = recordDecisions(engine);
+    const fires: number[] = [];
     const client = createClient("cronidem", engine.url);
     const fn = client.createFunction(
       { id: "windowed", triggers: [{ cron: "@every 1s" }], idempotency: "string(int(event.ts / 3000))" },
@@ -43,12 +61,17 @@ describe("cron triggers", () => {
     const app = await startApp(client, [fn]);
     try {
       await engine.apps.syncUrl(app.url);
-      await sleep(7_500);
-      const runs = (await engine.api.runs.list({ functionSlug: "cronidem-windowed", limit: 100 })).data;
-      const windows = runs.map((r) => (r.output as { window: number } | null)?.window).filter((w) => w !== undefined);
-      expect(windows.length).toBeGreaterThanOrEqual(2);
-      expect(windows.length).toBeLessThanOrEqual(4); // 7 fires, at most 4 windows of 3 s
-      expect(new Set(windows).size).toBe(windows.length);
+      const decided = () => decisions.created("cronidem-windowed").length + decisions.skipped("cronidem-windowed").length;
+      for (let i = 0; i < 7; i++) {
+        await nextFire(clock, decided);
+        fires.push(Math.floor(clock.now() / 1000) * 1000);
+      }
+      // Seven fires; one run for each 3-second window they fell in, the rest skipped by the idempotency key.
+      const windows = new Set(fires.map((t) => Math.floor(t / 3000)));
+      expect(decisions.created("cronidem-windowed")).toHaveLength(windows.size);
+      expect(decisions.skipped("cronidem-windowed").map((x) => x.reason)).toEqual(Array(7 - windows.size).fill("idempotency"));
+      const runs = await endedRuns(engine, "cronidem-windowed", windows.size);
+      expect(new Set(runs.map((r) => (r.output as { window: number }).window)).size).toBe(windows.size);
     } finally {
       await app.close();
       await engine.stop(200);

@@ -32,11 +32,13 @@ describe("event API", () => {
   it("derives ids from the SDK's seed so a retried send stores and runs nothing twice", async () => {
     const body = [{ name: "e/echo", data: { retry: true } }];
     const headers = { "x-inngest-event-id-seed": seed(Date.now()) };
+    const runsBefore = r.decisions.created("ev-echo").length;
     const first = await post(`${r.engine.url}/e/k`, body, headers);
     const second = await post(`${r.engine.url}/e/k`, body, headers);
     expect(second.json.ids).toEqual(first.json.ids);
+    // Each answer came after its decisions: the retried send started nothing.
+    expect(r.decisions.created("ev-echo").length - runsBefore).toBe(1);
     await until("run", async () => (await runsOf(r.engine, "ev-echo")).some((x) => (x.output as { retry?: boolean })?.retry));
-    await sleep(200);
     expect((await runsOf(r.engine, "ev-echo")).filter((x) => (x.output as { retry?: boolean })?.retry)).toHaveLength(1);
     const ev = await r.engine.api.events.get(first.json.ids[0]);
     expect(ev.data.runs).toHaveLength(1);
