@@ -210,6 +210,9 @@ describe("running jobs", () => {
     await until("step 3 running", async () =>
       (await api.job.byId({ id: job.id })).steps.some((s) => s.name === "step-3-process" && s.status === "RUNNING"),
     );
+    // The step in flight finishes after the cancel; what matters is that nothing runs after it.
+    const runId = (await api.job.byId({ id: job.id })).runId;
+    const settled = stack.engine.events.waitFor("item.settled", ({ item }) => item.runId === runId && item.kind === "exec", 30_000);
     const cancelled = await api.job.cancel({ id: job.id });
     expect(cancelled.status).toBe("CANCELLED");
     const run = await until("engine run cancelled", async () => {
@@ -218,7 +221,7 @@ describe("running jobs", () => {
       return body.data.status === "Cancelled" && body.data;
     });
     expect(run.status).toBe("Cancelled");
-    await new Promise((r) => setTimeout(r, 1800));
+    await settled;
     const after = await api.job.byId({ id: job.id });
     expect(after.status).toBe("CANCELLED");
     expect(after.steps.map((s) => s.name)).not.toContain("step-4-persist");

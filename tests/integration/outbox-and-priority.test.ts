@@ -55,8 +55,7 @@ describe("transactional outbox", () => {
     // As after an answer that never came: unsent, and due again.
     await stack.db().outboxEvent.update({ where: { id: eventId }, data: { sentAt: null, nextAttemptAt: new Date() } });
     expect(await stack.relayOutbox({ ids: [eventId] })).toEqual({ sent: 1, failed: 0 });
-    await new Promise((r) => setTimeout(r, 500));
-    // The engine recorded the event twice and started one run.
+    // The engine answered the send after storing it and deciding its runs: it recorded the event twice and started one run.
     const [counts] = await stack.db().$queryRaw<Array<{ events: bigint; runs: bigint }>>`
       SELECT (SELECT count(*) FROM engine.events WHERE id = ${eventId}) AS events,
              (SELECT count(*) FROM engine.runs WHERE function_slug = 'jobdeck-demo-task' AND events::text LIKE ${`%${job.id}%`}) AS runs`;

@@ -161,7 +161,12 @@ describe("organization A against organization B's jobs", () => {
     expect((await call(`/api/jobs/${approval}/decision`, { token: mallory, json: { decision: "approve" } })).status).toBe(404);
     expect((await call(`/api/jobs/${sleeper}/cancel`, { token: mallory, method: "POST" })).status).toBe(404);
 
-    await new Promise((r) => setTimeout(r, 1500)); // anything the attempts set off has had time to act
+    // Whatever the attempts set off has run its course: only B's two sleeping runs are still active.
+    const key = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8")).signingKey as string;
+    await until("nothing else running", async () => {
+      const res = await fetch(`${stack.engineUrl}/v1/runs?status=queued,running&limit=100`, { headers: { authorization: `Bearer ${key}` } });
+      return ((await res.json()) as { data: unknown[] }).data.length === 2;
+    });
     expect(await rowsOf("org_b")).toEqual(before);
   }, 180_000);
 });

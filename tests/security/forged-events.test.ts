@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppStack, sleep, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, startAppStack, until } from "../support/app-stack.js";
 import { organizationRows } from "./support.js";
 
 /**
@@ -96,7 +96,6 @@ describe("forged events", () => {
       const runs = ((await res.json()) as { data: Array<{ function_id: string; event_name: string }> }).data;
       return runs.every((r) => ["jobdeck-approval-workflow", "jobdeck-demo-task"].includes(r.function_id)) && runs.length === 2;
     });
-    await sleep(500);
     const after = await organizationRows(stack, victim);
     expect(after).toEqual(before);
     expect(after.jobs.find((j) => j.id === approvalId)?.status).toBe("WAITING");
