@@ -1,25 +1,11 @@
-import { approvalWorkflow } from "./functions/approval-workflow";
-import { deliverWebhook } from "./functions/deliver-webhook";
-import { demoTask } from "./functions/demo-task";
-import { generateContent } from "./functions/generate-content";
 import { periodicReportCron, pruneOldJobsCron, recoverStalledJobsCron, snapshotQueueStatsCron } from "./functions/maintenance";
-import { processWithCredits } from "./functions/process-with-credits";
 import { relayOutboxCron } from "./functions/relay-outbox";
-import { renderReport } from "./functions/render-report";
-import { sendWelcomeEmail } from "./functions/send-welcome-email";
-import { syncAnalytics } from "./functions/sync-analytics";
 import { trackCancellations, trackFailures } from "./functions/system";
+import { jobTypes } from "./jobs";
 
-/** Every function the app serves at /api/inngest. */
+/** Every function the app serves at /api/inngest: one per job type, then the maintenance and system functions. */
 export const functions = [
-  demoTask,
-  sendWelcomeEmail,
-  deliverWebhook,
-  approvalWorkflow,
-  processWithCredits,
-  renderReport,
-  generateContent,
-  syncAnalytics,
+  ...jobTypes.map((t) => t.fn),
   recoverStalledJobsCron,
   pruneOldJobsCron,
   snapshotQueueStatsCron,

@@ -164,7 +164,9 @@ describe("organization A against organization B's jobs", () => {
     // Whatever the attempts set off has run its course: only B's two sleeping runs are still active.
     const key = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8")).signingKey as string;
     await until("nothing else running", async () => {
-      const res = await fetch(`${stack.engineUrl}/v1/runs?status=queued,running&limit=100`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await fetch(`${stack.engineUrl}/v1/runs?status=queued,running&limit=100`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       return ((await res.json()) as { data: unknown[] }).data.length === 2;
     });
     expect(await rowsOf("org_b")).toEqual(before);

@@ -1,21 +1,21 @@
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { approvalWorkflow } from "../../inngest/functions/approval-workflow.js";
-import { deliverWebhook } from "../../inngest/functions/deliver-webhook.js";
-import { demoTask } from "../../inngest/functions/demo-task.js";
-import { generateContent } from "../../inngest/functions/generate-content.js";
 import {
   periodicReportCron,
   pruneOldJobsCron,
   recoverStalledJobsCron,
   snapshotQueueStatsCron,
 } from "../../inngest/functions/maintenance.js";
-import { processWithCredits } from "../../inngest/functions/process-with-credits.js";
 import { relayOutboxCron } from "../../inngest/functions/relay-outbox.js";
-import { renderReport } from "../../inngest/functions/render-report.js";
-import { sendWelcomeEmail } from "../../inngest/functions/send-welcome-email.js";
-import { syncAnalytics } from "../../inngest/functions/sync-analytics.js";
 import { trackCancellations, trackFailures } from "../../inngest/functions/system.js";
+import { approvalWorkflow } from "../../inngest/jobs/approval-workflow.js";
+import { deliverWebhook } from "../../inngest/jobs/deliver-webhook.js";
+import { demoTask } from "../../inngest/jobs/demo-task.js";
+import { generateContent } from "../../inngest/jobs/generate-content.js";
+import { processWithCredits } from "../../inngest/jobs/process-with-credits.js";
+import { renderReport } from "../../inngest/jobs/render-report.js";
+import { sendWelcomeEmail } from "../../inngest/jobs/send-welcome-email.js";
+import { syncAnalytics } from "../../inngest/jobs/sync-analytics.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**
@@ -29,7 +29,7 @@ process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/unused";
 const ev = (name: string, data: Record<string, unknown>) => [{ name, data, id: "evt-1", ts: Date.now() }];
 
 describe("demo-task", () => {
-  const t = new InngestTestEngine({ function: demoTask });
+  const t = new InngestTestEngine({ function: demoTask.fn });
   it("runs five steps and returns them", async () => {
     const { result } = await t.execute({ events: ev("demo/task.requested", { taskId: "t1" }) as never });
     expect(result).toMatchObject({ taskId: "t1", steps: 5 });
@@ -42,7 +42,7 @@ describe("demo-task", () => {
     ]);
   });
   it("sleeps durably before step 3 when sleepFor is given", async () => {
-    const { step } = await new InngestTestEngine({ function: demoTask }).executeStep("sleep-before-step-3", {
+    const { step } = await new InngestTestEngine({ function: demoTask.fn }).executeStep("sleep-before-step-3", {
       events: ev("demo/task.requested", { taskId: "t3", sleepFor: "1h" }) as never,
     });
     expect(step).toMatchObject({ op: "Sleep", name: "1h", displayName: "sleep-before-step-3" });
@@ -53,17 +53,24 @@ describe("demo-task", () => {
     });
     expect(String((error as Error)?.message ?? error)).toContain("simulated failure at step 2");
   });
+  it("refuses a raw start event its payload schema refuses, by field, without retrying", async () => {
+    // The start event's schema is derived from the payload's: a sender going round the job service gets the same
+    // limits a job creation does.
+    const { error } = await t.execute({ events: ev("demo/task.requested", { taskId: "t4", delayMs: 99_999 }) as never });
+    expect(error).toMatchObject({ name: "EventValidationError" });
+    expect(String((error as Error).message)).toMatch(/delayMs/);
+  });
 });
 
 describe("send-welcome-email", () => {
-  const t = () => new InngestTestEngine({ function: sendWelcomeEmail });
-  const events = () => ev("email/welcome.requested", { email: "a@b.c", name: "Al", message: "" }) as never;
+  const t = () => new InngestTestEngine({ function: sendWelcomeEmail.fn });
+  const events = () => ev("email/welcome.requested", { email: "a@b.co", name: "Al", message: "" }) as never;
   it("reports an earlier, unfinished send as unknown instead of sending again", async () => {
     const { result } = await t().execute({
       events: events(),
       steps: [{ id: "send", handler: () => ({ status: "unknown", reservedAt: "then" }) }],
     });
-    expect(result).toEqual({ sent: "unknown, not resent", to: "a@b.c", reservedAt: "then" });
+    expect(result).toEqual({ sent: "unknown, not resent", to: "a@b.co", reservedAt: "then" });
   });
   it("renders a default body and reports a completed send", async () => {
     const { result, ctx } = await t().execute({
@@ -84,7 +91,7 @@ describe("deliver-webhook", () => {
     });
   });
   afterAll(() => peer?.close());
-  const t = new InngestTestEngine({ function: deliverWebhook });
+  const t = new InngestTestEngine({ function: deliverWebhook.fn });
   const events = (path: string) => ev("webhook/delivery.requested", { url: `${peer.url}${path}`, host: "peer", body: { a: 1 } }) as never;
   it("returns status and latency for a 2xx", async () => {
     const { result } = await t.execute({ events: events("/ok") });
@@ -97,7 +104,7 @@ describe("deliver-webhook", () => {
 });
 
 describe("approval-workflow", () => {
-  const t = () => new InngestTestEngine({ function: approvalWorkflow });
+  const t = () => new InngestTestEngine({ function: approvalWorkflow.fn });
   const events = () => ev("approval/requested", { title: "Buy" }) as never;
   // The decision branches run through the real engine in tests/integration/catalogue.test.ts; @inngest/test 1.0
   // hands a mocked waitForEvent result to the SDK's event validation in a shape it rejects.
@@ -118,9 +125,9 @@ describe("approval-workflow", () => {
 
 describe("process-with-credits", () => {
   it("ends as 'no credits' without calling anything when the balance is empty", async () => {
-    const t = new InngestTestEngine({ function: processWithCredits });
+    const t = new InngestTestEngine({ function: processWithCredits.fn });
     const { result, ctx } = await t.execute({
-      events: ev("credits/process.requested", { userId: "u1", orgId: "o1", url: "http://127.0.0.1:9/never" }) as never,
+      events: ev("credits/process.requested", { userId: "u1", orgId: "o1", url: "https://example.com/never" }) as never,
       steps: [{ id: "check-credits", handler: () => 0 }],
     });
     expect(result).toEqual({ status: "no credits", balance: 0 });
@@ -130,7 +137,7 @@ describe("process-with-credits", () => {
 
 describe("generate-content", () => {
   it("fills the template and lists variables it did not have", async () => {
-    const t = new InngestTestEngine({ function: generateContent });
+    const t = new InngestTestEngine({ function: generateContent.fn });
     const { result } = await t.execute({
       events: ev("content/generate.requested", { title: "T", template: "Hi {{who}} from {{ where }}", variables: { who: "Al" } }) as never,
       steps: [{ id: "store", handler: () => ({ documentId: "d1", characters: 0 }) }],
@@ -184,12 +191,12 @@ describe("maintenance and system functions", () => {
 describe("queues and the remaining schedules", () => {
   it("render-report and sync-analytics return what their step produced", async () => {
     const report = { documentId: "d", title: "Jobs of the last 7 days", jobs: 3, failed: 1 };
-    const r = await new InngestTestEngine({ function: renderReport }).execute({
+    const r = await new InngestTestEngine({ function: renderReport.fn }).execute({
       events: ev("report/render.requested", { orgId: "o1" }) as never,
       steps: [{ id: "render", handler: () => report }],
     });
     expect(r.result).toEqual(report);
-    const s = await new InngestTestEngine({ function: syncAnalytics }).execute({
+    const s = await new InngestTestEngine({ function: syncAnalytics.fn }).execute({
       events: ev("analytics/sync.requested", { orgId: "o1", minutes: 5 }) as never,
       steps: [{ id: "aggregate", handler: () => ({ rows: 4 }) }],
     });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jobTypes } from "@/inngest/job-types";
+import { jobTypes } from "@/inngest/jobs";
 import { acknowledgeFailures } from "../../services/jobs/acknowledge-failures";
 import { bulkInput, bulkJobs } from "../../services/jobs/bulk-jobs";
 import { cancelJob } from "../../services/jobs/cancel-job";
@@ -44,11 +44,11 @@ export const jobRouter = router({
     .mutation(({ ctx, input }) => acknowledgeFailures(ctx.scope, input.ids)),
   /** The job types a caller can create, with their payload schemas as JSON Schema (for forms and clients). */
   types: protectedProcedure.query(() =>
-    Object.values(jobTypes).map((t) => ({
+    jobTypes.map((t) => ({
       type: t.type,
       label: t.label,
       description: t.description,
-      requiresIdempotencyKey: Boolean((t as { requiresIdempotencyKey?: boolean }).requiresIdempotencyKey),
+      requiresIdempotencyKey: t.requiresIdempotencyKey,
       payloadSchema: z.toJSONSchema(t.payload, { io: "input" }),
     })),
   ),

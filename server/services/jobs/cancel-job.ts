@@ -1,3 +1,4 @@
+import { jobCancelRequested } from "@/inngest/jobs/follow-up-events";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { jobCancelEventId } from "../outbox/enqueue-event";
@@ -28,7 +29,7 @@ export async function cancelJob(scope: Scope, id: string, reason = "cancelled by
     await emit({
       id: jobCancelEventId(current.id, current.attempt),
       jobId: current.id,
-      name: "jobdeck/job.cancel.requested",
+      name: jobCancelRequested.name,
       data: { jobId: current.id, orgId: current.orgId, reason },
     });
     return updated;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JobSource, Prisma } from "@/generated/prisma/client";
-import { JOB_TYPE_NAMES, jobTypeOf } from "@/inngest/job-types";
+import { JOB_TYPE_NAMES, jobTypeOf } from "@/inngest/jobs";
 import { validationError } from "../../errors";
 import type { Scope } from "../../identity";
 import { jobStartEventId } from "../outbox/enqueue-event";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { approvalDecisionMade } from "@/inngest/jobs/approval-workflow";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { jobDecisionEventId } from "../outbox/enqueue-event";
@@ -33,7 +34,7 @@ export async function decideApproval(scope: Scope, id: string, raw: DecisionInpu
     await emit({
       id: eventId,
       jobId: job.id,
-      name: "approval/decision.made",
+      name: approvalDecisionMade.name,
       data: { jobId: job.id, orgId: job.orgId, decision: input.decision, decidedBy: scope.userId, comment: input.comment },
     });
     return job;

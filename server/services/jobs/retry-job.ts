@@ -1,5 +1,5 @@
 import { Prisma } from "@/generated/prisma/client";
-import { jobTypeOf } from "@/inngest/job-types";
+import { jobTypeOf } from "@/inngest/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { jobStartEventId } from "../outbox/enqueue-event";

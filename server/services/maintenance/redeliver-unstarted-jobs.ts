@@ -1,5 +1,5 @@
 import type { Prisma } from "@/generated/prisma/client";
-import { jobTypeOf } from "@/inngest/job-types";
+import { jobTypeOf } from "@/inngest/jobs";
 import { db } from "../../db";
 import { runJobCommand } from "../jobs/job-command";
 import { startEventFate } from "../jobs/start-event-fate";

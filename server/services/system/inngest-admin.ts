@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { inngest } from "@/inngest/client";
-import { APP_EVENT_NAMES } from "@/inngest/events";
+import { APP_EVENT_NAMES } from "@/inngest/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";

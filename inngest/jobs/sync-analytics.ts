@@ -1,19 +1,16 @@
+import { z } from "zod";
 import { aggregateQueueStats } from "@/server/services/stats/aggregate-queue-stats";
-import { inngest } from "../client";
-import { analyticsSyncRequested, cancelOnJobCancel } from "../events";
-import { failJobOnFailure } from "./job-failure";
+import { defineJobType } from "./define-job-type";
 
 /** The widest queue: 60 at once, 20 per organization. Rebuilds the organization's per-minute queue statistics. */
-export const syncAnalytics = inngest.createFunction(
-  {
-    id: "sync-analytics",
-    retries: 3,
-    triggers: [analyticsSyncRequested],
-    concurrency: [{ limit: 60 }, { limit: 20, key: "event.data.orgId" }],
-    cancelOn: cancelOnJobCancel(),
-    onFailure: failJobOnFailure,
-  },
-  async ({ event, step }) => {
+export const syncAnalytics = defineJobType({
+  type: "sync-analytics",
+  label: "Sync analytics",
+  description: "Aggregates the last minutes of jobs into per-minute queue statistics (queue of 60).",
+  payload: z.object({ minutes: z.number().int().min(1).max(1_440).default(60) }),
+  event: "analytics/sync.requested",
+  options: { id: "sync-analytics", retries: 3, concurrency: [{ limit: 60 }, { limit: 20, key: "event.data.orgId" }] },
+  handler: async ({ event, step }) => {
     const minutes = event.data.minutes ?? 60;
     return step.run("aggregate", async () => {
       const to = new Date();
@@ -22,4 +19,4 @@ export const syncAnalytics = inngest.createFunction(
       return { from: from.toISOString(), to: to.toISOString(), rows };
     });
   },
-);
+});

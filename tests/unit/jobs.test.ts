@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { jobTypes } from "../inngest/job-types.js";
-import { AppError } from "../server/errors.js";
-import { scopeOf } from "../server/identity.js";
-import { errorView, truncateJson } from "../server/services/jobs/record-progress.js";
-import { relayBackoffMs } from "../server/services/outbox/relay-outbox.js";
+import { demoTask } from "../../inngest/jobs/demo-task.js";
+import { AppError } from "../../server/errors.js";
+import { scopeOf } from "../../server/identity.js";
+import { errorView, truncateJson } from "../../server/services/jobs/record-progress.js";
+import { relayBackoffMs } from "../../server/services/outbox/relay-outbox.js";
 
 describe("job helpers", () => {
   it("scopes a user without an organization to a personal workspace, and refuses no identity with 401", () => {
@@ -37,7 +37,7 @@ describe("job helpers", () => {
   });
 
   it("turns a demo-task payload into its event: job id as default taskId, force so retries are not dropped", () => {
-    const def = jobTypes["demo-task"];
+    const def = demoTask;
     const data = def.toEventData({ delayMs: 5 }, { id: "j1", orgId: "o1", createdBy: "u1", priority: 50, attempt: 2 });
     expect(data).toEqual({ delayMs: 5, taskId: "j1", jobId: "j1", orgId: "o1", priority: 50, force: true });
     expect(def.impliedIdempotencyKey?.({ taskId: "t" })).toBe("demo-task:t");
@@ -51,7 +51,7 @@ describe("job helpers", () => {
 
 describe("rate-limit script", () => {
   it("counts the peak of overlapping intervals", async () => {
-    const { peakOverlap } = await import("../scripts/demo-rate-limit.js");
+    const { peakOverlap } = await import("../../scripts/demo-rate-limit.js");
     expect(peakOverlap([])).toBe(0);
     expect(
       peakOverlap([

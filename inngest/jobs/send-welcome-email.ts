@@ -1,15 +1,14 @@
+import { z } from "zod";
 import { deliverEmail, emailCertainlyNotSent } from "@/server/services/email/deliver-email";
 import { atMostOnce } from "@/server/services/side-effects/at-most-once";
-import { inngest } from "../client";
-import { cancelOnJobCancel, welcomeEmailRequested } from "../events";
-import { failJobOnFailure } from "./job-failure";
+import { defineJobType } from "./define-job-type";
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
 
 /** The welcome message: plain text and an HTML alternative, with the user's text escaped. */
-export function renderWelcome(data: { email: string; name: string; message: string }) {
+export function renderWelcome(data: { email: string; name: string; message?: string }) {
   const body = data.message || "Your account is ready.";
   return {
     to: data.email,
@@ -24,15 +23,19 @@ export function renderWelcome(data: { email: string; name: string; message: stri
  * and completed after; a retry after a crash in between reports "unknown, not resent" instead of sending again.
  * SMTP refusing or being unreachable releases the reservation, so Inngest's retries try again.
  */
-export const sendWelcomeEmail = inngest.createFunction(
-  {
-    id: "send-welcome-email",
-    retries: 4,
-    triggers: [welcomeEmailRequested],
-    cancelOn: cancelOnJobCancel(),
-    onFailure: failJobOnFailure,
-  },
-  async ({ event, step }) => {
+export const sendWelcomeEmail = defineJobType({
+  type: "send-welcome-email",
+  label: "Welcome email",
+  description: "Sends a welcome email over SMTP (or to the local mailbox) at most once, even across crashes.",
+  payload: z.object({
+    email: z.email("must be an email address"),
+    name: z.string().min(1).max(200),
+    message: z.string().max(5_000).default(""),
+  }),
+  event: "email/welcome.requested",
+  requiresIdempotencyKey: true,
+  options: { id: "send-welcome-email", retries: 4 },
+  handler: async ({ event, step }) => {
     const message = await step.run("render", () => renderWelcome(event.data));
     // Keyed by organization too: an event naming another organization's job id can never take that job's send.
     const key = `email:welcome:${event.data.orgId ?? "none"}:${event.data.jobId ?? event.id}`;
@@ -49,4 +52,4 @@ export const sendWelcomeEmail = inngest.createFunction(
     }
     return { sent: outcome.status === "done" ? "sent" : "already sent", to: message.to, ...outcome.detail };
   },
-);
+});

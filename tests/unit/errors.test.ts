@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AppError, validationError } from "../server/errors.js";
+import { AppError, validationError } from "../../server/errors.js";
 
 describe("AppError", () => {
   it("maps codes to HTTP and tRPC", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "../env.js";
+import { EnvError, parseEnv } from "../../env.js";
 
 describe("env", () => {
   it("applies defaults and validates", () => {

@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** Inngest's longest sleep or wait: a year. */
+const MAX_DURATION_MS = 366 * 86_400_000;
+
+/** A Go-style duration Inngest accepts for sleeps and timeouts (30s, 15m, 24h, 7d, 1h30m), of at most a year. */
+export const duration = z
+  .string()
+  .max(40)
+  .regex(/^(\d+[smhdw])+$/, "must be a duration like 30s, 15m, 24h or 7d")
+  .refine(
+    (v) => [...v.matchAll(/(\d+)([smhdw])/g)].reduce((ms, m) => ms + Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0), 0) <= MAX_DURATION_MS,
+    "must be at most a year (366d)",
+  );
+
+/** Any JSON object. */
+export const jsonObject = z.record(z.string(), z.unknown());
