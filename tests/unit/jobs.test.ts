@@ -3,7 +3,7 @@ import { z } from "zod";
 import { demoTask } from "../../inngest/jobs/demo-task.js";
 import { AppError } from "../../server/errors.js";
 import { scopeOf } from "../../server/identity.js";
-import { errorView, truncateJson } from "../../server/services/jobs/record-progress.js";
+import { errorView, truncateJson } from "../../server/services/jobs/stored-values.js";
 import { relayBackoffMs } from "../../server/services/outbox/relay-outbox.js";
 
 describe("job helpers", () => {

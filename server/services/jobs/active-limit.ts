@@ -1,13 +1,12 @@
 import { env } from "@/env";
 import type { Prisma } from "@/generated/prisma/client";
 import { AppError } from "../../errors";
-
-export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "WAITING"] as const;
+import { ACTIVE } from "./job-status";
 
 /** Throws 429 when the organization already has the most QUEUED/RUNNING/WAITING jobs it may have. */
 export async function assertBelowActiveLimit(tx: Prisma.TransactionClient, orgId: string): Promise<void> {
   const max = env().JOBS_MAX_ACTIVE_PER_ORG;
-  const active = await tx.job.count({ where: { orgId, status: { in: [...ACTIVE_STATUSES] } } });
+  const active = await tx.job.count({ where: { orgId, status: { in: [...ACTIVE] } } });
   if (active >= max) {
     throw new AppError(
       "TOO_MANY_REQUESTS",

@@ -7,6 +7,7 @@ import { parseInput } from "../validate";
 import { cancelJob } from "./cancel-job";
 import { isJobId } from "./find-job";
 import { jobId, listJobsInput } from "./inputs";
+import { ACTIVE, RETRYABLE } from "./job-status";
 import { jobFilterWhere } from "./list-jobs";
 import { retryJob } from "./retry-job";
 
@@ -33,8 +34,8 @@ export interface BulkResult {
 
 /** The jobs each action applies to; a filter selects only these. */
 const ELIGIBLE: Record<BulkAction, Prisma.JobWhereInput> = {
-  retry: { status: { in: ["FAILED", "CANCELLED"] } },
-  cancel: { status: { in: ["QUEUED", "RUNNING", "WAITING"] } },
+  retry: { status: { in: [...RETRYABLE] } },
+  cancel: { status: { in: [...ACTIVE] } },
   acknowledge: { status: "FAILED", failureAcknowledgedAt: null },
 };
 

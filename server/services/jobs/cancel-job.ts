@@ -2,9 +2,9 @@ import { jobCancelRequested } from "@/inngest/jobs/follow-up-events";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { jobCancelEventId } from "../outbox/enqueue-event";
-import { ACTIVE_STATUSES } from "./active-limit";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
+import { ACTIVE, isActive, transitionJob } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
 import { closeOpenSteps } from "./record-progress";
 
@@ -16,14 +16,13 @@ import { closeOpenSteps } from "./record-progress";
 export async function cancelJob(scope: Scope, id: string, reason = "cancelled by user"): Promise<JobView> {
   const job = await runJobCommand(scope, async (tx, emit) => {
     const current = await findScopedJob(tx, scope, id);
-    if (!(ACTIVE_STATUSES as readonly string[]).includes(current.status)) {
-      throw new AppError("CONFLICT", `job ${id} is already ${current.status}; only queued, running or waiting jobs can be cancelled`);
+    const refuse = (status: string) =>
+      new AppError("CONFLICT", `job ${id} is already ${status}; only queued, running or waiting jobs can be cancelled`);
+    if (!isActive(current.status)) throw refuse(current.status);
+    // The run may have finished since the read: the guarded change then moves nothing and the cancel is refused.
+    if (!(await transitionJob(tx, current, ACTIVE, { to: "CANCELLED", reason }))) {
+      throw refuse((await tx.job.findUniqueOrThrow({ where: { id: current.id } })).status);
     }
-    const now = new Date();
-    const updated = await tx.job.update({
-      where: { id: current.id },
-      data: { status: "CANCELLED", cancelRequestedAt: now, finishedAt: now, error: { name: "Cancelled", message: reason } },
-    });
     await closeOpenSteps(tx, current.id);
     if (current.eventId) await tx.outboxEvent.deleteMany({ where: { id: current.eventId, sentAt: null } });
     await emit({
@@ -32,7 +31,7 @@ export async function cancelJob(scope: Scope, id: string, reason = "cancelled by
       name: jobCancelRequested.name,
       data: { jobId: current.id, orgId: current.orgId, reason },
     });
-    return updated;
+    return tx.job.findUniqueOrThrow({ where: { id: current.id } });
   });
   return toJobView(job);
 }

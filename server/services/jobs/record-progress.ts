@@ -1,7 +1,8 @@
-import { storableJson, truncateText } from "@jobdeck/safe-json";
 import { Prisma } from "@/generated/prisma/client";
 import type { JobStatus, StepKind, StepStatus } from "@/generated/prisma/enums";
 import { db } from "../../db";
+import { ACTIVE, transitionJob } from "./job-status";
+import { errorView, truncateJson } from "./stored-values";
 
 /**
  * What the job-tracking middleware writes while a job's function runs. Every status change is guarded by the
@@ -25,41 +26,7 @@ export function jobRefOf(data: unknown): JobRef | undefined {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Job ids are UUIDs: anything else names no job (and would make PostgreSQL reject the statement). */
 const valid = (ref: JobRef) => UUID.test(ref.jobId);
-const active = (ref: JobRef) => ({
-  id: ref.jobId,
-  orgId: ref.orgId,
-  status: { in: ["QUEUED" as const, "RUNNING" as const, "WAITING" as const] },
-});
-
-const MAX_JSON_CHARS = 8_000;
-
-/**
- * Step outputs and errors are kept for the console, cut to a readable size (never inside an emoji) and storable
- * whatever a function returned: a NUL or half an emoji in its output becomes U+FFFD rather than a database error
- * that would fail the request (and the run) after the work was done.
- */
-export function truncateJson(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
-  if (value === undefined || value === null || JSON.stringify(value) === undefined) return Prisma.DbNull;
-  const text = storableJson(value);
-  if (text.length <= MAX_JSON_CHARS) return JSON.parse(text) as Prisma.InputJsonValue;
-  return { truncated: true, length: text.length, preview: truncateText(text, MAX_JSON_CHARS) };
-}
-
-export interface ErrorView {
-  name: string;
-  message: string;
-  stack?: string;
-}
-
-export function errorView(err: unknown): ErrorView {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack?.split("\n").slice(0, 12).join("\n") };
-  if (err && typeof err === "object" && "message" in err) {
-    const e = err as { name?: unknown; message?: unknown; stack?: unknown };
-    return { name: String(e.name ?? "Error"), message: String(e.message), ...(e.stack ? { stack: String(e.stack) } : {}) };
-  }
-  return { name: "Error", message: String(err) };
-}
-
+const jobOf = (ref: JobRef) => ({ id: ref.jobId, orgId: ref.orgId });
 /**
  * A request of the job's run began: RUNNING with a fresh heartbeat. Returns the job's status afterwards, or null
  * when no such job exists (the event did not come from the job service).
@@ -69,7 +36,7 @@ export async function recordRunActive(ref: JobRef, runId: string): Promise<JobSt
   const rows = await db().$queryRaw<Array<{ status: JobStatus }>>`
     UPDATE "Job" SET "status" = 'RUNNING', "runId" = ${runId}, "startedAt" = COALESCE("startedAt", now()),
       "heartbeatAt" = now(), "updatedAt" = now()
-    WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId} AND "status" IN ('QUEUED', 'RUNNING', 'WAITING')
+    WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId} AND "status" = ANY(${[...ACTIVE]}::"JobStatus"[])
     RETURNING "status"`;
   if (rows[0]) return rows[0].status;
   const job = await db().job.findFirst({ where: { id: ref.jobId, orgId: ref.orgId }, select: { status: true } });
@@ -78,30 +45,16 @@ export async function recordRunActive(ref: JobRef, runId: string): Promise<JobSt
 
 /** Sleeping, waiting for an event or in retry backoff. */
 export async function recordWaiting(ref: JobRef, lastError?: unknown): Promise<void> {
-  if (!valid(ref)) return;
-  await db().job.updateMany({
-    where: { id: ref.jobId, orgId: ref.orgId, status: { in: ["QUEUED", "RUNNING"] } },
-    data: { status: "WAITING", heartbeatAt: new Date(), ...(lastError ? { error: truncateJson(errorView(lastError)) } : {}) },
-  });
+  if (valid(ref)) await transitionJob(db(), jobOf(ref), ["QUEUED", "RUNNING"], { to: "WAITING", lastError });
 }
 
 export async function recordCompleted(ref: JobRef, output: unknown): Promise<void> {
-  if (!valid(ref)) return;
-  const now = new Date();
-  await db().job.updateMany({
-    where: active(ref),
-    data: { status: "COMPLETED", result: truncateJson(output), error: Prisma.DbNull, finishedAt: now, heartbeatAt: now },
-  });
+  if (valid(ref)) await transitionJob(db(), jobOf(ref), ACTIVE, { to: "COMPLETED", result: output });
 }
 
 /** Final failure (retries exhausted, or not retriable). A cancelled job stays CANCELLED. */
 export async function recordFailed(ref: JobRef, err: unknown): Promise<void> {
-  if (!valid(ref)) return;
-  const now = new Date();
-  await db().job.updateMany({
-    where: active(ref),
-    data: { status: "FAILED", error: truncateJson(errorView(err)), finishedAt: now, heartbeatAt: now, failureAcknowledgedAt: null },
-  });
+  if (valid(ref)) await transitionJob(db(), jobOf(ref), ACTIVE, { to: "FAILED", error: err });
 }
 
 /** A step row just opened: its id and when it started. */
@@ -188,7 +141,7 @@ async function refreshStepsCompleted(jobId: string, runId: string): Promise<void
 export async function recordJobResultPreview(ref: JobRef, preview: Record<string, unknown>): Promise<void> {
   if (!valid(ref)) return;
   await db().job.updateMany({
-    where: active(ref),
+    where: { id: ref.jobId, orgId: ref.orgId, status: { in: [...ACTIVE] } },
     data: { result: truncateJson(preview), heartbeatAt: new Date() },
   });
 }
@@ -196,13 +149,8 @@ export async function recordJobResultPreview(ref: JobRef, preview: Record<string
 /** The run was cancelled by Inngest (cancelOn, the dashboard, the API): the job ends CANCELLED. */
 export async function recordCancelled(ref: JobRef, reason: string): Promise<void> {
   if (!valid(ref)) return;
-  const now = new Date();
   await db().$transaction(async (tx) => {
-    const { count } = await tx.job.updateMany({
-      where: active(ref),
-      data: { status: "CANCELLED", finishedAt: now, cancelRequestedAt: now, error: { name: "Cancelled", message: reason } },
-    });
-    if (count) await closeOpenSteps(tx, ref.jobId);
+    if (await transitionJob(tx, jobOf(ref), ACTIVE, { to: "CANCELLED", reason })) await closeOpenSteps(tx, ref.jobId);
   });
 }
 

@@ -1,4 +1,4 @@
-import { Prisma } from "@/generated/prisma/client";
+import type { Prisma } from "@/generated/prisma/client";
 import { jobTypeOf } from "@/inngest/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
@@ -6,9 +6,8 @@ import { jobStartEventId } from "../outbox/enqueue-event";
 import { assertBelowActiveLimit } from "./active-limit";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
+import { isRetryable, RETRYABLE, transitionJob } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
-
-const RETRYABLE = ["FAILED", "CANCELLED"] as const;
 
 /**
  * Starts a new attempt of a FAILED or CANCELLED job: the same row goes back to QUEUED with its result, error and
@@ -17,7 +16,7 @@ const RETRYABLE = ["FAILED", "CANCELLED"] as const;
 export async function retryJob(scope: Scope, id: string): Promise<JobView> {
   const job = await runJobCommand(scope, async (tx, emit) => {
     const current = await findScopedJob(tx, scope, id);
-    if (!(RETRYABLE as readonly string[]).includes(current.status)) {
+    if (!isRetryable(current.status)) {
       throw new AppError("CONFLICT", `job ${id} is ${current.status}; only FAILED or CANCELLED jobs can be retried`);
     }
     const def = jobTypeOf(current.type);
@@ -25,23 +24,9 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
     await assertBelowActiveLimit(tx, scope.orgId);
     const attempt = current.attempt + 1;
     const eventId = jobStartEventId(current.id, attempt);
-    const updated = await tx.job.update({
-      where: { id: current.id },
-      data: {
-        status: "QUEUED",
-        attempt,
-        replayCount: { increment: 1 },
-        eventId,
-        runId: null,
-        result: Prisma.DbNull,
-        error: Prisma.DbNull,
-        stepsCompleted: 0,
-        startedAt: null,
-        finishedAt: null,
-        heartbeatAt: null,
-        cancelRequestedAt: null,
-      },
-    });
+    if (!(await transitionJob(tx, current, RETRYABLE, { to: "QUEUED", attempt, eventId }))) {
+      throw new AppError("CONFLICT", `job ${id} changed while it was being retried; try again`);
+    }
     await emit({
       id: eventId,
       jobId: current.id,
@@ -54,7 +39,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
         attempt,
       }),
     });
-    return updated;
+    return tx.job.findUniqueOrThrow({ where: { id: current.id } });
   });
   return toJobView(job);
 }

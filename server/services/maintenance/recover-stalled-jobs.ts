@@ -1,5 +1,6 @@
 import { env } from "@/env";
 import { db } from "../../db";
+import { STARTED, transitionJob } from "../jobs/job-status";
 import { inngestApi } from "../system/inngest-target";
 
 export interface StalledVerdict {
@@ -32,26 +33,19 @@ export async function recoverStalledJobs(now = new Date()): Promise<StalledVerdi
   const cutoff = new Date(now.getTime() - env().STALLED_AFTER_MINUTES * 60_000);
   const candidates = await db().job.findMany({
     where: {
-      status: { in: ["RUNNING", "WAITING"] },
+      status: { in: [...STARTED] },
       OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null, updatedAt: { lt: cutoff } }],
     },
-    select: { id: true, runId: true },
+    select: { id: true, orgId: true, runId: true },
     take: 500,
   });
   const stalled: StalledVerdict[] = [];
   for (const job of candidates) {
     const status = job.runId ? await runStatus(job.runId) : "gone";
     if (status === undefined || !(status === "gone" || ENDED.has(status))) continue;
-    const { count } = await db().job.updateMany({
-      where: { id: job.id, status: { in: ["RUNNING", "WAITING"] } },
-      data: {
-        status: "FAILED",
-        finishedAt: now,
-        failureAcknowledgedAt: null,
-        error: { name: "Stalled", message: `stalled: no heartbeat since before ${cutoff.toISOString()} and the run is ${status}` },
-      },
-    });
-    if (count) stalled.push({ jobId: job.id, runId: job.runId, runStatus: status });
+    const error = { name: "Stalled", message: `stalled: no heartbeat since before ${cutoff.toISOString()} and the run is ${status}` };
+    const failed = await transitionJob(db(), job, STARTED, { to: "FAILED", error }, now);
+    if (failed) stalled.push({ jobId: job.id, runId: job.runId, runStatus: status });
   }
   return stalled;
 }

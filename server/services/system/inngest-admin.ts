@@ -4,6 +4,7 @@ import { APP_EVENT_NAMES } from "@/inngest/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
+import { ACTIVE } from "../jobs/job-status";
 import { parseInput } from "../validate";
 import { inngestApi, inngestTarget } from "./inngest-target";
 
@@ -59,7 +60,7 @@ async function organizationCounts(scope: Scope): Promise<Map<string, { counts: R
   const since = new Date(Date.now() - 86_400_000);
   const groups = await db().job.groupBy({
     by: ["type", "status"],
-    where: { orgId: scope.orgId, OR: [{ createdAt: { gte: since } }, { status: { in: ["QUEUED", "RUNNING", "WAITING"] } }] },
+    where: { orgId: scope.orgId, OR: [{ createdAt: { gte: since } }, { status: { in: [...ACTIVE] } }] },
     _count: { _all: true },
   });
   const out = new Map<string, { counts: Record<string, number>; running: number }>();
