@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState, useTransition } from "react";
 import { LoadError, Loading } from "../LoadState";
-import { useTRPC } from "../trpc";
+import { type RouterInputs, type RouterOutputs, useTRPC } from "../trpc";
 
 interface PropertySchema {
   type?: string | string[];
@@ -29,15 +29,10 @@ function kindOf(p: PropertySchema): Kind {
  * again and its field-level reasons are shown next to the fields; on success the browser goes to the new job.
  */
 export type CreateJobResult =
-  | { ok: true; value: { job: { id: string } } }
+  | { ok: true; value: RouterOutputs["job"]["create"] }
   | { ok: false; message: string; details?: Array<{ path: string; message: string }> };
 
-export interface CreateJobRequest {
-  type: string;
-  payload: Record<string, unknown>;
-  priority: number;
-  idempotencyKey?: string;
-}
+export type CreateJobRequest = RouterInputs["job"]["create"];
 
 /** `create` is the page's server action (jobs created here have source UI). */
 export function CreateJobForm({

@@ -139,7 +139,7 @@ export function JobDetail({ id }: { id: string }) {
 
       {j.error ? (
         <section className="alert" role="alert" aria-label="Error">
-          <strong>{(j.error as { name?: string }).name ?? "Error"}:</strong> {(j.error as { message?: string }).message ?? ""}
+          <strong>{j.error.name}:</strong> {j.error.message}
         </section>
       ) : null}
 

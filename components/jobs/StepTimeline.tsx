@@ -1,18 +1,7 @@
+import type { RouterOutputs } from "../trpc";
 import { formatDuration } from "./format";
 
-interface Step {
-  id: string;
-  name: string;
-  kind: string;
-  status: string;
-  attempt: number;
-  runId: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  output?: unknown;
-  error?: unknown;
-}
+type Step = RouterOutputs["job"]["byId"]["steps"][number];
 
 /**
  * A waterfall of step executions per run (each job attempt is a run): every row is one attempt of one step,

@@ -70,7 +70,7 @@ export function Overview() {
               <code>{j.id.slice(0, 8)}</code>
             </Link>{" "}
             {j.type} <StatusBadge status={j.status} /> <span className="muted">{formatTime(j.finishedAt)}</span>
-            <div className="muted">{(j.error as { message?: string } | null)?.message}</div>
+            <div className="muted">{j.error?.message}</div>
           </li>
         ))}
       </ul>

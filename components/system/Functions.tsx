@@ -5,21 +5,15 @@ import { useState } from "react";
 import { Loading } from "../LoadState";
 import { ScrollRegion } from "../ScrollRegion";
 import { TableHead } from "../TableHead";
-import { LIVE_MS, useTRPC } from "../trpc";
+import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
+
+type ListedFunction = RouterOutputs["system"]["functions"]["functions"][number];
 
 /** A function as this app registers it (passed in by the page): shown when Inngest cannot list functions itself. */
-export interface RegisteredFunction {
-  id: string;
-  triggers: Array<{ event?: string; cron?: string; expression?: string }>;
-  retries: number;
-  flow_control: Record<string, unknown>;
-}
+export type RegisteredFunction = Pick<ListedFunction, "id" | "triggers" | "retries" | "flow_control">;
 
-interface Row extends RegisteredFunction {
-  paused: boolean | null;
-  in_flight: number | null;
-  counts_24h: Record<string, number> | null;
-}
+/** A listed function, or a registered one whose live figures nobody could give (null). */
+type Row = RegisteredFunction & { [K in "paused" | "in_flight" | "counts_24h"]: ListedFunction[K] | null };
 
 function summary(flow: Record<string, unknown>): string[] {
   return Object.entries(flow)

@@ -18,12 +18,19 @@ function detailsOf(cause: unknown): FieldIssue[] | undefined {
   return undefined;
 }
 
+/** An error no service meant to raise (a bug, a driver failure): its text may hold SQL or data. */
+const isUnexpected = (error: TRPCError) => error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError);
+
+/** The adapter's `onError`: every unexpected error is logged once, with the procedure it came from. */
+export function logUnexpectedError({ error, path }: { error: TRPCError; path?: string }): void {
+  if (isUnexpected(error)) log.error({ err: error.cause ?? error, path }, "unexpected error in a tRPC procedure");
+}
+
 const t = initTRPC.context<Context>().create({
   // Field-level reasons travel to clients in `data.details`, the same list the REST API returns. An unexpected
-  // error (a bug) is logged here and reaches the client without its text, which may hold SQL or data.
-  errorFormatter: ({ shape, error, path }) => {
-    if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) {
-      log.error({ err: error.cause ?? error, path }, "unexpected error in a tRPC procedure");
+  // error reaches the client without its text (logUnexpectedError logged it).
+  errorFormatter: ({ shape, error }) => {
+    if (isUnexpected(error)) {
       const { stack: _stack, ...data } = shape.data;
       return { ...shape, message: "internal error; the server log has the details", data: { ...data, details: undefined } };
     }

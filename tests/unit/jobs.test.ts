@@ -3,7 +3,7 @@ import { z } from "zod";
 import { demoTask } from "../../inngest/jobs/demo-task.js";
 import { AppError } from "../../server/errors.js";
 import { scopeOf } from "../../server/identity.js";
-import { errorView, truncateJson } from "../../server/services/jobs/stored-values.js";
+import { errorView, storedErrorView, truncateJson } from "../../server/services/jobs/stored-values.js";
 import { relayBackoffMs } from "../../server/services/outbox/relay-outbox.js";
 
 describe("job helpers", () => {
@@ -30,6 +30,18 @@ describe("job helpers", () => {
     expect(errorView(new TypeError("bad"))).toMatchObject({ name: "TypeError", message: "bad" });
     expect(errorView({ name: "StepError", message: "m" })).toEqual({ name: "StepError", message: "m" });
     expect(errorView("plain")).toEqual({ name: "Error", message: "plain" });
+  });
+
+  it("shows any stored error as a name and a message", () => {
+    expect(storedErrorView(null)).toBeNull();
+    expect(storedErrorView({ name: "Cancelled", message: "by user" })).toEqual({ name: "Cancelled", message: "by user" });
+    expect(storedErrorView({ name: "E", message: "m", stack: "at x" })).toEqual({ name: "E", message: "m", stack: "at x" });
+    // A long error was stored as a preview; its text is still the message.
+    expect(storedErrorView(truncateJson(errorView(new Error("x".repeat(9_000)))) as never)?.message).toMatch(
+      /^\{"name":"Error","message":"xxx/,
+    );
+    expect(storedErrorView("plain")).toEqual({ name: "Error", message: "plain" });
+    expect(storedErrorView([1, 2])).toEqual({ name: "Error", message: "[1,2]" });
   });
 
   it("backs off the outbox relay exponentially up to a minute", () => {

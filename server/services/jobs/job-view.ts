@@ -1,4 +1,5 @@
 import type { Job, JobStep } from "@/generated/prisma/client";
+import { type ErrorView, storedErrorView } from "./stored-values";
 
 /** The JSON shape of a job every interface returns (dates as ISO strings). */
 export interface JobView {
@@ -8,7 +9,8 @@ export interface JobView {
   priority: number;
   payload: unknown;
   result: unknown;
-  error: unknown;
+  /** Why the job failed or was cancelled (or the last retried error while it waits); null otherwise. */
+  error: ErrorView | null;
   idempotencyKey: string | null;
   source: Job["source"];
   createdBy: string;
@@ -37,7 +39,7 @@ export interface JobStepView {
   finishedAt: string | null;
   durationMs: number | null;
   output: unknown;
-  error: unknown;
+  error: ErrorView | null;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -55,7 +57,7 @@ export function toJobView(job: Job): JobView {
     priority: job.priority,
     payload: job.payload,
     result: job.result ?? null,
-    error: job.error ?? null,
+    error: storedErrorView(job.error),
     idempotencyKey: job.idempotencyKey,
     source: job.source,
     createdBy: job.createdBy,
@@ -85,6 +87,6 @@ export function toJobStepView(s: JobStep): JobStepView {
     finishedAt: iso(s.finishedAt),
     durationMs: s.durationMs,
     output: s.output ?? null,
-    error: s.error ?? null,
+    error: storedErrorView(s.error),
   };
 }

@@ -22,6 +22,21 @@ export interface ErrorView {
   stack?: string;
 }
 
+/**
+ * A stored error (a job's or a step's `error` column) as an ErrorView: what this app writes is one already, cut to a
+ * preview when it was long; anything else (a row written by an older version) is described as it is.
+ */
+export function storedErrorView(value: Prisma.JsonValue | null): ErrorView | null {
+  if (value === null) return null;
+  if (typeof value === "object" && !Array.isArray(value)) {
+    if (typeof value.name === "string" && typeof value.message === "string") {
+      return { name: value.name, message: value.message, ...(typeof value.stack === "string" ? { stack: value.stack } : {}) };
+    }
+    if (value.truncated === true && typeof value.preview === "string") return { name: "Error", message: value.preview };
+  }
+  return errorView(typeof value === "string" ? value : JSON.stringify(value));
+}
+
 /** Any thrown value (an Error, a serialized error from Inngest, a string) as an ErrorView. */
 export function errorView(err: unknown): ErrorView {
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack?.split("\n").slice(0, 12).join("\n") };

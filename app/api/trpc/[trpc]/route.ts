@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createContext } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
+import { logUnexpectedError } from "@/server/api/trpc";
 import { RETRY_AFTER_SECONDS } from "@/server/errors";
 
 /** The console batches a page's queries into one request; more than this in one request is refused with a 400. */
@@ -13,6 +14,7 @@ const handler = (req: Request) =>
     router: appRouter,
     createContext,
     maxBatchSize: MAX_BATCH,
+    onError: logUnexpectedError,
     // A database that is away is a 503 with the time to retry, as on the REST API.
     responseMeta: ({ errors }) =>
       errors.some((e) => e.code === "SERVICE_UNAVAILABLE") ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } } : {},
