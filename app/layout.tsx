@@ -2,8 +2,8 @@ import "./globals.css";
 import { ClerkProvider } from "@clerk/nextjs";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";
-import { Identity } from "@/components/shell/Identity";
-import { Nav } from "@/components/shell/Nav";
+import { Identity } from "@/components/shell/identity";
+import { Nav } from "@/components/shell/nav";
 import { Providers } from "@/components/trpc";
 import { clerkEnabled } from "@/env";
 

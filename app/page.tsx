@@ -1,4 +1,4 @@
-import { Overview } from "@/components/overview/Overview";
+import { Overview } from "@/components/overview/overview";
 
 export const dynamic = "force-dynamic";
 

@@ -1,4 +1,4 @@
-import { Events } from "@/components/system/Events";
+import { Events } from "@/components/system/events";
 
 export default function EventsPage() {
   return (

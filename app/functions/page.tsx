@@ -1,4 +1,4 @@
-import { Functions } from "@/components/system/Functions";
+import { Functions } from "@/components/system/functions";
 import { servedFunctions } from "@/inngest/served-functions";
 import { inngestDashboardUrl } from "@/server/services/system/inngest-target";
 

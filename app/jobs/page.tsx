@@ -1,4 +1,4 @@
-import { JobsList } from "@/components/jobs/JobsList";
+import { JobsList } from "@/components/jobs/jobs-list";
 import { createDemoJobForm } from "./actions";
 
 export const dynamic = "force-dynamic";

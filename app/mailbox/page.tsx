@@ -1,4 +1,4 @@
-import { Mailbox } from "@/components/system/Mailbox";
+import { Mailbox } from "@/components/system/mailbox";
 
 export default function MailboxPage() {
   return (

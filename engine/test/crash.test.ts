@@ -1,6 +1,7 @@
+import { freePort, sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChildEngine, freePort, startChildEngine } from "./support/child-engine.js";
-import { databaseUrl, sleep, uniqueSchema, until } from "./support/harness.js";
+import { type ChildEngine, startChildEngine } from "./support/child-engine.js";
+import { databaseUrl, uniqueSchema } from "./support/harness.js";
 import { createClient, startApp, type TestApp } from "./support/sdk-app.js";
 
 /**

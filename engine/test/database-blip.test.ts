@@ -1,7 +1,7 @@
+import { sleep, startTcpProxy, type TcpProxy, until } from "@jobdeck/test-kit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { databaseKind, databaseUrl, endedRuns, type Rig, rig, runsOf, sleep, until } from "./support/harness.js";
-import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
+import { databaseKind, databaseUrl, endedRuns, type Rig, rig, runsOf } from "./support/harness.js";
 
 /**
  * The database goes away for several seconds in the middle of runs (every connection dropped, new ones refused)

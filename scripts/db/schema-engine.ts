@@ -14,10 +14,10 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { startPgliteServer } from "@jobdeck/pglite-server";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
-import { startPgliteServer } from "../lib/pglite-server.js";
 
 const require = createRequire(import.meta.url);
 const CHAR_OID = 18;

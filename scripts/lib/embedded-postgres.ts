@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { type EmbeddedPostgres, startPgliteServer } from "./pglite-server.js";
+import { type EmbeddedPostgres, startPgliteServer } from "@jobdeck/pglite-server";
 
 export class EmbeddedPostgresLockedError extends Error {}
 

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@jobdeck/test-kit";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../engine/test/support/child-engine.js";
 import { chromiumMissing, launchBrowser } from "../support/browser.js";
 
 /**

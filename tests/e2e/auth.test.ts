@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { callJson, type JsonCall } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clerkTestKeys, mintSessionToken } from "../support/clerk.js";
 import { AUTH_VARIABLES, type LaunchedStack, launchStack } from "../support/launch-stack.js";
@@ -22,24 +23,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function call(base: string, path: string, opts: { token?: string; cookie?: string; json?: unknown; method?: string } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${base}${path}`, {
-    method: opts.method ?? (opts.json !== undefined ? "POST" : "GET"),
-    headers,
-    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
-    redirect: "manual",
-  });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: res.status, body };
-}
+const call = (base: string, path: string, opts: JsonCall = {}) => callJson(`${base}${path}`, opts);
 
 describe("with Clerk (minted session tokens)", () => {
   let stack: LaunchedStack;

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { callJson, type JsonCall, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 import { submitActionForm } from "../support/server-action-form.js";
@@ -23,40 +24,25 @@ describe("npm start (embedded database and engine, development identity)", () =>
     await stack?.kill();
   }, 30_000);
 
-  const api = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
-    const { json, ...rest } = init;
-    const request = () =>
-      fetch(`${stack.baseUrl}${path}`, {
-        ...rest,
-        ...(json !== undefined
-          ? { method: rest.method ?? "POST", body: JSON.stringify(json), headers: { "content-type": "application/json", ...rest.headers } }
-          : {}),
-      });
+  const api = async (path: string, opts: JsonCall = {}) => {
+    const url = `${stack.baseUrl}${path}`;
     // A GET may meet a kept-alive socket the server closed a moment before (its 5 s idle timeout): ask again.
-    const res = await request().catch((err) => {
-      if ((rest.method ?? (json === undefined ? "GET" : "POST")) !== "GET") throw err;
-      return request();
+    return callJson(url, opts).catch((err) => {
+      if ((opts.method ?? (opts.json === undefined ? "GET" : "POST")) !== "GET") throw err;
+      return callJson(url, opts);
     });
-    const text = await res.text();
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return { status: res.status, body, headers: res.headers };
   };
 
-  const waitForStatus = async (id: string, wanted: string) => {
-    const deadline = Date.now() + 60_000;
-    let last: any;
-    while (Date.now() < deadline) {
-      last = (await api(`/api/jobs/${id}/status`)).body;
-      if (last.status === wanted) return last;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    throw new Error(`job ${id} did not reach ${wanted}: ${JSON.stringify(last)}`);
-  };
+  const waitForStatus = (id: string, wanted: string) =>
+    until(
+      `job ${id} to reach ${wanted}`,
+      async () => {
+        const { body } = await api(`/api/jobs/${id}/status`);
+        return body.status === wanted && body;
+      },
+      60_000,
+      150,
+    );
 
   it("reports health: database and engine up (the SDK in cloud mode against the embedded engine)", async () => {
     const { status, body } = await api("/api/health");

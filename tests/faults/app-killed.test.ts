@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { freePort, sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../engine/test/support/child-engine.js";
 import { killNow, startAppChild } from "../support/app-child.js";
-import { type AppStack, sleep, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, startAppStack } from "../support/app-stack.js";
 
 /**
  * kill -9 of the app (not the engine) while its jobs are mid-step, and the app back 20 s later: being down is not

@@ -1,5 +1,5 @@
+import { startTcpProxy, type TcpProxy } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "../../engine/test/support/tcp-proxy.js";
 import { AUTH_VARIABLES, type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";

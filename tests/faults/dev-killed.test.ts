@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@jobdeck/test-kit";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../engine/test/support/child-engine.js";
 
 /**
  * kill -9 of the whole `npm run dev` (launcher, embedded database, engine and Next.js at once) while jobs are

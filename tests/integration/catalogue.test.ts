@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../server/services/webhooks/deliver-webhook.js";
-import { type AppStack, finishedJob as finished, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, finishedJob as finished, startAppStack } from "../support/app-stack.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { freePort, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../engine/test/support/child-engine.js";
 import { killNow, startAppChild } from "../support/app-child.js";
-import { type AppStack, finishedJob as finished, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, finishedJob as finished, startAppStack } from "../support/app-stack.js";
 import { startSmtpPeer } from "../support/peers.js";
 
 /**

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppStack, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, startAppStack } from "../support/app-stack.js";
 
 /**
  * The job service through tRPC createCaller, on a real database with the real engine running the app's functions:

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type EmbeddedPostgres, startPgliteServer } from "@jobdeck/pglite-server";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PATHS, deploy, drift, readMigrations, status } from "../../scripts/db/migrator.js";
-import { type EmbeddedPostgres, startPgliteServer } from "../../scripts/lib/pglite-server.js";
 import { postgresAnswers } from "../support/test-database.js";
 
 const PG_URL = process.env.ENGINE_TEST_DATABASE_URL;

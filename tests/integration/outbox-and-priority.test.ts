@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppStack, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, startAppStack } from "../support/app-stack.js";
 
 /**
  * Creating a job and emitting its event never diverge (the outbox), a repeated send is deduplicated by event id,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppStack, sleep, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, startAppStack } from "../support/app-stack.js";
 
 /**
  * The scheduled functions: the periodic report with a short schedule (every second) and a 3-second window shows

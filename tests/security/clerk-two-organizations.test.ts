@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { callJson, type JsonCall, until } from "@jobdeck/test-kit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackKeysPath } from "../../scripts/lib/stack-keys.js";
@@ -38,38 +39,9 @@ afterAll(async () => {
 
 const token = (userId: string, orgId: string | null, role = "admin") => mintSessionToken(keys.privateKey, { userId, orgId, orgRole: role });
 
-async function call(
-  path: string,
-  opts: { token?: string; json?: unknown; method?: string; headers?: Record<string, string>; body?: string } = {},
-) {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${stack.baseUrl}${path}`, {
-    method: opts.method ?? (opts.json !== undefined ? "POST" : "GET"),
-    headers,
-    body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body,
-    redirect: "manual",
-  });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: res.status, body, headers: res.headers };
-}
+const call = (path: string, opts: JsonCall = {}) => callJson(`${stack.baseUrl}${path}`, opts);
 const trpcMutation = (path: string, input: unknown, t: string) => call(`/api/trpc/${path}`, { token: t, json: input });
 const trpcQuery = (path: string, t: string) => call(`/api/trpc/${path}`, { token: t });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function rowsOf(orgId: string) {
   const c = new pg.Client({ connectionString: database.url });
@@ -96,7 +68,12 @@ describe("organization A against organization B's jobs", () => {
       .id;
     const sleeper = (await call("/api/jobs", { token: bob, json: { type: "demo-task", payload: { sleepFor: "1h" } } })).body.id;
     for (const id of [approval, sleeper]) {
-      await until(`${id} waiting`, async () => (await call(`/api/jobs/${id}/status`, { token: bob })).body.status === "WAITING");
+      await until(
+        `${id} waiting`,
+        async () => (await call(`/api/jobs/${id}/status`, { token: bob })).body.status === "WAITING",
+        60_000,
+        200,
+      );
     }
     const before = await rowsOf("org_b");
     const mallory = await token("user_mallory", "org_a", "admin");
@@ -163,12 +140,17 @@ describe("organization A against organization B's jobs", () => {
 
     // Whatever the attempts set off has run its course: only B's two sleeping runs are still active.
     const key = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8")).signingKey as string;
-    await until("nothing else running", async () => {
-      const res = await fetch(`${stack.engineUrl}/v1/runs?status=queued,running&limit=100`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
-      return ((await res.json()) as { data: unknown[] }).data.length === 2;
-    });
+    await until(
+      "nothing else running",
+      async () => {
+        const res = await fetch(`${stack.engineUrl}/v1/runs?status=queued,running&limit=100`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        return ((await res.json()) as { data: unknown[] }).data.length === 2;
+      },
+      60_000,
+      200,
+    );
     expect(await rowsOf("org_b")).toEqual(before);
   }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppStack, finishedJob, startAppStack, until } from "../support/app-stack.js";
+import { type AppStack, finishedJob, startAppStack } from "../support/app-stack.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { until } from "@jobdeck/test-kit";
 import pino from "pino";
 import { Engine } from "../../engine/src/engine.js";
 import { deploy } from "../../scripts/db/migrator.js";
@@ -106,25 +107,6 @@ async function startEngine(databaseUrl: string, port: number, backoff: number): 
   });
   await engine.start();
   return engine;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `fn` returns something truthy; fails with `what` and the last value or error. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
 
 /** Waits until the job is COMPLETED, FAILED or CANCELLED and returns it with its steps. */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { freePort } from "../../engine/test/support/child-engine.js";
+import { freePort } from "@jobdeck/test-kit";
 import { ensureNextBuild } from "./next-build.js";
 
 export interface LaunchedStack {

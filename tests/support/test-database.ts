@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { startPgliteServer } from "@jobdeck/pglite-server";
 import pg from "pg";
-import { startPgliteServer } from "../../scripts/lib/pglite-server.js";
 
 export interface TestDatabase {
   url: string;

@@ -1,4 +1,4 @@
-import { JobDetail } from "@/components/jobs/JobDetail";
+import { JobDetail } from "@/components/jobs/job-detail";
 
 export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

@@ -1,4 +1,4 @@
-import { CreateJobForm } from "@/components/jobs/CreateJobForm";
+import { CreateJobForm } from "@/components/jobs/create-job-form";
 import { createJobAction } from "../actions";
 
 export default async function NewJobPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {

@@ -69,13 +69,18 @@ function fail(reply: FastifyReply, status: number, message: string) {
 
 /** The engine's HTTP surface: Inngest's event and register endpoints, /health, and the /v1 management API. */
 export function buildHttp(api: EngineApi): FastifyInstance {
-  const { ctx, apps } = api;
-  const app = Fastify({
-    logger: false,
-    bodyLimit: ctx.opts.maxBodyBytes,
-    forceCloseConnections: true,
-  });
+  const app = Fastify({ logger: false, bodyLimit: api.ctx.opts.maxBodyBytes, forceCloseConnections: true });
+  guardRequests(app, api.ctx);
+  inngestRoutes(app, api);
+  functionRoutes(app, api);
+  runRoutes(app, api);
+  eventRoutes(app, api);
+  appRoutes(app, api);
+  return app;
+}
 
+/** Who may call, what bodies are accepted, and how every error becomes a status. */
+function guardRequests(app: FastifyInstance, ctx: EngineContext): void {
   // EngineErrors carry their status; Fastify's own client errors keep theirs (malformed JSON 400, body too large
   // 413, unsupported media type 415). Anything else is a bug: 500, logged.
   app.setErrorHandler((err, _req, reply) => {
@@ -102,7 +107,11 @@ export function buildHttp(api: EngineApi): FastifyInstance {
       jsonProblem(req.params, "path") ?? jsonProblem(req.query, "query") ?? (checksBody ? jsonProblem(req.body, "body") : undefined);
     if (problem) return fail(reply, 400, problem);
   });
+}
 
+/** What an Inngest SDK calls: health, events, checkpoints and sync. */
+function inngestRoutes(app: FastifyInstance, api: EngineApi): void {
+  const { ctx, apps } = api;
   app.get("/health", async (_req, reply) => {
     const h = await api.health();
     return reply.code(h.status === "ok" ? 200 : 503).send(h);
@@ -148,8 +157,9 @@ export function buildHttp(api: EngineApi): FastifyInstance {
     const res = await apps.register(req.body, req.headers);
     return reply.code(200).send(res);
   });
+}
 
-  // ---- management API
+function functionRoutes(app: FastifyInstance, api: EngineApi): void {
   app.get("/v1/functions", async () => api.functions.list());
   app.get<{ Params: { id: string } }>("/v1/functions/:id", async (req) => api.functions.get(req.params.id));
   app.post<{ Params: { id: string } }>("/v1/functions/:id/pause", async (req) => ({
@@ -158,7 +168,9 @@ export function buildHttp(api: EngineApi): FastifyInstance {
   app.post<{ Params: { id: string } }>("/v1/functions/:id/resume", async (req) => ({
     data: await api.functions.setPaused(req.params.id, false),
   }));
+}
 
+function runRoutes(app: FastifyInstance, api: EngineApi): void {
   app.get("/v1/runs", async (req) => api.runs.list(toFilter(req.query)));
   app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => api.runs.get(req.params.id));
   app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
@@ -178,6 +190,7 @@ export function buildHttp(api: EngineApi): FastifyInstance {
   });
   // Inngest REST compatible bulk cancellation.
   app.post("/v1/cancellations", async (req) => {
+    const { ctx } = api;
     const b = z
       .object({
         function_id: z.string().min(1),
@@ -196,7 +209,9 @@ export function buildHttp(api: EngineApi): FastifyInstance {
       }),
     };
   });
+}
 
+function eventRoutes(app: FastifyInstance, api: EngineApi): void {
   app.get<{ Querystring: { name?: string; cursor?: string; limit?: string } }>("/v1/events", async (req) => {
     const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
@@ -206,10 +221,13 @@ export function buildHttp(api: EngineApi): FastifyInstance {
   app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => api.events.get(req.params.id));
   app.get<{ Params: { id: string } }>("/v1/events/:id/runs", async (req) => api.events.runs(req.params.id));
   app.post("/v1/events", async (req) => {
-    const events = validateEvents(req.body, { internal: false, maxEventBytes: ctx.opts.maxEventBytes });
+    const events = validateEvents(req.body, { internal: false, maxEventBytes: api.ctx.opts.maxEventBytes });
     return { data: { ids: await api.events.send(events) } };
   });
+}
 
+function appRoutes(app: FastifyInstance, api: EngineApi): void {
+  const { apps } = api;
   app.get("/v1/apps", async () => api.functions.apps());
   app.post("/v1/apps", async (req) => {
     const b = z.object({ url: z.string().url() }).safeParse(req.body);
@@ -222,6 +240,4 @@ export function buildHttp(api: EngineApi): FastifyInstance {
     if (!(await apps.removeApp(req.params.id))) throw new EngineError(404, `app ${req.params.id} not found`);
     return { data: { id: req.params.id, removed: true } };
   });
-
-  return app;
 }

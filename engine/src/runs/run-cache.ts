@@ -109,8 +109,32 @@ export class RunCache {
   }
 }
 
+/** A row of the runs table as pg returns it (bigint columns arrive as strings). */
+export interface RunRow {
+  id: string;
+  function_slug: string;
+  status: RunState["status"];
+  event_ids: string[];
+  events: RunState["events"];
+  batch_id: string | null;
+  created_at: string | number;
+  started_at: string | number | null;
+  ended_at: string | number | null;
+  output: unknown;
+  error: unknown;
+  request_version: number;
+  force_step_plan: boolean;
+  pending: string[];
+  priority: number;
+  concurrency: RunState["concurrency"];
+  singleton_key: string | null;
+  parent: RunState["parent"] | null;
+  replay_of: string | null;
+  cancel_reason: string | null;
+}
+
 /** A runs row (and its memos, in stack order) as the run's state. */
-export function runFromRow(r: Record<string, any>, memos: Array<{ hash: string; memo: unknown }>): RunState {
+export function runFromRow(r: RunRow, memos: Array<{ hash: string; memo: unknown }>): RunState {
   return {
     id: r.id,
     fnSlug: r.function_slug,

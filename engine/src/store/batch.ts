@@ -70,33 +70,49 @@ function itemRow(i: QueueItem) {
   };
 }
 
-export function buildBatchSql(s: string, b: Batch): { text: string; values: unknown[] } | undefined {
-  if (b.size === 0) return undefined;
-  const stmts: Array<[string, unknown[]]> = [];
-  if (b.events.length) {
-    stmts.push([
+/** One data-modifying statement of the batch's SQL and its single parameter ($1, renumbered when combined). */
+type Part = [sql: string, param: unknown];
+
+function eventParts(s: string, b: Batch): Part[] {
+  if (!b.events.length) return [];
+  const rows = b.events.map((e) => ({
+    internal_id: e.internalId,
+    id: e.id,
+    name: e.name,
+    data: e.data,
+    user: e.user ?? null,
+    v: e.v ?? null,
+    ts: e.ts,
+    received_at: e.receivedAt,
+  }));
+  return [
+    [
       `INSERT INTO ${s}.events (internal_id, id, name, data, "user", v, ts, received_at)
        SELECT internal_id, id, name, data, "user", v, ts, received_at
        FROM jsonb_to_recordset($1::jsonb) AS x(internal_id text, id text, name text, data jsonb, "user" jsonb, v text, ts bigint, received_at bigint)
        ON CONFLICT (internal_id) DO NOTHING`,
-      [
-        json(
-          b.events.map((e) => ({
-            internal_id: e.internalId,
-            id: e.id,
-            name: e.name,
-            data: e.data,
-            user: e.user ?? null,
-            v: e.v ?? null,
-            ts: e.ts,
-            received_at: e.receivedAt,
-          })),
-        ),
-      ],
-    ]);
-  }
+      json(rows),
+    ],
+  ];
+}
+
+function runParts(s: string, b: Batch): Part[] {
+  const parts: Part[] = [];
   if (b.runInserts.size) {
-    stmts.push([
+    const rows = [...b.runInserts.values()].map((r) => ({
+      ...runMutable(r),
+      function_slug: r.fnSlug,
+      event_ids: r.eventIds,
+      events: r.events,
+      batch_id: r.batchId ?? null,
+      created_at: r.createdAt,
+      priority: r.priority,
+      concurrency: r.concurrency,
+      singleton_key: r.singletonKey ?? null,
+      parent: r.parent ?? null,
+      replay_of: r.replayOf ?? null,
+    }));
+    parts.push([
       `INSERT INTO ${s}.runs (id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error,
          request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason)
        SELECT id, function_slug, status, ARRAY(SELECT jsonb_array_elements_text(event_ids)), events, batch_id, created_at, started_at, ended_at,
@@ -105,55 +121,47 @@ export function buildBatchSql(s: string, b: Batch): { text: string; values: unkn
          created_at bigint, started_at bigint, ended_at bigint, output jsonb, error jsonb, request_version integer, force_step_plan boolean,
          pending jsonb, priority integer, concurrency jsonb, singleton_key text, parent jsonb, replay_of text, cancel_reason text)
        ON CONFLICT (id) DO NOTHING`,
-      [
-        json(
-          [...b.runInserts.values()].map((r) => ({
-            ...runMutable(r),
-            function_slug: r.fnSlug,
-            event_ids: r.eventIds,
-            events: r.events,
-            batch_id: r.batchId ?? null,
-            created_at: r.createdAt,
-            priority: r.priority,
-            concurrency: r.concurrency,
-            singleton_key: r.singletonKey ?? null,
-            parent: r.parent ?? null,
-            replay_of: r.replayOf ?? null,
-          })),
-        ),
-      ],
+      json(rows),
     ]);
   }
   if (b.runUpdates.size) {
-    stmts.push([
+    parts.push([
       `UPDATE ${s}.runs r SET status = x.status, started_at = x.started_at, ended_at = x.ended_at, output = x.output, error = x.error,
          request_version = x.request_version, force_step_plan = x.force_step_plan, pending = x.pending, cancel_reason = x.cancel_reason
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, status text, started_at bigint, ended_at bigint, output jsonb, error jsonb,
          request_version integer, force_step_plan boolean, pending jsonb, cancel_reason text)
        WHERE r.id = x.id`,
-      [json([...b.runUpdates.values()].map(runMutable))],
+      json([...b.runUpdates.values()].map(runMutable)),
     ]);
   }
-  if (b.memos.size) {
-    stmts.push([
+  return parts;
+}
+
+function memoParts(s: string, b: Batch): Part[] {
+  if (!b.memos.size) return [];
+  return [
+    [
       `INSERT INTO ${s}.memos (run_id, hash, seq, memo)
        SELECT run_id, hash, seq, memo FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, hash text, seq integer, memo jsonb)
        ON CONFLICT (run_id, hash) DO NOTHING`,
-      [json([...b.memos.values()].map((m) => ({ run_id: m.runId, hash: m.hash, seq: m.seq, memo: m.memo })))],
-    ]);
-  }
+      json([...b.memos.values()].map((m) => ({ run_id: m.runId, hash: m.hash, seq: m.seq, memo: m.memo }))),
+    ],
+  ];
+}
+
+const itemParts = (s: string, b: Batch): Part[] =>
+  upsertAndDelete(s, b.items, "queue", itemRow, "id text, run_id text, kind text, step_id text, attempt integer, at bigint, data jsonb", [
+    "run_id",
+    "kind",
+    "step_id",
+    "attempt",
+    "at",
+    "data",
+  ]);
+
+const pauseParts = (s: string, b: Batch): Part[] =>
   upsertAndDelete(
     s,
-    stmts,
-    b.items,
-    "queue",
-    itemRow,
-    "id text, run_id text, kind text, step_id text, attempt integer, at bigint, data jsonb",
-    ["run_id", "kind", "step_id", "attempt", "at", "data"],
-  );
-  upsertAndDelete(
-    s,
-    stmts,
     b.pauses,
     "pauses",
     (p: Pause) => ({
@@ -169,82 +177,95 @@ export function buildBatchSql(s: string, b: Batch): { text: string; values: unkn
     "id text, run_id text, kind text, event text, expr text, expires_at bigint, step_hash text, data jsonb",
     ["expires_at", "data"],
   );
-  if (b.history.size) {
-    stmts.push([
+
+function historyParts(s: string, b: Batch): Part[] {
+  if (!b.history.size) return [];
+  const rows = [...b.history.values()].map((h) => ({
+    id: h.id,
+    run_id: h.runId,
+    kind: h.kind,
+    step_hash: h.stepHash ?? null,
+    step_name: h.stepName ?? null,
+    attempt: h.attempt,
+    status: h.status,
+    started_at: h.startedAt,
+    ended_at: h.endedAt ?? null,
+    output: h.output === undefined ? null : h.output,
+    error: h.error === undefined ? null : h.error,
+    detail: h.detail ?? null,
+  }));
+  return [
+    [
       `INSERT INTO ${s}.history (id, run_id, kind, step_hash, step_name, attempt, status, started_at, ended_at, output, error, detail)
        SELECT id, run_id, kind, step_hash, step_name, attempt, status, started_at, ended_at, output, error, detail
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, run_id text, kind text, step_hash text, step_name text, attempt integer,
          status text, started_at bigint, ended_at bigint, output jsonb, error jsonb, detail jsonb)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, ended_at = EXCLUDED.ended_at, output = EXCLUDED.output,
          error = EXCLUDED.error, detail = COALESCE(EXCLUDED.detail, history.detail)`,
-      [
-        json(
-          [...b.history.values()].map((h) => ({
-            id: h.id,
-            run_id: h.runId,
-            kind: h.kind,
-            step_hash: h.stepHash ?? null,
-            step_name: h.stepName ?? null,
-            attempt: h.attempt,
-            status: h.status,
-            started_at: h.startedAt,
-            ended_at: h.endedAt ?? null,
-            output: h.output === undefined ? null : h.output,
-            error: h.error === undefined ? null : h.error,
-            detail: h.detail ?? null,
-          })),
-        ),
-      ],
+      json(rows),
+    ],
+  ];
+}
+
+function stateParts(s: string, b: Batch): Part[] {
+  const parts: Part[] = [];
+  const puts: StateRow[] = [];
+  const dels: Array<{ kind: string; key: string }> = [];
+  for (const row of b.state.values()) ("deleted" in row ? dels : puts).push(row as StateRow);
+  if (dels.length) {
+    parts.push([
+      `DELETE FROM ${s}.state t USING jsonb_to_recordset($1::jsonb) AS x(kind text, key text) WHERE t.kind = x.kind AND t.key = x.key`,
+      json(dels.map((d) => ({ kind: d.kind, key: d.key }))),
     ]);
   }
-  if (b.state.size) {
-    const puts: StateRow[] = [];
-    const dels: Array<{ kind: string; key: string }> = [];
-    for (const row of b.state.values()) ("deleted" in row ? dels : puts).push(row as StateRow);
-    if (dels.length)
-      stmts.push([
-        `DELETE FROM ${s}.state t USING jsonb_to_recordset($1::jsonb) AS x(kind text, key text) WHERE t.kind = x.kind AND t.key = x.key`,
-        [json(dels.map((d) => ({ kind: d.kind, key: d.key })))],
-      ]);
-    if (puts.length)
-      stmts.push([
-        `INSERT INTO ${s}.state (kind, key, value, expires_at)
-         SELECT kind, key, value, expires_at FROM jsonb_to_recordset($1::jsonb) AS x(kind text, key text, value jsonb, expires_at bigint)
-         ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
-        [json(puts.map((p) => ({ kind: p.kind, key: p.key, value: p.value, expires_at: p.expiresAt ?? null })))],
-      ]);
+  if (puts.length) {
+    parts.push([
+      `INSERT INTO ${s}.state (kind, key, value, expires_at)
+       SELECT kind, key, value, expires_at FROM jsonb_to_recordset($1::jsonb) AS x(kind text, key text, value jsonb, expires_at bigint)
+       ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
+      json(puts.map((p) => ({ kind: p.kind, key: p.key, value: p.value, expires_at: p.expiresAt ?? null }))),
+    ]);
   }
+  return parts;
+}
+
+/** Each table's part of a flush, in the order they are written. */
+const PARTS = [eventParts, runParts, memoParts, itemParts, pauseParts, historyParts, stateParts];
+
+export function buildBatchSql(s: string, b: Batch): { text: string; values: unknown[] } | undefined {
+  if (b.size === 0) return undefined;
+  const parts = PARTS.flatMap((build) => build(s, b));
   // One statement, one round trip: every write of the batch is a data-modifying CTE, which PostgreSQL runs
   // atomically in the statement's implicit transaction. Rows are coalesced by key above, so no two parts touch
   // the same row (they would not see each other's effects).
-  if (!stmts.length) return undefined;
-  const parts = stmts.map(([sql], i) => `w${i} AS (${sql.replace(/\$1\b/g, `$${i + 1}`)})`);
-  return { text: `WITH ${parts.join(",\n")} SELECT 1`, values: stmts.map(([, params]) => params[0]) };
+  if (!parts.length) return undefined;
+  const ctes = parts.map(([sql], i) => `w${i} AS (${sql.replace(/\$1\b/g, `$${i + 1}`)})`);
+  return { text: `WITH ${ctes.join(",\n")} SELECT 1`, values: parts.map(([, param]) => param) };
 }
 
 function upsertAndDelete<T>(
   s: string,
-  stmts: Array<[string, unknown[]]>,
   rows: Map<string, T | null>,
   table: string,
   toRow: (v: T) => Record<string, unknown>,
   columns: string,
   updatable: string[],
-): void {
-  if (!rows.size) return;
+): Part[] {
+  const parts: Part[] = [];
   const puts: Record<string, unknown>[] = [];
   const dels: string[] = [];
   for (const [id, v] of rows) {
     if (v === null) dels.push(id);
     else puts.push(toRow(v));
   }
-  if (dels.length) stmts.push([`DELETE FROM ${s}.${table} WHERE id = ANY($1::text[])`, [dels]]);
+  if (dels.length) parts.push([`DELETE FROM ${s}.${table} WHERE id = ANY($1::text[])`, dels]);
   if (puts.length) {
     const names = columns.split(",").map((c) => c.trim().split(" ")[0]);
-    stmts.push([
+    parts.push([
       `INSERT INTO ${s}.${table} (${names.join(", ")}) SELECT ${names.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS x(${columns})
        ON CONFLICT (id) DO UPDATE SET ${updatable.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`,
-      [json(puts)],
+      json(puts),
     ]);
   }
+  return parts;
 }

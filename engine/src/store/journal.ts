@@ -1,4 +1,3 @@
-import { storableJson } from "@jobdeck/safe-json";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { EventRecord, HistoryRow, Pause, QueueItem, RunState, StateRow } from "../types.js";

@@ -1,8 +1,8 @@
+import { freePort, sleep, until } from "@jobdeck/test-kit";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine.js";
-import { freePort } from "../support/child-engine.js";
-import { databaseUrl, endedRuns, recordDecisions, sleep, startEngine, uniqueSchema, until } from "../support/harness.js";
+import { databaseUrl, endedRuns, recordDecisions, startEngine, uniqueSchema } from "../support/harness.js";
 import { JumpClock } from "../support/jump-clock.js";
 import { createClient, startApp } from "../support/sdk-app.js";
 

@@ -1,5 +1,6 @@
+import { sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, post, type Rig, rig, runsOf, sleep, startEngine, until } from "../support/harness.js";
+import { endedRuns, post, type Rig, rig, runsOf, startEngine } from "../support/harness.js";
 import { createClient, startApp } from "../support/sdk-app.js";
 
 const seed = (ms: number) => `${ms},${Buffer.from("0123456789").toString("base64")}`;

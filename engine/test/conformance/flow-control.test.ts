@@ -1,5 +1,6 @@
+import { sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, type Rig, rig, runsOf, sleep, until } from "../support/harness.js";
+import { endedRuns, type Rig, rig, runsOf } from "../support/harness.js";
 import { JumpClock } from "../support/jump-clock.js";
 
 /**

@@ -1,5 +1,6 @@
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, endedRunsOf, post, type Rig, rig, runsOf, until } from "../support/harness.js";
+import { endedRuns, endedRunsOf, post, type Rig, rig, runsOf } from "../support/harness.js";
 
 /** The /v1 API the console uses: listing, traces, waiting reasons, cancel, replay, pause. */
 describe("management API", () => {

@@ -1,6 +1,7 @@
+import { until } from "@jobdeck/test-kit";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { databaseUrl, endedRuns, post, rig, runsOf, until } from "../support/harness.js";
+import { databaseUrl, endedRuns, post, rig, runsOf } from "../support/harness.js";
 
 describe("retention", () => {
   it("prunes ended runs, their trace and orphaned events past retention, and keeps live runs and their events", async () => {

@@ -1,8 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { until } from "@jobdeck/test-kit";
 import { NonRetriableError, RetryAfterError, referenceFunction } from "inngest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, endedRunsOf, type Rig, rig, runsOf, until } from "../support/harness.js";
+import { endedRuns, endedRunsOf, type Rig, rig, runsOf } from "../support/harness.js";
 
 /** Every opcode the SDK emits, driven through the real `serve()` handler. */
 describe("step opcodes and retries", () => {

@@ -1,5 +1,6 @@
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, post, type Rig, rig, runsOf, until } from "../support/harness.js";
+import { endedRuns, post, type Rig, rig, runsOf } from "../support/harness.js";
 
 /**
  * One bad value must never freeze the engine for everyone: it is refused at the door (400 naming it), clamped

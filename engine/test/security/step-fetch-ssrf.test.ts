@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, type Rig, rig, runsOf, until } from "../support/harness.js";
+import { endedRuns, type Rig, rig, runsOf } from "../support/harness.js";
 
 /**
  * step.fetch runs in the engine on the user's behalf: a job that names the engine's own API (or anything else on

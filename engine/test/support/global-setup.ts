@@ -1,6 +1,6 @@
+import { startPgliteServer } from "@jobdeck/pglite-server";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { startPglite } from "./pglite-server.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,7 +15,7 @@ export const DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/jobdeck_engine
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const kind = project.config.env?.ENGINE_TEST_DB ?? "pg";
   if (kind === "pglite") {
-    const server = await startPglite();
+    const server = await startPgliteServer();
     project.provide("databaseUrl", server.url);
     project.provide("databaseKind", "pglite");
     return () => server.stop();

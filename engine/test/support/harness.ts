@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { callJson, until } from "@jobdeck/test-kit";
 import type { Inngest, InngestFunction } from "inngest";
 import pino from "pino";
 import { inject } from "vitest";
@@ -82,28 +83,6 @@ export async function rig(
   };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs = 20_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
-
 type RunView = Awaited<ReturnType<Engine["api"]["runs"]["get"]>>["data"];
 
 /** Runs of a function (newest first), optionally filtered by status label. */
@@ -144,18 +123,12 @@ export async function endedRunsOf(engine: Engine, fnSlug: string, eventIds: stri
   return views;
 }
 
+/** POSTs JSON (or a raw string body, sent as JSON) and reads the answer: `{status, json}`. */
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // keep text
-  }
-  return { status: res.status, json };
+  const call =
+    typeof body === "string"
+      ? { body, headers: { "content-type": "application/json", ...headers }, method: "POST" }
+      : { json: body, headers };
+  const answer = await callJson(url, call);
+  return { status: answer.status, json: answer.body };
 }

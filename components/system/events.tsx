@@ -3,9 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { formatTime } from "../jobs/format";
-import { LoadError } from "../LoadState";
-import { ScrollRegion } from "../ScrollRegion";
-import { TableHead } from "../TableHead";
+import { LoadError } from "../load-state";
+import { ScrollRegion } from "../scroll-region";
+import { TableHead } from "../table-head";
 import { LIVE_MS, useTRPC } from "../trpc";
 
 /** Send an event (name + JSON data) and see the organization's recent events with the runs they started. */

@@ -3,11 +3,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
-import { LoadError } from "../LoadState";
-import { ScrollRegion } from "../ScrollRegion";
+import { LoadError } from "../load-state";
+import { ScrollRegion } from "../scroll-region";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { formatDuration, formatTime } from "./format";
-import { StatusBadge } from "./StatusBadge";
+import { StatusBadge } from "./status-badge";
 
 const STATUSES = ["QUEUED", "RUNNING", "WAITING", "COMPLETED", "FAILED", "CANCELLED"] as const;
 type Status = (typeof STATUSES)[number];

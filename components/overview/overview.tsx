@@ -3,12 +3,12 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatTime } from "../jobs/format";
-import { StatusBadge } from "../jobs/StatusBadge";
-import { LoadError } from "../LoadState";
-import { ScrollRegion } from "../ScrollRegion";
-import { TableHead } from "../TableHead";
+import { StatusBadge } from "../jobs/status-badge";
+import { LoadError } from "../load-state";
+import { ScrollRegion } from "../scroll-region";
+import { TableHead } from "../table-head";
 import { LIVE_MS, useTRPC } from "../trpc";
-import { Charts } from "./Charts";
+import { Charts } from "./charts";
 
 const ORDER = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
 

@@ -3,12 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { Loading } from "../LoadState";
+import { Loading } from "../load-state";
 import { LIVE_MS, useTRPC } from "../trpc";
-import { CopyJson } from "./CopyJson";
+import { CopyJson } from "./copy-json";
 import { formatDuration, formatTime } from "./format";
-import { StatusBadge } from "./StatusBadge";
-import { StepTimeline } from "./StepTimeline";
+import { StatusBadge } from "./status-badge";
+import { StepTimeline } from "./step-timeline";
 
 const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
 

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatDuration } from "../jobs/format";
-import { LoadError } from "../LoadState";
+import { LoadError } from "../load-state";
 import { useTRPC } from "../trpc";
 
 const minuteLabel = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });

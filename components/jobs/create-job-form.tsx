@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState, useTransition } from "react";
-import { LoadError, Loading } from "../LoadState";
+import { LoadError, Loading } from "../load-state";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "../trpc";
 
 interface PropertySchema {

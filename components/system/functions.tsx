@@ -2,9 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Loading } from "../LoadState";
-import { ScrollRegion } from "../ScrollRegion";
-import { TableHead } from "../TableHead";
+import { Loading } from "../load-state";
+import { ScrollRegion } from "../scroll-region";
+import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
 
 type ListedFunction = RouterOutputs["system"]["functions"]["functions"][number];

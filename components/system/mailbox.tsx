@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { formatTime } from "../jobs/format";
-import { LoadError, Loading } from "../LoadState";
+import { LoadError, Loading } from "../load-state";
 import { LIVE_MS, useTRPC } from "../trpc";
 
 /** The local mailbox: where email jobs deliver when no SMTP server is configured. */

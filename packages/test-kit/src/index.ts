@@ -1,0 +1,4 @@
+export { callJson, type JsonAnswer, type JsonCall } from "./http.js";
+export { freePort } from "./ports.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+export { sleep, until } from "./wait.js";
