@@ -153,7 +153,12 @@ describe("approval-workflow", () => {
     expect(insight.unavailable).toBeUndefined();
     await api.job.decide({ id: job.id, decision: "approve", comment: "fine" });
     const done = await finished(api, job.id);
-    expect(await api.job.insight({ id: job.id })).toMatchObject({ runStatus: "Completed", waiting: [] });
+    // The job is COMPLETED as the handler returns; the engine records the run's end once that answer is in.
+    const ended = await until("the engine to record the run's end", async () => {
+      const i = await api.job.insight({ id: job.id });
+      return i.runStatus !== "Running" && i;
+    });
+    expect(ended).toMatchObject({ runStatus: "Completed", waiting: [] });
     expect(done.result).toMatchObject({ outcome: "APPROVED", decidedBy: "user_approver", comment: "fine" });
     expect(done.steps.map((s) => s.name)).toEqual(["prepare", "wait-for-decision", "execute"]);
     const again = await api.job.decide({ id: job.id, decision: "reject" }).catch((e) => e);

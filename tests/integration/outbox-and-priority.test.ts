@@ -104,10 +104,17 @@ describe("priority", () => {
       async () => (await stack.db().job.count({ where: { id: { in: all }, status: "COMPLETED" } })) === all.length,
       60_000,
     );
+    // When the engine sent each run's first request (freed slots go to the best-scored waiting run, one at a time).
+    // The app's own startedAt is when that request arrived, and requests sent a millisecond apart arrive in any order.
     const started = async (ids: string[]) =>
-      (await stack.db().job.findMany({ where: { id: { in: ids } }, select: { startedAt: true } })).map((j) => j.startedAt?.getTime() ?? 0);
-    const lastHigh = Math.max(...(await started(high)));
-    const firstLow = Math.min(...(await started(low)));
+      (
+        await stack.db().$queryRaw<Array<{ started_at: bigint }>>`
+          SELECT started_at FROM engine.runs WHERE function_slug = 'jobdeck-demo-task' AND events->0->'data'->>'jobId' = ANY(${ids})`
+      ).map((r) => Number(r.started_at));
+    const [highStarts, lowStarts] = [await started(high), await started(low)];
+    expect([highStarts.length, lowStarts.length]).toEqual([4, 4]);
+    const lastHigh = Math.max(...highStarts);
+    const firstLow = Math.min(...lowStarts);
     expect(lastHigh).toBeLessThanOrEqual(firstLow);
   }, 90_000);
 });

@@ -32,16 +32,19 @@ describe("periodic-report", () => {
         await sleep(1000);
       }
     })();
-    await sleep(5000);
+    const windows = () => stack.db().$queryRaw<Array<{ window: string; runs: bigint }>>`
+      SELECT output->>'window' AS window, count(*) AS runs FROM engine.runs
+       WHERE function_slug = 'jobdeck-periodic-report' AND status = 'completed' GROUP BY 1 ORDER BY 1`;
+    await until("two windows reported before the restart", async () => (await windows()).length >= 2);
     await stack.stopEngine();
+    // Down across at least one fire: the schedule must not make up the missed window twice.
     await sleep(1500);
     await stack.restartEngine();
     await producing;
-    await sleep(2000);
-
-    const rows = await stack.db().$queryRaw<Array<{ window: string; runs: bigint }>>`
-      SELECT output->>'window' AS window, count(*) AS runs FROM engine.runs
-       WHERE function_slug = 'jobdeck-periodic-report' AND status = 'completed' GROUP BY 1 ORDER BY 1`;
+    const rows = await until("three windows reported", async () => {
+      const r = await windows();
+      return r.length >= 3 && r;
+    });
     const [fires] = await stack.db().$queryRaw<Array<{ n: bigint }>>`
       SELECT count(*) AS n FROM engine.events WHERE name = 'inngest/scheduled.timer' AND data->>'cron' = '@every 1s'`;
     expect(rows.length).toBeGreaterThanOrEqual(3);
