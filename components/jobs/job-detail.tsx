@@ -18,7 +18,8 @@ export function JobDetail({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const [message, setMessage] = useState<string | null>(null);
   const job = useQuery(
-    trpc.job.byId.queryOptions({ id }, { refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? 5000 : LIVE_MS) }),
+    // A running job is polled for its steps (they do not move the change counter); a finished one follows it.
+    trpc.job.byId.queryOptions({ id }, { refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? false : LIVE_MS) }),
   );
   const waiting = job.data && ACTIVE.has(job.data.status);
   const insight = useQuery(trpc.job.insight.queryOptions({ id }, { enabled: Boolean(waiting), refetchInterval: LIVE_MS }));

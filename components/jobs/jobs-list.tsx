@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
-import { LIVE_MS, useTRPC } from "../trpc";
+import { useTRPC } from "../trpc";
 import { formatDuration, formatTime } from "./format";
 import { StatusBadge } from "./status-badge";
 
@@ -71,10 +71,8 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
   }, [filter]);
 
   const types = useQuery(trpc.job.types.queryOptions());
-  const list = useQuery(
-    trpc.job.list.queryOptions({ ...filter, limit: PAGE, cursor }, { refetchInterval: LIVE_MS, placeholderData: keepPreviousData }),
-  );
-  const matching = useQuery(trpc.job.count.queryOptions(filter, { refetchInterval: LIVE_MS }));
+  const list = useQuery(trpc.job.list.queryOptions({ ...filter, limit: PAGE, cursor }, { placeholderData: keepPreviousData }));
+  const matching = useQuery(trpc.job.count.queryOptions(filter));
   const bulk = useMutation(
     trpc.job.bulk.mutationOptions({
       onSuccess: (r) => {
@@ -154,7 +152,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
           <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="e.g. an email or task id" />
         </label>
         <span className="muted" aria-live="polite">
-          {matching.data ? `${matching.data.count} matching` : ""}
+          {matching.data ? `${matching.data.count.toLocaleString("en")}${matching.data.capped ? "+" : ""} matching` : ""}
         </span>
       </form>
 

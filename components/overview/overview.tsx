@@ -7,7 +7,7 @@ import { StatusBadge } from "../jobs/status-badge";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
-import { LIVE_MS, useTRPC } from "../trpc";
+import { useTRPC } from "../trpc";
 import { Charts } from "./charts";
 
 const ORDER = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
@@ -15,8 +15,8 @@ const ORDER = ["queued", "running", "waiting", "completed", "failed", "cancelled
 /** Counts by status, backlog per job type and the latest failures with their errors, all live. */
 export function Overview() {
   const trpc = useTRPC();
-  const stats = useQuery(trpc.job.stats.queryOptions(undefined, { refetchInterval: LIVE_MS }));
-  const failures = useQuery(trpc.job.list.queryOptions({ status: "FAILED", limit: 5 }, { refetchInterval: LIVE_MS }));
+  const stats = useQuery(trpc.job.stats.queryOptions());
+  const failures = useQuery(trpc.job.list.queryOptions({ status: "FAILED", limit: 5 }));
   if (stats.error) return <LoadError what="statistics" error={stats.error} />;
   const s = stats.data;
   return (

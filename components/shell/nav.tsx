@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
-import { LIVE_MS, useTRPC } from "../trpc";
+import { useTRPC } from "../trpc";
+import { LiveJobUpdates } from "./live-job-updates";
 
 const LINKS = [
   { href: "/", label: "Overview" },
@@ -15,10 +16,10 @@ const LINKS = [
   { href: "/mailbox", label: "Mailbox" },
 ];
 
-/** Unacknowledged failures, refreshed live; loud on purpose. */
+/** Unacknowledged failures, refreshed live (LiveJobUpdates); loud on purpose. */
 function FailedBadge() {
   const trpc = useTRPC();
-  const stats = useQuery(trpc.job.stats.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const stats = useQuery(trpc.job.stats.queryOptions());
   const n = stats.data?.jobs.unacknowledgedFailures ?? 0;
   if (!n) return null;
   return (
@@ -44,6 +45,7 @@ export function Nav({ identity }: { identity: ReactNode }) {
         </Link>
       ))}
       <div className="who">{identity}</div>
+      <LiveJobUpdates />
     </nav>
   );
 }

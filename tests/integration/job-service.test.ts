@@ -140,15 +140,22 @@ describe("job.list", () => {
     expect((await rejection(api.job.list({ cursor: "garbage" }))).code).toBe("BAD_REQUEST");
   });
 
-  it("searches payload text as text: % and _ match only themselves", async () => {
+  it("searches payload words and word prefixes; punctuation is never a pattern", async () => {
     const api = stack.caller(org());
     const percent = (await api.job.create({ type: "demo-task", payload: { taskId: "discount-100%" } })).job.id;
     const underscore = (await api.job.create({ type: "demo-task", payload: { taskId: "snake_case" } })).job.id;
     await api.job.create({ type: "demo-task", payload: { taskId: "plain" } });
-    expect((await api.job.list({ q: "%" })).items.map((j) => j.id)).toEqual([percent]);
-    expect((await api.job.list({ q: "_" })).items.map((j) => j.id)).toEqual([underscore]);
-    expect((await api.job.list({ q: "e_c" })).items.map((j) => j.id)).toEqual([underscore]);
-    expect((await api.job.count({ q: "%" })).count).toBe(1);
+    expect((await api.job.list({ q: "discount" })).items.map((j) => j.id)).toEqual([percent]);
+    expect((await api.job.list({ q: "SNAKE" })).items.map((j) => j.id)).toEqual([underscore]);
+    expect((await api.job.list({ q: "sna" })).items.map((j) => j.id)).toEqual([underscore]);
+    expect((await api.job.list({ q: "snake case" })).items.map((j) => j.id)).toEqual([underscore]);
+    expect((await api.job.list({ q: "plain snake" })).items).toEqual([]);
+    expect((await api.job.list({ q: "a:* | !b & (c" })).items).toEqual([]);
+    expect(await api.job.count({ q: "snake" })).toEqual({ count: 1, capped: false });
+    // Nothing to search for is a 400 that says so, not "everything" and not a database error.
+    const nothing = await rejection(api.job.list({ q: "%_" }));
+    expect(nothing.code).toBe("BAD_REQUEST");
+    expect(nothing.message).toContain("letter or digit");
   });
 });
 

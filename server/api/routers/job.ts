@@ -8,7 +8,7 @@ import { decideApproval, decisionInput } from "../../services/jobs/decide-approv
 import { getJob } from "../../services/jobs/get-job";
 import { getJobStatus } from "../../services/jobs/get-job-status";
 import { createJobInput, jobId, listJobsInput } from "../../services/jobs/inputs";
-import { jobStats } from "../../services/jobs/job-stats";
+import { jobChangesVersion, jobStats } from "../../services/jobs/job-stats";
 import { countJobs, listJobs } from "../../services/jobs/list-jobs";
 import { retryJob } from "../../services/jobs/retry-job";
 import { runInsight } from "../../services/jobs/run-insight";
@@ -39,6 +39,8 @@ export const jobRouter = router({
     .input(z.object({ minutes: z.number().int().min(5).max(1440).default(60) }).optional())
     .query(({ ctx, input }) => queueSeries(ctx.scope, input?.minutes)),
   stats: protectedProcedure.query(({ ctx }) => jobStats(ctx.scope)),
+  /** The organization's change counter: the console refetches its job views only when it moves. */
+  version: protectedProcedure.query(({ ctx }) => jobChangesVersion(ctx.scope)),
   acknowledge: protectedProcedure
     .input(z.object({ ids: z.array(jobId).max(100).optional() }))
     .mutation(({ ctx, input }) => acknowledgeFailures(ctx.scope, input.ids)),

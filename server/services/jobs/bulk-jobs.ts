@@ -1,15 +1,21 @@
 import { z } from "zod";
-import type { Prisma } from "@/generated/prisma/client";
+import { env } from "@/env";
+import { type Job, Prisma } from "@/generated/prisma/client";
+import type { JobStatus } from "@/generated/prisma/enums";
+import { jobTypeOf } from "@/inngest/jobs";
+import { jobCancelRequested } from "@/inngest/jobs/follow-up-events";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
+import { jobCancelEventId, jobStartEventId, type OutgoingEvent } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
-import { cancelJob } from "./cancel-job";
 import { isJobId } from "./find-job";
 import { jobId, listJobsInput } from "./inputs";
-import { ACTIVE, RETRYABLE } from "./job-status";
-import { jobFilterWhere } from "./list-jobs";
-import { retryJob } from "./retry-job";
+import { runJobCommand } from "./job-command";
+import { activeJobCount } from "./job-counts";
+import { assertSearchable, filterConditions, type JobFilterInput, statusesOf, statusIn } from "./job-query";
+import { ACTIVE, RETRYABLE, type Requeue, requeueJobs, transitionJobs } from "./job-status";
+import { closeOpenSteps } from "./record-progress";
 
 const MAX_BULK = 1_000;
 
@@ -32,55 +38,140 @@ export interface BulkResult {
   skipped: Array<{ id: string; reason: string }>;
 }
 
-/** The jobs each action applies to; a filter selects only these. */
-const ELIGIBLE: Record<BulkAction, Prisma.JobWhereInput> = {
-  retry: { status: { in: [...RETRYABLE] } },
-  cancel: { status: { in: [...ACTIVE] } },
-  acknowledge: { status: "FAILED", failureAcknowledgedAt: null },
-};
+/** The statuses each action applies to: a filter selects the statuses it names that are also these. */
+const ELIGIBLE: Record<BulkAction, readonly JobStatus[]> = { retry: RETRYABLE, cancel: ACTIVE, acknowledge: ["FAILED"] };
 
 /**
- * Retries or cancels many jobs, one service call each, so every job gets exactly the single-job semantics
- * (its own transaction, outbox event and limit check), or acknowledges many failures at once. A job that cannot
- * take the action is reported, not fatal.
+ * Retries, cancels or acknowledges many jobs, set-based: one transaction with a statement per kind of write
+ * (the status change, the steps closed, the outbox events), not one transaction per job, and the events relayed
+ * in batches afterwards. Each job gets the single-job semantics (its own new attempt and start event, its cancel
+ * event, the active-job limit); a job that cannot take the action is reported, not fatal.
  */
 export async function bulkJobs(scope: Scope, raw: z.input<typeof bulkInput>): Promise<BulkResult> {
   const input = parseInput(bulkInput, raw);
-  let ids = input.ids;
-  if (input.filter) {
-    const rows = await db().job.findMany({
-      where: { ...jobFilterWhere(scope, input.filter), ...ELIGIBLE[input.action] },
-      select: { id: true },
-      orderBy: { createdAt: "asc" },
-      take: MAX_BULK + 1,
-    });
-    if (rows.length > MAX_BULK) throw new AppError("BAD_REQUEST", `more than ${MAX_BULK} jobs match; narrow the filter`);
-    ids = rows.map((r) => r.id);
-  }
-  const result: BulkResult = { action: input.action, matched: ids?.length ?? 0, done: 0, skipped: [] };
-  if (input.action === "acknowledge") return acknowledgeMany(scope, ids ?? [], result);
-  for (const id of ids ?? []) {
-    try {
-      if (input.action === "retry") await retryJob(scope, id);
-      else await cancelJob(scope, id);
-      result.done++;
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      result.skipped.push({ id, reason: err.message });
-      // Over the active-job limit: the rest would be refused too.
-      if (err.code === "TOO_MANY_REQUESTS") break;
+  const ids = input.filter ? await idsMatching(scope, input.filter, input.action) : (input.ids ?? []);
+  const result: BulkResult = { action: input.action, matched: ids.length, done: 0, skipped: [] };
+  if (!ids.length) return result;
+  if (input.action === "acknowledge") return acknowledgeMany(scope, ids, result);
+  return runJobCommand(scope, async (tx, emit) => {
+    const found = await jobsOf(tx, scope, ids);
+    const eligible: Job[] = [];
+    for (const id of ids) {
+      const job = found.get(id);
+      if (!job) result.skipped.push({ id, reason: `no job with id "${id}"` });
+      else if (!ELIGIBLE[input.action].includes(job.status)) result.skipped.push({ id, reason: refusal(input.action, job) });
+      else eligible.push(job);
     }
+    const done =
+      input.action === "retry" ? await retryMany(tx, scope, eligible, result, emit) : await cancelMany(tx, scope, eligible, emit);
+    result.done = done;
+    return result;
+  });
+}
+
+const refusal = (action: BulkAction, job: Job) =>
+  action === "retry"
+    ? `job ${job.id} is ${job.status}; only FAILED or CANCELLED jobs can be retried`
+    : `job ${job.id} is already ${job.status}; only queued, running or waiting jobs can be cancelled`;
+
+/** The filter's jobs the action applies to (the filter's statuses intersected with the action's), oldest first. */
+async function idsMatching(scope: Scope, raw: JobFilterInput, action: BulkAction): Promise<string[]> {
+  const filter = parseInput(listJobsInput.omit({ cursor: true, limit: true }), raw);
+  assertSearchable(filter.q);
+  const statuses = statusesOf(filter).filter((s) => ELIGIBLE[action].includes(s));
+  if (!statuses.length) return [];
+  const rows = await db().$queryRaw<Array<{ id: string }>>(matchingIdsQuery(scope, filter, statuses, action === "acknowledge"));
+  if (rows.length > MAX_BULK) throw new AppError("BAD_REQUEST", `more than ${MAX_BULK} jobs match; narrow the filter`);
+  return rows.map((r) => r.id);
+}
+
+/** Up to MAX_BULK + 1 ids of the filter's jobs in these statuses (enough to tell "too many"). */
+export function matchingIdsQuery(
+  scope: Scope,
+  filter: JobFilterInput,
+  statuses: readonly JobStatus[],
+  unacknowledgedOnly: boolean,
+): Prisma.Sql {
+  const unacknowledged = unacknowledgedOnly ? Prisma.sql` AND "failureAcknowledgedAt" IS NULL` : Prisma.empty;
+  return Prisma.sql`SELECT "id"::text AS id FROM "Job" WHERE ${filterConditions(scope, filter)} AND ${statusIn(statuses)}${unacknowledged}
+    LIMIT ${MAX_BULK + 1}`;
+}
+
+async function jobsOf(client: Prisma.TransactionClient, scope: Scope, ids: string[]): Promise<Map<string, Job>> {
+  const rows = await client.job.findMany({ where: { orgId: scope.orgId, id: { in: ids.filter(isJobId) } } });
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+type Emit = (events: OutgoingEvent[]) => Promise<void>;
+
+/** New attempts for as many jobs as the active-job limit leaves room for, oldest first; the rest are reported. */
+async function retryMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[], result: BulkResult, emit: Emit): Promise<number> {
+  const room = Math.max(0, env().JOBS_MAX_ACTIVE_PER_ORG - (await activeJobCount(tx, scope.orgId)));
+  const requeues: Requeue[] = [];
+  for (const job of jobs) {
+    if (!jobTypeOf(job.type))
+      result.skipped.push({ id: job.id, reason: `job type "${job.type}" no longer exists, so job ${job.id} cannot be retried` });
+    else if (requeues.length >= room)
+      result.skipped.push({ id: job.id, reason: `over the active-job limit (${env().JOBS_MAX_ACTIVE_PER_ORG}); not retried` });
+    else requeues.push({ id: job.id, attempt: job.attempt + 1, eventId: jobStartEventId(job.id, job.attempt + 1) });
   }
-  return result;
+  const moved = new Set(await requeueJobs(tx, scope.orgId, requeues));
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  await emit(
+    requeues
+      .filter((r) => moved.has(r.id))
+      .map((r) => {
+        const job = byId.get(r.id) as Job;
+        const def = jobTypeOf(job.type);
+        return {
+          id: r.eventId,
+          jobId: job.id,
+          name: def?.eventName ?? "",
+          data:
+            def?.toEventData(job.payload as Prisma.JsonObject, {
+              id: job.id,
+              orgId: job.orgId,
+              createdBy: job.createdBy,
+              priority: job.priority,
+              attempt: r.attempt,
+            }) ?? {},
+        };
+      }),
+  );
+  return moved.size;
+}
+
+/** Cancels the jobs at once: their open steps closed, unsent start events withdrawn, one cancel event each. */
+async function cancelMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[], emit: Emit): Promise<number> {
+  const reason = "cancelled by user";
+  const moved = await transitionJobs(
+    tx,
+    scope.orgId,
+    jobs.map((j) => j.id),
+    ACTIVE,
+    { to: "CANCELLED", reason },
+  );
+  if (!moved.length) return 0;
+  await closeOpenSteps(
+    tx,
+    moved.map((j) => j.id),
+  );
+  const startEvents = moved.flatMap((j) => (j.eventId ? [j.eventId] : []));
+  await tx.outboxEvent.deleteMany({ where: { id: { in: startEvents }, sentAt: null } });
+  await emit(
+    moved.map((j) => ({
+      id: jobCancelEventId(j.id, j.attempt),
+      jobId: j.id,
+      name: jobCancelRequested.name,
+      data: { jobId: j.id, orgId: scope.orgId, reason },
+    })),
+  );
+  return moved.length;
 }
 
 /** Acknowledging touches no run, so it is one statement over the ids that are unacknowledged failures. */
 async function acknowledgeMany(scope: Scope, ids: string[], result: BulkResult): Promise<BulkResult> {
-  const rows = await db().job.findMany({
-    where: { orgId: scope.orgId, id: { in: ids.filter(isJobId) } },
-    select: { id: true, status: true, failureAcknowledgedAt: true },
-  });
-  const found = new Map(rows.map((r) => [r.id, r]));
+  const found = await jobsOf(db(), scope, ids);
   const eligible: string[] = [];
   for (const id of ids) {
     const job = found.get(id);
@@ -90,7 +181,7 @@ async function acknowledgeMany(scope: Scope, ids: string[], result: BulkResult):
     else eligible.push(id);
   }
   const { count } = await db().job.updateMany({
-    where: { orgId: scope.orgId, id: { in: eligible }, ...ELIGIBLE.acknowledge },
+    where: { orgId: scope.orgId, id: { in: eligible }, status: "FAILED", failureAcknowledgedAt: null },
     data: { failureAcknowledgedAt: new Date() },
   });
   result.done = count;

@@ -1,14 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { JobSource, Prisma } from "@/generated/prisma/client";
+import { env } from "@/env";
+import type { JobSource } from "@/generated/prisma/client";
 import { JOB_TYPE_NAMES, jobTypeOf } from "@/inngest/jobs";
-import { validationError } from "../../errors";
+import { db } from "../../db";
+import { AppError, validationError } from "../../errors";
 import type { Scope } from "../../identity";
-import { jobStartEventId } from "../outbox/enqueue-event";
+import { jobStartEventId, type OutgoingEvent } from "../outbox/enqueue-event";
+import { relayOutbox } from "../outbox/relay-outbox";
 import { parseInput } from "../validate";
-import { assertBelowActiveLimit } from "./active-limit";
+import { activeLimitError } from "./active-limit";
 import { type CreateJobInput, createJobInput } from "./inputs";
-import { runJobCommand } from "./job-command";
+import { ACTIVE } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
+import { lockOrganization } from "./org-lock";
 
 export interface CreateJobResult {
   job: JobView;
@@ -22,11 +26,8 @@ export interface CreateJobResult {
  */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
-/** Lower-cased payload text, for "text found in the payload" filters. */
-export const searchTextOf = (payload: unknown) => JSON.stringify(payload).toLowerCase();
-
 /**
- * Creates a job and its start event in one transaction, then relays the event at once. If Inngest cannot be
+ * Creates a job and its start event in one statement, then relays the event at once. If Inngest cannot be
  * reached the job stays QUEUED with its event in the outbox, and the relay delivers it as soon as Inngest answers.
  */
 export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSource): Promise<CreateJobResult> {
@@ -47,36 +48,64 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
     ]);
   }
 
-  const outcome = await runJobCommand(scope, async (tx, emit) => {
-    if (idempotencyKey) {
-      const existing = await tx.job.findUnique({ where: { orgId_idempotencyKey: { orgId: scope.orgId, idempotencyKey } } });
-      if (existing) return { job: existing, created: false };
-    }
-    await assertBelowActiveLimit(tx, scope.orgId);
-    const id = randomUUID();
-    const eventId = jobStartEventId(id, 1);
-    const job = await tx.job.create({
-      data: {
-        id,
-        orgId: scope.orgId,
-        createdBy: scope.userId,
-        type: def.type,
-        priority: input.priority,
-        payload: payload as Prisma.InputJsonValue,
-        searchText: searchTextOf(payload),
-        idempotencyKey: idempotencyKey ?? null,
-        source,
-        attempt: 1,
-        eventId,
-      },
-    });
-    await emit({
-      id: eventId,
-      jobId: id,
-      name: def.eventName,
-      data: def.toEventData(payload, { id, orgId: scope.orgId, createdBy: scope.userId, priority: input.priority, attempt: 1 }),
-    });
-    return { job, created: true };
+  const id = randomUUID();
+  const eventId = jobStartEventId(id, 1);
+  const event = def.toEventData(payload, { id, orgId: scope.orgId, createdBy: scope.userId, priority: input.priority, attempt: 1 });
+  const outcome = await insertJobOnce(scope, {
+    id,
+    type: def.type,
+    priority: input.priority,
+    payload,
+    idempotencyKey: idempotencyKey ?? null,
+    source,
+    event: { id: eventId, name: def.eventName, data: event },
   });
-  return { job: toJobView(outcome.job), created: outcome.created };
+  if (outcome.created) await relayOutbox({ ids: [eventId] }).catch(() => undefined);
+  const job = await db().job.findUniqueOrThrow({ where: { id: outcome.id } });
+  return { job: toJobView(job), created: outcome.created };
+}
+
+interface NewJob {
+  id: string;
+  type: string;
+  priority: number;
+  payload: Record<string, unknown>;
+  idempotencyKey: string | null;
+  source: JobSource;
+  event: OutgoingEvent;
+}
+
+/**
+ * Inserts the job and its start event in one statement, holding the organization's lock only for that statement
+ * and the commit (two statements of one batch transaction, no round trips through application code in between):
+ * the statement sees every create committed before the lock, so the active-job limit and the idempotency key
+ * stay exact under concurrency. Returns the new job, or the existing one the key names; throws 429 at the limit.
+ */
+async function insertJobOnce(scope: Scope, job: NewJob): Promise<{ id: string; created: boolean }> {
+  const max = env().JOBS_MAX_ACTIVE_PER_ORG;
+  const [, rows] = await db().$transaction([
+    lockOrganization(db(), scope.orgId),
+    db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint }>>`
+      WITH existing AS (
+        SELECT "id" FROM "Job" WHERE "orgId" = ${scope.orgId} AND "idempotencyKey" = ${job.idempotencyKey}
+      ), active AS (
+        SELECT coalesce(sum("count"), 0) AS n FROM "JobCount" WHERE "orgId" = ${scope.orgId} AND "bucket" = ANY(${[...ACTIVE]}::text[])
+      ), job AS (
+        INSERT INTO "Job" ("id", "orgId", "createdBy", "type", "priority", "payload", "idempotencyKey", "source", "attempt", "eventId", "updatedAt")
+        SELECT ${job.id}::uuid, ${scope.orgId}, ${scope.userId}, ${job.type}, ${job.priority}, ${JSON.stringify(job.payload)}::jsonb,
+          ${job.idempotencyKey}, ${job.source}::"JobSource", 1, ${job.event.id}, now()
+        WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT n FROM active) < ${max}
+        ON CONFLICT ("orgId", "idempotencyKey") DO NOTHING
+        RETURNING "id"
+      ), event AS (
+        INSERT INTO "OutboxEvent" ("id", "jobId", "name", "data")
+        SELECT ${job.event.id}, "id", ${job.event.name}, ${JSON.stringify(job.event.data)}::jsonb FROM job
+      )
+      SELECT (SELECT "id"::text FROM job) AS created, (SELECT "id"::text FROM existing) AS existing, (SELECT n FROM active)::int8 AS active`,
+  ]);
+  const row = rows[0];
+  if (row?.created) return { id: row.created, created: true };
+  if (row?.existing) return { id: row.existing, created: false };
+  if (Number(row?.active ?? 0) >= max) throw activeLimitError(Number(row?.active ?? 0), max);
+  throw new AppError("CONFLICT", "a job with this idempotency key was being created at the same moment; send the request again");
 }

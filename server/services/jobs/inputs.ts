@@ -24,8 +24,13 @@ const dateBound = z.coerce
 export const listJobsInput = z.object({
   status: z.union([statuses, z.array(statuses).max(6)]).optional(),
   type: z.string().min(1).max(100).optional(),
-  /** Text found anywhere in the payload (case-insensitive). */
-  q: z.string().min(1).max(200).optional(),
+  /** Words found in the payload (case-insensitive; the last word may be a prefix). */
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((q) => !q.includes("\u0000"), "must not contain a NUL character")
+    .optional(),
   createdFrom: dateBound.optional(),
   createdTo: dateBound.optional(),
   limit: z.coerce.number().int().min(1).max(100, "limit must be at most 100").default(25),

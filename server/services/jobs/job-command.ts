@@ -1,7 +1,7 @@
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import type { Scope } from "../../identity";
-import { enqueueEvent, type OutgoingEvent } from "../outbox/enqueue-event";
+import { enqueueEvents, type OutgoingEvent } from "../outbox/enqueue-event";
 import { relayOutbox } from "../outbox/relay-outbox";
 import { lockOrganization } from "./org-lock";
 
@@ -11,24 +11,31 @@ import { lockOrganization } from "./org-lock";
  */
 const TRANSACTION = { maxWait: 10_000, timeout: 10_000 } as const;
 
+/** Events per send to Inngest: a retry of a thousand jobs goes out in batches well under Inngest's request limit. */
+const RELAY_BATCH = 100;
+
 /**
  * One state change of an organization's jobs and the events it implies, as one transaction: the organization's
  * lock first (so limits and idempotency checks cannot be raced), then `fn`, whose `emit` writes outbox events that
- * commit with the change; after the commit they are relayed at once (a failed relay only delays them: the relay
- * loop sends them later).
+ * commit with the change (many at once in one statement); after the commit they are relayed at once (a failed
+ * relay only delays them: the relay loop sends them later).
  */
 export async function runJobCommand<T>(
   scope: Scope,
-  fn: (tx: Prisma.TransactionClient, emit: (event: OutgoingEvent) => Promise<void>) => Promise<T>,
+  fn: (tx: Prisma.TransactionClient, emit: (events: OutgoingEvent | OutgoingEvent[]) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const emitted: string[] = [];
   const result = await db().$transaction(async (tx) => {
     await lockOrganization(tx, scope.orgId);
-    return fn(tx, async (event) => {
-      await enqueueEvent(tx, event);
-      emitted.push(event.id);
+    return fn(tx, async (events) => {
+      const list = Array.isArray(events) ? events : [events];
+      await enqueueEvents(tx, list);
+      emitted.push(...list.map((e) => e.id));
     });
   }, TRANSACTION);
-  if (emitted.length) await relayOutbox({ ids: emitted }).catch(() => undefined);
+  for (let i = 0; i < emitted.length; i += RELAY_BATCH) {
+    const ids = emitted.slice(i, i + RELAY_BATCH);
+    await relayOutbox({ ids, limit: ids.length }).catch(() => undefined);
+  }
   return result;
 }

@@ -1,11 +1,22 @@
-import type { z } from "zod";
-import type { Prisma } from "@/generated/prisma/client";
+import { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { parseInput } from "../validate";
 import { isJobId } from "./find-job";
 import { type ListJobsInput, listJobsInput } from "./inputs";
+import { type CountBucket, readJobCounts, sumBuckets } from "./job-counts";
+import {
+  assertSearchable,
+  filterConditions,
+  filtersStatus,
+  type JobFilterInput,
+  type JobRow,
+  jobColumns,
+  statusesOf,
+  statusIn,
+  utc,
+} from "./job-query";
 import { type JobView, toJobView } from "./job-view";
 
 export interface JobPage {
@@ -15,7 +26,7 @@ export interface JobPage {
 }
 
 /** Newest first; the cursor is the (createdAt, id) of the last item, so pages never skip or repeat a job. */
-function encodeCursor(createdAt: Date, id: string): string {
+export function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${id}`).toString("base64url");
 }
 
@@ -30,37 +41,27 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-/**
- * The filters of a list query as a Prisma where clause (shared with counting and bulk actions "on everything
- * matching"). Takes raw input and validates it, so every caller rejects bad filters the same way.
- */
-export function jobFilterWhere(scope: Scope, input: ListJobsInput): Prisma.JobWhereInput {
-  return whereOf(scope, parseInput(listJobsInput, input));
-}
-
-function whereOf(scope: Scope, f: z.output<typeof listJobsInput>): Prisma.JobWhereInput {
-  const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
-  const where: Prisma.JobWhereInput = { orgId: scope.orgId };
-  if (statuses) where.status = { in: statuses };
-  if (f.type) where.type = f.type;
-  // Text, not a pattern: % and _ from the user match themselves.
-  if (f.q) where.searchText = { contains: f.q.toLowerCase().replace(/[\\%_]/g, "\\$&") };
-  if (f.createdFrom || f.createdTo) where.createdAt = { gte: f.createdFrom, lte: f.createdTo };
-  if (f.unacknowledged) {
-    where.status = { in: ["FAILED"] };
-    where.failureAcknowledgedAt = null;
-  }
-  return where;
+/** A filter's jobs newest first, from `before` on: one index range per status, merged. */
+export function pageQuery(scope: Scope, f: JobFilterInput, before: { createdAt: Date; id: string } | undefined, take: number): Prisma.Sql {
+  const where = [filterConditions(scope, f)];
+  if (before) where.push(Prisma.sql`("createdAt", "id") < (${utc(before.createdAt)}, ${before.id}::uuid)`);
+  const order = Prisma.sql`ORDER BY "createdAt" DESC, "id" DESC LIMIT ${take}`;
+  // No status and no type: the organization's (createdAt, id) index is already in list order.
+  if (!filtersStatus(f) && !f.type) return Prisma.sql`SELECT ${jobColumns()} FROM "Job" WHERE ${Prisma.join(where, " AND ")} ${order}`;
+  // Otherwise each status is its own range of the (orgId[, type], status, createdAt, id) index: read the first
+  // `take` of each and merge, instead of sorting every matching row (PostgreSQL 15 cannot skip-scan).
+  const ranges = statusesOf(f).map(
+    (status) =>
+      Prisma.sql`(SELECT ${jobColumns()} FROM "Job" WHERE ${Prisma.join([...where, Prisma.sql`"status" = ${status}::"JobStatus"`], " AND ")} ${order})`,
+  );
+  return Prisma.sql`SELECT * FROM (${Prisma.join(ranges, " UNION ALL ")}) AS page ${order}`;
 }
 
 export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<JobPage> {
   const input = parseInput(listJobsInput, raw);
-  const where = whereOf(scope, input);
-  if (input.cursor) {
-    const c = decodeCursor(input.cursor);
-    where.AND = [{ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] }];
-  }
-  const rows = await db().job.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: input.limit + 1 });
+  assertSearchable(input.q);
+  const before = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const rows = await db().$queryRaw<JobRow[]>(pageQuery(scope, input, before, input.limit + 1));
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
@@ -69,7 +70,33 @@ export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<J
   };
 }
 
-/** How many jobs match the list's filters (for "select all N matching"). */
-export async function countJobs(scope: Scope, raw: ListJobsInput = {}): Promise<{ count: number }> {
-  return { count: await db().job.count({ where: jobFilterWhere(scope, { ...raw, cursor: undefined }) }) };
+/** Counting stops here: past it the console says "1,000+" (and bulk actions refuse anyway). */
+export const COUNT_CAP = 1_000;
+
+export interface JobCountResult {
+  /** How many jobs match; COUNT_CAP when `capped`. */
+  count: number;
+  /** More than COUNT_CAP match (only for filters the maintained counts cannot answer: text and dates). */
+  capped: boolean;
+}
+
+/**
+ * How many jobs match the list's filters (for "select all N matching"). Filters by status, type and
+ * acknowledgement are read from the maintained counts, exactly; a text or date filter counts matching rows up
+ * to COUNT_CAP, so a poll never walks a million index entries.
+ */
+export async function countJobs(scope: Scope, raw: ListJobsInput = {}): Promise<JobCountResult> {
+  const input = parseInput(listJobsInput, { ...raw, cursor: undefined });
+  assertSearchable(input.q);
+  if (!input.q && !input.createdFrom && !input.createdTo) {
+    const counts = await readJobCounts(db(), scope.orgId);
+    const buckets: CountBucket[] = input.unacknowledged ? ["UNACKNOWLEDGED"] : statusesOf(input);
+    return { count: sumBuckets(counts, buckets, input.type), capped: false };
+  }
+  const rows = await db().$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM (
+      SELECT 1 FROM "Job" WHERE ${filterConditions(scope, input)} AND ${statusIn(statusesOf(input))} LIMIT ${COUNT_CAP + 1}
+    ) AS matching`;
+  const n = rows[0]?.n ?? 0;
+  return n > COUNT_CAP ? { count: COUNT_CAP, capped: true } : { count: n, capped: false };
 }

@@ -14,19 +14,25 @@ import { errorView, truncateJson } from "./stored-values";
 export interface JobRef {
   jobId: string;
   orgId: string;
+  /**
+   * The attempt the event started (`data.attempt` of a start event), when it says: the run's final outcome then
+   * changes only that attempt, so a failure reported late for attempt 1 cannot fail the retry that followed it.
+   */
+  attempt?: number;
 }
 
 /** The job an event names, when it names one completely; Inngest's own events and raw events name none. */
 export function jobRefOf(data: unknown): JobRef | undefined {
-  const d = data as { jobId?: unknown; orgId?: unknown } | undefined;
+  const d = data as { jobId?: unknown; orgId?: unknown; attempt?: unknown } | undefined;
   if (typeof d?.jobId !== "string" || !d.jobId || typeof d.orgId !== "string" || !d.orgId) return undefined;
-  return { jobId: d.jobId, orgId: d.orgId };
+  const attempt = Number.isSafeInteger(d.attempt) ? (d.attempt as number) : undefined;
+  return { jobId: d.jobId, orgId: d.orgId, ...(attempt === undefined ? {} : { attempt }) };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Job ids are UUIDs: anything else names no job (and would make PostgreSQL reject the statement). */
 const valid = (ref: JobRef) => UUID.test(ref.jobId);
-const jobOf = (ref: JobRef) => ({ id: ref.jobId, orgId: ref.orgId });
+const jobOf = (ref: JobRef) => ({ id: ref.jobId, orgId: ref.orgId, attempt: ref.attempt });
 /**
  * A request of the job's run began: RUNNING with a fresh heartbeat. Returns the job's status afterwards, or null
  * when no such job exists (the event did not come from the job service).
@@ -158,9 +164,10 @@ export async function recordCancelled(ref: JobRef, reason: string): Promise<void
  * A cancelled job's steps that were still open (a sleep, a wait, a step cut short) end CANCELLED, so the timeline
  * does not show a dead job sleeping forever. A step.run that does finish afterwards still records its real outcome.
  */
-export async function closeOpenSteps(client: Prisma.TransactionClient, jobId: string): Promise<void> {
+export async function closeOpenSteps(client: Prisma.TransactionClient, jobIds: string | readonly string[]): Promise<void> {
+  const ids = typeof jobIds === "string" ? [jobIds] : [...jobIds];
   await client.$executeRaw`
     UPDATE "JobStep" SET "status" = 'CANCELLED', "finishedAt" = now(),
       "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int
-    WHERE "jobId" = ${jobId}::uuid AND "status" = 'RUNNING'`;
+    WHERE "jobId" = ANY(${ids}::uuid[]) AND "status" = 'RUNNING'`;
 }

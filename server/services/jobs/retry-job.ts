@@ -6,7 +6,7 @@ import { jobStartEventId } from "../outbox/enqueue-event";
 import { assertBelowActiveLimit } from "./active-limit";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
-import { isRetryable, RETRYABLE, transitionJob } from "./job-status";
+import { isRetryable, requeueJobs } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
 
 /**
@@ -24,7 +24,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
     await assertBelowActiveLimit(tx, scope.orgId);
     const attempt = current.attempt + 1;
     const eventId = jobStartEventId(current.id, attempt);
-    if (!(await transitionJob(tx, current, RETRYABLE, { to: "QUEUED", attempt, eventId }))) {
+    if (!(await requeueJobs(tx, scope.orgId, [{ id: current.id, attempt, eventId }])).length) {
       throw new AppError("CONFLICT", `job ${id} changed while it was being retried; try again`);
     }
     await emit({

@@ -1,5 +1,8 @@
 import { env } from "@/env";
+import { Prisma } from "@/generated/prisma/client";
+import type { JobStatus } from "@/generated/prisma/enums";
 import { db } from "../../db";
+import { utc } from "../jobs/job-query";
 
 const DAY = 86_400_000;
 
@@ -7,6 +10,15 @@ export interface PruneBatch {
   deleted: number;
   /** More rows of this kind are past retention: run another batch. */
   more: boolean;
+}
+
+/** Finished jobs of these statuses that ended before `before`: one (status, finishedAt) index range each. */
+export function pruneCandidates(statuses: readonly JobStatus[], before: Date, limit: number): Prisma.Sql {
+  const ranges = statuses.map(
+    (s) =>
+      Prisma.sql`(SELECT "id"::text AS id FROM "Job" WHERE "status" = ${s}::"JobStatus" AND "finishedAt" < ${utc(before)} LIMIT ${limit})`,
+  );
+  return Prisma.sql`SELECT id FROM (${Prisma.join(ranges, " UNION ALL ")}) AS due LIMIT ${limit}`;
 }
 
 /**
@@ -19,11 +31,7 @@ export async function pruneJobsBatch(kind: "completed" | "failed", limit = 500, 
   const days = kind === "completed" ? e.RETENTION_COMPLETED_DAYS : e.RETENTION_FAILED_DAYS;
   const statuses = kind === "completed" ? (["COMPLETED"] as const) : (["FAILED", "CANCELLED"] as const);
   const before = new Date(now.getTime() - days * DAY);
-  const ids = await db().job.findMany({
-    where: { status: { in: [...statuses] }, finishedAt: { lt: before } },
-    select: { id: true },
-    take: limit + 1,
-  });
+  const ids = await db().$queryRaw<Array<{ id: string }>>(pruneCandidates(statuses, before, limit + 1));
   const batch = ids.slice(0, limit).map((j) => j.id);
   if (!batch.length) return { deleted: 0, more: false };
   const { count } = await db().job.deleteMany({ where: { id: { in: batch } } });

@@ -9,12 +9,13 @@ export interface OutgoingEvent {
 }
 
 /**
- * Writes an event to the outbox inside the caller's transaction: it exists exactly when the change that needs it
- * commits. relayOutbox() sends it afterwards.
+ * Writes events to the outbox inside the caller's transaction, in one statement: they exist exactly when the
+ * change that needs them commits. relayOutbox() sends them afterwards.
  */
-export async function enqueueEvent(tx: Prisma.TransactionClient, event: OutgoingEvent): Promise<void> {
-  await tx.outboxEvent.create({
-    data: { id: event.id, name: event.name, data: event.data as Prisma.InputJsonValue, jobId: event.jobId ?? null },
+export async function enqueueEvents(tx: Prisma.TransactionClient, events: readonly OutgoingEvent[]): Promise<void> {
+  if (!events.length) return;
+  await tx.outboxEvent.createMany({
+    data: events.map((e) => ({ id: e.id, name: e.name, data: e.data as Prisma.InputJsonValue, jobId: e.jobId ?? null })),
   });
 }
 

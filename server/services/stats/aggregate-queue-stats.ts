@@ -1,5 +1,6 @@
 import { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
+import { utc } from "../jobs/job-query";
 
 /**
  * Rebuilds the per-minute queue statistics of [from, to) from the Job table: per organization and type, jobs
@@ -8,9 +9,15 @@ import { db } from "../../db";
  * schedule) gives the same numbers. Returns the number of (minute, org, type) rows written.
  */
 export async function aggregateQueueStats(window: { from: Date; to: Date; orgId?: string }): Promise<number> {
+  return db().$executeRaw(queueStatsStatement(window));
+}
+
+/** The upsert behind aggregateQueueStats: each window is a range of the createdAt, startedAt or (status, finishedAt) index. */
+export function queueStatsStatement(window: { from: Date; to: Date; orgId?: string }): Prisma.Sql {
   const org = window.orgId ? Prisma.sql`AND "orgId" = ${window.orgId}` : Prisma.empty;
-  const { from, to } = window;
-  return db().$executeRaw`
+  const from = utc(window.from);
+  const to = utc(window.to);
+  return Prisma.sql`
     WITH ev AS (
       SELECT date_trunc('minute', "createdAt") AS m, "orgId", "type", 1 AS q, 0 AS s, 0 AS c, 0 AS f, NULL::float8 AS lat
         FROM "Job" WHERE "createdAt" >= ${from} AND "createdAt" < ${to} ${org}

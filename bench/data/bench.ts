@@ -1,0 +1,322 @@
+/**
+ * `npm run bench:data`: the console's and API's queries at a year of jobs, on real PostgreSQL. Builds the data in a
+ * fresh database with SQL (generate_series; scripts/lib/seed-jobs.ts) and grows it in stages: one organization of
+ * 10k, then 100k, then 1M jobs over 90 days (~5 steps each, payloads of 200–2,000 bytes), plus 50 organizations of
+ * 10k at the last stage. At each stage it prints, for every call the console, the API and the scheduled functions
+ * make, the p50 and p95 of 7 runs (in-process service calls: the same code the routes run), the plan of the SQL
+ * behind it (index or seq scan, rows, buffers), and the database CPU of five idle console tabs. No assertions.
+ *
+ *   npm run bench:data -- [--stages 10000,100000,1000000] [--database-url postgres://…] [--idle-seconds 30]
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { deploy } from "../../scripts/db/migrator.js";
+import { seedJobs } from "../../scripts/lib/seed-jobs.js";
+
+const { values } = parseArgs({
+  options: {
+    stages: { type: "string", default: "10000,100000,1000000" },
+    "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/jobdeck_bench_data" },
+    "idle-seconds": { type: "string", default: "30" },
+  },
+});
+const STAGES = (values.stages as string).split(",").map(Number);
+const URL_ = values["database-url"] as string;
+const IDLE_SECONDS = Number(values["idle-seconds"]);
+const ORG = "org_bench_big";
+const RUNS = 7;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+
+async function freshDatabase(): Promise<void> {
+  const admin = new URL(URL_);
+  const name = admin.pathname.slice(1);
+  admin.pathname = "/postgres";
+  const c = new pg.Client({ connectionString: admin.toString() });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await c.query(`CREATE DATABASE "${name}"`);
+  await c.end();
+  await deploy(URL_);
+}
+
+// Where the app sends its events: an endpoint that takes them and answers as Inngest's event API does, so creates
+// and bulk retries are timed on the database work (this benchmark measures PostgreSQL, not event delivery).
+const sink = createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    let n = 1;
+    try {
+      const parsed = JSON.parse(body || "[]");
+      n = Array.isArray(parsed) ? parsed.length : 1;
+    } catch {}
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ids: Array.from({ length: n }, (_, i) => `evt-${i}`), status: 200 }));
+  });
+});
+await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+
+// The app reads its settings on first use: point it at the bench database and the event sink, retention that
+// makes pruning due, and an active limit no stage reaches.
+Object.assign(process.env, {
+  DATABASE_URL: URL_,
+  INNGEST_DEV: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+  JOBS_MAX_ACTIVE_PER_ORG: "100000",
+  RETENTION_COMPLETED_DAYS: "60",
+  RETENTION_FAILED_DAYS: "365",
+  NODE_ENV: "production",
+});
+
+/** CPU seconds used so far by every PostgreSQL process on this machine (backends, autovacuum, checkpointer). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (clock ticks of 1/100 s)
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return ticks / 100;
+}
+
+type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
+
+async function main(): Promise<void> {
+  await freshDatabase();
+  const { Prisma } = await import("../../generated/prisma/client.js");
+  const { db } = await import("../../server/db.js");
+  const { listJobs, countJobs, pageQuery, encodeCursor } = await import("../../server/services/jobs/list-jobs.js");
+  const { jobStats, jobChangesVersion } = await import("../../server/services/jobs/job-stats.js");
+  const { getJob } = await import("../../server/services/jobs/get-job.js");
+  const { createJob } = await import("../../server/services/jobs/create-job.js");
+  const { bulkJobs, matchingIdsQuery } = await import("../../server/services/jobs/bulk-jobs.js");
+  const { healthFor } = await import("../../server/services/system/get-health.js");
+  const { pruneJobsBatch, pruneCandidates } = await import("../../server/services/maintenance/prune-old-jobs.js");
+  const { stalledCandidates } = await import("../../server/services/maintenance/recover-stalled-jobs.js");
+  const { aggregateQueueStats, queueStatsStatement } = await import("../../server/services/stats/aggregate-queue-stats.js");
+  const { createCaller } = await import("../../server/api/root.js");
+  type Sql = InstanceType<typeof Prisma.Sql>;
+
+  const client = new pg.Client({ connectionString: URL_ });
+  await client.connect();
+  const scope = { orgId: ORG, userId: "bench" };
+  const report: string[] = [];
+  const out = (line: string) => {
+    console.log(line);
+    report.push(line);
+  };
+
+  async function planOf(query: Sql, analyze = true): Promise<string> {
+    const opts = Prisma.raw(analyze ? "ANALYZE, BUFFERS, FORMAT JSON" : "FORMAT JSON");
+    const rows = await db().$queryRaw<Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>>`EXPLAIN (${opts}) ${query}`;
+    const root = rows[0]?.["QUERY PLAN"][0]?.Plan as PlanNode;
+    const scans = nodesOf(root)
+      .filter((n) => (String(n["Node Type"]).includes("Scan") && n["Relation Name"] !== undefined) || n["Index Name"] !== undefined)
+      .map((n) => `${n["Node Type"]}${n["Index Name"] ? ` ${n["Index Name"]}` : ` ${n["Relation Name"]}`}`);
+    const unique = [...new Set(scans)].join(", ");
+    const buffers = Number(root["Shared Hit Blocks"] ?? 0) + Number(root["Shared Read Blocks"] ?? 0);
+    return analyze ? `${unique}; rows ${root["Actual Rows"]}; buffers ${buffers}` : unique;
+  }
+
+  async function measure(name: string, fn: () => Promise<unknown>, plan?: () => Promise<string>, runs = RUNS): Promise<void> {
+    await fn(); // warm: the first call also plans and loads the code
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await fn();
+      ms.push(performance.now() - t0);
+    }
+    out(`| ${name} | ${pct(ms, 50).toFixed(1)} | ${pct(ms, 95).toFixed(1)} | ${plan ? await plan() : ""} |`);
+  }
+
+  let seeded = 0;
+  for (const size of STAGES) {
+    const t0 = performance.now();
+    // Each stage adds older history: the organization's jobs always span up to 90 days back from now.
+    const last = STAGES[STAGES.length - 1] as number;
+    await seedJobs(client, {
+      orgId: ORG,
+      count: size - seeded,
+      days: (90 * (size - seeded)) / last,
+      endDaysAgo: (90 * seeded) / last,
+      stepsPerJob: 5,
+      rareAt: seeded === 0 ? 7_777 : undefined,
+    });
+    seeded = size;
+    if (size === STAGES[STAGES.length - 1]) {
+      for (let i = 0; i < 50; i++) await seedJobs(client, { orgId: `org_bench_${i}`, count: 10_000, days: 90, stepsPerJob: 5 });
+    }
+    await client.query("VACUUM ANALYZE");
+    const total = Number((await client.query(`SELECT count(*) FROM "Job"`)).rows[0].count);
+    out(
+      `\n### ${size.toLocaleString("en")} jobs in the organization (${total.toLocaleString("en")} in the table; seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+    );
+    out("| call | p50 ms | p95 ms | plan (scans; rows; buffers) |");
+    out("|---|---|---|---|");
+
+    const half = (
+      await client.query(`SELECT "createdAt", "id" FROM "Job" WHERE "orgId" = $1 ORDER BY "createdAt" DESC, "id" DESC OFFSET $2 LIMIT 1`, [
+        ORG,
+        Math.floor(size / 2),
+      ])
+    ).rows[0];
+    const cursor = encodeCursor(half.createdAt, half.id);
+    const someJob = half.id as string;
+    await measure(
+      "GET /api/jobs first page",
+      () => listJobs(scope, {}),
+      () => planOf(pageQuery(scope, {}, undefined, 26)),
+    );
+    await measure(
+      "GET /api/jobs cursor half-way",
+      () => listJobs(scope, { cursor }),
+      () => planOf(pageQuery(scope, {}, half, 26)),
+    );
+    await measure(
+      "GET /api/jobs?status=FAILED",
+      () => listJobs(scope, { status: "FAILED" }),
+      () => planOf(pageQuery(scope, { status: "FAILED" }, undefined, 26)),
+    );
+    await measure(
+      "GET /api/jobs?type=render-report",
+      () => listJobs(scope, { type: "render-report" }),
+      () => planOf(pageQuery(scope, { type: "render-report" }, undefined, 26)),
+    );
+    await measure(
+      "GET /api/jobs?q=zanzibar (rare word)",
+      () => listJobs(scope, { q: "zanzibar" }),
+      () => planOf(pageQuery(scope, { q: "zanzibar" }, undefined, 26)),
+    );
+    await measure(
+      "GET /api/jobs?q=cust-42 (common words)",
+      () => listJobs(scope, { q: "cust-42" }),
+      () => planOf(pageQuery(scope, { q: "cust-42" }, undefined, 26)),
+    );
+    await measure(
+      "failed badge list (unacknowledged)",
+      () => listJobs(scope, { unacknowledged: true, limit: 5 }),
+      () => planOf(pageQuery(scope, { unacknowledged: true }, undefined, 6)),
+    );
+    await measure("job.count (status filter, exact)", () => countJobs(scope, { status: "COMPLETED" }));
+    await measure("job.count ?q=task (bounded at 1,000)", () => countJobs(scope, { q: "task" }));
+    await measure("GET /api/dashboard (job.stats)", () => jobStats(scope));
+    await measure("job.version (idle poll)", () => jobChangesVersion(scope));
+    await measure("job detail with steps", () => getJob(scope, someJob));
+    await measure("GET /api/health (public)", () => healthFor({ operator: false, scope: null }));
+    await measure("GET /api/health (member)", () => healthFor({ operator: false, scope }));
+    await measure("GET /api/health (operator)", () => healthFor({ operator: true, scope }));
+    await measure("job.create (limit + idempotency check)", () => createJob(scope, { type: "demo-task", payload: {} }, "API"));
+    await measure(
+      "stalled-recovery candidates",
+      () => db().$queryRaw(stalledCandidates(new Date(Date.now() - 30 * 60_000), 500)),
+      () => planOf(stalledCandidates(new Date(Date.now() - 30 * 60_000), 500)),
+    );
+    await measure(
+      "snapshot-queue-stats (2 minutes, all orgs)",
+      () => aggregateQueueStats({ from: new Date(Date.now() - 120_000), to: new Date() }),
+      () => planOf(queueStatsStatement({ from: new Date(Date.now() - 120_000), to: new Date() }), false),
+    );
+    await measure("sync-analytics (60 minutes, one org)", () =>
+      aggregateQueueStats({ from: new Date(Date.now() - 3_600_000), to: new Date(), orgId: ORG }),
+    );
+    await measure(
+      "prune: nothing due check (failed, 365 d)",
+      () => pruneJobsBatch("failed"),
+      () => planOf(pruneCandidates(["FAILED", "CANCELLED"], new Date(Date.now() - 365 * 86_400_000), 501)),
+    );
+    await measure(
+      "prune: one batch of 500 (completed, 60 d)",
+      () => pruneJobsBatch("completed"),
+      () => planOf(pruneCandidates(["COMPLETED"], new Date(Date.now() - 60 * 86_400_000), 501)),
+      5,
+    );
+    const filter = { status: "FAILED" as const, createdFrom: new Date(Date.now() - (size >= 1_000_000 ? 8 : 80) * 86_400_000) };
+    const bulkIds = await db().$queryRaw<unknown[]>(matchingIdsQuery(scope, filter, ["FAILED"], false));
+    const tb = performance.now();
+    const bulk = await bulkJobs(scope, { action: "retry", filter });
+    out(
+      `| job.bulk retry of ${bulk.done} failed jobs (one request) | ${(performance.now() - tb).toFixed(0)} | | matched ${bulkIds.length} |`,
+    );
+
+    // Five idle console tabs: what each polls on the overview when nothing changes (the version, every 1.5 s;
+    // the charts every 10 s), through the tRPC procedures the browser calls.
+    const caller = createCaller({ identity: { userId: "bench", orgId: ORG, orgRole: "org:admin", source: "dev" } });
+    await caller.job.version();
+    const cpu0 = postgresCpuSeconds();
+    const w0 = performance.now();
+    const pollMs: number[] = [];
+    const tab = async (t: number) => {
+      await sleep(t * 300);
+      let lastSeries = 0;
+      while (performance.now() - w0 < IDLE_SECONDS * 1000) {
+        const p0 = performance.now();
+        await caller.job.version();
+        if (performance.now() - lastSeries > 10_000) {
+          await caller.job.series({ minutes: 60 });
+          lastSeries = performance.now();
+        }
+        pollMs.push(performance.now() - p0);
+        await sleep(1500);
+      }
+    };
+    await Promise.all([0, 1, 2, 3, 4].map(tab));
+    const cpu = (postgresCpuSeconds() - cpu0) / ((performance.now() - w0) / 1000);
+    out(
+      `\nFive idle tabs for ${IDLE_SECONDS} s: ${pollMs.length} polls, p50 ${pct(pollMs, 50).toFixed(1)} ms, p95 ${pct(pollMs, 95).toFixed(1)} ms; database CPU ${(cpu * 100).toFixed(2)}% of one core (every PostgreSQL process on the machine).`,
+    );
+  }
+
+  // Retention at size: prune until nothing is due, and what it leaves for autovacuum.
+  const dead = async () => (await client.query(`SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables WHERE relname = 'Job'`)).rows[0];
+  await client.query(`SELECT pg_stat_force_next_flush()`).catch(() => undefined);
+  const before = await dead();
+  const tp = performance.now();
+  let deleted = 0;
+  let batches = 0;
+  const longest: number[] = [];
+  for (;;) {
+    const t = performance.now();
+    const b = await pruneJobsBatch("completed", 500);
+    longest.push(performance.now() - t);
+    deleted += b.deleted;
+    batches++;
+    if (!b.more) break;
+  }
+  await sleep(1000);
+  const after = await dead();
+  await client.query(`VACUUM "Job"`);
+  await sleep(1000);
+  const vacuumed = await dead();
+  out(
+    `\nRetention: pruned ${deleted.toLocaleString("en")} completed jobs (and their steps) older than 60 days in ${batches} batches of 500, ${((performance.now() - tp) / 1000).toFixed(0)} s; batch p50 ${pct(longest, 50).toFixed(0)} ms, p95 ${pct(longest, 95).toFixed(0)} ms, longest ${Math.max(...longest).toFixed(0)} ms (each batch its own short transaction).`,
+  );
+  out(
+    `Job dead tuples: before ${before.n_dead_tup}, after pruning ${after.n_dead_tup}, after VACUUM ${vacuumed.n_dead_tup} (live ${vacuumed.n_live_tup}).`,
+  );
+
+  await client.end();
+  mkdirSync("bench/results", { recursive: true });
+  const file = `bench/results/data-${new Date().toISOString().replace(/[:.]/g, "-")}.md`;
+  writeFileSync(file, `${report.join("\n")}\n`);
+  console.log(`\nwritten to ${file}`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
