@@ -14,7 +14,11 @@ export interface JobRef {
 }
 
 /** Every start event carries its job's id and organization; the job-tracking middleware finds the job by them. */
-const jobRefFields = { jobId: z.string().optional(), orgId: z.string().optional() };
+/**
+ * What every start event carries besides the payload: the job, its organization, and which attempt of the job the
+ * event starts (`jobAttempt`), so a late outcome of an earlier attempt's run never changes a retry.
+ */
+const jobRefFields = { jobId: z.string().optional(), orgId: z.string().optional(), jobAttempt: z.number().int().min(1).optional() };
 type JobRefFields = typeof jobRefFields;
 
 /**
@@ -122,6 +126,7 @@ export function defineJobType<
       ...spec.eventData?.(payload as z.output<z.ZodObject<P>>, job),
       jobId: job.id,
       orgId: job.orgId,
+      jobAttempt: job.attempt,
     }),
     requiresIdempotencyKey: spec.requiresIdempotencyKey ?? false,
     impliedIdempotencyKey: spec.impliedIdempotencyKey as JobTypeDefinition["impliedIdempotencyKey"],

@@ -212,6 +212,26 @@ describe("running jobs", () => {
     expect((await api.job.stats()).jobs).toMatchObject({ failed: 1, unacknowledgedFailures: 0 });
   });
 
+  it("a late outcome of an earlier attempt's run does not change the retry that followed it", async () => {
+    const { jobRefOf, recordFailed, recordCompleted } = await import("../../server/services/jobs/record-progress.js");
+    const orgId = org();
+    const api = stack.caller(orgId);
+    const { job } = await api.job.create({ type: "demo-task", payload: {} });
+    const row = await stack.db().job.findUniqueOrThrow({ where: { id: job.id } });
+    const first = await stack.db().outboxEvent.findUniqueOrThrow({ where: { id: row.eventId ?? "" } });
+    const ref = jobRefOf(first.data);
+    expect(ref).toEqual({ jobId: job.id, orgId, attempt: 1 });
+    await api.job.cancel({ id: job.id });
+    await api.job.retry({ id: job.id });
+    // Attempt 1's run reports its end after the retry: attempt 2 is not touched.
+    await recordFailed(ref as NonNullable<typeof ref>, new Error("late"));
+    await recordCompleted(ref as NonNullable<typeof ref>, { late: true });
+    const now = await api.job.byId({ id: job.id });
+    expect(now.attempt).toBe(2);
+    expect(now.status).not.toBe("FAILED");
+    expect(now.result).not.toEqual({ late: true });
+  });
+
   it("cancels a running job: CANCELLED at once, and the run stops before its next step", async () => {
     const api = stack.caller(org());
     const { job } = await api.job.create({ type: "demo-task", payload: { delayMs: 1500 } });

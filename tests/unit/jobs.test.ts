@@ -48,10 +48,10 @@ describe("job helpers", () => {
     expect([1, 2, 3, 4, 7, 20].map(relayBackoffMs)).toEqual([1000, 2000, 4000, 8000, 60_000, 60_000]);
   });
 
-  it("turns a demo-task payload into its event: job id as default taskId, force so retries are not dropped", () => {
+  it("turns a demo-task payload into its event: job id as default taskId, force so retries are not dropped, and the attempt it starts", () => {
     const def = demoTask;
     const data = def.toEventData({ delayMs: 5 }, { id: "j1", orgId: "o1", createdBy: "u1", priority: 50, attempt: 2 });
-    expect(data).toEqual({ delayMs: 5, taskId: "j1", jobId: "j1", orgId: "o1", priority: 50, force: true });
+    expect(data).toEqual({ delayMs: 5, taskId: "j1", jobId: "j1", orgId: "o1", priority: 50, force: true, jobAttempt: 2 });
     expect(def.impliedIdempotencyKey?.({ taskId: "t" })).toBe("demo-task:t");
     expect(def.impliedIdempotencyKey?.({ taskId: "t", force: true })).toBeUndefined();
     expect(def.payload.safeParse({ delayMs: 30_001 }).success).toBe(false);

@@ -15,7 +15,7 @@ export interface JobRef {
   jobId: string;
   orgId: string;
   /**
-   * The attempt the event started (`data.attempt` of a start event), when it says: the run's final outcome then
+   * The attempt the event started (`data.jobAttempt` of a start event), when it says: the run's final outcome then
    * changes only that attempt, so a failure reported late for attempt 1 cannot fail the retry that followed it.
    */
   attempt?: number;
@@ -23,9 +23,9 @@ export interface JobRef {
 
 /** The job an event names, when it names one completely; Inngest's own events and raw events name none. */
 export function jobRefOf(data: unknown): JobRef | undefined {
-  const d = data as { jobId?: unknown; orgId?: unknown; attempt?: unknown } | undefined;
+  const d = data as { jobId?: unknown; orgId?: unknown; jobAttempt?: unknown } | undefined;
   if (typeof d?.jobId !== "string" || !d.jobId || typeof d.orgId !== "string" || !d.orgId) return undefined;
-  const attempt = Number.isSafeInteger(d.attempt) ? (d.attempt as number) : undefined;
+  const attempt = Number.isSafeInteger(d.jobAttempt) ? (d.jobAttempt as number) : undefined;
   return { jobId: d.jobId, orgId: d.orgId, ...(attempt === undefined ? {} : { attempt }) };
 }
 

@@ -12,11 +12,14 @@ export interface PruneBatch {
   more: boolean;
 }
 
-/** Finished jobs of these statuses that ended before `before`: one (status, finishedAt) index range each. */
+/**
+ * Finished jobs of these statuses that ended before `before`, oldest first: one ordered (status, finishedAt) index
+ * range each, so a batch reads only the rows it deletes however many are due.
+ */
 export function pruneCandidates(statuses: readonly JobStatus[], before: Date, limit: number): Prisma.Sql {
   const ranges = statuses.map(
     (s) =>
-      Prisma.sql`(SELECT "id"::text AS id FROM "Job" WHERE "status" = ${s}::"JobStatus" AND "finishedAt" < ${utc(before)} LIMIT ${limit})`,
+      Prisma.sql`(SELECT "id"::text AS id FROM "Job" WHERE "status" = ${s}::"JobStatus" AND "finishedAt" < ${utc(before)} ORDER BY "finishedAt" LIMIT ${limit})`,
   );
   return Prisma.sql`SELECT id FROM (${Prisma.join(ranges, " UNION ALL ")}) AS due LIMIT ${limit}`;
 }
