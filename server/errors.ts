@@ -92,11 +92,33 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGE =
   /Connection terminated|connection (?:is )?closed|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|Transaction API error: Unable to start a transaction/i;
 
+/**
+ * The kinds of driver-adapter error Prisma reports (in `meta.driverAdapterError.cause`) when the connection, not
+ * the statement, failed: raw queries report these as P2010 "Raw query failed", not as P1001/P1017.
+ */
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+  "TransactionAlreadyClosed",
+]);
+
+interface ErrorLike {
+  code?: unknown;
+  cause?: unknown;
+  message?: unknown;
+  meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown; code?: unknown } } };
+}
+
 /** True when an error (or one it wraps) says the database could not be reached or was overloaded. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
+  for (let e = err as ErrorLike | undefined, i = 0; e && i < 6; e = e.cause as ErrorLike | undefined, i++) {
     if (typeof e.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
     if (typeof e.message === "string" && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+    const adapter = e.meta?.driverAdapterError?.cause;
+    if (adapter && typeof adapter.kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(adapter.kind)) return true;
+    for (const code of [adapter?.originalCode, adapter?.code]) if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
   }
   return false;
 }

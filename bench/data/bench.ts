@@ -231,6 +231,28 @@ async function main(): Promise<void> {
     await measure("GET /api/health (member)", () => healthFor({ operator: false, scope }));
     await measure("GET /api/health (operator)", () => healthFor({ operator: true, scope }));
     await measure("job.create (limit + idempotency check)", () => createJob(scope, { type: "demo-task", payload: {} }, "API"));
+    // Creates under concurrency: 10 callers at once, all in one organization (they share its lock) or spread over
+    // twenty. Before the single-statement create: 33/s for one organization against 50–58 for twenty.
+    for (const orgs of [1, 20]) {
+      const total = 400;
+      const t = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          while (next < total) {
+            const i = next++;
+            await createJob(
+              { orgId: orgs === 1 ? ORG : `org_bench_creates_${i % orgs}`, userId: "bench" },
+              { type: "demo-task", payload: {} },
+              "API",
+            );
+          }
+        }),
+      );
+      out(
+        `| job.create ×${total}, 10 at once, ${orgs === 1 ? "one organization" : "twenty organizations"} | ${(total / ((performance.now() - t) / 1000)).toFixed(0)}/s | | |`,
+      );
+    }
     await measure(
       "stalled-recovery candidates",
       () => db().$queryRaw(stalledCandidates(new Date(Date.now() - 30 * 60_000), 500)),

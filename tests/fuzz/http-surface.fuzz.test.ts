@@ -290,6 +290,7 @@ describe("the HTTP surface under hostile input", () => {
           body: json({ type: "deliver-webhook", payload: { url: `${peer.url}/emoji` } }),
         })
       ).json();
+      expect(created.id, JSON.stringify(created)).toEqual(expect.any(String));
       let status = "";
       for (
         const deadline = Date.now() + 60_000;

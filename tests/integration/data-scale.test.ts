@@ -241,8 +241,14 @@ describe("stalled recovery", () => {
         );
         return rows.rows[0].n === 3 || undefined;
       });
-      const stalled = (await api.job.create({ type: "demo-task", payload: {} })).job.id;
-      await admin.query(`UPDATE "Job" SET "status" = 'RUNNING', "runId" = 'run-that-never-was' WHERE "id" = $1`, [stalled]);
+      // A job whose run is gone: written directly, so no real run exists to give it a heartbeat meanwhile.
+      const stalled = (
+        await admin.query(
+          `INSERT INTO "Job" ("id", "orgId", "createdBy", "type", "status", "payload", "source", "attempt", "runId", "updatedAt")
+           VALUES (gen_random_uuid(), $1, 'test', 'demo-task', 'RUNNING', '{}', 'API', 1, 'run-that-never-was', now()) RETURNING "id"`,
+          [orgId],
+        )
+      ).rows[0].id as string;
       // Nobody else's started job is silent (the seeded ones would be first in line otherwise).
       await admin.query(`UPDATE "Job" SET "heartbeatAt" = now() WHERE "status" IN ('RUNNING', 'WAITING') AND "orgId" <> $1`, [orgId]);
       // The live ones have been silent longest, so a pass of three asks about them first.
@@ -251,10 +257,13 @@ describe("stalled recovery", () => {
 
       expect(await recoverStalledJobs(new Date(), 3)).toEqual([]);
       // The next pass reaches it (another one if the engine could not answer about a live run in time: a run
-      // nobody could ask about keeps its place, by design).
+      // nobody could ask about keeps its place, by design). The app's own recover-stalled-jobs cron runs in this
+      // stack too and may reach it first; either way it ends FAILED as stalled and the live ones are untouched.
       const found: string[] = [];
       for (let pass = 0; pass < 3 && !found.length; pass++) found.push(...(await recoverStalledJobs(new Date(), 3)).map((v) => v.jobId));
-      expect(found).toEqual([stalled]);
+      const end = (await admin.query(`SELECT "status", "error" FROM "Job" WHERE "id" = $1`, [stalled])).rows[0];
+      expect(end).toMatchObject({ status: "FAILED", error: { name: "Stalled" } });
+      expect(found.filter((id) => id !== stalled)).toEqual([]);
       for (const id of live) expect(["RUNNING", "WAITING"]).toContain((await api.job.byId({ id })).status);
     } finally {
       await stack.stopEngine();

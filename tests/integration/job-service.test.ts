@@ -149,6 +149,7 @@ describe("job.list", () => {
     expect((await api.job.list({ q: "SNAKE" })).items.map((j) => j.id)).toEqual([underscore]);
     expect((await api.job.list({ q: "sna" })).items.map((j) => j.id)).toEqual([underscore]);
     expect((await api.job.list({ q: "snake case" })).items.map((j) => j.id)).toEqual([underscore]);
+    expect((await api.job.list({ q: "discount-1" })).items.map((j) => j.id)).toEqual([percent]);
     expect((await api.job.list({ q: "plain snake" })).items).toEqual([]);
     expect((await api.job.list({ q: "a:* | !b & (c" })).items).toEqual([]);
     expect(await api.job.count({ q: "snake" })).toEqual({ count: 1, capped: false });

@@ -19,3 +19,23 @@ describe("AppError", () => {
     expect(e.message).toMatch(/^invalid payload: taskId: .*; priority: /);
   });
 });
+
+describe("isDatabaseUnavailable", () => {
+  // The shapes Prisma 7 raises through the pg driver adapter; raw queries say P2010 "Raw query failed".
+  const adapterError = (cause: Record<string, unknown>, code = "P2010") =>
+    Object.assign(new Error("Raw query failed. Code: `N/A`. Message: `…`"), {
+      code,
+      meta: { driverAdapterError: { name: "DriverAdapterError", cause } },
+    });
+
+  it("knows a raw query whose connection failed from one PostgreSQL refused", async () => {
+    const { isDatabaseUnavailable, knownError } = await import("../../server/errors.js");
+    expect(isDatabaseUnavailable(adapterError({ kind: "ConnectionClosed" }))).toBe(true);
+    expect(isDatabaseUnavailable(adapterError({ kind: "SocketTimeout" }))).toBe(true);
+    expect(isDatabaseUnavailable(adapterError({ kind: "postgres", code: "57P01", message: "terminating connection" }))).toBe(true);
+    expect(knownError(adapterError({ kind: "TooManyConnections", cause: "" }))?.httpStatus).toBe(503);
+    // A statement PostgreSQL rejected is a bug or bad input, not an outage.
+    expect(isDatabaseUnavailable(adapterError({ kind: "postgres", code: "42601", message: "syntax error" }))).toBe(false);
+    expect(isDatabaseUnavailable(adapterError({ kind: "UniqueConstraintViolation" }))).toBe(false);
+  });
+});

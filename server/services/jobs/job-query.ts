@@ -32,16 +32,23 @@ export type JobRow = Job;
 export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 /**
- * `q` as a full-text query: its words, all required, the last one also as a prefix ("zanz" finds "zanzibar"),
- * parsed by PostgreSQL's own parser, so nothing the user types is syntax. 'simple' matches words as written
- * (lower-cased), without stemming or stop words: ids and codes are found.
+ * `q` as a full-text query: its words, all required, each also as a prefix ("zanz" finds "zanzibar", "needle-in"
+ * finds "needle-in-payload"), parsed by PostgreSQL's own parser, so nothing the user types is syntax. 'simple'
+ * matches words as written (lower-cased), without stemming or stop words: ids and codes are found.
  */
 function textQuery(q: string): Prisma.Sql {
+  // plainto_tsquery's output is `'word' & 'other'` (quotes inside a word doubled); each quoted word gets `:*`.
   // An expression of the parameter, not a subquery: the planner evaluates it to estimate how rare the words are
   // (a rare word is a GIN lookup, a common one walks the list's index until the page is full).
   const words = Prisma.sql`plainto_tsquery('simple', ${q})`;
-  return Prisma.sql`(CASE WHEN numnode(${words}) = 0 THEN ${words} ELSE (${words}::text || ':*')::tsquery END)`;
+  return Prisma.sql`(CASE WHEN numnode(${words}) = 0 THEN ${words}
+    ELSE regexp_replace(${words}::text, ${QUOTED_WORD}, ${AS_PREFIX}, 'g')::tsquery END)`;
 }
+
+/** A quoted word in a tsquery's text form: `'…'` with any quote inside doubled. */
+const QUOTED_WORD = "'(?:[^']|'')*'";
+/** regexp_replace's replacement: the whole match (`\&`) followed by the prefix mark. */
+const AS_PREFIX = "\\&:*";
 
 /** A search needs something PostgreSQL's parser makes a word of: a letter or a digit. */
 export function assertSearchable(q: string | undefined): void {
