@@ -94,11 +94,12 @@ describe("the database away for 20 s, then hanging", () => {
     expect(statuses).toEqual(Array(ids.length).fill("COMPLETED"));
     for (const id of ids) {
       const job = JSON.parse((await api(`/api/jobs/${id}`)).text) as { steps: Array<{ name: string; status: string }> };
+      // Every step completed. A step whose result the engine could not store while the database was away runs
+      // again (Inngest's steps are at-least-once), so a step may show two completions, never none.
       for (const name of ["step-1-initialize", "step-2-validate", "step-4-persist", "step-5-finalize"]) {
-        expect(
-          job.steps.filter((s) => s.name === name && s.status === "COMPLETED"),
-          `${id} ${name}`,
-        ).toHaveLength(1);
+        const completed = job.steps.filter((s) => s.name === name && s.status === "COMPLETED");
+        expect(completed.length, `${id} ${name}`).toBeGreaterThanOrEqual(1);
+        expect(completed.length, `${id} ${name}`).toBeLessThanOrEqual(2);
       }
       expect(job.steps.filter((s) => s.status === "RUNNING")).toEqual([]);
     }

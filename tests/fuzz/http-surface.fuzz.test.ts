@@ -283,13 +283,17 @@ describe("the HTTP surface under hostile input", () => {
       res.end("😀".repeat(3000));
     });
     try {
-      const created = await (
-        await fetch(`${stack.baseUrl}/api/jobs`, {
+      // The burst before this leaves the organization at its active-job limit for a while: a 429 means "wait".
+      let created: { id?: string } = {};
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+        const res = await fetch(`${stack.baseUrl}/api/jobs`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: json({ type: "deliver-webhook", payload: { url: `${peer.url}/emoji` } }),
-        })
-      ).json();
+        });
+        created = (await res.json()) as { id?: string };
+        if (res.status !== 429) break;
+      }
       expect(created.id, JSON.stringify(created)).toEqual(expect.any(String));
       let status = "";
       for (
@@ -303,7 +307,7 @@ describe("the HTTP surface under hostile input", () => {
     } finally {
       await peer.close();
     }
-  }, 90_000);
+  }, 240_000);
 
   it("a client that changes the embedded database's session does not break the app", async () => {
     const url = runningEmbeddedPostgresUrl(dataDir) as string;
