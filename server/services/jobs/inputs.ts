@@ -24,7 +24,7 @@ const dateBound = z.coerce
 export const listJobsInput = z.object({
   status: z.union([statuses, z.array(statuses).max(6)]).optional(),
   type: z.string().min(1).max(100).optional(),
-  /** Words found in the payload (case-insensitive; the last word may be a prefix). */
+  /** Words found in the payload (case-insensitive; each word also matches as a prefix). */
   q: z
     .string()
     .min(1)
