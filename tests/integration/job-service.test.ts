@@ -124,6 +124,8 @@ describe("job.list", () => {
     expect((await api.job.list({ q: "ALPHA" })).items.map((j) => j.id)).toEqual([made[2], made[0]]);
     expect((await api.job.list({ status: "CANCELLED" })).items.map((j) => j.id)).toEqual([made[1]]);
     expect((await api.job.list({ type: "other" })).items).toEqual([]);
+    expect((await api.job.list({ status: [] })).items).toEqual([]);
+    expect(await api.job.count({ status: [] })).toEqual({ count: 0, capped: false });
     const created1 = new Date((all.items.find((j) => j.id === made[1]) as { createdAt: string }).createdAt);
     expect((await api.job.list({ createdFrom: created1, createdTo: created1 })).items.map((j) => j.id)).toEqual([made[1]]);
 

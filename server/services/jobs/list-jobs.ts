@@ -50,7 +50,10 @@ export function pageQuery(scope: Scope, f: JobFilterInput, before: { createdAt: 
   if (!filtersStatus(f) && !f.type) return Prisma.sql`SELECT ${jobColumns()} FROM "Job" WHERE ${Prisma.join(where, " AND ")} ${order}`;
   // Otherwise each status is its own range of the (orgId[, type], status, createdAt, id) index: read the first
   // `take` of each and merge, instead of sorting every matching row (PostgreSQL 15 cannot skip-scan).
-  const ranges = statusesOf(f).map(
+  const statuses = statusesOf(f);
+  // An empty status list selects nothing (and a UNION of no ranges is no statement).
+  if (!statuses.length) return Prisma.sql`SELECT ${jobColumns()} FROM "Job" WHERE false`;
+  const ranges = statuses.map(
     (status) =>
       Prisma.sql`(SELECT ${jobColumns()} FROM "Job" WHERE ${Prisma.join([...where, Prisma.sql`"status" = ${status}::"JobStatus"`], " AND ")} ${order})`,
   );
