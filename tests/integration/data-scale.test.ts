@@ -234,9 +234,10 @@ describe("stalled recovery", () => {
       const live: string[] = [];
       for (let i = 0; i < 3; i++)
         live.push((await api.job.create({ type: "approval-workflow", payload: { title: `t${i}`, amount: 1 } })).job.id);
+      // Parked on their wait (WAITING, written as the request ends): from here on nothing gives them a heartbeat.
       await until("approvals waiting", async () => {
         const rows = await admin.query(
-          `SELECT count(*)::int AS n FROM "Job" WHERE "id" = ANY($1::uuid[]) AND "runId" IS NOT NULL AND "status" IN ('RUNNING', 'WAITING')`,
+          `SELECT count(*)::int AS n FROM "Job" WHERE "id" = ANY($1::uuid[]) AND "runId" IS NOT NULL AND "status" = 'WAITING'`,
           [live],
         );
         return rows.rows[0].n === 3 || undefined;
