@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       while (next < n) {
         const size = Math.min(batch, n - next);
         next += size;
-        await send(Array.from({ length: size }, () => ({ name: event, data: { sentAt: Date.now() } })));
+        await send(Array.from({ length: size }, () => ({ name: event, data: { sentAt: performance.timeOrigin + performance.now() } })));
       }
     };
     await Promise.all([producer(), producer()]);
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       const due = t0 + i * interval;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      void send([{ name: event, data: { sentAt: Date.now() } }]);
+      void send([{ name: event, data: { sentAt: performance.timeOrigin + performance.now() } }]);
     }
     for (;;) {
       const s = await stats();

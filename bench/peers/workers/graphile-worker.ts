@@ -1,0 +1,30 @@
+/**
+ * graphile-worker as its docs recommend: `run()` with a task list, LISTEN/NOTIFY wake-ups (its default), a
+ * concurrency of 10. A five-step job is five chained jobs, each added by the one before through `helpers.addJob`.
+ */
+import { Logger, run } from "graphile-worker";
+import { type BenchJob, completed, nextLink, serveSamples, started } from "./recorder.js";
+
+const quiet = new Logger(() => (level, message) => {
+  if (level === "error") console.error("graphile-worker:", message);
+});
+await run({
+  connectionString: process.env.BENCH_DATABASE_URL,
+  schema: process.env.BENCH_SCHEMA,
+  concurrency: 10,
+  noHandleSignals: true,
+  logger: quiet,
+  taskList: {
+    one: async (payload) => {
+      started(payload as BenchJob);
+      completed();
+    },
+    five: async (payload, helpers) => {
+      const job = payload as BenchJob;
+      started(job);
+      if (job.step < 5) await helpers.addJob("five", nextLink(job), { maxAttempts: 1 });
+      else completed();
+    },
+  },
+});
+serveSamples();
