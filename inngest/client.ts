@@ -1,10 +1,14 @@
 import { Inngest } from "inngest";
 import { JobTracking } from "./middleware/job-tracking";
+import { keepAliveFetch, snapshotProcessEnv } from "./sdk-transport";
+
+// The SDK copies the environment several times per request; a JavaScript snapshot makes that cheap (sdk-transport.ts).
+snapshotProcessEnv();
 
 /**
  * The app's Inngest client. Mode and addresses come from the standard variables (INNGEST_DEV, INNGEST_BASE_URL,
  * INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY), so the same build runs against the embedded engine, the Dev Server
  * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine. JobTracking records every function's
- * job status and steps.
+ * job status and steps. Its own calls to Inngest (checkpoints, sends) use a keep-alive pool (sdk-transport.ts).
  */
-export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking] });
+export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking], fetch: keepAliveFetch });

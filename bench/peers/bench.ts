@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { cpuOfNamed, cpuSeconds, load, median, memoryMb, percentile } from "./measure.js";
+import { cpuOfNamedSince, cpuSeconds, load, median, memoryMb, percentile } from "./measure.js";
 import { bullmq, graphileWorker, jobdeck, type Kind, newJob, pgBoss, type RunningSystem, type SystemDefinition } from "./systems.js";
 
 const { values } = parseArgs({
@@ -81,7 +81,7 @@ interface Throughput {
 async function throughput(def: SystemDefinition, system: RunningSystem, kind: Kind, count: number): Promise<Throughput> {
   await system.reset();
   const cpu0 = system.pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
-  const db0 = cpuOfNamed(def.databaseProcess);
+  const databaseCpu = cpuOfNamedSince(def.databaseProcess);
   const t0 = performance.now();
   let enqueued = 0;
   const producer = async () => {
@@ -98,7 +98,7 @@ async function throughput(def: SystemDefinition, system: RunningSystem, kind: Ki
   const finished = await drain(system, count);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = system.pids().reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0;
-  const db = cpuOfNamed(def.databaseProcess) - db0;
+  const db = databaseCpu();
   if (!finished) console.log(`  ${def.name}: ${kind}-step throughput did not finish in ${DRAIN_TIMEOUT_MS / 1000} s`);
   return { jobsPerSec: finished ? count / seconds : Number.NaN, cpuPer1000: (cpu / count) * 1000, dbCpuPer1000: (db / count) * 1000 };
 }

@@ -47,9 +47,14 @@ export function processesNamed(name: string): number[] {
   return pids;
 }
 
-/** CPU seconds of a set of processes found afresh each time (backends come and go between two readings). */
-export function cpuOfNamed(name: string): number {
-  return processesNamed(name).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+/**
+ * The CPU used by all processes named `name` from now until the returned function is called. Backends come and go
+ * between the two readings: one that started in between counts from zero, one that exited is lost (its last
+ * moments only, as the database's connection pools stay open through a measurement).
+ */
+export function cpuOfNamedSince(name: string): () => number {
+  const before = new Map(processesNamed(name).map((pid) => [pid, cpuSeconds(pid)]));
+  return () => processesNamed(name).reduce((sum, pid) => sum + Math.max(0, cpuSeconds(pid) - (before.get(pid) ?? 0)), 0);
 }
 
 export function percentile(xs: readonly number[], p: number): number {

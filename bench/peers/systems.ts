@@ -23,6 +23,8 @@ export interface RunningSystem {
   samples(): Promise<Samples>;
   reset(): Promise<void>;
   stop(): Promise<void>;
+  /** Which process is which, where a system has more than one. */
+  roles?(): Record<string, number>;
 }
 
 export interface SystemDefinition {
@@ -38,6 +40,8 @@ export interface BenchConfig {
   databaseUrl: string;
   redisUrl: string;
   maxInFlight: number;
+  /** Jobdeck only: write CPU profiles of the engine and the SDK app here (they are then stopped with SIGINT). */
+  profileDir?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -221,10 +225,15 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
       const schema = schemaName("jobdeck");
       const enginePort = 19288 + Math.floor(Math.random() * 1000);
       const engineUrl = `http://127.0.0.1:${enginePort}`;
-      const app = spawn(process.execPath, ["--import", "tsx", "engine/bench/sdk-app.ts"], {
-        env: { ...process.env, BENCH_ENGINE_URL: engineUrl },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      const profiling = config.profileDir ? ["--cpu-prof", "--cpu-prof-dir", config.profileDir] : [];
+      const app = spawn(
+        process.execPath,
+        [...profiling, "--import", "tsx", "bench/peers/jobdeck-app.ts", ...(process.env.BENCH_VANILLA_SDK ? ["--vanilla"] : [])],
+        {
+          env: { ...process.env, BENCH_ENGINE_URL: engineUrl },
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
       const appUrl = await new Promise<string>((resolve, reject) => {
         let out = "";
         app.stdout?.on("data", (d) => {
@@ -238,6 +247,7 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
       const engine = spawn(
         process.execPath,
         [
+          ...profiling,
           "--import",
           "tsx",
           "engine/src/cli.ts",
@@ -267,6 +277,7 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
       const eventName = (kind: Kind) => (kind === "one" ? "bench/one" : "bench/five");
       return {
         pids: () => [engine.pid as number, app.pid as number],
+        roles: () => ({ engine: engine.pid as number, app: app.pid as number }),
         enqueueMany: (kind, jobs) => send(jobs.map((data) => ({ name: eventName(kind), data }))),
         enqueueOne: (kind, job) => send([{ name: eventName(kind), data: job }]),
         async samples() {
@@ -279,9 +290,13 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
         },
         reset: async () => void (await fetch(`${appBase}/stats`, { method: "DELETE" })),
         async stop() {
-          engine.kill("SIGKILL");
-          app.kill("SIGKILL");
-          await sleep(200);
+          const exited = (proc: ChildProcess) =>
+            new Promise((resolve) => (proc.exitCode !== null ? resolve(null) : proc.once("exit", resolve)));
+          // A profiled process writes its profile as it exits, so it gets to exit.
+          const signal = config.profileDir ? "SIGINT" : "SIGKILL";
+          engine.kill(signal);
+          app.kill(signal);
+          await Promise.all([exited(engine), exited(app)]);
           await dropSchema(config.databaseUrl, schema);
         },
       };

@@ -1,0 +1,99 @@
+import { STATUS_CODES } from "node:http";
+import { Agent, request } from "undici";
+
+/**
+ * How the app's Inngest SDK talks and reads its configuration, tuned for per-request cost without changing
+ * anything on the wire (measured in `npm run bench:profile`, written up in engine/ARCHITECTURE.md):
+ *
+ * - The SDK rebuilds a filtered copy of `process.env` several times per request (`getProcessEnv`: on every
+ *   request, and inside every `inngestHeaders` call: ~8 times per one-step run). Node's `process.env` is backed
+ *   by the C environment, so enumerating it crosses into C++ for every variable (~35–45 µs a copy here).
+ *   `snapshotProcessEnv` replaces it with a JavaScript copy that forwards every write to the real environment,
+ *   so enumeration is cheap and a write (TZ, a variable for a child process, native code's getenv) still lands.
+ * - Checkpoints (`POST /v1/checkpoint/:run/async`, one per step) go through the global WHATWG `fetch`, which
+ *   builds a Request, an AbortSignal and a body stream per call. `keepAliveFetch` makes the same HTTP request
+ *   through undici's lower-level `request` on a keep-alive pool and hands the SDK a standard `Response`.
+ * Both are checked against the SDK by tests/integration/sdk-transport.test.ts, so an SDK upgrade that stops
+ * reading the environment or calling the client's fetch this way fails a test instead of silently costing more.
+ */
+
+const SNAPSHOT = Symbol.for("jobdeck.processEnvSnapshot");
+let enumerations = 0;
+
+/** How many times anything listed the snapshotted environment's keys (the SDK does on every request). */
+export const envEnumerations = (): number => enumerations;
+
+/** Replaces `process.env` with a write-through JavaScript copy, once per process. Idempotent. */
+export function snapshotProcessEnv(): void {
+  const current = process.env as NodeJS.ProcessEnv & { [SNAPSHOT]?: true };
+  if (current[SNAPSHOT]) return;
+  const real = current;
+  const copy: Record<string, string> = { ...real } as Record<string, string>;
+  process.env = new Proxy(copy as NodeJS.ProcessEnv, {
+    get(target, key) {
+      if (key === SNAPSHOT) return true;
+      return typeof key === "string" ? target[key] : undefined;
+    },
+    set(target, key, value) {
+      if (typeof key !== "string") return false;
+      real[key] = value; // the real environment coerces to a string, as process.env always has
+      target[key] = real[key] as string;
+      return true;
+    },
+    ownKeys(target) {
+      enumerations++;
+      return Reflect.ownKeys(target);
+    },
+    deleteProperty(target, key) {
+      if (typeof key !== "string") return false;
+      delete real[key];
+      delete target[key];
+      return true;
+    },
+    defineProperty(target, key, descriptor) {
+      if (typeof key !== "string" || !("value" in descriptor)) return false;
+      real[key] = descriptor.value;
+      target[key] = real[key] as string;
+      return true;
+    },
+  });
+}
+
+// undici's default idle timeout (4 s, or what the server's Keep-Alive header says) keeps reuse safe against servers
+// that close idle connections sooner.
+const pool = new Agent({ connections: 64 });
+
+/** `fetch` for the SDK's own calls to Inngest (checkpoints, sends, API): the same request on a keep-alive pool. */
+export async function keepAliveFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  // The SDK passes a URL string and a plain init; anything else (a Request object, a signal) takes the standard path.
+  if (typeof input !== "string" && !(input instanceof URL)) return fetch(input, init);
+  if (init?.signal || (init?.body !== undefined && init.body !== null && typeof init.body !== "string")) return fetch(input, init);
+  const headers: Record<string, string> = {};
+  const given = init?.headers;
+  if (given instanceof Headers || Array.isArray(given)) {
+    for (const [key, value] of new Headers(given)) headers[key] = value;
+  } else if (given) {
+    for (const [key, value] of Object.entries(given)) if (value !== undefined) headers[key.toLowerCase()] = String(value);
+  }
+  let res: Awaited<ReturnType<typeof request>>;
+  let body: ArrayBuffer;
+  try {
+    res = await request(input, {
+      method: (init?.method ?? "GET") as "GET",
+      headers,
+      body: init?.body as string | undefined,
+      dispatcher: pool,
+    });
+    body = await res.body.arrayBuffer();
+  } catch (err) {
+    // As fetch reports a request that got no answer; the SDK treats "fetch failed" as a plain network failure.
+    throw new TypeError("fetch failed", { cause: err });
+  }
+  const out = new Headers();
+  for (const [key, value] of Object.entries(res.headers)) {
+    if (Array.isArray(value)) for (const v of value) out.append(key, v);
+    else if (value !== undefined) out.set(key, value);
+  }
+  const nullBody = res.statusCode === 204 || res.statusCode === 304 || (res.statusCode >= 100 && res.statusCode < 200);
+  return new Response(nullBody ? null : body, { status: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", headers: out });
+}
