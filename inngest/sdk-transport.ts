@@ -25,24 +25,19 @@ export const envEnumerations = (): number => enumerations;
 
 /** Replaces `process.env` with a write-through JavaScript copy, once per process. Idempotent. */
 export function snapshotProcessEnv(): void {
-  const current = process.env as NodeJS.ProcessEnv & { [SNAPSHOT]?: true };
-  if (current[SNAPSHOT]) return;
-  const real = current;
-  const copy: Record<string, string> = { ...real } as Record<string, string>;
-  process.env = new Proxy(copy as NodeJS.ProcessEnv, {
-    get(target, key) {
-      if (key === SNAPSHOT) return true;
-      return typeof key === "string" ? target[key] : undefined;
-    },
+  if (SNAPSHOT in process.env) return;
+  const real = process.env;
+  const copy = { ...real } as NodeJS.ProcessEnv;
+  // The marker is a symbol, so listings of the environment (keys, entries, spreads) never show it.
+  Object.defineProperty(copy, SNAPSHOT, { value: true, enumerable: false });
+  // Reads go straight to the copy (no trap: a trap per key read is what made the real one slow); writes and
+  // deletes go to the real environment first, so it stays the source of truth for native code and child processes.
+  process.env = new Proxy(copy, {
     set(target, key, value) {
       if (typeof key !== "string") return false;
       real[key] = value; // the real environment coerces to a string, as process.env always has
-      target[key] = real[key] as string;
+      target[key] = real[key];
       return true;
-    },
-    ownKeys(target) {
-      enumerations++;
-      return Reflect.ownKeys(target);
     },
     deleteProperty(target, key) {
       if (typeof key !== "string") return false;
@@ -53,14 +48,16 @@ export function snapshotProcessEnv(): void {
     defineProperty(target, key, descriptor) {
       if (typeof key !== "string" || !("value" in descriptor)) return false;
       real[key] = descriptor.value;
-      target[key] = real[key] as string;
+      target[key] = real[key];
       return true;
+    },
+    ownKeys(target) {
+      enumerations++;
+      return Reflect.ownKeys(target);
     },
   });
 }
 
-// undici's default idle timeout (4 s, or what the server's Keep-Alive header says) keeps reuse safe against servers
-// that close idle connections sooner.
 const pool = new Agent({ connections: 64 });
 
 /** `fetch` for the SDK's own calls to Inngest (checkpoints, sends, API): the same request on a keep-alive pool. */

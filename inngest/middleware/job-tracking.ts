@@ -9,11 +9,9 @@ import {
   recordParked,
   recordParkedStepDone,
   recordRunActive,
-  recordStepFinished,
-  recordStepStarted,
   recordWaiting,
-  type StartedStep,
 } from "@/server/services/jobs/record-progress";
+import { StepRow } from "./step-row";
 
 const KINDS: Record<string, StepKind> = {
   run: "RUN",
@@ -52,7 +50,7 @@ const stepName = (info: { options: { id: string; name?: string } }) => info.opti
 export class JobTracking extends Middleware.BaseMiddleware {
   readonly id = "jobdeck-job-tracking";
   /** JobStep rows of the step attempts running in this request, by hashed step id. */
-  private readonly openSteps = new Map<string, StartedStep>();
+  private readonly openSteps = new Map<string, StepRow>();
 
   override async wrapFunctionHandler({ ctx, next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
     const job = jobOf(ctx.event);
@@ -125,18 +123,17 @@ export class JobTracking extends Middleware.BaseMiddleware {
     const job = jobOf(ctx.event);
     if (!job) return next();
     const kind = KINDS[String(stepInfo.stepType)] ?? "OTHER";
-    const row = await recordStepStarted(job, {
-      name: stepName(stepInfo),
-      kind,
-      attempt: ctx.attempt,
-      runId: ctx.runId,
-      stepId: stepInfo.hashedId,
-    });
-    if (!row) return next();
+    const row = new StepRow(job, { name: stepName(stepInfo), kind, attempt: ctx.attempt, runId: ctx.runId, stepId: stepInfo.hashedId });
     this.openSteps.set(stepInfo.hashedId, row);
-    const output = await next();
+    let output: unknown;
+    try {
+      output = await next();
+    } catch (err) {
+      row.stopOpening();
+      throw err;
+    }
     this.openSteps.delete(stepInfo.hashedId);
-    await recordStepFinished(row, { status: "COMPLETED", output });
+    await row.finish({ status: "COMPLETED", output });
     return output;
   }
 
@@ -145,7 +142,7 @@ export class JobTracking extends Middleware.BaseMiddleware {
     const row = this.openSteps.get(stepInfo.hashedId);
     if (!job || !row) return;
     this.openSteps.delete(stepInfo.hashedId);
-    await recordStepFinished(row, { status: isFinalAttempt ? "FAILED" : "ERRORED", error });
+    await row.finish({ status: isFinalAttempt ? "FAILED" : "ERRORED", error });
     // Not final: the step waits out its retry backoff.
     if (!isFinalAttempt) await recordWaiting(job, error);
   }

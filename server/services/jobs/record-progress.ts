@@ -1,8 +1,8 @@
-import { Prisma } from "@/generated/prisma/client";
+import type { Prisma } from "@/generated/prisma/client";
 import type { JobStatus, StepKind, StepStatus } from "@/generated/prisma/enums";
 import { db } from "../../db";
 import { ACTIVE, transitionJob } from "./job-status";
-import { errorView, truncateJson } from "./stored-values";
+import { errorView, storedJsonText, truncateJson } from "./stored-values";
 
 /**
  * What the job-tracking middleware writes while a job's function runs. Every status change is guarded by the
@@ -70,13 +70,13 @@ export interface StartedStep {
 }
 
 /**
- * Opens a step row; undefined (nothing written) when the job is not this organization's. A row of the same step
+ * Opens a step row (started now, or at `startedAt` when the step began earlier); undefined (nothing written) when the job is not this organization's. A row of the same step
  * still RUNNING from an earlier request is one whose request died with the app (kill -9, a deploy): it is closed as
  * ERRORED "interrupted" in the same statement, so the timeline never shows a step running forever.
  */
 export async function recordStepStarted(
   ref: JobRef,
-  step: { name: string; kind: StepKind; attempt: number; runId: string; stepId?: string },
+  step: { name: string; kind: StepKind; attempt: number; runId: string; stepId?: string; startedAt?: Date },
 ): Promise<StartedStep | undefined> {
   if (!valid(ref)) return undefined;
   const rows = await db().$queryRaw<StartedStep[]>`
@@ -89,30 +89,87 @@ export async function recordStepStarted(
         AND "status" = 'RUNNING' AND "kind" = 'RUN'
     )
     INSERT INTO "JobStep" ("id", "jobId", "name", "stepId", "kind", "attempt", "runId", "status", "startedAt")
-    SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId}, 'RUNNING', now()
+    SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId}, 'RUNNING',
+      COALESCE(${step.startedAt ?? null}::timestamp(3), now()::timestamp(3))
       FROM job
     RETURNING "id", "startedAt"`;
   return rows[0];
 }
 
-export async function recordStepFinished(
-  step: StartedStep,
-  outcome: { status: Exclude<StepStatus, "RUNNING">; output?: unknown; error?: unknown },
-): Promise<void> {
-  // One statement on the step path: the start time comes from the caller, not from reading the row back.
+/** How a step attempt ended: its status and what it returned or threw. */
+export interface StepOutcome {
+  status: Exclude<StepStatus, "RUNNING">;
+  output?: unknown;
+  error?: unknown;
+}
+
+const outcomeColumns = (outcome: StepOutcome) => ({
+  output: outcome.status === "COMPLETED" ? storedJsonText(outcome.output) : null,
+  error: outcome.error === undefined ? null : storedJsonText(errorView(outcome.error)),
+});
+
+/**
+ * Closes an open step row and, for a completed step.run, recounts the run's distinct completed steps on the job:
+ * one statement. (The recount reads the table as it was before this statement, so it adds this row's name.)
+ */
+export async function recordStepFinished(step: StartedStep, outcome: StepOutcome): Promise<void> {
   const now = new Date();
-  const row = await db().jobStep.update({
-    where: { id: step.id },
-    data: {
-      status: outcome.status,
-      finishedAt: now,
-      durationMs: now.getTime() - step.startedAt.getTime(),
-      output: outcome.status === "COMPLETED" ? truncateJson(outcome.output) : Prisma.DbNull,
-      error: outcome.error === undefined ? Prisma.DbNull : truncateJson(errorView(outcome.error)),
-    },
-    select: { jobId: true, runId: true, kind: true },
-  });
-  if (outcome.status === "COMPLETED" && row.kind === "RUN" && row.runId) await refreshStepsCompleted(row.jobId, row.runId);
+  const { output, error } = outcomeColumns(outcome);
+  await db().$executeRaw`
+    WITH done AS (
+      UPDATE "JobStep" SET "status" = ${outcome.status}::"StepStatus", "finishedAt" = ${now}::timestamp(3),
+        "durationMs" = ${now.getTime() - step.startedAt.getTime()}::int, "output" = ${output}::jsonb, "error" = ${error}::jsonb
+      WHERE "id" = ${step.id}::uuid
+      RETURNING "id", "jobId", "runId", "name", "kind", "status"
+    )
+    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = (
+      SELECT count(DISTINCT n) FROM (
+        SELECT s."name" AS n FROM "JobStep" s
+          WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN' AND s."id" <> done."id"
+        UNION ALL SELECT done."name"
+      ) names)
+    FROM done
+    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND done."status" = 'COMPLETED' AND done."kind" = 'RUN'`;
+}
+
+/**
+ * A step attempt that ran and ended before its row was ever opened (most steps: see the job-tracking middleware),
+ * written as one finished row in one statement: the organization check, closing an interrupted row of the same
+ * step, the row, and the recount of completed steps. Nothing is written for a job that is not this organization's.
+ */
+export async function recordStepRan(
+  ref: JobRef,
+  step: { name: string; kind: StepKind; attempt: number; runId: string; stepId?: string; startedAt: Date },
+  outcome: StepOutcome,
+): Promise<void> {
+  if (!valid(ref)) return;
+  const now = new Date();
+  const { output, error } = outcomeColumns(outcome);
+  const counts = outcome.status === "COMPLETED" && step.kind === "RUN";
+  await db().$executeRaw`
+    WITH job AS (SELECT "id" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}),
+    interrupted AS (
+      UPDATE "JobStep" SET "status" = 'ERRORED', "finishedAt" = now(),
+        "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int,
+        "error" = '{"name":"Interrupted","message":"the request running this step ended without an answer (the app stopped); the step ran again"}'::jsonb
+      WHERE "jobId" IN (SELECT "id" FROM job) AND "runId" = ${step.runId} AND "stepId" = ${step.stepId ?? null}
+        AND "status" = 'RUNNING' AND "kind" = 'RUN'
+    ),
+    done AS (
+      INSERT INTO "JobStep" ("id", "jobId", "name", "stepId", "kind", "attempt", "runId", "status", "startedAt", "finishedAt", "durationMs", "output", "error")
+      SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId},
+        ${outcome.status}::"StepStatus", ${step.startedAt}::timestamp(3), ${now}::timestamp(3), ${now.getTime() - step.startedAt.getTime()}::int, ${output}::jsonb, ${error}::jsonb
+        FROM job
+      RETURNING "id", "jobId", "runId", "name"
+    )
+    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = (
+      SELECT count(DISTINCT n) FROM (
+        SELECT s."name" AS n FROM "JobStep" s
+          WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN'
+        UNION ALL SELECT done."name"
+      ) names)
+    FROM done
+    WHERE ${counts} AND j."id" = done."jobId" AND j."runId" = done."runId"`;
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
@@ -132,15 +189,6 @@ export async function recordParkedStepDone(ref: JobRef, runId: string, name: str
     orderBy: { startedAt: "desc" },
   });
   if (open) await recordStepFinished(open, { status: "COMPLETED", output });
-}
-
-/** Distinct step names completed in this run: exact even if a step re-ran after a lost answer. */
-async function refreshStepsCompleted(jobId: string, runId: string): Promise<void> {
-  await db().$executeRaw`
-    UPDATE "Job" SET "stepsCompleted" = (
-      SELECT count(DISTINCT "name") FROM "JobStep" WHERE "jobId" = ${jobId}::uuid AND "runId" = ${runId} AND "status" = 'COMPLETED' AND "kind" = 'RUN'
-    ), "heartbeatAt" = now()
-    WHERE "id" = ${jobId}::uuid AND "runId" = ${runId}`;
 }
 
 /** Intermediate progress a function wants visible while it runs (e.g. `{phase: "processing"}`), kept in `result`. */

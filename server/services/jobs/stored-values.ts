@@ -15,6 +15,14 @@ export function truncateJson(value: unknown): Prisma.InputJsonValue | typeof Pri
   return { truncated: true, length: text.length, preview: truncateText(text, MAX_JSON_CHARS) };
 }
 
+/** The same value as JSON text for a raw statement (`${text}::jsonb`), or null for SQL NULL. */
+export function storedJsonText(value: unknown): string | null {
+  if (value === undefined || value === null || JSON.stringify(value) === undefined) return null;
+  const text = storableJson(value);
+  if (text.length <= MAX_JSON_CHARS) return text;
+  return JSON.stringify({ truncated: true, length: text.length, preview: truncateText(text, MAX_JSON_CHARS) });
+}
+
 /** An error as a job or step stores it and the console shows it. */
 export interface ErrorView {
   name: string;
