@@ -156,7 +156,9 @@ async function main(): Promise<void> {
       const b = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: appEnv as NodeJS.ProcessEnv });
       if (b.status !== 0) throw new Error("next build failed");
     }
-    const next: ChildProcess = spawn(process.execPath, [nextBin, prod ? "start" : "dev", "-p", String(port), "-H", appHost], {
+    // `npm run bench:stack -- --profile` asks for a CPU profile of Next.js (--cpu-prof is refused in NODE_OPTIONS).
+    const profile = process.env.JOBDECK_CPU_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.JOBDECK_CPU_PROFILE_DIR] : [];
+    const next: ChildProcess = spawn(process.execPath, [...profile, nextBin, prod ? "start" : "dev", "-p", String(port), "-H", appHost], {
       stdio: "inherit",
       env: appEnv as NodeJS.ProcessEnv,
     });

@@ -1,4 +1,5 @@
 import { approvalDecisionMade, approvalWorkflow } from "./approval-workflow";
+import { benchNoop } from "./bench-noop";
 import type { JobTypeDefinition } from "./define-job-type";
 import { deliverWebhook } from "./deliver-webhook";
 import { demoTask } from "./demo-task";
@@ -9,8 +10,7 @@ import { renderReport } from "./render-report";
 import { sendWelcomeEmail } from "./send-welcome-email";
 import { syncAnalytics } from "./sync-analytics";
 
-/** Every job type a caller can create through the job service, in the order the console lists them. */
-export const jobTypes = [
+const productTypes = [
   demoTask,
   sendWelcomeEmail,
   deliverWebhook,
@@ -21,7 +21,14 @@ export const jobTypes = [
   syncAnalytics,
 ] as const satisfies readonly JobTypeDefinition[];
 
-export type JobType = (typeof jobTypes)[number]["type"];
+/**
+ * Every job type a caller can create through the job service, in the order the console lists them; the benchmark's
+ * no-op type only in a stack started for `npm run bench:stack` (JOBDECK_BENCH_JOB_TYPES=1).
+ */
+export const jobTypes: readonly JobTypeDefinition[] =
+  process.env.JOBDECK_BENCH_JOB_TYPES === "1" ? [...productTypes, benchNoop] : productTypes;
+
+export type JobType = (typeof productTypes)[number]["type"];
 
 export const JOB_TYPE_NAMES = jobTypes.map((t) => t.type);
 

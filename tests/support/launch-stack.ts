@@ -12,7 +12,7 @@ export interface LaunchedStack {
 }
 
 /** `npm start` (scripts/dev.ts --prod) as a user runs it, on free ports, with `env` on top of this process's. */
-export async function launchStack(env: Record<string, string>, remove: string[] = []): Promise<LaunchedStack> {
+export async function launchStack(env: Record<string, string>, remove: string[] = [], nodeArgs: string[] = []): Promise<LaunchedStack> {
   const [port, enginePort] = [await freePort(), await freePort()];
   const full: NodeJS.ProcessEnv = {
     ...process.env,
@@ -23,7 +23,10 @@ export async function launchStack(env: Record<string, string>, remove: string[] 
     ...env,
   };
   for (const k of ["DATABASE_URL", "INNGEST_DEV", "INNGEST_BASE_URL", "NODE_ENV", ...remove]) if (!(k in env)) delete full[k];
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", "--prod"], { env: full, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "scripts/dev.ts", "--prod"], {
+    env: full,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack did not start:\n${output}`)), 180_000);
