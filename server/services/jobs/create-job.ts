@@ -12,7 +12,6 @@ import { activeLimitError } from "./active-limit";
 import { type CreateJobInput, createJobInput } from "./inputs";
 import { ACTIVE } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
-import { lockOrganization } from "./org-lock";
 
 export interface CreateJobResult {
   job: JobView;
@@ -76,33 +75,18 @@ interface NewJob {
 }
 
 /**
- * Inserts the job and its start event in one statement, holding the organization's lock only for that statement
- * and the commit (two statements of one batch transaction, no round trips through application code in between):
- * the statement sees every create committed before the lock, so the active-job limit and the idempotency key
- * stay exact under concurrency. Returns the new job, or the existing one the key names; throws 429 at the limit.
+ * Inserts the job and its start event in one statement that takes the organization's lock itself
+ * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function): the lock is held only while the
+ * database works, never across a round trip to this process, and the insert sees every create committed before
+ * the lock, so the active-job limit and the idempotency key stay exact under concurrency. Returns the new job, or
+ * the existing one the key names; throws 429 at the limit.
  */
 async function insertJobOnce(scope: Scope, job: NewJob): Promise<{ id: string; created: boolean }> {
   const max = env().JOBS_MAX_ACTIVE_PER_ORG;
-  const [, rows] = await db().$transaction([
-    lockOrganization(db(), scope.orgId),
-    db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint }>>`
-      WITH existing AS (
-        SELECT "id" FROM "Job" WHERE "orgId" = ${scope.orgId} AND "idempotencyKey" = ${job.idempotencyKey}
-      ), active AS (
-        SELECT coalesce(sum("count"), 0) AS n FROM "JobCount" WHERE "orgId" = ${scope.orgId} AND "bucket" = ANY(${[...ACTIVE]}::text[])
-      ), job AS (
-        INSERT INTO "Job" ("id", "orgId", "createdBy", "type", "priority", "payload", "idempotencyKey", "source", "attempt", "eventId", "updatedAt")
-        SELECT ${job.id}::uuid, ${scope.orgId}, ${scope.userId}, ${job.type}, ${job.priority}, ${JSON.stringify(job.payload)}::jsonb,
-          ${job.idempotencyKey}, ${job.source}::"JobSource", 1, ${job.event.id}, now()
-        WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT n FROM active) < ${max}
-        ON CONFLICT ("orgId", "idempotencyKey") DO NOTHING
-        RETURNING "id"
-      ), event AS (
-        INSERT INTO "OutboxEvent" ("id", "jobId", "name", "data")
-        SELECT ${job.event.id}, "id", ${job.event.name}, ${JSON.stringify(job.event.data)}::jsonb FROM job
-      )
-      SELECT (SELECT "id"::text FROM job) AS created, (SELECT "id"::text FROM existing) AS existing, (SELECT n FROM active)::int8 AS active`,
-  ]);
+  const rows = await db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint }>>`
+    SELECT * FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
+      ${JSON.stringify(job.payload)}::jsonb, ${job.idempotencyKey}, ${job.source}::"JobSource", ${job.event.id}, ${job.event.name},
+      ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[])`;
   const row = rows[0];
   if (row?.created) return { id: row.created, created: true };
   if (row?.existing) return { id: row.existing, created: false };
