@@ -10,7 +10,7 @@ import { Queue } from "bullmq";
 import { makeWorkerUtils } from "graphile-worker";
 import pg from "pg";
 import { PgBoss } from "pg-boss";
-import { preciseNow } from "./measure.js";
+import { preciseNow, processTree } from "./measure.js";
 import type { BenchJob, Samples } from "./workers/recorder.js";
 
 export type Kind = "one" | "five";
@@ -234,16 +234,16 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
           stdio: ["ignore", "pipe", "inherit"],
         },
       );
-      const appUrl = await new Promise<string>((resolve, reject) => {
+      const [appUrl, statsUrl] = await new Promise<[string, string | undefined]>((resolve, reject) => {
         let out = "";
         app.stdout?.on("data", (d) => {
           out += String(d);
-          const m = /READY (\S+)/.exec(out);
-          if (m) resolve(m[1] as string);
+          const m = /READY (\S+)(?: STATS (\S+))?\n/.exec(out);
+          if (m) resolve([m[1] as string, m[2]]);
         });
         app.once("exit", (code) => reject(new Error(`SDK app exited ${code}`)));
       });
-      const appBase = appUrl.replace("/api/inngest", "");
+      const stats = statsUrl ?? `${appUrl.replace("/api/inngest", "")}/stats`;
       const engine = spawn(
         process.execPath,
         [
@@ -276,19 +276,20 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
       };
       const eventName = (kind: Kind) => (kind === "one" ? "bench/one" : "bench/five");
       return {
-        pids: () => [engine.pid as number, app.pid as number],
+        // The app may be several processes (bench/peers/jobdeck-app.ts): its whole process tree.
+        pids: () => [engine.pid as number, ...processTree(app.pid as number)],
         roles: () => ({ engine: engine.pid as number, app: app.pid as number }),
         enqueueMany: (kind, jobs) => send(jobs.map((data) => ({ name: eventName(kind), data }))),
         enqueueOne: (kind, job) => send([{ name: eventName(kind), data: job }]),
         async samples() {
-          const s = (await (await fetch(`${appBase}/stats`)).json()) as {
+          const s = (await (await fetch(stats)).json()) as {
             firstRequest: number[];
             transitions: number[];
             completed: number;
           };
           return { completed: s.completed, enqueueToStart: s.firstRequest, stepToStep: s.transitions };
         },
-        reset: async () => void (await fetch(`${appBase}/stats`, { method: "DELETE" })),
+        reset: async () => void (await fetch(stats, { method: "DELETE" })),
         async stop() {
           const exited = (proc: ChildProcess) =>
             new Promise((resolve) => (proc.exitCode !== null ? resolve(null) : proc.once("exit", resolve)));

@@ -13,8 +13,18 @@ const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 // Milliseconds since the epoch with sub-millisecond precision; the benchmarks stamp `sentAt` with the same clock.
 const now = () => performance.timeOrigin + performance.now();
 
-/** Starts the app (the client options let a caller serve it the way the Next.js app does) and prints READY <url>. */
-export function startBenchApp(clientOptions: Partial<ClientOptions> = {}): void {
+/** What the app measured since the last report. */
+export interface BenchSamples {
+  firstRequest: number[];
+  transitions: number[];
+  completed: number;
+}
+
+/**
+ * Starts the app (the client options let a caller serve it the way the Next.js app does) and prints READY <url>.
+ * With `report`, the samples are handed over every 20 ms instead (one of several processes reporting to another).
+ */
+export function startBenchApp(clientOptions: Partial<ClientOptions> = {}, report?: (samples: BenchSamples) => void): void {
   const engineUrl = process.env.BENCH_ENGINE_URL as string;
   const port = Number(process.env.BENCH_APP_PORT ?? 0);
   const inngest = new Inngest({ id: "bench", isDev: true, baseUrl: engineUrl, logger: silent, ...clientOptions });
@@ -85,6 +95,15 @@ export function startBenchApp(clientOptions: Partial<ClientOptions> = {}): void 
     }
     void handler(req, res);
   });
+  if (report) {
+    setInterval(() => {
+      if (!completed && !firstRequest.length && !transitions.length) return;
+      report({ firstRequest, transitions, completed });
+      firstRequest = [];
+      transitions = [];
+      completed = 0;
+    }, 20).unref();
+  }
   server.keepAliveTimeout = 60_000;
   server.listen(port, "127.0.0.1", () => {
     const address = server.address() as { port: number };
