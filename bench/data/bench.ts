@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { deploy } from "../../scripts/db/migrator.js";
 import { seedJobs } from "../../scripts/lib/seed-jobs.js";
+import { recreateDatabase } from "../lib/databases.js";
 
 const { values } = parseArgs({
   options: {
@@ -34,18 +35,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
-
-async function freshDatabase(): Promise<void> {
-  const admin = new URL(URL_);
-  const name = admin.pathname.slice(1);
-  admin.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: admin.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await c.query(`CREATE DATABASE "${name}"`);
-  await c.end();
-  await deploy(URL_);
-}
 
 // Where the app sends its events: an endpoint that takes them and answers as Inngest's event API does, so creates
 // and bulk retries are timed on the database work (this benchmark measures PostgreSQL, not event delivery).
@@ -106,7 +95,8 @@ type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
 const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
 
 async function main(): Promise<void> {
-  await freshDatabase();
+  await recreateDatabase(URL_);
+  await deploy(URL_);
   const { Prisma } = await import("../../generated/prisma/client.js");
   const { db } = await import("../../server/db.js");
   const { listJobs, countJobs, pageQuery, encodeCursor } = await import("../../server/services/jobs/list-jobs.js");

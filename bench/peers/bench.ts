@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import pg from "pg";
+import { ensureDatabase } from "../lib/databases.js";
 import { cpuOfNamedSince, cpuSeconds, load, median, memoryMb, percentile } from "./measure.js";
 import { bullmq, graphileWorker, jobdeck, type Kind, newJob, pgBoss, type RunningSystem, type SystemDefinition } from "./systems.js";
 
@@ -45,22 +45,6 @@ const DRAIN_TIMEOUT_MS = 180_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
-
-async function ensureDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  const name = admin.pathname.slice(1);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
-  } catch {
-    // No PostgreSQL: the systems that need it say so and are skipped.
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 async function drain(system: RunningSystem, count: number): Promise<boolean> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
@@ -124,7 +108,8 @@ async function offered(system: RunningSystem, kind: Kind, rate: number): Promise
 type Row = Record<string, number[]>;
 
 async function main(): Promise<void> {
-  await ensureDatabase(config.databaseUrl);
+  // No PostgreSQL: the systems that need it say so and are skipped.
+  await ensureDatabase(config.databaseUrl).catch(() => {});
   const wanted = new Set((values.systems as string).split(","));
   const all = [jobdeck(config), pgBoss(config), graphileWorker(config), bullmq(config)].filter((d) => wanted.has(d.name));
   const running = new Map<string, { def: SystemDefinition; system: RunningSystem }>();

@@ -11,6 +11,7 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { ensureDatabase } from "../lib/databases.js";
 import { cpuSeconds } from "../peers/measure.js";
 import { jobdeck, type Kind, newJob, type RunningSystem } from "../peers/systems.js";
 import { summarizeProfile } from "./summarize-profile.js";
@@ -27,13 +28,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function database(): Promise<{ client: pg.Client; statements: boolean }> {
-  const admin = new URL(DB);
-  const name = admin.pathname.slice(1);
-  admin.pathname = "/postgres";
-  const a = new pg.Client({ connectionString: admin.toString() });
-  await a.connect();
-  if (!(await a.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount) await a.query(`CREATE DATABASE "${name}"`);
-  await a.end();
+  await ensureDatabase(DB);
   const client = new pg.Client({ connectionString: DB });
   await client.connect();
   const preload = (await client.query("SELECT current_setting('shared_preload_libraries') AS v")).rows[0].v as string;

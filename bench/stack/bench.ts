@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { AUTH_VARIABLES, launchStack } from "../../tests/support/launch-stack.js";
 import { ensureNextBuild } from "../../tests/support/next-build.js";
+import { recreateDatabase } from "../lib/databases.js";
 import { cpuOfNamedSince, cpuSeconds, load, memoryMb, percentile } from "../peers/measure.js";
 import { summarizeProfile } from "../profile/summarize-profile.js";
 
@@ -32,17 +33,6 @@ const CLIENTS = Number(values.clients);
 const DB = values["database-url"] as string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
-
-async function freshDatabase(): Promise<void> {
-  const admin = new URL(DB);
-  const name = admin.pathname.slice(1);
-  admin.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: admin.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await c.query(`CREATE DATABASE "${name}"`);
-  await c.end();
-}
 
 /** The launcher and every process below it, with what each one is. */
 function processTree(root: number): Map<number, string> {
@@ -99,7 +89,7 @@ async function completed(db: pg.Client): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await freshDatabase();
+  await recreateDatabase(DB);
   const buildEnv = { ...process.env };
   delete buildEnv.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
   await ensureNextBuild(".next", buildEnv);

@@ -1,4 +1,4 @@
-import type { Prisma } from "@/generated/prisma/client";
+import { Prisma } from "@/generated/prisma/client";
 import type { JobStatus, StepKind, StepStatus } from "@/generated/prisma/enums";
 import { db } from "../../db";
 import { ACTIVE, transitionJob } from "./job-status";
@@ -70,9 +70,22 @@ export interface StartedStep {
 }
 
 /**
- * Opens a step row (started now, or at `startedAt` when the step began earlier); undefined (nothing written) when the job is not this organization's. A row of the same step
- * still RUNNING from an earlier request is one whose request died with the app (kill -9, a deploy): it is closed as
- * ERRORED "interrupted" in the same statement, so the timeline never shows a step running forever.
+ * The statement part (used after a `job` CTE holding the job's id) that closes a row of the same step still RUNNING
+ * from an earlier request: that request died with the app (kill -9, a deploy), so the row ends ERRORED
+ * "interrupted" and the timeline never shows a step running forever.
+ */
+function closeInterrupted(step: { runId: string; stepId?: string }): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE "JobStep" SET "status" = 'ERRORED', "finishedAt" = now(),
+      "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int,
+      "error" = '{"name":"Interrupted","message":"the request running this step ended without an answer (the app stopped); the step ran again"}'::jsonb
+    WHERE "jobId" IN (SELECT "id" FROM job) AND "runId" = ${step.runId} AND "stepId" = ${step.stepId ?? null}
+      AND "status" = 'RUNNING' AND "kind" = 'RUN'`;
+}
+
+/**
+ * Opens a step row (started now, or at `startedAt` when the step began earlier), closing an interrupted one of the
+ * same step in the same statement; undefined (nothing written) when the job is not this organization's.
  */
 export async function recordStepStarted(
   ref: JobRef,
@@ -81,13 +94,7 @@ export async function recordStepStarted(
   if (!valid(ref)) return undefined;
   const rows = await db().$queryRaw<StartedStep[]>`
     WITH job AS (SELECT "id" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}),
-    interrupted AS (
-      UPDATE "JobStep" SET "status" = 'ERRORED', "finishedAt" = now(),
-        "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int,
-        "error" = '{"name":"Interrupted","message":"the request running this step ended without an answer (the app stopped); the step ran again"}'::jsonb
-      WHERE "jobId" IN (SELECT "id" FROM job) AND "runId" = ${step.runId} AND "stepId" = ${step.stepId ?? null}
-        AND "status" = 'RUNNING' AND "kind" = 'RUN'
-    )
+    interrupted AS (${closeInterrupted(step)})
     INSERT INTO "JobStep" ("id", "jobId", "name", "stepId", "kind", "attempt", "runId", "status", "startedAt")
     SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId}, 'RUNNING',
       COALESCE(${step.startedAt ?? null}::timestamp(3), now()::timestamp(3))
@@ -148,13 +155,7 @@ export async function recordStepRan(
   const counts = outcome.status === "COMPLETED" && step.kind === "RUN";
   await db().$executeRaw`
     WITH job AS (SELECT "id" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}),
-    interrupted AS (
-      UPDATE "JobStep" SET "status" = 'ERRORED', "finishedAt" = now(),
-        "durationMs" = GREATEST(0, floor(extract(epoch FROM now() - "startedAt") * 1000))::int,
-        "error" = '{"name":"Interrupted","message":"the request running this step ended without an answer (the app stopped); the step ran again"}'::jsonb
-      WHERE "jobId" IN (SELECT "id" FROM job) AND "runId" = ${step.runId} AND "stepId" = ${step.stepId ?? null}
-        AND "status" = 'RUNNING' AND "kind" = 'RUN'
-    ),
+    interrupted AS (${closeInterrupted(step)}),
     done AS (
       INSERT INTO "JobStep" ("id", "jobId", "name", "stepId", "kind", "attempt", "runId", "status", "startedAt", "finishedAt", "durationMs", "output", "error")
       SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId},
