@@ -13,13 +13,15 @@ export class EventsApi {
     private readonly runsApi: RunsApi,
   ) {}
 
-  async list(q: { name?: string; cursor?: string; limit?: number }) {
+  async list(q: { name?: string; cursor?: string; limit?: number; receivedAfter?: number; receivedBefore?: number }) {
     const { pool, s } = this.ctx;
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
     const params: unknown[] = [];
     const conds: string[] = [];
     if (q.name) conds.push(`name = $${params.push(q.name)}`);
     if (q.cursor) conds.push(`internal_id < $${params.push(q.cursor)}`);
+    if (q.receivedAfter !== undefined) conds.push(`received_at >= $${params.push(q.receivedAfter)}`);
+    if (q.receivedBefore !== undefined) conds.push(`received_at <= $${params.push(q.receivedBefore)}`);
     const { rows } = await pool.query(
       `SELECT * FROM ${s}.events ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY internal_id DESC LIMIT ${limit + 1}`,
       params,

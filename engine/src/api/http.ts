@@ -212,12 +212,18 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
 }
 
 function eventRoutes(app: FastifyInstance, api: EngineApi): void {
-  app.get<{ Querystring: { name?: string; cursor?: string; limit?: string } }>("/v1/events", async (req) => {
-    const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
-      throw new BadRequestError("limit: must be an integer from 1 to 500");
-    return api.events.list({ name: req.query.name, cursor: req.query.cursor, limit });
-  });
+  app.get<{ Querystring: { name?: string; cursor?: string; limit?: string; received_after?: string; received_before?: string } }>(
+    "/v1/events",
+    async (req) => {
+      const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
+        throw new BadRequestError("limit: must be an integer from 1 to 500");
+      // As Inngest's GET /v1/events (pkg/api/apiv1/events.go): both bounds inclusive, on the time the event was received.
+      const receivedAfter = time("received_after", req.query.received_after);
+      const receivedBefore = time("received_before", req.query.received_before);
+      return api.events.list({ name: req.query.name, cursor: req.query.cursor, limit, receivedAfter, receivedBefore });
+    },
+  );
   app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => api.events.get(req.params.id));
   app.get<{ Params: { id: string } }>("/v1/events/:id/runs", async (req) => api.events.runs(req.params.id));
   app.post("/v1/events", async (req) => {

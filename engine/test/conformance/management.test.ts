@@ -165,6 +165,31 @@ describe("management API", () => {
     expect(runs.data[0].output).toEqual({ v: 200 });
   });
 
+  it("lists events received in a window, both bounds inclusive, as Inngest's GET /v1/events does", async () => {
+    for (const n of [1, 2, 3]) {
+      await r.client.send({ name: "m/window", data: { n } });
+      await new Promise((resolve) => setTimeout(resolve, 15)); // distinct received_at milliseconds
+    }
+    const all = (await (await fetch(`${r.engine.url}/v1/events?name=m/window`)).json()).data as {
+      data: { n: number };
+      received_at: string;
+    }[];
+    const at = new Map(all.map((e) => [e.data.n, e.received_at]));
+    const ns = async (query: string) =>
+      ((await (await fetch(`${r.engine.url}/v1/events?name=m/window&${query}`)).json()).data as { data: { n: number } }[])
+        .map((e) => e.data.n)
+        .sort();
+    expect(await ns(`received_after=${encodeURIComponent(at.get(2) as string)}`)).toEqual([2, 3]);
+    expect(await ns(`received_before=${encodeURIComponent(at.get(2) as string)}`)).toEqual([1, 2]);
+    expect(
+      await ns(`received_after=${encodeURIComponent(at.get(2) as string)}&received_before=${encodeURIComponent(at.get(2) as string)}`),
+    ).toEqual([2]);
+    expect(await ns(`received_after=${Date.parse(at.get(3) as string) + 1}`)).toEqual([]);
+    const bad = await fetch(`${r.engine.url}/v1/events?received_after=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("received_after");
+  });
+
   it("reports health", async () => {
     const h = await (await fetch(`${r.engine.url}/health`)).json();
     expect(h).toMatchObject({ status: "ok", role: "active", database: "ok" });
