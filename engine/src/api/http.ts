@@ -96,6 +96,10 @@ function guardRequests(app: FastifyInstance, ctx: EngineContext): void {
   // (415) rather than parsed. Browsers themselves are refused by the access guard.
   app.removeContentTypeParser("text/plain");
   app.addHook("onRequest", accessGuard(ctx.opts));
+  // An empty event body is no events (as on Inngest), not a JSON syntax error: it reaches the route unparsed.
+  app.addHook("onRequest", async (req) => {
+    if (req.method === "POST" && req.url.startsWith("/e/") && req.headers["content-length"] === "0") delete req.headers["content-type"];
+  });
   // A NUL or broken Unicode in a path or query value is no id, name or date anything can match: 400, not a
   // database error.
   // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), and a step's output
@@ -128,6 +132,10 @@ function inngestRoutes(app: FastifyInstance, api: EngineApi): void {
     if (ctx.opts.eventKeys.length && !ctx.opts.eventKeys.includes(req.params.key)) {
       return reply.code(401).send({ ids: [], status: 401, error: "event key not found" });
     }
+    // No events (an empty body or `[]`) is a success on Inngest (pkg/api/api.go ReceiveEvent), whose ids slice,
+    // cut at the highest index seen, then holds one empty string.
+    if (req.body === undefined || (Array.isArray(req.body) && req.body.length === 0))
+      return reply.code(200).send({ ids: [""], status: 200 });
     let events: ReturnType<typeof validateEvents>;
     try {
       events = validateEvents(req.body, { internal: false, maxEventBytes: ctx.opts.maxEventBytes });

@@ -74,8 +74,24 @@ describe("event API", () => {
     const huge = await post(`${r.engine.url}/e/k`, [{ name: "e/echo", data: { blob: "x".repeat(60_000) } }]);
     expect(huge.json.error, JSON.stringify(huge.json)).toContain("too large");
     expect(huge.status).toBe(413);
-    const empty = await post(`${r.engine.url}/e/k`, []);
-    expect(empty.status).toBe(400);
+    const nothing = await post(`${r.engine.url}/e/k`, "null");
+    expect(nothing.status).toBe(400);
+  });
+
+  it("answers an empty array or an empty body as Inngest does: 200 with one empty id, and stores nothing", async () => {
+    // inngest/inngest pkg/api/api.go ReceiveEvent (253303c): no events parsed is a success, and its ids slice
+    // (cut at the highest index seen, 0) holds one empty string.
+    const before = (await r.engine.api.events.list({ limit: 500 })).data.length;
+    const answers = [
+      await post(`${r.engine.url}/e/k`, []),
+      await post(`${r.engine.url}/e/k`, ""),
+      await fetch(`${r.engine.url}/e/k`, { method: "POST" }).then(async (res) => ({ status: res.status, json: await res.json() })),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.json).toEqual({ ids: [""], status: 200 });
+    }
+    expect((await r.engine.api.events.list({ limit: 500 })).data.length).toBe(before);
   });
 
   it("uses a future ts to delay the start", async () => {
