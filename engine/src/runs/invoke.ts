@@ -21,7 +21,8 @@ export function invoke(sys: RunSystems, u: Unit, run: RunState, op: Op, name: st
     startedAt: now,
   };
   if (!target || target.archived) {
-    const error = { name: "Error", message: `could not invoke function "${opts.function_id}": it is not registered` };
+    // Inngest's own text (pkg/execution/runner/runner.go FindInvokedFunction), so code matching on it works on both.
+    const error = { name: "Error", message: `could not find function with ID: ${opts.function_id}` };
     trace.record(step, { status: "failed", endedAt: now, error });
     queue.resume(u, run.id, run.fnSlug, op.id, { error });
     return;

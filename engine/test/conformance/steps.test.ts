@@ -115,6 +115,15 @@ describe("step opcodes and retries", () => {
             return { error: (err as Error).message };
           }
         }),
+        inngest.createFunction({ id: "parent-of-nobody", triggers: [{ event: "t/parent-missing" }] }, async ({ step }) => {
+          try {
+            return {
+              ok: await step.invoke("call-missing", { function: referenceFunction({ appId: "steps", functionId: "missing" }), data: {} }),
+            };
+          } catch (err) {
+            return { error: (err as Error).message };
+          }
+        }),
         inngest.createFunction({ id: "sender", triggers: [{ event: "t/send" }] }, async ({ step }) => {
           const sent = await step.sendEvent("emit", { name: "t/sent-by-step", data: { from: "sender" } });
           return sent;
@@ -247,6 +256,13 @@ describe("step opcodes and retries", () => {
     const outputs = runs.map((x) => x.output as { error?: string });
     expect(outputs.some((o) => o.error?.includes("child failed"))).toBe(true);
     expect(outputs.some((o) => o.error?.includes("Timed out waiting for invoked function"))).toBe(true);
+  });
+
+  it("gives the invoker Inngest's error for a function that does not exist", async () => {
+    // inngest/inngest pkg/execution/runner/runner.go FindInvokedFunction (253303c).
+    const { ids } = await r.client.send({ name: "t/parent-missing", data: {} });
+    const [run] = await endedRunsOf(r.engine, "steps-parent-of-nobody", ids);
+    expect(run?.output).toEqual({ error: "could not find function with ID: steps-missing" });
   });
 
   it("lets step.sendEvent reach the engine from inside a request and trigger another function", async () => {
