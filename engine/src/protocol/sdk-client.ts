@@ -19,6 +19,25 @@ export type FetchResult =
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** As Go's http.Client, which Inngest's gateway uses: follow up to 10 redirects, each hop checked again. */
 const MAX_REDIRECTS = 10;
+/** As Inngest's executor HTTP client (pkg/execution/exechttp/exechttp.go): up to 60 redirects from an app. */
+const MAX_APP_REDIRECTS = 60;
+
+/**
+ * Where a 307/308 from an app's serve endpoint sends the request next: the Location resolved against the current
+ * URL, with the first request's query parameters (fnId, stepId) set on it, as Inngest's CheckRedirect does. The
+ * method, body, headers and signature stay the same (307/308 keep them). Null for a non-http(s) Location.
+ */
+export function appRedirectTarget(current: string, location: string, original: string): string | null {
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    return null;
+  }
+  if (next.protocol !== "http:" && next.protocol !== "https:") return null;
+  for (const [key, value] of new URL(original).searchParams) next.searchParams.set(key, value);
+  return next.toString();
+}
 
 /**
  * HTTP to the app's serve endpoint (keep-alive connections, optional JCS+HMAC signing, bounded body size), and
@@ -58,7 +77,17 @@ export class SdkClient {
     if (this.opts.signingKey) h["x-inngest-signature"] = sign(body, this.opts.signingKey);
     else h["x-inngest-signature"] = "";
     try {
-      const res = await request(url, { method, body, headers: h, dispatcher: this.agent });
+      let target = url;
+      let res = await request(target, { method, body, headers: h, dispatcher: this.agent });
+      for (let hop = 1; (res.statusCode === 307 || res.statusCode === 308) && res.headers.location; hop++) {
+        await res.body.dump();
+        if (hop > MAX_APP_REDIRECTS) return { ok: false, error: `stopped after ${MAX_APP_REDIRECTS} redirects` };
+        const next = appRedirectTarget(target, String(res.headers.location), url);
+        if (!next)
+          return { ok: false, error: `the app redirected to ${String(res.headers.location).slice(0, 200)}, which is no http(s) URL` };
+        target = next;
+        res = await request(target, { method, body, headers: h, dispatcher: this.agent });
+      }
       let size = 0;
       const chunks: Buffer[] = [];
       for await (const chunk of res.body) {

@@ -5,6 +5,7 @@ import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
 import { gcra } from "../../src/flow/gcra.js";
 import { backoffDelay } from "../../src/options.js";
 import { classify, parseRetryAfter } from "../../src/protocol/response.js";
+import { appRedirectTarget } from "../../src/protocol/sdk-client.js";
 import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
 import { ConfigError, defineFunction } from "../../src/registry.js";
 import { parseDeadline, parseDuration } from "../../src/util/duration.js";
@@ -139,6 +140,18 @@ describe("signing", () => {
   it("hashes the signing key like the SDK's register bearer", () => {
     const expected = `signkey-test-${createHash("sha256").update(Buffer.from("00112233445566778899aabbccddeeff", "hex")).digest("hex")}`;
     expect(hashSigningKey(key)).toBe(expected);
+  });
+});
+
+describe("redirects from an app", () => {
+  it("resolves the Location and keeps the first request's query on top of the new one", () => {
+    const original = "http://a.test/api/inngest?fnId=app-f&stepId=step";
+    expect(appRedirectTarget(original, "/moved?x=1&stepId=other", original)).toBe("http://a.test/moved?x=1&stepId=step&fnId=app-f");
+    expect(appRedirectTarget("http://b.test/x", "https://c.test/api", original)).toBe("https://c.test/api?fnId=app-f&stepId=step");
+  });
+  it("refuses a Location that is no http(s) URL", () => {
+    expect(appRedirectTarget("http://a.test/", "file:///etc/passwd", "http://a.test/")).toBeNull();
+    expect(appRedirectTarget("http://a.test/", "http://[::1", "http://a.test/")).toBeNull();
   });
 });
 
