@@ -14,15 +14,26 @@ function stepUrl(base: string, stepId: string): string {
   return u.toString();
 }
 
+/**
+ * `ctx.stack.current` as Inngest numbers it (pkg/execution/executor/executor.go, stackIndex): one past the stack
+ * position of the step that led to this request. A discovery request follows the run's newest memo (it is queued
+ * only once nothing is pending), so that is the stack's length, 0 for the first request; a planned step's request
+ * carries the number of the request that planned it.
+ */
+function stackCurrent(run: RunState, item: QueueItem): number {
+  const planned = item.data?.stackCurrent;
+  return typeof planned === "number" ? planned : run.stack.length;
+}
+
 /** The body and headers of an execution request (notes §2). */
-function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem) {
+function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem, current: number) {
   const ctx: Record<string, unknown> = {
     run_id: run.id,
     attempt: item.attempt,
     max_attempts: fn.maxAttempts,
     disable_immediate_execution: run.forceStepPlan,
     use_api: false,
-    stack: { stack: run.stack, current: Math.max(run.stack.length - 1, 0) },
+    stack: { stack: run.stack, current },
   };
   // Retries (attempt > 0) stay one step per request, so the next step starts with a fresh attempt count.
   if (sys.ctx.opts.checkpointing && item.stepId === "step" && !run.forceStepPlan && item.attempt === 0) {
@@ -55,7 +66,8 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   }
   lifecycle.markStarted(run, fn);
   const startedAt = ctx.clock.now();
-  const { payload, headers } = request(sys, run, fn, item);
+  const current = stackCurrent(run, item);
+  const { payload, headers } = request(sys, run, fn, item, current);
   ctx.stats.counters.requests++;
   const sentAt = performance.now();
   if (item.isStart && item.attempt === 0) ctx.stats.latency.start.add(startedAt - run.createdAt);
@@ -91,6 +103,7 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
       scheduled: 0,
       retrying: false,
       done: false,
+      stackCurrent: current,
     };
     applyOps(sys, turn, outcome.ops);
   }

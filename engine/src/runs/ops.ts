@@ -27,6 +27,8 @@ export interface OpTurn {
   retrying: boolean;
   /** RunComplete ended the run: the rest of the answer is moot. */
   done: boolean;
+  /** The request's `ctx.stack.current`, which the steps it plans inherit (as Inngest's edges do). */
+  stackCurrent: number;
 }
 
 interface OpHandler {
@@ -107,7 +109,7 @@ const OPS: Record<OpName, OpHandler> = {
     starts: true,
     apply(sys, t, op, step) {
       t.run.pending.add(op.id);
-      sys.queue.enqueue(t.u, t.run, "exec", op.id, { data: { name: step.stepName } });
+      sys.queue.enqueue(t.u, t.run, "exec", op.id, { data: { name: step.stepName, stackCurrent: t.stackCurrent } });
       t.scheduled++;
     },
   },
