@@ -4,6 +4,7 @@ import { appUnreachable } from "../sync/app-availability.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
 import { Unit } from "../unit.js";
 import { ulid } from "../util/ulid.js";
+import { jobIdOf } from "./job-id.js";
 import { applyOps, completeRun, type OpTurn } from "./ops.js";
 import { decideRetry } from "./retry.js";
 import type { RunSystems } from "./systems.js";
@@ -42,7 +43,12 @@ function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem, cur
     ctx.qi_id = item.id;
   }
   const payload = { event: run.events[0], events: run.events, steps: Object.fromEntries(run.memos), ctx, version: run.requestVersion };
-  const headers: Record<string, string> = { "x-run-id": run.id, "x-request-id": ulid(), "x-inngest-step-id": item.stepId };
+  const headers: Record<string, string> = {
+    "x-run-id": run.id,
+    "x-request-id": ulid(),
+    "x-inngest-step-id": item.stepId,
+    "x-inngest-job-id": jobIdOf(item),
+  };
   if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
   return { payload, headers };
 }
@@ -148,7 +154,7 @@ function functionError(
       attempt: item.attempt + 1,
       at: decision.at,
       isStart: item.isStart,
-      data: item.data,
+      data: { ...(item.data ?? {}), jobId: jobIdOf(item) },
       wait: { reason: "retry", until: decision.at, maxAttempts: fn.maxAttempts },
     });
     return;

@@ -5,6 +5,7 @@ import type { Unit } from "../unit.js";
 import { parseDeadline } from "../util/duration.js";
 import { ulid } from "../util/ulid.js";
 import { invoke } from "./invoke.js";
+import { jobIdOf } from "./job-id.js";
 import { MAX_STEPS } from "./queue.js";
 import { decideRetry } from "./retry.js";
 import type { RunSystems } from "./systems.js";
@@ -86,7 +87,7 @@ const OPS: Record<OpName, OpHandler> = {
         sys.queue.enqueue(t.u, t.run, "exec", t.item.stepId, {
           attempt: t.item.attempt + 1,
           at: decision.at,
-          data: { ...(t.item.data ?? {}), name: step.stepName },
+          data: { ...(t.item.data ?? {}), name: step.stepName, jobId: jobIdOf(t.item) },
           wait: { reason: "retry", until: decision.at, maxAttempts: t.fn.maxAttempts },
         });
         t.retrying = true;
