@@ -119,6 +119,25 @@ async function forkWorker(script: string, env: Record<string, string>): Promise<
 
 const schemaName = (system: string) => `bench_${system}_${process.pid}`;
 
+type Worker = Awaited<ReturnType<typeof forkWorker>>;
+type Producer = Pick<RunningSystem, "enqueueMany" | "enqueueOne"> & { close(): Promise<void> };
+
+/** A peer as the orchestrator drives it: its client enqueues, its worker child records; stop closes both, then cleans up. */
+function peerSystem(worker: Worker, producer: Producer, cleanup: () => Promise<void> = async () => {}): RunningSystem {
+  return {
+    pids: () => [worker.proc.pid as number],
+    enqueueMany: producer.enqueueMany,
+    enqueueOne: producer.enqueueOne,
+    samples: () => worker.ask<Samples>("samples"),
+    reset: () => worker.ask("reset"),
+    async stop() {
+      await producer.close();
+      worker.proc.kill("SIGKILL");
+      await cleanup();
+    },
+  };
+}
+
 export function pgBoss(config: BenchConfig): SystemDefinition {
   return {
     name: "pg-boss",
@@ -131,22 +150,19 @@ export function pgBoss(config: BenchConfig): SystemDefinition {
       const boss = new PgBoss({ connectionString: config.databaseUrl, schema, supervise: false, schedule: false, migrate: false });
       boss.on("error", (err) => console.error("pg-boss producer:", err));
       await boss.start();
-      return {
-        pids: () => [worker.proc.pid as number],
-        enqueueMany: async (kind, jobs) =>
-          void (await boss.insert(
-            kind,
-            jobs.map((data) => ({ data })),
-          )),
-        enqueueOne: async (kind, job) => void (await boss.send(kind, job)),
-        samples: () => worker.ask<Samples>("samples"),
-        reset: () => worker.ask("reset"),
-        async stop() {
-          await boss.stop({ graceful: false, wait: true });
-          worker.proc.kill("SIGKILL");
-          await dropSchema(config.databaseUrl, schema);
+      return peerSystem(
+        worker,
+        {
+          enqueueMany: async (kind, jobs) =>
+            void (await boss.insert(
+              kind,
+              jobs.map((data) => ({ data })),
+            )),
+          enqueueOne: async (kind, job) => void (await boss.send(kind, job)),
+          close: () => boss.stop({ graceful: false }),
         },
-      };
+        () => dropSchema(config.databaseUrl, schema),
+      );
     },
   };
 }
@@ -164,19 +180,18 @@ export function graphileWorker(config: BenchConfig): SystemDefinition {
         BENCH_SCHEMA: schema,
       });
       const utils = await makeWorkerUtils({ connectionString: config.databaseUrl, schema });
-      return {
-        pids: () => [worker.proc.pid as number],
-        enqueueMany: async (kind, jobs) =>
-          void (await utils.addJobs(jobs.map((payload) => ({ identifier: kind, payload, maxAttempts: 1 })))),
-        enqueueOne: async (kind, job) => void (await utils.addJob(kind, job, { maxAttempts: 1 })),
-        samples: () => worker.ask<Samples>("samples"),
-        reset: () => worker.ask("reset"),
-        async stop() {
-          await utils.release();
-          worker.proc.kill("SIGKILL");
-          await dropSchema(config.databaseUrl, schema);
+      return peerSystem(
+        worker,
+        {
+          enqueueMany: async (kind, jobs) =>
+            void (await utils.addJobs(jobs.map((payload) => ({ identifier: kind, payload, maxAttempts: 1 })))),
+          enqueueOne: async (kind, job) => void (await utils.addJob(kind, job, { maxAttempts: 1 })),
+          close: async () => {
+            await utils.release();
+          },
         },
-      };
+        () => dropSchema(config.databaseUrl, schema),
+      );
     },
   };
 }
@@ -196,20 +211,16 @@ export function bullmq(config: BenchConfig): SystemDefinition {
         one: new Queue<BenchJob>("one", { connection, prefix, defaultJobOptions }),
         five: new Queue<BenchJob>("five", { connection, prefix, defaultJobOptions }),
       };
-      return {
-        pids: () => [worker.proc.pid as number],
+      return peerSystem(worker, {
         enqueueMany: async (kind, jobs) => void (await queues[kind].addBulk(jobs.map((data) => ({ name: kind, data })))),
         enqueueOne: async (kind, job) => void (await queues[kind].add(kind, job)),
-        samples: () => worker.ask<Samples>("samples"),
-        reset: () => worker.ask("reset"),
-        async stop() {
-          worker.proc.kill("SIGKILL");
+        async close() {
           for (const queue of Object.values(queues)) {
             await queue.obliterate({ force: true });
             await queue.close();
           }
         },
-      };
+      });
     },
   };
 }

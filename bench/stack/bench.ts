@@ -17,7 +17,7 @@ import pg from "pg";
 import { AUTH_VARIABLES, launchStack } from "../../tests/support/launch-stack.js";
 import { ensureNextBuild } from "../../tests/support/next-build.js";
 import { recreateDatabase } from "../lib/databases.js";
-import { cpuOfNamedSince, cpuSeconds, load, memoryMb, percentile } from "../peers/measure.js";
+import { cpuOfNamedSince, cpuSeconds, load, memoryMb, percentile, processTree } from "../peers/measure.js";
 import { summarizeProfile } from "../profile/summarize-profile.js";
 
 const { values } = parseArgs({
@@ -34,18 +34,10 @@ const DB = values["database-url"] as string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-/** The launcher and every process below it, with what each one is. */
-function processTree(root: number): Map<number, string> {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {}
-  }
-  const tree = new Map<number, string>();
-  const visit = (pid: number) => {
+/** The launcher and every process below it, each with what it is. */
+function namedProcessTree(root: number): Map<number, string> {
+  const named = new Map<number, string>();
+  for (const pid of processTree(root)) {
     let name = "?";
     try {
       name = readFileSync(`/proc/${pid}/cmdline`, "utf8")
@@ -54,12 +46,12 @@ function processTree(root: number): Map<number, string> {
         .slice(0, 4)
         .join(" ")
         .replace(/^.*?node /, "node ");
-    } catch {}
-    tree.set(pid, pid === root ? "launcher + embedded engine (scripts/dev.ts)" : name.slice(0, 70));
-    for (const [child, parent] of parents) if (parent === pid) visit(child);
-  };
-  visit(root);
-  return tree;
+    } catch {
+      // exited while we looked
+    }
+    named.set(pid, pid === root ? "launcher + embedded engine (scripts/dev.ts)" : name.slice(0, 70));
+  }
+  return named;
 }
 
 async function createJobs(baseUrl: string, n: number): Promise<number[]> {
@@ -96,7 +88,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "jobdeck-bench-stack-"));
   const profileDir = resolve(`bench/results/stack-profile-${new Date().toISOString().replace(/:/g, "-")}`);
   if (values.profile) mkdirSync(profileDir, { recursive: true });
-  const profiling = values.profile ? { JOBDECK_CPU_PROFILE_DIR: profileDir } : {};
+  const profiling: Record<string, string> = values.profile ? { JOBDECK_CPU_PROFILE_DIR: profileDir } : {};
   const stack = await launchStack(
     { DATABASE_URL: DB, JOBDECK_DATA_DIR: dataDir, JOBDECK_BENCH_JOB_TYPES: "1", ALLOW_DEV_AUTH: "1", ...profiling },
     AUTH_VARIABLES,
@@ -109,7 +101,7 @@ async function main(): Promise<void> {
     await createJobs(stack.baseUrl, 100);
     while ((await completed(db)) < 100) await sleep(100);
     await sleep(1100); // pg_stat_database is flushed at most once a second
-    const tree = processTree(stack.process.pid as number);
+    const tree = namedProcessTree(stack.process.pid as number);
     const cpu0 = new Map([...tree.keys()].map((pid) => [pid, cpuSeconds(pid)]));
     const postgresCpu = cpuOfNamedSince("postgres");
     const xacts = async () =>
