@@ -116,6 +116,21 @@ const outcomeColumns = (outcome: StepOutcome) => ({
 });
 
 /**
+ * The end of a statement whose `done` CTE returns a step row just closed or written: when it is a completed
+ * step.run, the job's count of distinct completed steps in that run, recounted. The statement reads the table as it
+ * was before it ran, so the count leaves the row out and adds its name.
+ */
+const RECOUNT_COMPLETED_FROM_DONE = Prisma.sql`
+    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = (
+      SELECT count(DISTINCT n) FROM (
+        SELECT s."name" AS n FROM "JobStep" s
+          WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN' AND s."id" <> done."id"
+        UNION ALL SELECT done."name"
+      ) names)
+    FROM done
+    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND done."status" = 'COMPLETED' AND done."kind" = 'RUN'`;
+
+/**
  * Closes an open step row and, for a completed step.run, recounts the run's distinct completed steps on the job:
  * one statement. (The recount reads the table as it was before this statement, so it adds this row's name.)
  */
@@ -129,14 +144,7 @@ export async function recordStepFinished(step: StartedStep, outcome: StepOutcome
       WHERE "id" = ${step.id}::uuid
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = (
-      SELECT count(DISTINCT n) FROM (
-        SELECT s."name" AS n FROM "JobStep" s
-          WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN' AND s."id" <> done."id"
-        UNION ALL SELECT done."name"
-      ) names)
-    FROM done
-    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND done."status" = 'COMPLETED' AND done."kind" = 'RUN'`;
+    ${RECOUNT_COMPLETED_FROM_DONE}`;
 }
 
 /**
@@ -152,7 +160,6 @@ export async function recordStepRan(
   if (!valid(ref)) return;
   const now = new Date();
   const { output, error } = outcomeColumns(outcome);
-  const counts = outcome.status === "COMPLETED" && step.kind === "RUN";
   await db().$executeRaw`
     WITH job AS (SELECT "id" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}),
     interrupted AS (${closeInterrupted(step)}),
@@ -161,16 +168,9 @@ export async function recordStepRan(
       SELECT gen_random_uuid(), "id", ${step.name}, ${step.stepId ?? null}, ${step.kind}::"StepKind", ${step.attempt}, ${step.runId},
         ${outcome.status}::"StepStatus", ${step.startedAt}::timestamp(3), ${now}::timestamp(3), ${now.getTime() - step.startedAt.getTime()}::int, ${output}::jsonb, ${error}::jsonb
         FROM job
-      RETURNING "id", "jobId", "runId", "name"
+      RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = (
-      SELECT count(DISTINCT n) FROM (
-        SELECT s."name" AS n FROM "JobStep" s
-          WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN'
-        UNION ALL SELECT done."name"
-      ) names)
-    FROM done
-    WHERE ${counts} AND j."id" = done."jobId" AND j."runId" = done."runId"`;
+    ${RECOUNT_COMPLETED_FROM_DONE}`;
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
