@@ -9,6 +9,8 @@ export interface EventRecord {
   data: Record<string, unknown>;
   user?: Record<string, unknown>;
   v?: string;
+  /** Merged sessions (events/sessions.ts); absent when the event has none. */
+  meta?: { sessions: Record<string, string> };
   ts: number;
   receivedAt: number;
 }
@@ -21,6 +23,7 @@ export interface WireEvent {
   user: Record<string, unknown>;
   ts: number;
   v?: string;
+  meta?: { sessions: Record<string, string> };
 }
 
 export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";

@@ -86,6 +86,7 @@ function view(r: Record<string, unknown>) {
     name: r.name,
     data: r.data,
     user: r.user ?? {},
+    ...(r.meta ? { meta: r.meta } : {}),
     ts: Number(r.ts),
     received_at: iso(r.received_at),
   };

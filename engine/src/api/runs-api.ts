@@ -151,6 +151,7 @@ export class RunsApi {
       data: w.data,
       user: w.user,
       v: w.v,
+      meta: w.meta,
       ts: now,
       receivedAt: now,
     }));

@@ -57,6 +57,7 @@ export class Ingest {
         data: e.data,
         user: e.user ?? {},
         v: e.v,
+        meta: e.meta,
         ts: e.ts ?? now,
         receivedAt: now,
       };

@@ -1,5 +1,6 @@
 import { jsonProblem } from "@jobdeck/safe-json";
 import { EventValidationError } from "../errors.js";
+import { type EventMeta, resolveEventMeta, SessionsError } from "./sessions.js";
 
 const MAX_EVENTS_PER_REQUEST = 5000;
 const MAX_NAME_LENGTH = 512;
@@ -13,6 +14,8 @@ export interface ValidEvent {
   ts?: number;
   user?: Record<string, unknown>;
   v?: string;
+  /** The merged sessions (events/sessions.ts), absent when there are none. */
+  meta?: EventMeta;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -26,7 +29,7 @@ export function validateEvents(body: unknown, opts: { internal: boolean; maxEven
   return list.map((raw, i) => {
     const at = list.length > 1 || Array.isArray(body) ? `events[${i}]` : "event";
     if (!isPlainObject(raw)) throw new EventValidationError(`${at}: must be an object with a "name"`);
-    const { name, data, id, ts, user, v } = raw;
+    const { name, data, id, ts, user, v, meta } = raw;
     if (typeof name !== "string" || name.trim() === "") throw new EventValidationError(`${at}.name: required, a non-empty string`);
     if (name.length > MAX_NAME_LENGTH) throw new EventValidationError(`${at}.name: longer than ${MAX_NAME_LENGTH} characters`);
     if (!opts.internal && name.startsWith("inngest/")) {
@@ -41,8 +44,13 @@ export function validateEvents(body: unknown, opts: { internal: boolean; maxEven
     }
     if (user !== undefined && user !== null && !isPlainObject(user)) throw new EventValidationError(`${at}.user: must be an object`);
     if (v !== undefined && v !== null && typeof v !== "string") throw new EventValidationError(`${at}.v: must be a string`);
-    const problem = jsonProblem({ name, id, v }, at) ?? jsonProblem(data, `${at}.data`) ?? jsonProblem(user, `${at}.user`);
+    const problem =
+      jsonProblem({ name, id, v }, at) ??
+      jsonProblem(data, `${at}.data`) ??
+      jsonProblem(user, `${at}.user`) ??
+      jsonProblem(meta, `${at}.meta`);
     if (problem) throw new EventValidationError(problem);
+    const sessions = resolveMeta(meta, at);
     const size = Buffer.byteLength(JSON.stringify(raw));
     if (size > opts.maxEventBytes)
       throw new EventValidationError(`${at}: ${size} bytes is larger than the ${opts.maxEventBytes}-byte event limit`);
@@ -53,6 +61,16 @@ export function validateEvents(body: unknown, opts: { internal: boolean; maxEven
     if (typeof ts === "number" && ts > 0) out.ts = Math.floor(ts);
     if (user) out.user = user as Record<string, unknown>;
     if (typeof v === "string") out.v = v;
+    if (sessions) out.meta = sessions;
     return out;
   });
+}
+
+function resolveMeta(meta: unknown, at: string): EventMeta | undefined {
+  try {
+    return resolveEventMeta(meta, at);
+  } catch (e) {
+    if (e instanceof SessionsError) throw new EventValidationError(e.message);
+    throw e;
+  }
 }

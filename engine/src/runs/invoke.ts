@@ -1,3 +1,4 @@
+import { type EventMeta, resolveEventMeta } from "../events/sessions.js";
 import type { Op } from "../protocol/response.js";
 import type { RunState } from "../types.js";
 import type { Unit } from "../unit.js";
@@ -8,7 +9,11 @@ import type { RunSystems } from "./systems.js";
 /** step.invoke: an `inngest/function.invoked` event starts the target by slug; its end resumes this step. */
 export function invoke(sys: RunSystems, u: Unit, run: RunState, op: Op, name: string | undefined, now: number): void {
   const { ctx, trace, queue, pauses, lifecycle } = sys;
-  const opts = (op.opts ?? {}) as { function_id?: string; payload?: { data?: Record<string, unknown>; v?: string }; timeout?: string };
+  const opts = (op.opts ?? {}) as {
+    function_id?: string;
+    payload?: { data?: Record<string, unknown>; v?: string; meta?: unknown };
+    timeout?: string;
+  };
   const target = opts.function_id ? ctx.registry.get(opts.function_id) : undefined;
   // One trace entry per invoke step (same id), updated when the child ends or the wait times out.
   const step = {
@@ -23,6 +28,17 @@ export function invoke(sys: RunSystems, u: Unit, run: RunState, op: Op, name: st
   if (!target || target.archived) {
     // Inngest's own text (pkg/execution/runner/runner.go FindInvokedFunction), so code matching on it works on both.
     const error = { name: "Error", message: `could not find function with ID: ${opts.function_id}` };
+    trace.record(step, { status: "failed", endedAt: now, error });
+    queue.resume(u, run.id, run.fnSlug, op.id, { error });
+    return;
+  }
+  // The payload's two session layers are merged as for a sent event (Inngest's handleGeneratorInvokeFunction);
+  // sessions that do not pass fail the step, as Inngest fails it with "invalid step.invoke sessions".
+  let meta: EventMeta | undefined;
+  try {
+    meta = resolveEventMeta(opts.payload?.meta, "payload");
+  } catch (e) {
+    const error = { name: "Error", message: `invalid step.invoke sessions: ${(e as Error).message}` };
     trace.record(step, { status: "failed", endedAt: now, error });
     queue.resume(u, run.id, run.fnSlug, op.id, { error });
     return;
@@ -57,7 +73,7 @@ export function invoke(sys: RunSystems, u: Unit, run: RunState, op: Op, name: st
   };
   const invokedAt = ctx.clock.now();
   const internalId = ulid(invokedAt);
-  const ev = { internalId, id: internalId, name: "inngest/function.invoked", data, user: {}, ts: invokedAt, receivedAt: invokedAt };
+  const ev = { internalId, id: internalId, name: "inngest/function.invoked", data, user: {}, meta, ts: invokedAt, receivedAt: invokedAt };
   ctx.journal.insertEvent(ev);
   const child = lifecycle.createRun(u, target, [ev], { parent: { runId: run.id, stepHash: op.id, correlationId } });
   trace.record(step, { status: "waiting", detail: { function: target.slug, until: expiresAt, childRunId: child.id } });

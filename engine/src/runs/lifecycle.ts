@@ -17,6 +17,7 @@ const PRIORITY_LIMIT = 43_200;
 export function toWire(e: EventRecord): WireEvent {
   const w: WireEvent = { id: e.id, name: e.name, data: e.data, user: e.user ?? {}, ts: e.ts };
   if (e.v !== undefined) w.v = e.v;
+  if (e.meta) w.meta = e.meta;
   return w;
 }
 

@@ -82,14 +82,15 @@ function eventParts(s: string, b: Batch): Part[] {
     data: e.data,
     user: e.user ?? null,
     v: e.v ?? null,
+    meta: e.meta ?? null,
     ts: e.ts,
     received_at: e.receivedAt,
   }));
   return [
     [
-      `INSERT INTO ${s}.events (internal_id, id, name, data, "user", v, ts, received_at)
-       SELECT internal_id, id, name, data, "user", v, ts, received_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(internal_id text, id text, name text, data jsonb, "user" jsonb, v text, ts bigint, received_at bigint)
+      `INSERT INTO ${s}.events (internal_id, id, name, data, "user", v, meta, ts, received_at)
+       SELECT internal_id, id, name, data, "user", v, meta, ts, received_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(internal_id text, id text, name text, data jsonb, "user" jsonb, v text, meta jsonb, ts bigint, received_at bigint)
        ON CONFLICT (internal_id) DO NOTHING`,
       json(rows),
     ],
