@@ -113,6 +113,8 @@ export interface Pause {
     fnSlug: string;
     stepName?: string;
     target?: string;
+    /** The step is in a `group.parallel({ mode: "race" })`: its end asks for the next steps at once. */
+    race?: true;
   };
 }
 

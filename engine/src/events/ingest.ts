@@ -82,6 +82,7 @@ export class Ingest {
           historyKind: "wait",
           name: p.data.stepName,
           matchedEventId: ev.internalId,
+          race: p.data.race,
         });
       } else if (p.kind === "cancel") {
         this.queue.cancel(u, p.runId, p.data.fnSlug, `cancelled by event ${ev.name} (${ev.internalId})`);

@@ -36,7 +36,7 @@ const resume: ItemHandler = async (sys, item, run) => {
   }
   run.pending.delete(item.stepId);
   ctx.journal.saveRun(run);
-  queue.discover(u, run);
+  queue.discover(u, run, item.data?.race === true);
   await u.commit(ctx.journal);
 };
 

@@ -56,7 +56,13 @@ export function invoke(sys: RunSystems, u: Unit, run: RunState, op: Op, name: st
     kind: "invoke",
     expiresAt,
     stepHash: op.id,
-    data: { correlationId, fnSlug: run.fnSlug, stepName: name, target: target.slug },
+    data: {
+      correlationId,
+      fnSlug: run.fnSlug,
+      stepName: name,
+      target: target.slug,
+      ...(op.opts?.parallelMode === "race" ? { race: true as const } : {}),
+    },
   });
   const data = {
     ...(opts.payload?.data ?? {}),

@@ -189,7 +189,7 @@ export class RunLifecycle {
       status === "completed"
         ? { data: run.output ?? null }
         : { error: run.error ?? { name: "Error", message: `invoked function was ${status}${reason ? `: ${reason}` : ""}` } };
-    this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, memo, { historyKind: "invoke" });
+    this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, memo, { historyKind: "invoke", race: p.data.race });
   }
 
   /** The database refused a row of this run (Journal.isolate): the run fails with that reason. */

@@ -110,7 +110,7 @@ const OPS: Record<OpName, OpHandler> = {
     starts: true,
     apply(sys, t, op, step) {
       t.run.pending.add(op.id);
-      sys.queue.enqueue(t.u, t.run, "exec", op.id, { data: { name: step.stepName, stackCurrent: t.stackCurrent } });
+      sys.queue.enqueue(t.u, t.run, "exec", op.id, { data: { name: step.stepName, stackCurrent: t.stackCurrent, ...races(op) } });
       t.scheduled++;
     },
   },
@@ -135,7 +135,7 @@ const OPS: Record<OpName, OpHandler> = {
         t.run.fnSlug,
         op.id,
         null,
-        { historyId: h.id, historyKind: "sleep", name: step.stepName, startedAt: t.endedAt },
+        { historyId: h.id, historyKind: "sleep", name: step.stepName, startedAt: t.endedAt, ...races(op) },
         wake,
       );
       t.scheduled++;
@@ -165,7 +165,7 @@ const OPS: Record<OpName, OpHandler> = {
         expr: (op.opts?.if as string | undefined) || undefined,
         expiresAt,
         stepHash: op.id,
-        data: { trigger: t.run.events[0], fnSlug: t.run.fnSlug, stepName: step.stepName },
+        data: { trigger: t.run.events[0], fnSlug: t.run.fnSlug, stepName: step.stepName, ...races(op) },
       });
       t.scheduled++;
     },
@@ -194,7 +194,7 @@ function gateway(ai: boolean): OpHandler {
     starts: true,
     apply(sys, t, op, step) {
       t.run.pending.add(op.id);
-      sys.queue.enqueue(t.u, t.run, "gateway", op.id, { data: { request: op.opts ?? {}, name: step.stepName, ai } });
+      sys.queue.enqueue(t.u, t.run, "gateway", op.id, { data: { request: op.opts ?? {}, name: step.stepName, ai, ...races(op) } });
       t.scheduled++;
     },
   };
@@ -243,5 +243,8 @@ export function applyOps(sys: RunSystems, t: OpTurn, ops: Op[]): void {
     sys.lifecycle.finishRun(t.u, run, "failed", { error: { name: "StepLimitExceeded", message: `the run exceeded ${MAX_STEPS} steps` } });
     return;
   }
-  if (!t.retrying) sys.queue.discover(t.u, run);
+  if (!t.retrying) sys.queue.discover(t.u, run, item.data?.race === true);
 }
+
+/** The step was declared inside `group.parallel({ mode: "race" })` (the SDK puts it in the op's opts). */
+const races = (op: Op): { race?: true } => (op.opts?.parallelMode === "race" ? { race: true } : {});

@@ -59,9 +59,16 @@ export class PauseSystem {
     const u = new Unit();
     this.remove(p);
     if (p.stepHash && p.kind === "wait") {
-      this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, null, { timedOut: true, historyKind: "wait" });
+      this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, null, { timedOut: true, historyKind: "wait", race: p.data.race });
     } else if (p.stepHash && p.kind === "invoke") {
-      this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, { error: INVOKE_TIMEOUT_ERROR }, { timedOut: true, historyKind: "invoke" });
+      this.queue.resume(
+        u,
+        p.runId,
+        p.data.fnSlug,
+        p.stepHash,
+        { error: INVOKE_TIMEOUT_ERROR },
+        { timedOut: true, historyKind: "invoke", race: p.data.race },
+      );
     }
     await u.commit(this.ctx.journal).catch((err) => this.ctx.log.error({ err }, "pause expiry not recorded"));
   }

@@ -59,9 +59,12 @@ export class RunQueue {
     this.enqueue(u, bare(runId, fnSlug), "cancel", "cancel", { data: { reason } });
   }
 
-  /** The next discovery request (stepId "step"), once nothing is pending. */
-  discover(u: Unit, run: RunState): void {
-    if (ENDED.has(run.status) || run.pending.size > 0) return;
+  /**
+   * The next discovery request (stepId "step"), once nothing is pending, or at once when the step that just ended
+   * raced (Inngest's shouldEnqueueDiscovery: `!hasPendingSteps || mode == ParallelModeRace`, executor.go at 253303c).
+   */
+  discover(u: Unit, run: RunState, raced = false): void {
+    if (ENDED.has(run.status) || (run.pending.size > 0 && !raced)) return;
     run.forceStepPlan = false;
     this.enqueue(u, run, "exec", "step");
     this.ctx.journal.saveRun(run);

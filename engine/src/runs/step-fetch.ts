@@ -67,7 +67,7 @@ export async function performStepFetch(sys: RunSystems, item: QueueItem, run: Ru
     queue.setMemo(run, item.stepId, memoOf(item, req.url, res));
     trace.record(step, { status: "completed", output: { status: res.status } });
     run.pending.delete(item.stepId);
-    queue.discover(u, run);
+    queue.discover(u, run, item.data?.race === true);
   } else {
     const error = { name: res.refused ? "OutboundRefused" : "GatewayError", message: res.error };
     const maxAttempts = ctx.registry.get(run.fnSlug)?.maxAttempts ?? 5;
@@ -91,7 +91,7 @@ export async function performStepFetch(sys: RunSystems, item: QueueItem, run: Ru
       queue.setMemo(run, item.stepId, { error });
       trace.record(step, { status: "failed", error });
       run.pending.delete(item.stepId);
-      queue.discover(u, run);
+      queue.discover(u, run, item.data?.race === true);
     }
   }
   ctx.journal.saveRun(run);
