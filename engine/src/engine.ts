@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { CancellationsApi } from "./api/cancellations-api.js";
 import { EventsApi } from "./api/events-api.js";
 import { FunctionsApi } from "./api/functions-api.js";
 import { buildHttp } from "./api/http.js";
@@ -47,7 +48,7 @@ export class Engine {
   readonly cron: CronScheduler;
   readonly leadership: Leadership;
   /** The `/v1` API's operations, for tools and tests that run the engine in-process. */
-  readonly api: { runs: RunsApi; functions: FunctionsApi; events: EventsApi };
+  readonly api: { runs: RunsApi; functions: FunctionsApi; events: EventsApi; cancellations: CancellationsApi };
   private readonly sys: RunSystems;
   private readonly timeouts: RunTimeouts;
   private readonly grouping: Grouping;
@@ -74,7 +75,12 @@ export class Engine {
     this.apps = new Apps(ctx, this.cron);
     this.leadership = new Leadership(ctx);
     const runs = new RunsApi(ctx, this.lifecycle);
-    this.api = { runs, functions: new FunctionsApi(ctx), events: new EventsApi(ctx, this.ingest, runs) };
+    this.api = {
+      runs,
+      functions: new FunctionsApi(ctx),
+      events: new EventsApi(ctx, this.ingest, runs),
+      cancellations: new CancellationsApi(ctx, this.lifecycle),
+    };
   }
 
   get log() {

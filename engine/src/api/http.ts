@@ -7,6 +7,7 @@ import { MAX_TS, validateEvents } from "../events/validate.js";
 import type { Op } from "../protocol/response.js";
 import type { Apps } from "../sync/apps.js";
 import { acceptedBearers, accessGuard } from "./access.js";
+import { type CancellationsApi, createCancellationSchema } from "./cancellations-api.js";
 import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
 import { parseStatuses, type RunFilter } from "./run-filter.js";
@@ -19,6 +20,7 @@ export interface EngineApi {
   runs: RunsApi;
   functions: FunctionsApi;
   events: EventsApi;
+  cancellations: CancellationsApi;
   health(): Promise<Record<string, unknown>>;
   checkpoint(runId: string, qiId: string, ops: Op[]): Promise<boolean>;
 }
@@ -196,27 +198,18 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
       throw new BadRequestError("function_id or ids: bulk replay needs a function or a list of run ids");
     return { data: await api.runs.replayMany(f) };
   });
-  // Inngest REST compatible bulk cancellation.
+  // Inngest REST compatible bulk cancellations.
   app.post("/v1/cancellations", async (req) => {
-    const { ctx } = api;
-    const b = z
-      .object({
-        function_id: z.string().min(1),
-        app_id: z.string().optional(),
-        started_after: z.string().optional(),
-        started_before: z.string().optional(),
-      })
-      .safeParse(req.body);
+    const b = createCancellationSchema.safeParse(req.body ?? {});
     if (!b.success) throw new BadRequestError(`${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
-    const slug = ctx.registry.get(b.data.function_id) ? b.data.function_id : `${b.data.app_id}-${b.data.function_id}`;
-    return {
-      data: await api.runs.cancelMany({
-        functionSlug: slug,
-        from: time("started_after", b.data.started_after),
-        to: time("started_before", b.data.started_before),
-      }),
-    };
+    return api.cancellations.create({
+      ...b.data,
+      startedAfter: time("started_after", b.data.started_after ?? undefined),
+      startedBefore: time("started_before", b.data.started_before),
+    });
   });
+  app.get("/v1/cancellations", async () => api.cancellations.list());
+  app.delete<{ Params: { id: string } }>("/v1/cancellations/:id", async (req) => api.cancellations.remove(req.params.id));
 }
 
 function eventRoutes(app: FastifyInstance, api: EngineApi): void {

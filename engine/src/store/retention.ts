@@ -7,7 +7,7 @@ export interface PruneResult {
 
 /**
  * Deletes history past retention: runs that ended before `before` (with their memos, trace and any leftover
- * queue items or pauses) and events received before it that no remaining run refers to. Works in batches so each
+ * queue items or pauses), events received before it that no remaining run refers to, and bulk-cancellation records. Works in batches so each
  * statement stays short; only cold rows are touched, none of which the in-memory state is still acting on.
  */
 export async function pruneHistory(pool: pg.Pool, schema: string, before: number, batch = 1000): Promise<PruneResult> {
@@ -40,5 +40,7 @@ export async function pruneHistory(pool: pg.Pool, schema: string, before: number
     events += rowCount ?? 0;
     if ((rowCount ?? 0) < batch) break;
   }
+  // A bulk cancellation's record goes with the history it acted on (it has already been applied).
+  await pool.query(`DELETE FROM ${s}.cancellations WHERE created_at < $1`, [before]);
   return { runs, events };
 }
