@@ -62,12 +62,11 @@ describe("POST/GET/DELETE /v1/cancellations", () => {
     });
     expect(typeof res.json.metadata.fetched_at).toBe("string");
     const runs = await runsOf(r.engine, "cnl-sleeper");
-    const byTenant = runs.map((x) => `${(x.events as { data: { tenant: string } }[] | undefined)?.[0]?.data.tenant ?? "?"}:${x.status}`);
     expect(runs.filter((x) => x.status === "Cancelled")).toHaveLength(2);
     expect(runs.filter((x) => x.status === "Running")).toHaveLength(1);
     for (const x of runs.filter((y) => y.status === "Cancelled")) {
       const full = (await r.engine.api.runs.get(x.run_id as string)).data;
-      expect(full.events[0]?.data.tenant, byTenant.join()).toBe("acme");
+      expect(full.events[0]?.data.tenant).toBe("acme");
     }
   });
 
