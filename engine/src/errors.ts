@@ -38,6 +38,13 @@ export class ConflictError extends EngineError {
   }
 }
 
+/** A body over one of Inngest's size limits (a checkpointed step's output), answered 413 as Inngest does. */
+export class PayloadTooLargeError extends EngineError {
+  constructor(message: string) {
+    super(413, message);
+  }
+}
+
 /** An app's function configuration the engine cannot run (answered 400 to the sync that brought it). */
 export class ConfigError extends BadRequestError {}
 

@@ -67,6 +67,20 @@ export interface RunState {
   parent?: ParentRef;
   replayOf?: string;
   cancelReason?: string;
+  /** `defer()` calls by hashed id (runs/defers.ts); absent until the first. */
+  defers?: Record<string, DeferEntry>;
+}
+
+export interface DeferEntry {
+  /** The companion function's slug. */
+  fnSlug: string;
+  /** after_run: starts when the run ends; scheduled: its event was sent; aborted / rejected: never starts. */
+  status: "after_run" | "scheduled" | "aborted" | "rejected";
+  name?: string;
+  input?: Record<string, unknown>;
+  meta?: unknown;
+  /** Why a rejected defer was dropped (Inngest's reason names: per_run_count, per_defer_size…). */
+  reason?: string;
 }
 
 /** exec: an SDK request; resume: apply a memo to a step (sleep end, matched wait, invoke result); gateway: step.fetch; cancel. */

@@ -14,6 +14,8 @@ export const OP_NAMES = [
   "AIGateway",
   "RunComplete",
   "DiscoveryRequest",
+  "DeferAdd",
+  "DeferAbort",
 ] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
@@ -85,6 +87,11 @@ function isOp(v: unknown): v is Op {
 
 /** Classifies the SDK's answer to an execution request; anything that is not a valid SDK answer is a retriable error. */
 export function classify(result: SdkResult, now = Date.now()): Outcome {
+  if (!result.ok && result.code === "output_too_large") {
+    // Inngest's HTTP driver words (syscode.CodeOutputTooLarge, httpdriver.go at 253303c); retried like any error.
+    const message = "Your function's response body exceeds the maximum size limit";
+    return { type: "error", retriable: true, error: { name: "output_too_large", message, error: `output_too_large: ${message}` } };
+  }
   if (!result.ok) return { type: "error", retriable: true, error: { name: "NetworkError", message: `app unreachable: ${result.error}` } };
   const { status, headers, body } = result.reply;
   const versionHeader = Number(headers["x-inngest-req-version"]);

@@ -16,7 +16,8 @@ export type FetchResult =
   /** `refused`: the destination is not allowed (loopback, private…); retrying cannot help. */
   | { ok: false; error: string; refused?: boolean };
 
-const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Inngest's consts.MaxSDKResponseBodySize (4 MB of step output + 4 MB of input); larger is `output_too_large`. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** As Go's http.Client, which Inngest's gateway uses: follow up to 10 redirects, each hop checked again. */
 const MAX_REDIRECTS = 10;
 /** As Inngest's executor HTTP client (pkg/execution/exechttp/exechttp.go): up to 60 redirects from an app. */
@@ -94,7 +95,7 @@ export class SdkClient {
         size += (chunk as Buffer).length;
         if (size > MAX_RESPONSE_BYTES) {
           res.body.destroy();
-          return { ok: false, error: `response larger than ${MAX_RESPONSE_BYTES} bytes` };
+          return { ok: false, error: `response larger than ${MAX_RESPONSE_BYTES} bytes`, code: "output_too_large" };
         }
         chunks.push(chunk as Buffer);
       }

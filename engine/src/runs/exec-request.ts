@@ -4,7 +4,9 @@ import { appUnreachable } from "../sync/app-availability.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
 import { Unit } from "../unit.js";
 import { ulid } from "../util/ulid.js";
+import { deferEntries } from "./defers.js";
 import { jobIdOf } from "./job-id.js";
+import { MAX_STEPS, oversizedOp, STEP_LIMIT_ERROR, STEP_OUTPUT_TOO_LARGE } from "./limits.js";
 import { applyOps, completeRun, type OpTurn } from "./ops.js";
 import { decideRetry } from "./retry.js";
 import type { RunSystems } from "./systems.js";
@@ -42,7 +44,14 @@ function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem, cur
     ctx.fn_id = fn.slug;
     ctx.qi_id = item.id;
   }
-  const payload = { event: run.events[0], events: run.events, steps: Object.fromEntries(run.memos), ctx, version: run.requestVersion };
+  const payload: Record<string, unknown> = {
+    event: run.events[0],
+    events: run.events,
+    steps: Object.fromEntries(run.memos),
+    ctx,
+    version: run.requestVersion,
+  };
+  if (run.defers) payload.defers = deferEntries(run);
   const headers: Record<string, string> = {
     "x-run-id": run.id,
     "x-request-id": ulid(),
@@ -90,12 +99,15 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
     return;
   }
   ctx.availability.release(fn.appId);
-  const outcome = classify(result, ctx.clock.now());
+  const outcome = withinLimits(classify(result, ctx.clock.now()));
   const u = new Unit();
   ctx.journal.deleteItem(item.id);
   if (outcome.version !== undefined && outcome.version >= 0) run.requestVersion = outcome.version;
   const endedAt = ctx.clock.now();
-  if (outcome.type === "complete") completeRun(sys, u, run, item, outcome.output, startedAt, endedAt);
+  if (outcome.type === "ops" && outcome.ops.length > MAX_STEPS) {
+    // Inngest: "Disallow parallel plans that exceed the step limit" (executor.go handleGeneratorGroup).
+    lifecycle.finishRun(u, run, "failed", { error: STEP_LIMIT_ERROR });
+  } else if (outcome.type === "complete") completeRun(sys, u, run, item, outcome.output, startedAt, endedAt);
   else if (outcome.type === "error") functionError(sys, u, run, fn, item, outcome, startedAt, endedAt);
   else {
     const turn: OpTurn = {
@@ -161,4 +173,16 @@ function functionError(
   }
   sys.trace.record(step, { status: "failed", error: outcome.error });
   sys.lifecycle.finishRun(u, run, "failed", { error: outcome.error });
+}
+
+/**
+ * An answer whose op carries an output over the limit is an error of the whole request, retried like one, as
+ * Inngest's HTTP driver refuses it while parsing (httpdriver/parse.go at 253303c).
+ */
+function withinLimits(outcome: Outcome): Outcome {
+  if (outcome.type !== "ops") return outcome;
+  const op = oversizedOp(outcome.ops);
+  if (!op) return outcome;
+  const message = `error validating generator opcode ${op.id}: ${STEP_OUTPUT_TOO_LARGE}`;
+  return { type: "error", retriable: true, error: { name: "Error", message }, version: outcome.version };
 }

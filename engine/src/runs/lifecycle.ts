@@ -7,6 +7,7 @@ import type { Refusal } from "../store/journal.js";
 import { ENDED, type EventRecord, type RunState, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { ulid } from "../util/ulid.js";
+import { DEFERRED_SCHEDULE_EVENT, takeDeferredEvents } from "./defers.js";
 import type { PauseSystem } from "./pause-system.js";
 import type { RunQueue } from "./queue.js";
 import type { RunTimeouts } from "./run-timeouts.js";
@@ -141,6 +142,7 @@ export class RunLifecycle {
     stats.counters.runsEnded++;
     stats.lastRunEndedAt = now;
     this.emitEndEvents(u, run, status, result.reason);
+    this.scheduleDefers(u, run);
     this.answerParent(u, run, status, result.reason);
     u.after.push(() => {
       runs.delete(run.id);
@@ -156,10 +158,10 @@ export class RunLifecycle {
   }
 
   /** An engine-made event (lifecycle, invoke, cron): stored and matched like any other, in the same unit. */
-  emitInternal(u: Unit, name: string, data: Record<string, unknown>, id?: string): EventRecord {
+  emitInternal(u: Unit, name: string, data: Record<string, unknown>, id?: string, meta?: EventRecord["meta"]): EventRecord {
     const now = this.ctx.clock.now();
     const internalId = ulid(now);
-    const event: EventRecord = { internalId, id: id ?? internalId, name, data, ts: now, receivedAt: now, user: {} };
+    const event: EventRecord = { internalId, id: id ?? internalId, name, data, ts: now, receivedAt: now, user: {}, meta };
     this.ctx.journal.insertEvent(event);
     this.ctx.bus.emit("event.emitted", { unit: u, event });
     return event;
@@ -177,6 +179,14 @@ export class RunLifecycle {
     this.emitInternal(u, "inngest/function.finished", { ...base, _inngest: { status } });
     if (status === "failed") this.emitInternal(u, "inngest/function.failed", base, run.id);
     if (status === "cancelled") this.emitInternal(u, "inngest/function.cancelled", base, run.id);
+  }
+
+  /** Each live `defer()` of the run starts its companion function now that the run has ended (runs/defers.ts). */
+  private scheduleDefers(u: Unit, run: RunState): void {
+    if (!run.defers) return;
+    const { events, dropped } = takeDeferredEvents(run, this.ctx.registry.get(run.fnSlug)?.appId);
+    for (const e of events) this.emitInternal(u, DEFERRED_SCHEDULE_EVENT, e.data, e.id, e.meta);
+    if (dropped.length) this.ctx.log.warn({ runId: run.id, dropped }, "deferred runs dropped: their sessions did not pass");
   }
 
   /** An invoked run's end resumes the parent's invoke step with the result or the error. */

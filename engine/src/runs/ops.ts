@@ -1,17 +1,17 @@
+import { createHash } from "node:crypto";
 import { asError, isOpName, type Op, type OpName } from "../protocol/response.js";
 import type { FnDef } from "../registry.js";
 import type { QueueItem, RunState } from "../types.js";
 import type { Unit } from "../unit.js";
 import { parseDeadline } from "../util/duration.js";
 import { ulid } from "../util/ulid.js";
+import { abortDefer, addDefer } from "./defers.js";
 import { invoke } from "./invoke.js";
 import { jobIdOf } from "./job-id.js";
-import { MAX_STEPS } from "./queue.js";
+import { MAX_STEPS, STEP_LIMIT_ERROR } from "./limits.js";
 import { decideRetry } from "./retry.js";
 import type { RunSystems } from "./systems.js";
 import type { TraceStep } from "./trace.js";
-
-const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /** One 206 answer being applied to its run. */
 export interface OpTurn {
@@ -48,14 +48,8 @@ export function opTiming(op: Op): { a: number; b: number } | undefined {
 
 const stepName = (op: Op) => op.displayName ?? op.name ?? op.userland?.id;
 
-/** A step's successful result: its memo and trace entry (a failure when the output is over the size limit). */
+/** A step's successful result: its memo and trace entry (outputs were checked against the size limit before). */
 export function recordStepRun(sys: RunSystems, run: RunState, op: Op, step: TraceStep): void {
-  const size = JSON.stringify(op.data ?? null)?.length ?? 0;
-  if (size > MAX_OUTPUT_BYTES) {
-    const error = { name: "OutputTooLarge", message: `step "${step.stepName}" returned ${size} bytes; the limit is ${MAX_OUTPUT_BYTES}` };
-    if (sys.queue.setMemo(run, op.id, { error })) sys.trace.record(step, { status: "failed", error });
-    return;
-  }
   if (sys.queue.setMemo(run, op.id, { data: op.data === undefined ? null : op.data })) {
     sys.trace.record(step, { status: "completed", output: op.data });
   }
@@ -93,6 +87,7 @@ const OPS: Record<OpName, OpHandler> = {
         t.retrying = true;
         return;
       }
+      if (endsFunction(sys, t, op, step, error)) return;
       sys.queue.setMemo(t.run, op.id, { error });
       sys.trace.record(step, { status: "failed", error });
       t.run.pending.delete(op.id);
@@ -101,6 +96,7 @@ const OPS: Record<OpName, OpHandler> = {
   StepFailed: {
     apply(sys, t, op, step) {
       const error = asError(op.error ?? op.data, "step failed");
+      if (endsFunction(sys, t, op, step, error)) return;
       sys.queue.setMemo(t.run, op.id, { error });
       sys.trace.record(step, { status: "failed", error });
       t.run.pending.delete(op.id);
@@ -187,7 +183,35 @@ const OPS: Record<OpName, OpHandler> = {
     },
   },
   DiscoveryRequest: { apply() {} },
+  DeferAdd: {
+    apply(sys, t, op) {
+      const { rejected } = addDefer(t.run, op);
+      if (rejected)
+        sys.ctx.log.warn({ runId: t.run.id, stepId: op.id, reason: rejected }, "defer soft-rejected; the run goes on without it");
+    },
+  },
+  DeferAbort: {
+    apply(_sys, t, op) {
+      abortDefer(t.run, op);
+    },
+  },
 };
+
+/** The SDK's id for "the function itself" (sha1 of "complete"), used when a function error ships with lazy ops. */
+const RUN_COMPLETE_HASH = createHash("sha1").update("complete").digest("hex");
+
+/**
+ * A function that threw while `defer()` ops were waiting to ship answers `[DeferAdd…, StepFailed{id: complete}]`
+ * (the SDK's attachLazyOps): that is the run's own failure, not a step's. StepError for it retries the request,
+ * as the handler above already does; the final one ends the run.
+ */
+function endsFunction(sys: RunSystems, t: OpTurn, op: Op, step: TraceStep, error: ReturnType<typeof asError>): boolean {
+  if (op.id !== RUN_COMPLETE_HASH) return false;
+  sys.trace.record({ ...step, kind: "function", stepHash: undefined, stepName: undefined }, { status: "failed", error });
+  sys.lifecycle.finishRun(t.u, t.run, "failed", { error });
+  t.done = true;
+  return true;
+}
 
 function gateway(ai: boolean): OpHandler {
   return {
@@ -240,7 +264,9 @@ export function applyOps(sys: RunSystems, t: OpTurn, ops: Op[]): void {
   if (item.stepId !== "step" && !t.retrying) run.pending.delete(item.stepId);
   if (t.scheduled > 1) run.forceStepPlan = true;
   if (run.stack.length >= MAX_STEPS) {
-    sys.lifecycle.finishRun(t.u, run, "failed", { error: { name: "StepLimitExceeded", message: `the run exceeded ${MAX_STEPS} steps` } });
+    // Inngest refuses the run's next request once it has this many steps (validate.go checkStepLimit); ending it
+    // here saves that request and ends the same way.
+    sys.lifecycle.finishRun(t.u, run, "failed", { error: STEP_LIMIT_ERROR });
     return;
   }
   if (!t.retrying) sys.queue.discover(t.u, run, item.data?.race === true);

@@ -4,9 +4,6 @@ import { ENDED } from "../types.js";
 import type { Unit } from "../unit.js";
 import { ulid } from "../util/ulid.js";
 
-/** The most steps a run may record, as on Inngest. */
-export const MAX_STEPS = 1000;
-
 type RunRef = Pick<RunState, "id" | "fnSlug" | "createdAt" | "priority" | "concurrency">;
 
 /** A run's next things to do, as durable queue items: journaled with the unit, dispatchable once it is committed. */

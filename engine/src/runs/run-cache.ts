@@ -131,6 +131,7 @@ export interface RunRow {
   parent: RunState["parent"] | null;
   replay_of: string | null;
   cancel_reason: string | null;
+  defers?: RunState["defers"] | null;
 }
 
 /** A runs row (and its memos, in stack order) as the run's state. */
@@ -158,5 +159,6 @@ export function runFromRow(r: RunRow, memos: Array<{ hash: string; memo: unknown
     parent: r.parent ?? undefined,
     replayOf: r.replay_of ?? undefined,
     cancelReason: r.cancel_reason ?? undefined,
+    defers: r.defers ?? undefined,
   };
 }

@@ -47,6 +47,7 @@ function runMutable(r: RunState) {
     force_step_plan: r.forceStepPlan,
     pending: [...r.pending],
     cancel_reason: r.cancelReason ?? null,
+    defers: r.defers ?? null,
   };
 }
 
@@ -115,12 +116,12 @@ function runParts(s: string, b: Batch): Part[] {
     }));
     parts.push([
       `INSERT INTO ${s}.runs (id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error,
-         request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason)
+         request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason, defers)
        SELECT id, function_slug, status, ARRAY(SELECT jsonb_array_elements_text(event_ids)), events, batch_id, created_at, started_at, ended_at,
-         output, error, request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason
+         output, error, request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason, defers
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, function_slug text, status text, event_ids jsonb, events jsonb, batch_id text,
          created_at bigint, started_at bigint, ended_at bigint, output jsonb, error jsonb, request_version integer, force_step_plan boolean,
-         pending jsonb, priority integer, concurrency jsonb, singleton_key text, parent jsonb, replay_of text, cancel_reason text)
+         pending jsonb, priority integer, concurrency jsonb, singleton_key text, parent jsonb, replay_of text, cancel_reason text, defers jsonb)
        ON CONFLICT (id) DO NOTHING`,
       json(rows),
     ]);
@@ -128,9 +129,10 @@ function runParts(s: string, b: Batch): Part[] {
   if (b.runUpdates.size) {
     parts.push([
       `UPDATE ${s}.runs r SET status = x.status, started_at = x.started_at, ended_at = x.ended_at, output = x.output, error = x.error,
-         request_version = x.request_version, force_step_plan = x.force_step_plan, pending = x.pending, cancel_reason = x.cancel_reason
+         request_version = x.request_version, force_step_plan = x.force_step_plan, pending = x.pending, cancel_reason = x.cancel_reason,
+         defers = x.defers
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, status text, started_at bigint, ended_at bigint, output jsonb, error jsonb,
-         request_version integer, force_step_plan boolean, pending jsonb, cancel_reason text)
+         request_version integer, force_step_plan boolean, pending jsonb, cancel_reason text, defers jsonb)
        WHERE r.id = x.id`,
       json([...b.runUpdates.values()].map(runMutable)),
     ]);
