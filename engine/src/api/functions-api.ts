@@ -72,6 +72,28 @@ export class FunctionsApi {
     };
   }
 
+  /**
+   * `GET /v1/apps/:app/functions`: Inngest's cqrs.Function list for one app, a bare JSON array as Inngest encodes
+   * it (pkg/api/apiv1/functions.go at 253303c); the ids Inngest keeps as UUIDs are this engine's names.
+   */
+  async appFunctions(appId: string) {
+    const { pool, s } = this.ctx;
+    const { rows } = await pool.query(
+      `SELECT slug, app_id, name, config, archived, created_at, updated_at FROM ${s}.functions WHERE app_id = $1 ORDER BY slug`,
+      [appId],
+    );
+    return rows.map((r) => ({
+      internal_id: r.slug,
+      env_id: null,
+      app_id: r.app_id,
+      id: r.slug,
+      name: r.name,
+      config: r.config,
+      created_at: iso(r.created_at),
+      archived_at: r.archived ? iso(r.updated_at) : "0001-01-01T00:00:00Z",
+    }));
+  }
+
   private view(slug: string, counts: Record<string, number>) {
     const fn = this.ctx.registry.get(slug);
     if (!fn) throw new NotFoundError(`function ${slug} not found`);

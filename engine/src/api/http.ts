@@ -183,6 +183,7 @@ function functionRoutes(app: FastifyInstance, api: EngineApi): void {
 function runRoutes(app: FastifyInstance, api: EngineApi): void {
   app.get("/v1/runs", async (req) => api.runs.list(toFilter(req.query)));
   app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => api.runs.get(req.params.id));
+  app.get<{ Params: { id: string } }>("/v1/runs/:id/jobs", async (req) => api.runs.jobs(req.params.id));
   app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
   app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
   app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => ({ data: await api.runs.replay(req.params.id) }));
@@ -242,6 +243,7 @@ function appRoutes(app: FastifyInstance, api: EngineApi): void {
     apps.addUrl(b.data.url);
     return { data: await apps.syncUrl(b.data.url) };
   });
+  app.get<{ Params: { app: string } }>("/v1/apps/:app/functions", async (req) => api.functions.appFunctions(req.params.app));
   app.post("/v1/apps/sync", async () => ({ data: await apps.syncAll() }));
   app.delete<{ Params: { id: string } }>("/v1/apps/:id", async (req) => {
     if (!(await apps.removeApp(req.params.id))) throw new EngineError(404, `app ${req.params.id} not found`);

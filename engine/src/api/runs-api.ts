@@ -1,7 +1,7 @@
 import type { EngineContext } from "../context.js";
-import { ConflictError, NotFoundError } from "../errors.js";
+import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
-import { ENDED, type EventRecord, type RunStatus, type WireEvent } from "../types.js";
+import { ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { explainWaiting } from "./explain.js";
 import { iso, type RunFilter, runsWhere, STATUS_LABEL } from "./run-filter.js";
@@ -84,6 +84,29 @@ export class RunsApi {
     return { data: { ...this.summary(r), events: r.events, pending: r.pending, steps, waiting: this.waiting(r) } };
   }
 
+  /**
+   * `GET /v1/runs/:id/jobs`: the run's queued work as Inngest's queue.JobResponse list (at most 10, soonest first;
+   * pkg/api/apiv1/runs.go at 253303c), cached for 5 s as Inngest says.
+   */
+  async jobs(id: string) {
+    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) throw new BadRequestError(`Invalid run ID: ${id.slice(0, 40)}`);
+    const run = await this.ctx.runs.load(id);
+    if (!run) throw new NotFoundError(`run ${id} not found`);
+    const items = ENDED.has(run.status) ? [] : this.ctx.scheduler.itemsOf(id).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const now = this.ctx.clock.now();
+    return {
+      data: items.slice(0, 10).map((item, position) => ({
+        JobID: item.id,
+        at: new Date(item.at).toISOString(),
+        position,
+        kind: jobKind(item),
+        attempt: item.attempt,
+        Raw: null,
+      })),
+      metadata: { fetched_at: new Date(now).toISOString(), cached_until: new Date(now + 5000).toISOString() },
+    };
+  }
+
   async cancel(id: string, reason = "cancelled via the management API") {
     const run = await this.ctx.runs.load(id);
     if (!run) throw new NotFoundError(`run ${id} not found`);
@@ -159,3 +182,11 @@ export class RunsApi {
 }
 
 export type RunSummary = ReturnType<RunsApi["summary"]>;
+
+/** Inngest's queue item kinds (queue.KindStart, KindEdge, KindSleep, KindPause, KindCancel) for this engine's items. */
+function jobKind(item: QueueItem): string {
+  if (item.kind === "exec") return item.isStart ? "start" : "edge";
+  if (item.kind === "gateway") return "edge";
+  if (item.kind === "cancel") return "cancel";
+  return item.data?.historyKind === "sleep" ? "sleep" : "pause";
+}
