@@ -3,7 +3,9 @@ import { CancellationsApi } from "./api/cancellations-api.js";
 import { EventsApi } from "./api/events-api.js";
 import { FunctionsApi } from "./api/functions-api.js";
 import { buildHttp } from "./api/http.js";
+import { MetadataApi } from "./api/metadata-api.js";
 import { RunsApi } from "./api/runs-api.js";
+import { SignalsApi } from "./api/signals-api.js";
 import type { EngineBus } from "./bus.js";
 import type { Clock } from "./clock.js";
 import { createContext, type EngineContext } from "./context.js";
@@ -48,7 +50,14 @@ export class Engine {
   readonly cron: CronScheduler;
   readonly leadership: Leadership;
   /** The `/v1` API's operations, for tools and tests that run the engine in-process. */
-  readonly api: { runs: RunsApi; functions: FunctionsApi; events: EventsApi; cancellations: CancellationsApi };
+  readonly api: {
+    runs: RunsApi;
+    functions: FunctionsApi;
+    events: EventsApi;
+    cancellations: CancellationsApi;
+    signals: SignalsApi;
+    metadata: MetadataApi;
+  };
   private readonly sys: RunSystems;
   private readonly timeouts: RunTimeouts;
   private readonly grouping: Grouping;
@@ -80,6 +89,8 @@ export class Engine {
       functions: new FunctionsApi(ctx),
       events: new EventsApi(ctx, this.ingest, runs),
       cancellations: new CancellationsApi(ctx, this.lifecycle),
+      signals: new SignalsApi(this.sys),
+      metadata: new MetadataApi(ctx, trace),
     };
   }
 

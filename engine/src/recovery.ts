@@ -63,7 +63,7 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
     `DELETE FROM ${s}.${table} ${alias} WHERE NOT EXISTS (SELECT 1 FROM ${s}.runs r WHERE r.id = ${alias}.run_id AND r.status IN ('queued', 'running'))`;
   await pool.query(endedRun("pauses", "p"));
   await pool.query(endedRun("queue", "q"));
-  const { rows: pauseRows } = await pool.query(`SELECT * FROM ${s}.pauses`);
+  const { rows: pauseRows } = await pool.query(`SELECT * FROM ${s}.pauses ORDER BY id`);
   for (const r of pauseRows) {
     pauses.arm({
       id: r.id,

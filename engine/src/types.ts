@@ -69,6 +69,8 @@ export interface RunState {
   cancelReason?: string;
   /** `defer()` calls by hashed id (runs/defers.ts); absent until the first. */
   defers?: Record<string, DeferEntry>;
+  /** Bytes of metadata given to the run so far (runs/metadata.ts), against Inngest's 1 MB per run. */
+  metadataBytes?: number;
 }
 
 export interface DeferEntry {
@@ -109,7 +111,7 @@ export interface QueueItem {
   seq: number;
 }
 
-export type PauseKind = "wait" | "cancel" | "invoke";
+export type PauseKind = "wait" | "cancel" | "invoke" | "signal";
 
 export interface Pause {
   id: string;
@@ -124,6 +126,8 @@ export interface Pause {
     trigger?: WireEvent;
     triggerInternalId?: string;
     correlationId?: string;
+    /** The signal a `step.waitForSignal` waits for (POST /v1/signals resumes it). */
+    signal?: string;
     fnSlug: string;
     stepName?: string;
     target?: string;
@@ -135,7 +139,7 @@ export interface Pause {
 export interface HistoryRow {
   id: string;
   runId: string;
-  kind: "step" | "function" | "sleep" | "wait" | "invoke" | "gateway";
+  kind: "step" | "function" | "sleep" | "wait" | "signal" | "invoke" | "gateway" | "metadata";
   stepHash?: string;
   stepName?: string;
   attempt: number;

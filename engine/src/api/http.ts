@@ -10,8 +10,10 @@ import { acceptedBearers, accessGuard } from "./access.js";
 import { type CancellationsApi, createCancellationSchema } from "./cancellations-api.js";
 import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
+import type { MetadataApi } from "./metadata-api.js";
 import { parseStatuses, type RunFilter } from "./run-filter.js";
 import type { RunsApi } from "./runs-api.js";
+import type { SignalsApi } from "./signals-api.js";
 
 /** What the HTTP surface serves. */
 export interface EngineApi {
@@ -21,6 +23,8 @@ export interface EngineApi {
   functions: FunctionsApi;
   events: EventsApi;
   cancellations: CancellationsApi;
+  signals: SignalsApi;
+  metadata: MetadataApi;
   health(): Promise<Record<string, unknown>>;
   checkpoint(runId: string, qiId: string, ops: Op[]): Promise<boolean>;
 }
@@ -184,6 +188,11 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
   app.get("/v1/runs", async (req) => api.runs.list(toFilter(req.query)));
   app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => api.runs.get(req.params.id));
   app.get<{ Params: { id: string } }>("/v1/runs/:id/jobs", async (req) => api.runs.jobs(req.params.id));
+  // Inngest answers a metadata write with 200 and no body.
+  app.post<{ Params: { id: string } }>("/v1/runs/:id/metadata", async (req, reply) => {
+    await api.metadata.add(req.params.id, req.body);
+    return reply.code(200).send();
+  });
   app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
   app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
   app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => ({ data: await api.runs.replay(req.params.id) }));
@@ -232,6 +241,7 @@ function eventRoutes(app: FastifyInstance, api: EngineApi): void {
     const events = validateEvents(req.body, { internal: false, maxEventBytes: api.ctx.opts.maxEventBytes });
     return { data: { ids: await api.events.send(events) } };
   });
+  app.post("/v1/signals", async (req) => api.signals.send(req.body));
 }
 
 function appRoutes(app: FastifyInstance, api: EngineApi): void {

@@ -1,6 +1,7 @@
 import type { EngineContext } from "../context.js";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
+import { foldMetadata } from "../runs/metadata.js";
 import { ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { explainWaiting } from "./explain.js";
@@ -66,7 +67,14 @@ export class RunsApi {
     const { rows } = await pool.query(`SELECT * FROM ${s}.runs WHERE id = $1`, [id]);
     const r = rows[0];
     if (!r) throw new NotFoundError(`run ${id} not found`);
-    const { rows: hist } = await pool.query(`SELECT * FROM ${s}.history WHERE run_id = $1 ORDER BY started_at, id`, [id]);
+    const { rows: all } = await pool.query(`SELECT * FROM ${s}.history WHERE run_id = $1 ORDER BY started_at, id`, [id]);
+    const hist = all.filter((h) => h.kind !== "metadata");
+    const metadata = foldMetadata(
+      all
+        .filter((h) => h.kind === "metadata")
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((h) => ({ stepHash: h.step_hash ?? undefined, attempt: h.attempt, detail: h.detail, endedAt: h.ended_at })),
+    );
     const steps = hist.map((h) => ({
       id: h.id,
       kind: h.kind,
@@ -81,7 +89,7 @@ export class RunsApi {
       error: h.error,
       detail: h.detail,
     }));
-    return { data: { ...this.summary(r), events: r.events, pending: r.pending, steps, waiting: this.waiting(r) } };
+    return { data: { ...this.summary(r), events: r.events, pending: r.pending, steps, metadata, waiting: this.waiting(r) } };
   }
 
   /**

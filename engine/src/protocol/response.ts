@@ -9,6 +9,7 @@ export const OP_NAMES = [
   "StepPlanned",
   "Sleep",
   "WaitForEvent",
+  "WaitForSignal",
   "InvokeFunction",
   "Gateway",
   "AIGateway",
@@ -31,6 +32,8 @@ export interface Op {
   data?: unknown;
   error?: unknown;
   userland?: { id?: string; index?: number };
+  /** `metadata.set()` updates made inside the step (runs/metadata.ts). */
+  metadata?: unknown;
 }
 
 export type Outcome =

@@ -3,7 +3,9 @@ import type { Op } from "../protocol/response.js";
 import { ENDED } from "../types.js";
 import { Unit } from "../unit.js";
 import { abortDefer, addDefer } from "./defers.js";
+import { engineFailure } from "./lifecycle.js";
 import { MAX_STEPS, oversizedOp, STEP_LIMIT_ERROR, STEP_OUTPUT_TOO_LARGE } from "./limits.js";
+import { recordOpMetadata } from "./metadata.js";
 import { opTiming, recordStepRun } from "./ops.js";
 import type { RunSystems } from "./systems.js";
 
@@ -29,6 +31,7 @@ export async function checkpoint(sys: RunSystems, runId: string, qiId: string, o
     if (op.op === "DeferAdd") addDefer(run, op);
     if (op.op === "DeferAbort") abortDefer(run, op);
     if (op.op !== "StepRun" && op.op !== "Step") continue;
+    if (!run.memos.has(op.id)) recordOpMetadata({ trace: sys.trace, clock: ctx.clock, log: ctx.log }, run, op, 0);
     const timing = opTiming(op);
     const stepName = op.displayName ?? op.name ?? op.userland?.id;
     recordStepRun(sys, run, op, {
@@ -43,7 +46,7 @@ export async function checkpoint(sys: RunSystems, runId: string, qiId: string, o
   }
   if (run.stack.length >= MAX_STEPS) {
     // The step limit holds here as on the classic path: the run fails, and the 409 makes the SDK stop running it.
-    sys.lifecycle.finishRun(u, run, "failed", { error: STEP_LIMIT_ERROR });
+    sys.lifecycle.finishRun(u, run, "failed", engineFailure(STEP_LIMIT_ERROR));
     await u.commit(ctx.journal);
     return false;
   }

@@ -6,6 +6,7 @@ import { Unit } from "../unit.js";
 import { ulid } from "../util/ulid.js";
 import { deferEntries } from "./defers.js";
 import { jobIdOf } from "./job-id.js";
+import { engineFailure } from "./lifecycle.js";
 import { MAX_STEPS, oversizedOp, STEP_LIMIT_ERROR, STEP_OUTPUT_TOO_LARGE } from "./limits.js";
 import { applyOps, completeRun, type OpTurn } from "./ops.js";
 import { decideRetry } from "./retry.js";
@@ -73,9 +74,12 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   if (!fn || fn.archived) {
     const u = new Unit();
     ctx.journal.deleteItem(item.id);
-    lifecycle.finishRun(u, run, "failed", {
-      error: { name: "FunctionNotFound", message: `function ${run.fnSlug} is no longer registered` },
-    });
+    lifecycle.finishRun(
+      u,
+      run,
+      "failed",
+      engineFailure({ name: "FunctionNotFound", message: `function ${run.fnSlug} is no longer registered` }),
+    );
     await u.commit(ctx.journal);
     return;
   }
@@ -106,7 +110,7 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const endedAt = ctx.clock.now();
   if (outcome.type === "ops" && outcome.ops.length > MAX_STEPS) {
     // Inngest: "Disallow parallel plans that exceed the step limit" (executor.go handleGeneratorGroup).
-    lifecycle.finishRun(u, run, "failed", { error: STEP_LIMIT_ERROR });
+    lifecycle.finishRun(u, run, "failed", engineFailure(STEP_LIMIT_ERROR));
   } else if (outcome.type === "complete") completeRun(sys, u, run, item, outcome.output, startedAt, endedAt);
   else if (outcome.type === "error") functionError(sys, u, run, fn, item, outcome, startedAt, endedAt);
   else {

@@ -126,7 +126,10 @@ export class RunLifecycle {
     const now = clock.now();
     run.status = status;
     run.endedAt = now;
+    // A failed run's output is what Inngest's runs API shows for it: the error body the app sent, or `{"error": …}`
+    // for a failure the engine decided (engineFailure below).
     if (status === "completed") run.output = result.output ?? null;
+    if (status === "failed") run.output = result.output ?? result.error ?? null;
     if (result.error) run.error = result.error;
     if (result.reason) run.cancelReason = result.reason;
     run.pending.clear();
@@ -211,12 +214,24 @@ export class RunLifecycle {
       const run = await this.ctx.runs.load(runId);
       if (!run || ENDED.has(run.status)) return;
       const u = new Unit();
-      this.finishRun(u, run, "failed", {
-        error: { name: "StorageRefused", message: `the database refused this run's ${r.table} row: ${r.message}` },
-      });
+      this.finishRun(
+        u,
+        run,
+        "failed",
+        engineFailure({ name: "StorageRefused", message: `the database refused this run's ${r.table} row: ${r.message}` }),
+      );
       await u.commit(this.ctx.journal);
     })().catch((err) => this.ctx.log.error({ err, runId }, "could not fail a run whose row the database refused"));
   }
+}
+
+/**
+ * A run the engine itself fails (a limit, a signal conflict, a vanished function): the error, and as the run's output
+ * Inngest's serialized StandardError, `{"error": {error, name, message}}` (StandardError.Serialize at 253303c).
+ */
+export function engineFailure(e: SerializedError): { error: SerializedError; output: { error: SerializedError } } {
+  const error = { error: `${e.name}: ${e.message}`, ...e };
+  return { error, output: { error } };
 }
 
 /** priority.run: an integer of seconds, clamped to ±12 h; anything else (or an error) is 0, as on Inngest. */

@@ -8,8 +8,11 @@ import { ulid } from "../util/ulid.js";
 import { abortDefer, addDefer } from "./defers.js";
 import { invoke } from "./invoke.js";
 import { jobIdOf } from "./job-id.js";
+import { engineFailure } from "./lifecycle.js";
 import { MAX_STEPS, STEP_LIMIT_ERROR } from "./limits.js";
+import { recordOpMetadata } from "./metadata.js";
 import { decideRetry } from "./retry.js";
+import { waitForSignal } from "./signals.js";
 import type { RunSystems } from "./systems.js";
 import type { TraceStep } from "./trace.js";
 
@@ -166,6 +169,7 @@ const OPS: Record<OpName, OpHandler> = {
       t.scheduled++;
     },
   },
+  WaitForSignal: { starts: true, apply: waitForSignal },
   InvokeFunction: {
     starts: true,
     apply(sys, t, op, step) {
@@ -248,6 +252,7 @@ export function applyOps(sys: RunSystems, t: OpTurn, ops: Op[]): void {
     }
     const handler = OPS[op.op];
     if (handler.starts && (run.memos.has(op.id) || run.pending.has(op.id))) continue; // already known: a repeated op
+    if (!run.memos.has(op.id)) recordOpMetadata({ trace: sys.trace, clock: sys.ctx.clock, log: sys.ctx.log }, run, op, item.attempt);
     const timing = opTiming(op);
     const step: TraceStep = {
       runId: run.id,
@@ -266,7 +271,7 @@ export function applyOps(sys: RunSystems, t: OpTurn, ops: Op[]): void {
   if (run.stack.length >= MAX_STEPS) {
     // Inngest refuses the run's next request once it has this many steps (validate.go checkStepLimit); ending it
     // here saves that request and ends the same way.
-    sys.lifecycle.finishRun(t.u, run, "failed", { error: STEP_LIMIT_ERROR });
+    sys.lifecycle.finishRun(t.u, run, "failed", engineFailure(STEP_LIMIT_ERROR));
     return;
   }
   if (!t.retrying) sys.queue.discover(t.u, run, item.data?.race === true);

@@ -12,11 +12,14 @@ export const INVOKE_TIMEOUT_ERROR = {
 };
 
 /**
- * Pauses: a run waiting for an event (waitForEvent), the events that cancel it (cancelOn), and an invoked child's
- * end. Each is a row, indexed in memory (runs/pauses.ts) once committed, with a timer for its expiry.
+ * Pauses: a run waiting for an event (waitForEvent) or a signal (waitForSignal), the events that cancel it
+ * (cancelOn), and an invoked child's end. Each is a row, indexed in memory (runs/pauses.ts) once committed, with a
+ * timer for its expiry.
  */
 export class PauseSystem {
   private readonly timers = new Map<string, TimerHandle>();
+  /** Signal waits written but not yet committed: a second waiter in that window conflicts with them too. */
+  private readonly signalClaims = new Map<string, Pause>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -25,7 +28,17 @@ export class PauseSystem {
 
   add(u: Unit, p: Pause): void {
     this.ctx.journal.putPause(p);
-    u.after.push(() => this.arm(p));
+    const signal = p.data.signal;
+    if (signal) this.signalClaims.set(signal, p);
+    u.after.push(() => {
+      if (signal && this.signalClaims.get(signal) === p) this.signalClaims.delete(signal);
+      this.arm(p);
+    });
+  }
+
+  /** The wait that holds `signal` now: armed, or written in a unit still being committed. */
+  signalHolder(signal: string): Pause | undefined {
+    return this.signalClaims.get(signal) ?? this.ctx.pauses.forSignal(signal);
   }
 
   /** Indexes a committed pause (also from recovery) and arms its expiry. */
@@ -51,15 +64,15 @@ export class PauseSystem {
     this.timers.delete(p.id);
   }
 
-  /** A wait that timed out resumes with null, an invoke with the timeout error; a cancelOn pause just goes. */
+  /** A wait (event or signal) that timed out resumes with null, an invoke with the timeout error; a cancelOn pause just goes. */
   private async expire(id: string): Promise<void> {
     this.timers.delete(id);
     const p = this.ctx.pauses.get(id);
     if (!p) return;
     const u = new Unit();
     this.remove(p);
-    if (p.stepHash && p.kind === "wait") {
-      this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, null, { timedOut: true, historyKind: "wait", race: p.data.race });
+    if (p.stepHash && (p.kind === "wait" || p.kind === "signal")) {
+      this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, null, { timedOut: true, historyKind: p.kind, race: p.data.race });
     } else if (p.stepHash && p.kind === "invoke") {
       this.queue.resume(
         u,

@@ -1,10 +1,14 @@
 import type { Pause } from "../types.js";
 
-/** Pauses in memory: by event name for waits and cancellations, by correlation id for invokes, by run. */
+/**
+ * Pauses in memory: by event name for waits and cancellations, by correlation id for invokes, by signal for
+ * signal waits, by run.
+ */
 export class PauseIndex {
   private readonly byId = new Map<string, Pause>();
   private readonly byEvent = new Map<string, Set<Pause>>();
   private readonly byCorrelation = new Map<string, Pause>();
+  private readonly bySignal = new Map<string, Pause>();
   private readonly byRun = new Map<string, Set<Pause>>();
 
   get size(): number {
@@ -23,6 +27,12 @@ export class PauseIndex {
       s.add(p);
     }
     if (p.data.correlationId) this.byCorrelation.set(p.data.correlationId, p);
+    if (p.data.signal) {
+      // A wait that replaced another (onConflict "replace") is the newer one; the one it replaced stays until its
+      // timeout but no longer receives the signal, as on Inngest. Recovery arms pauses in id order, so the same wins.
+      const current = this.bySignal.get(p.data.signal);
+      if (!current || current.id < p.id) this.bySignal.set(p.data.signal, p);
+    }
     let r = this.byRun.get(p.runId);
     if (!r) this.byRun.set(p.runId, (r = new Set()));
     r.add(p);
@@ -36,6 +46,7 @@ export class PauseIndex {
       if (s?.size === 0) this.byEvent.delete(p.event);
     }
     if (p.data.correlationId) this.byCorrelation.delete(p.data.correlationId);
+    if (p.data.signal && this.bySignal.get(p.data.signal) === p) this.bySignal.delete(p.data.signal);
     const r = this.byRun.get(p.runId);
     r?.delete(p);
     if (r?.size === 0) this.byRun.delete(p.runId);
@@ -46,6 +57,9 @@ export class PauseIndex {
   }
   forCorrelation(id: string): Pause | undefined {
     return this.byCorrelation.get(id);
+  }
+  forSignal(signal: string): Pause | undefined {
+    return this.bySignal.get(signal);
   }
   ofRun(runId: string): Pause[] {
     const s = this.byRun.get(runId);

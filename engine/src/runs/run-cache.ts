@@ -132,6 +132,7 @@ export interface RunRow {
   replay_of: string | null;
   cancel_reason: string | null;
   defers?: RunState["defers"] | null;
+  metadata_bytes?: number | null;
 }
 
 /** A runs row (and its memos, in stack order) as the run's state. */
@@ -160,5 +161,6 @@ export function runFromRow(r: RunRow, memos: Array<{ hash: string; memo: unknown
     replayOf: r.replay_of ?? undefined,
     cancelReason: r.cancel_reason ?? undefined,
     defers: r.defers ?? undefined,
+    metadataBytes: r.metadata_bytes ?? 0,
   };
 }

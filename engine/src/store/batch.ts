@@ -48,6 +48,7 @@ function runMutable(r: RunState) {
     pending: [...r.pending],
     cancel_reason: r.cancelReason ?? null,
     defers: r.defers ?? null,
+    metadata_bytes: r.metadataBytes ?? 0,
   };
 }
 
@@ -116,12 +117,14 @@ function runParts(s: string, b: Batch): Part[] {
     }));
     parts.push([
       `INSERT INTO ${s}.runs (id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error,
-         request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason, defers)
+         request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason, defers, metadata_bytes)
        SELECT id, function_slug, status, ARRAY(SELECT jsonb_array_elements_text(event_ids)), events, batch_id, created_at, started_at, ended_at,
-         output, error, request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason, defers
+         output, error, request_version, force_step_plan, pending, priority, concurrency, singleton_key, parent, replay_of, cancel_reason, defers,
+         coalesce(metadata_bytes, 0)
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, function_slug text, status text, event_ids jsonb, events jsonb, batch_id text,
          created_at bigint, started_at bigint, ended_at bigint, output jsonb, error jsonb, request_version integer, force_step_plan boolean,
-         pending jsonb, priority integer, concurrency jsonb, singleton_key text, parent jsonb, replay_of text, cancel_reason text, defers jsonb)
+         pending jsonb, priority integer, concurrency jsonb, singleton_key text, parent jsonb, replay_of text, cancel_reason text, defers jsonb,
+         metadata_bytes integer)
        ON CONFLICT (id) DO NOTHING`,
       json(rows),
     ]);
@@ -130,9 +133,9 @@ function runParts(s: string, b: Batch): Part[] {
     parts.push([
       `UPDATE ${s}.runs r SET status = x.status, started_at = x.started_at, ended_at = x.ended_at, output = x.output, error = x.error,
          request_version = x.request_version, force_step_plan = x.force_step_plan, pending = x.pending, cancel_reason = x.cancel_reason,
-         defers = x.defers
+         defers = x.defers, metadata_bytes = x.metadata_bytes
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, status text, started_at bigint, ended_at bigint, output jsonb, error jsonb,
-         request_version integer, force_step_plan boolean, pending jsonb, cancel_reason text, defers jsonb)
+         request_version integer, force_step_plan boolean, pending jsonb, cancel_reason text, defers jsonb, metadata_bytes integer)
        WHERE r.id = x.id`,
       json([...b.runUpdates.values()].map(runMutable)),
     ]);
