@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { CancellationsApi } from "./api/cancellations-api.js";
+import { DevApi } from "./api/dev-api.js";
 import { EventsApi } from "./api/events-api.js";
 import { FunctionsApi } from "./api/functions-api.js";
 import { buildHttp } from "./api/http.js";
@@ -57,6 +58,7 @@ export class Engine {
     cancellations: CancellationsApi;
     signals: SignalsApi;
     metadata: MetadataApi;
+    dev: DevApi;
   };
   private readonly sys: RunSystems;
   private readonly timeouts: RunTimeouts;
@@ -91,6 +93,7 @@ export class Engine {
       cancellations: new CancellationsApi(ctx, this.lifecycle),
       signals: new SignalsApi(this.sys),
       metadata: new MetadataApi(ctx, trace),
+      dev: new DevApi(ctx, this.ingest),
     };
   }
 

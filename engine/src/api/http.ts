@@ -8,6 +8,7 @@ import type { Op } from "../protocol/response.js";
 import type { Apps } from "../sync/apps.js";
 import { acceptedBearers, accessGuard } from "./access.js";
 import { type CancellationsApi, createCancellationSchema } from "./cancellations-api.js";
+import type { DevApi } from "./dev-api.js";
 import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
 import type { MetadataApi } from "./metadata-api.js";
@@ -25,6 +26,7 @@ export interface EngineApi {
   cancellations: CancellationsApi;
   signals: SignalsApi;
   metadata: MetadataApi;
+  dev: DevApi;
   health(): Promise<Record<string, unknown>>;
   checkpoint(runId: string, qiId: string, ops: Op[]): Promise<boolean>;
 }
@@ -152,6 +154,13 @@ function inngestRoutes(app: FastifyInstance, api: EngineApi): void {
     const seed = req.headers["x-inngest-event-id-seed"];
     const ids = await api.events.ingestFromSdk(events, typeof seed === "string" ? seed : undefined);
     return reply.code(200).send({ ids, status: 200 });
+  });
+
+  // ---- The Dev Server's own endpoints
+  app.get("/dev", async () => api.dev.info());
+  app.post<{ Params: { slug: string } }>("/invoke/:slug", async (req) => {
+    const seed = req.headers["x-inngest-event-id-seed"];
+    return api.dev.invoke(req.params.slug, req.body, typeof seed === "string" ? seed : undefined);
   });
 
   // ---- Inngest v4 async checkpointing: steps run inside one request are recorded as they finish.

@@ -21,6 +21,13 @@ function receivedAfter(ev: EventRecord, p: Pause): boolean {
   return ev.receivedAt > began || (ev.receivedAt === began && ev.internalId > p.id);
 }
 
+/** The function an `inngest/function.invoked` event without a parent (sent to /invoke/:slug) starts. */
+function invokedByApi(ev: EventRecord): string | undefined {
+  if (ev.name !== "inngest/function.invoked") return undefined;
+  const meta = (ev.data as { _inngest?: { fn_id?: unknown; correlation_id?: unknown } })._inngest;
+  return typeof meta?.fn_id === "string" && !meta.correlation_id ? meta.fn_id : undefined;
+}
+
 /**
  * Event intake and everything an event can cause: resuming waits, cancelling runs (cancelOn), and starting runs
  * of matching functions through flow control. Effects are journaled with the event and committed before the sender
@@ -87,6 +94,12 @@ export class Ingest {
       } else if (p.kind === "cancel") {
         this.queue.cancel(u, p.runId, p.data.fnSlug, `cancelled by event ${ev.name} (${ev.internalId})`);
       }
+    }
+    const invoked = invokedByApi(ev);
+    if (invoked) {
+      // POST /invoke/:slug: the event names its function (Inngest's runner starts FindInvokedFunction for it).
+      const fn = this.ctx.registry.get(invoked);
+      if (fn && !fn.archived) this.flowControl.start(u, fn, ev);
     }
     for (const fn of this.ctx.registry.matching(ev.name)) {
       if (fn.archived) continue;
