@@ -27,6 +27,8 @@ export interface EngineStats {
   readonly latency: { start: Samples; transition: Samples };
   /** When each active run's last SDK answer was handled (memory only), for transition latency. */
   readonly lastAnswerAt: Map<string, number>;
+  /** Each function's recent request durations (memory only), for a queued run's predicted start. */
+  readonly requestMs: Map<string, Samples>;
 }
 
 /**
@@ -115,6 +117,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
       counters: { eventsReceived: 0, runsStarted: 0, runsEnded: 0, requests: 0 },
       latency: { start: new Samples(), transition: new Samples() },
       lastAnswerAt: new Map(),
+      requestMs: new Map(),
     },
   };
 }

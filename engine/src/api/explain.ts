@@ -29,6 +29,7 @@ export function explainWaiting(ctx: EngineContext, runId: string, fnSlug: string
   }
   for (const p of pauses.ofRun(runId)) {
     if (p.kind === "wait") reasons.push(`waiting for event ${p.event}${p.expr ? ` matching ${p.expr}` : ""} until ${at(p.expiresAt)}`);
+    else if (p.kind === "signal") reasons.push(`waiting for signal ${p.data.signal} until ${at(p.expiresAt)}`);
     else if (p.kind === "invoke") reasons.push(`waiting for invoked function ${p.data.target} until ${at(p.expiresAt)}`);
   }
   if (!reasons.length) return null;

@@ -204,7 +204,14 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
   });
   app.post<{ Params: { id: string } }>("/v1/runs/:id/cancel", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
   app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
-  app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => ({ data: await api.runs.replay(req.params.id) }));
+  app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => {
+    const b = z
+      .object({ from_step: z.string().min(1).max(512).optional() })
+      .strict()
+      .safeParse(req.body ?? {});
+    if (!b.success) throw new BadRequestError(`${b.error.issues[0]?.path.join(".") || "body"}: ${b.error.issues[0]?.message}`);
+    return { data: await api.runs.replay(req.params.id, { fromStep: b.data.from_step }) };
+  });
   app.post("/v1/runs/cancel", async (req) => {
     const f = toFilter(req.body);
     if (!f.functionSlug && !f.ids?.length)

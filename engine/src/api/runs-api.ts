@@ -2,9 +2,11 @@ import type { EngineContext } from "../context.js";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
 import { foldMetadata } from "../runs/metadata.js";
+import { priorSteps } from "../runs/rerun.js";
 import { ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { explainWaiting } from "./explain.js";
+import { predictStart } from "./predict.js";
 import { iso, type RunFilter, runsWhere, STATUS_LABEL } from "./run-filter.js";
 
 /** The columns a run summary shows (everything but the memos and the pending set). */
@@ -89,7 +91,18 @@ export class RunsApi {
       error: h.error,
       detail: h.detail,
     }));
-    return { data: { ...this.summary(r), events: r.events, pending: r.pending, steps, metadata, waiting: this.waiting(r) } };
+    const predicted = ENDED.has(r.status) ? undefined : predictStart(this.ctx, id, r.function_slug);
+    return {
+      data: {
+        ...this.summary(r),
+        events: r.events,
+        pending: r.pending,
+        steps,
+        metadata,
+        waiting: this.waiting(r),
+        predicted_start: predicted ?? null,
+      },
+    };
   }
 
   /**
@@ -142,16 +155,19 @@ export class RunsApi {
   }
 
   /** Re-runs a run from its triggering event(s) as a new run of the same function. */
-  async replay(id: string) {
+  /** A new run of the same function and event(s); from a step, the steps recorded before it are not run again. */
+  async replay(id: string, opts: { fromStep?: string } = {}) {
     const { rows } = await this.ctx.pool.query(`SELECT id, function_slug, event_ids, events FROM ${this.ctx.s}.runs WHERE id = $1`, [id]);
     const r = rows[0];
     if (!r) throw new NotFoundError(`run ${id} not found`);
     const fn = this.ctx.registry.get(r.function_slug);
     if (!fn || fn.archived) throw new ConflictError(`function ${r.function_slug} is no longer registered`);
+    const prior = opts.fromStep === undefined ? undefined : await priorSteps(this.ctx, id, opts.fromStep);
     const u = new Unit();
-    const run = this.lifecycle.createRun(u, fn, this.eventsOf(r), { replayOf: id });
+    const run = this.lifecycle.createRun(u, fn, this.eventsOf(r), { replayOf: id, memos: prior?.memos });
+    for (const row of prior?.trace(run.id) ?? []) this.ctx.journal.putHistory(row);
     await u.commit(this.ctx.journal);
-    return { run_id: run.id, replay_of: id };
+    return { run_id: run.id, replay_of: id, ...(prior ? { from_step: opts.fromStep, steps_reused: prior.memos.length } : {}) };
   }
 
   async replayMany(f: RunFilter) {

@@ -3,6 +3,7 @@ import type { FnDef } from "../registry.js";
 import { appUnreachable } from "../sync/app-availability.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
 import { Unit } from "../unit.js";
+import { Samples } from "../util/samples.js";
 import { ulid } from "../util/ulid.js";
 import { deferEntries } from "./defers.js";
 import { jobIdOf } from "./job-id.js";
@@ -63,6 +64,13 @@ function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem, cur
   return { payload, headers };
 }
 
+/** The function's recent request durations, which a queued run's predicted start is reckoned from. */
+function recordRequestTime(all: Map<string, Samples>, fnSlug: string, ms: number): void {
+  let samples = all.get(fnSlug);
+  if (!samples) all.set(fnSlug, (samples = new Samples(200)));
+  samples.add(ms);
+}
+
 /**
  * An `exec` item: one request to the app's serve endpoint for the run (discovery, or one planned step), and its
  * answer applied: the run's end, a function-level error (retried or final), or opcodes. An app that does not
@@ -93,6 +101,7 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const answered = ctx.stats.lastAnswerAt.get(run.id);
   if (answered !== undefined && item.attempt === 0) ctx.stats.latency.transition.add(sentAt - answered);
   const result = await ctx.client.call(stepUrl(fn.url, item.stepId), payload, headers);
+  recordRequestTime(ctx.stats.requestMs, fn.slug, performance.now() - sentAt);
   if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
   const away = appUnreachable(result);
   if (away) {

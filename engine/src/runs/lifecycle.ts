@@ -49,7 +49,13 @@ export class RunLifecycle {
     u: Unit,
     fn: FnDef,
     events: EventRecord[],
-    extra: { parent?: RunState["parent"]; replayOf?: string; batchId?: string } = {},
+    extra: {
+      parent?: RunState["parent"];
+      replayOf?: string;
+      batchId?: string;
+      /** Step results the run starts with (a rerun from a step), in stack order. */
+      memos?: Array<[hash: string, memo: unknown]>;
+    } = {},
   ): RunState {
     const { clock, journal, runs, stats } = this.ctx;
     const now = clock.now();
@@ -84,6 +90,7 @@ export class RunLifecycle {
     }
     runs.set(run);
     journal.insertRun(run);
+    for (const [hash, memo] of extra.memos ?? []) this.queue.setMemo(run, hash, memo);
     stats.counters.runsStarted++;
     const at = Math.max(trigger.ts, now);
     this.queue.enqueue(u, run, "exec", "step", {

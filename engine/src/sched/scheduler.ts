@@ -31,6 +31,8 @@ export class Scheduler {
   private readonly timerOf = new Map<QueueItem, TimerHandle>();
   private readonly blockedOn = new Map<QueueItem, string>();
   private readonly unblockedFrom = new Map<QueueItem, string>();
+  /** When each in-flight item was handed out. */
+  private readonly startedAt = new Map<QueueItem, number>();
   private parkedCount = 0;
   private readonly byRun = new Map<string, Set<QueueItem>>();
   private readonly byId = new Map<string, QueueItem>();
@@ -238,6 +240,7 @@ export class Scheduler {
 
   private start(item: QueueItem): void {
     this.place.set(item, "inflight");
+    this.startedAt.set(item, this.clock.now());
     this.inFlight++;
     this.inFlightByFn.set(item.fnSlug, this.inFlightOf(item.fnSlug) + 1);
     if (item.kind === "exec") for (const c of item.concurrency) this.inFlightByKey.set(c.key, this.inFlightFor(c.key) + 1);
@@ -247,6 +250,7 @@ export class Scheduler {
   /** An item's dispatch is over: its slots are free for the next. */
   settle(item: QueueItem): void {
     this.inFlight--;
+    this.startedAt.delete(item);
     const n = this.inFlightOf(item.fnSlug) - 1;
     if (n <= 0) this.inFlightByFn.delete(item.fnSlug);
     else this.inFlightByFn.set(item.fnSlug, n);
@@ -261,6 +265,18 @@ export class Scheduler {
       }
     }
     this.signal();
+  }
+
+  /**
+   * Where a blocked item stands on its key: how many items wait there before it, and when each item holding a slot of
+   * that key started.
+   */
+  lineOf(item: QueueItem, key: string): { ahead: number; inFlightSince: number[] } {
+    const heap = this.blocked.get(key);
+    const ahead = heap ? heap.values().filter((other) => other !== item && byScore(other, item)).length : 0;
+    const inFlightSince: number[] = [];
+    for (const [it, since] of this.startedAt) if (it.concurrency.some((c) => c.key === key)) inFlightSince.push(since);
+    return { ahead, inFlightSince };
   }
 
   /** A slot freed on `key`: the best waiting item there gets another look. */

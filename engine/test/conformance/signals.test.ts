@@ -43,6 +43,7 @@ describe("signals", () => {
   it("client.sendSignal resumes the waiting run with {signal, data} and answers its run id", async () => {
     const { ids } = await r.client.send({ name: "sig/wait", data: { signal: "order-1:approved" } });
     const waiting = await waitingOnSignal(r.engine, ids[0] as string, "sig-waiter");
+    expect(waiting.waiting?.reason).toMatch(/^waiting for signal order-1:approved until /);
     const sent = await r.client.sendSignal({ signal: "order-1:approved", data: { by: "ana" } });
     expect(sent.runId).toBe(waiting.run_id);
     const [run] = await endedRunsOf(r.engine, "sig-waiter", ids);

@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import type { EngineContext } from "../context.js";
+import { BadRequestError } from "../errors.js";
+import type { HistoryRow } from "../types.js";
+import { ulid } from "../util/ulid.js";
+
+/**
+ * Rerun from a step (Inngest Cloud's "rerun from step"; its Dev Server has none): a new run of the same function
+ * and event(s) whose steps recorded before the chosen one are given to the SDK as memos, so they do not execute
+ * again, while the chosen step and everything after it do. "Before" is the original run's stack: the order in
+ * which its steps' results were recorded.
+ */
+
+export interface PriorSteps {
+  memos: Array<[hash: string, memo: unknown]>;
+  /** The original's final trace rows for those steps, copied into the new run's trace. */
+  trace: (newRunId: string) => HistoryRow[];
+}
+
+const HASH = /^[0-9a-f]{40}$/;
+
+/** The step as the SDK hashes it: a 40-hex id is taken as already hashed, anything else is a step id. */
+export function stepHashOf(step: string): string {
+  return HASH.test(step) ? step : createHash("sha1").update(step).digest("hex");
+}
+
+export async function priorSteps(ctx: EngineContext, runId: string, fromStep: string): Promise<PriorSteps> {
+  const { pool, s } = ctx;
+  const hash = stepHashOf(fromStep);
+  const { rows: memos } = await pool.query<{ hash: string; seq: number; memo: unknown }>(
+    `SELECT hash, seq, memo FROM ${s}.memos WHERE run_id = $1 ORDER BY seq`,
+    [runId],
+  );
+  const at = memos.findIndex((m) => m.hash === hash);
+  if (at === -1) {
+    const { rows } = await pool.query<{ step_name: string | null }>(
+      `SELECT DISTINCT step_name FROM ${s}.history WHERE run_id = $1 AND kind <> 'function' AND kind <> 'metadata' AND step_name IS NOT NULL`,
+      [runId],
+    );
+    const known = rows.map((r) => r.step_name).join(", ") || "none";
+    throw new BadRequestError(`from_step: run ${runId} has no recorded step "${fromStep}" (its steps: ${known})`);
+  }
+  const prefix = memos.slice(0, at);
+  const hashes = prefix.map((m) => m.hash);
+  const { rows: hist } = hashes.length
+    ? await pool.query(
+        `SELECT DISTINCT ON (step_hash) * FROM ${s}.history WHERE run_id = $1 AND step_hash = ANY($2) AND kind <> 'metadata'
+         ORDER BY step_hash, started_at DESC, id DESC`,
+        [runId, hashes],
+      )
+    : { rows: [] };
+  return {
+    memos: prefix.map((m) => [m.hash, m.memo]),
+    trace: (newRunId) =>
+      hist.map((h) => ({
+        id: ulid(ctx.clock.now()),
+        runId: newRunId,
+        kind: h.kind,
+        stepHash: h.step_hash,
+        stepName: h.step_name ?? undefined,
+        attempt: h.attempt,
+        status: h.status,
+        startedAt: Number(h.started_at),
+        endedAt: h.ended_at == null ? undefined : Number(h.ended_at),
+        output: h.output ?? undefined,
+        error: h.error ?? undefined,
+        detail: { ...(h.detail ?? {}), from_run: runId },
+      })),
+  };
+}
