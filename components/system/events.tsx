@@ -92,7 +92,14 @@ export function Events() {
                   <code>{e.name}</code>
                 </td>
                 <td style={{ whiteSpace: "normal" }}>
-                  {e.runs.length ? e.runs.map((r) => `${r.function_id} (${r.status.toLowerCase()})`).join(", ") : "none"}
+                  {e.runs.length ? (
+                    e.runs.map((r) => `${r.function_id} (${r.status.toLowerCase()})`).join(", ")
+                  ) : (
+                    <>
+                      none
+                      {e.no_run_reason ? <span className="muted"> — {e.no_run_reason}</span> : null}
+                    </>
+                  )}
                 </td>
                 <td>
                   <code>{JSON.stringify(e.data).slice(0, 80)}</code>

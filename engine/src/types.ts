@@ -13,6 +13,8 @@ export interface EventRecord {
   meta?: { sessions: Record<string, string> };
   ts: number;
   receivedAt: number;
+  /** What each matching function made of it (events/fate.ts); set when the event is processed. */
+  fate?: Array<{ function_id: string; outcome: "run" | "skipped" | "filtered"; reason?: string }>;
 }
 
 /** The event object as the SDK receives it. */

@@ -146,6 +146,12 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       .filter({ hasText: "sent-from-events-page" })
       .filter({ hasText: "shop/order.placed" })
       .waitFor({ timeout: 30_000 });
+    // No function listens to it, and the row says so (the engine keeps each event's fate).
+    await page
+      .getByRole("row")
+      .filter({ hasText: "sent-from-events-page" })
+      .filter({ hasText: "no function listens to shop/order.placed" })
+      .waitFor();
     for (const name of ["demo/task.requested", "inngest/forged"]) {
       await page.getByLabel("Event name").fill(name);
       await page.getByRole("button", { name: "Send event" }).click();

@@ -1,5 +1,6 @@
 import type { EngineContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
+import { type EventFate, noRunReason } from "../events/fate.js";
 import type { Ingest } from "../events/ingest.js";
 import type { ValidEvent } from "../events/validate.js";
 import { iso } from "./run-filter.js";
@@ -29,7 +30,7 @@ export class EventsApi {
     const page = rows.slice(0, limit);
     const runs = await this.runsOf(page.map((r) => r.internal_id));
     return {
-      data: page.map((r) => ({ ...view(r), runs: runs.get(r.internal_id) ?? [] })),
+      data: page.map((r) => withRuns(r, runs.get(r.internal_id) ?? [])),
       cursor: rows.length > limit ? (page[page.length - 1]?.internal_id as string) : null,
     };
   }
@@ -42,7 +43,7 @@ export class EventsApi {
     const r = rows[0];
     if (!r) throw new NotFoundError(`event ${id} not found`);
     const runs = await this.runsOf([r.internal_id]);
-    return { data: { ...view(r), runs: runs.get(r.internal_id) ?? [] } };
+    return { data: withRuns(r, runs.get(r.internal_id) ?? []) };
   }
 
   async runs(id: string) {
@@ -77,6 +78,15 @@ export class EventsApi {
     }
     return out;
   }
+}
+
+/**
+ * An event with the runs it started, what each matching function made of it (`fate`), and, when it started none,
+ * why (`no_run_reason`: no function listens, an `if` did not match, deduplicated, rate-limited…).
+ */
+function withRuns(r: Record<string, unknown>, runs: RunSummary[]) {
+  const fate = (r.fate as EventFate[] | null | undefined) ?? null;
+  return { ...view(r), runs, fate, no_run_reason: noRunReason(r.name as string, fate, runs.length) ?? null };
 }
 
 function view(r: Record<string, unknown>) {

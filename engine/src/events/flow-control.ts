@@ -26,9 +26,10 @@ export class FlowControl {
   ) {}
 
   /** Starts a run of `fn` for `ev`, unless flow control skips, delays or groups it ("run.skipped" says why). */
-  start(u: Unit, fn: FnDef, ev: EventRecord): void {
+  start(u: Unit, fn: FnDef, ev: EventRecord): SkipReason | undefined {
     const reason = this.admit(u, fn, ev);
     if (reason) this.ctx.bus.emit("run.skipped", { fnSlug: fn.slug, eventId: ev.internalId, reason });
+    return reason;
   }
 
   private admit(u: Unit, fn: FnDef, ev: EventRecord): SkipReason | undefined {

@@ -1,11 +1,13 @@
 import type { EngineContext } from "../context.js";
 import { test } from "../expr/cel.js";
+import type { FnDef } from "../registry.js";
 import { toWire } from "../runs/lifecycle.js";
 import type { PauseSystem } from "../runs/pause-system.js";
 import type { RunQueue } from "../runs/queue.js";
 import type { EventRecord, Pause } from "../types.js";
 import { Unit } from "../unit.js";
 import { parseSeed, ulid, ulidFromSeed, ulidTime } from "../util/ulid.js";
+import type { EventFate } from "./fate.js";
 import type { FlowControl } from "./flow-control.js";
 import type { ValidEvent } from "./validate.js";
 
@@ -95,20 +97,27 @@ export class Ingest {
         this.queue.cancel(u, p.runId, p.data.fnSlug, `cancelled by event ${ev.name} (${ev.internalId})`);
       }
     }
+    const fate: EventFate[] = [];
+    const start = (fn: FnDef) => {
+      const reason = this.flowControl.start(u, fn, ev);
+      fate.push(reason ? { function_id: fn.slug, outcome: "skipped", reason } : { function_id: fn.slug, outcome: "run" });
+    };
     const invoked = invokedByApi(ev);
     if (invoked) {
       // POST /invoke/:slug: the event names its function (Inngest's runner starts FindInvokedFunction for it).
       const fn = this.ctx.registry.get(invoked);
-      if (fn && !fn.archived) this.flowControl.start(u, fn, ev);
+      if (fn && !fn.archived) start(fn);
     }
     for (const fn of this.ctx.registry.matching(ev.name)) {
       if (fn.archived) continue;
-      const matched = fn.triggers.some(
-        (t) => t.event && (t.event === ev.name || t.pattern?.test(ev.name)) && (!t.expression || test(t.expression, { event: wire })),
-      );
+      const named = fn.triggers.filter((t) => t.event && (t.event === ev.name || t.pattern?.test(ev.name)));
+      const matched = named.some((t) => !t.expression || test(t.expression, { event: wire }));
       // A paused function still gets its runs: they wait, parked, and start when it resumes (nothing is lost).
-      if (matched) this.flowControl.start(u, fn, ev);
+      if (matched) start(fn);
+      else if (named.length) fate.push({ function_id: fn.slug, outcome: "filtered", reason: "if_not_matched" });
     }
+    // Still in the unit that stores the event, so the row is written with it.
+    ev.fate = fate;
   }
 
   sweep(now: number): void {

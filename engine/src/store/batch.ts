@@ -87,12 +87,14 @@ function eventParts(s: string, b: Batch): Part[] {
     meta: e.meta ?? null,
     ts: e.ts,
     received_at: e.receivedAt,
+    fate: e.fate ?? null,
   }));
   return [
     [
-      `INSERT INTO ${s}.events (internal_id, id, name, data, "user", v, meta, ts, received_at)
-       SELECT internal_id, id, name, data, "user", v, meta, ts, received_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(internal_id text, id text, name text, data jsonb, "user" jsonb, v text, meta jsonb, ts bigint, received_at bigint)
+      `INSERT INTO ${s}.events (internal_id, id, name, data, "user", v, meta, ts, received_at, fate)
+       SELECT internal_id, id, name, data, "user", v, meta, ts, received_at, fate
+       FROM jsonb_to_recordset($1::jsonb) AS x(internal_id text, id text, name text, data jsonb, "user" jsonb, v text, meta jsonb, ts bigint,
+         received_at bigint, fate jsonb)
        ON CONFLICT (internal_id) DO NOTHING`,
       json(rows),
     ],

@@ -15,7 +15,7 @@ export type StartEventFate =
   | { kind: "unsent"; attempts: number; lastError: string | null; nextAttemptAt: Date }
   | { kind: "run"; runId: string; status: string | null; waiting: string[] }
   | { kind: "paused"; functionId: string }
-  | { kind: "none"; functionId: string }
+  | { kind: "none"; functionId: string; reason?: string }
   | { kind: "unknown"; reason: string };
 
 export const functionIdOf = (type: string) => `${inngest.id}-${type}`;
@@ -53,7 +53,10 @@ export async function startEventFate(job: Pick<Job, "id" | "type" | "eventId">):
     }
     const fn = await getJson<{ data: { paused?: boolean } }>(`/v1/functions/${encodeURIComponent(functionId)}`);
     if (fn.body?.data.paused) return { kind: "paused", functionId };
-    return { kind: "none", functionId };
+    // The embedded engine keeps why an event started no run; Inngest's event view has no such field.
+    const ev = await getJson<{ data: { no_run_reason?: string | null } }>(`/v1/events/${encodeURIComponent(job.eventId)}`);
+    const reason = ev.body?.data.no_run_reason ?? undefined;
+    return reason ? { kind: "none", functionId, reason } : { kind: "none", functionId };
   } catch (err) {
     return { kind: "unknown", reason: `Inngest did not answer: ${(err as Error).message}` };
   }
@@ -71,7 +74,9 @@ export function describeFate(fate: StartEventFate): string {
     case "paused":
       return `queued: function ${fate.functionId} is paused; the job starts when it is resumed`;
     case "none":
-      return `queued: Inngest took the start event but started no run of ${fate.functionId} (the function may have been paused or not registered); the stalled-job sweep sends it again`;
+      return fate.reason
+        ? `queued: Inngest took the start event but started no run of ${fate.functionId}: ${fate.reason}; the stalled-job sweep sends it again`
+        : `queued: Inngest took the start event but started no run of ${fate.functionId} (the function may have been paused or not registered); the stalled-job sweep sends it again`;
     case "unknown":
       return `queued: the run has not started yet (${fate.reason})`;
   }

@@ -111,6 +111,8 @@ export interface EventView {
   data: Record<string, unknown>;
   received_at: string;
   runs: Array<{ run_id: string; function_id: string; status: string }>;
+  /** Why it started no run (the embedded engine says; Inngest's API has no such field). */
+  no_run_reason?: string | null;
 }
 
 /** Recent events of the caller's organization (events carry `orgId`), with the runs each started. */
