@@ -3,7 +3,7 @@ import { CancellationsApi } from "./api/cancellations-api.js";
 import { DevApi } from "./api/dev-api.js";
 import { EventsApi } from "./api/events-api.js";
 import { FunctionsApi } from "./api/functions-api.js";
-import { buildHttp } from "./api/http.js";
+import { buildHttp, type EngineApi } from "./api/http.js";
 import { MetadataApi } from "./api/metadata-api.js";
 import { RunsApi } from "./api/runs-api.js";
 import { SignalsApi } from "./api/signals-api.js";
@@ -51,15 +51,7 @@ export class Engine {
   readonly cron: CronScheduler;
   readonly leadership: Leadership;
   /** The `/v1` API's operations, for tools and tests that run the engine in-process. */
-  readonly api: {
-    runs: RunsApi;
-    functions: FunctionsApi;
-    events: EventsApi;
-    cancellations: CancellationsApi;
-    signals: SignalsApi;
-    metadata: MetadataApi;
-    dev: DevApi;
-  };
+  readonly api: Omit<EngineApi, "ctx" | "apps" | "health" | "checkpoint">;
   private readonly sys: RunSystems;
   private readonly timeouts: RunTimeouts;
   private readonly grouping: Grouping;
