@@ -5,7 +5,8 @@ import { compile, ExpressionError, test } from "../expr/cel.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
 import { ENDED } from "../types.js";
 import { Unit } from "../unit.js";
-import { ulid } from "../util/ulid.js";
+import { isUlid, ulid } from "../util/ulid.js";
+import { inngestEnvelope } from "./envelope.js";
 import { iso } from "./run-filter.js";
 
 /** Inngest lets `started_before` reach this far past its clock (pkg/api/apiv1/cancellation.go at 253303c). */
@@ -85,19 +86,19 @@ export class CancellationsApi {
     );
     row.cancelled = await this.apply(row);
     await ctx.pool.query(`UPDATE ${ctx.s}.cancellations SET cancelled = $2 WHERE id = $1`, [row.id, row.cancelled]);
-    return envelope(view(row), now);
+    return inngestEnvelope(view(row), now);
   }
 
   async list() {
     const { rows } = await this.ctx.pool.query<CancellationRow>(`SELECT * FROM ${this.ctx.s}.cancellations ORDER BY id DESC`);
-    return envelope(rows.map(view), this.ctx.clock.now());
+    return inngestEnvelope(rows.map(view), this.ctx.clock.now());
   }
 
   async remove(id: string) {
-    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) throw new BadRequestError(`Invalid cancellation ID: "${id.slice(0, 40)}" is not a ULID`);
+    if (!isUlid(id)) throw new BadRequestError(`Invalid cancellation ID: "${id.slice(0, 40)}" is not a ULID`);
     const { rowCount } = await this.ctx.pool.query(`DELETE FROM ${this.ctx.s}.cancellations WHERE id = $1`, [id.toUpperCase()]);
     if (!rowCount) throw new NotFoundError("Cancellation not found");
-    return envelope({ ok: true }, this.ctx.clock.now());
+    return inngestEnvelope({ ok: true }, this.ctx.clock.now());
   }
 
   /** The function's slug from Inngest's pair (app id, the SDK's function id); the full slug is accepted too. */
@@ -138,11 +139,6 @@ export class CancellationsApi {
       after = rows[rows.length - 1]?.id as string;
     }
   }
-}
-
-/** Inngest's WriteResponse: `{data, metadata: {fetched_at, cached_until}}`. */
-function envelope<T>(data: T, now: number) {
-  return { data, metadata: { fetched_at: new Date(now).toISOString(), cached_until: null } };
 }
 
 /** Inngest's cqrs.Cancellation JSON; ids Inngest keeps as UUIDs are this engine's names, plus `cancelled`. */

@@ -3,6 +3,7 @@ import { NotFoundError } from "../errors.js";
 import { type EventFate, noRunReason } from "../events/fate.js";
 import type { Ingest } from "../events/ingest.js";
 import type { ValidEvent } from "../events/validate.js";
+import { inngestEnvelope } from "./envelope.js";
 import { iso } from "./run-filter.js";
 import { type RunSummary, type RunsApi, SUMMARY_COLUMNS } from "./runs-api.js";
 
@@ -48,7 +49,7 @@ export class EventsApi {
 
   async runs(id: string) {
     const ev = await this.get(id);
-    return { data: ev.data.runs, metadata: { fetched_at: new Date(this.ctx.clock.now()).toISOString(), cached_until: null } };
+    return inngestEnvelope(ev.data.runs, this.ctx.clock.now());
   }
 
   send(events: ValidEvent[]) {

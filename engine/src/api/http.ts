@@ -9,6 +9,7 @@ import type { Apps } from "../sync/apps.js";
 import { acceptedBearers, accessGuard } from "./access.js";
 import { type CancellationsApi, createCancellationSchema } from "./cancellations-api.js";
 import type { DevApi } from "./dev-api.js";
+import { firstIssue } from "./envelope.js";
 import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
 import type { MetadataApi } from "./metadata-api.js";
@@ -55,10 +56,7 @@ function time(field: string, v: string | undefined): number | undefined {
 
 function toFilter(raw: unknown): RunFilter {
   const parsed = runFilterSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new BadRequestError(`${i?.path.join(".") || "query"}: ${i?.message}`);
-  }
+  if (!parsed.success) throw new BadRequestError(firstIssue(parsed.error, "query"));
   const q = parsed.data;
   return {
     functionSlug: q.function_id,
@@ -169,7 +167,7 @@ function inngestRoutes(app: FastifyInstance, api: EngineApi): void {
       return fail(reply, 401, "unauthorized: checkpoint without this engine's signing key");
     }
     const b = checkpointSchema.safeParse(req.body);
-    if (!b.success) throw new BadRequestError(`invalid checkpoint: ${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
+    if (!b.success) throw new BadRequestError(`invalid checkpoint: ${firstIssue(b.error)}`);
     const ok = await api.checkpoint(req.params.runId, b.data.qi_id, b.data.steps as Op[]);
     if (!ok) return fail(reply, 409, "stale dispatch: this request is no longer the run's current one");
     return reply.code(200).send({});
@@ -209,7 +207,7 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
       .object({ from_step: z.string().min(1).max(512).optional() })
       .strict()
       .safeParse(req.body ?? {});
-    if (!b.success) throw new BadRequestError(`${b.error.issues[0]?.path.join(".") || "body"}: ${b.error.issues[0]?.message}`);
+    if (!b.success) throw new BadRequestError(firstIssue(b.error));
     return { data: await api.runs.replay(req.params.id, { fromStep: b.data.from_step }) };
   });
   app.post("/v1/runs/cancel", async (req) => {
@@ -227,7 +225,7 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
   // Inngest REST compatible bulk cancellations.
   app.post("/v1/cancellations", async (req) => {
     const b = createCancellationSchema.safeParse(req.body ?? {});
-    if (!b.success) throw new BadRequestError(`${b.error.issues[0]?.path.join(".")}: ${b.error.issues[0]?.message}`);
+    if (!b.success) throw new BadRequestError(firstIssue(b.error));
     return api.cancellations.create({
       ...b.data,
       startedAfter: time("started_after", b.data.started_after ?? undefined),

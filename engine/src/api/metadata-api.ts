@@ -3,8 +3,7 @@ import { BadRequestError, EngineError, NotFoundError } from "../errors.js";
 import { hashedStepId, MetadataError, type MetadataTarget, type MetadataUpdate, recordMetadata, updateProblem } from "../runs/metadata.js";
 import type { Trace } from "../runs/trace.js";
 import { Unit } from "../unit.js";
-
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
+import { isUlid } from "../util/ulid.js";
 
 interface TargetBody {
   step_id?: unknown;
@@ -63,7 +62,7 @@ export class MetadataApi {
   ) {}
 
   async add(runId: string, body: unknown): Promise<void> {
-    if (!ULID.test(runId)) throw new BadRequestError(`Invalid run ID: ${runId.slice(0, 40)}`);
+    if (!isUlid(runId)) throw new BadRequestError(`Invalid run ID: ${runId.slice(0, 40)}`);
     if (!body || typeof body !== "object" || Array.isArray(body))
       throw new BadRequestError("Invalid metadata target: the body must be a JSON object");
     const b = body as { target?: unknown; metadata?: unknown };

@@ -5,6 +5,8 @@ import { foldMetadata } from "../runs/metadata.js";
 import { priorSteps } from "../runs/rerun.js";
 import { ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
+import { isUlid } from "../util/ulid.js";
+import { inngestEnvelope } from "./envelope.js";
 import { explainWaiting } from "./explain.js";
 import { predictStart } from "./predict.js";
 import { iso, type RunFilter, runsWhere, STATUS_LABEL } from "./run-filter.js";
@@ -110,22 +112,19 @@ export class RunsApi {
    * pkg/api/apiv1/runs.go at 253303c), cached for 5 s as Inngest says.
    */
   async jobs(id: string) {
-    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) throw new BadRequestError(`Invalid run ID: ${id.slice(0, 40)}`);
+    if (!isUlid(id)) throw new BadRequestError(`Invalid run ID: ${id.slice(0, 40)}`);
     const run = await this.ctx.runs.load(id);
     if (!run) throw new NotFoundError(`run ${id} not found`);
     const items = ENDED.has(run.status) ? [] : this.ctx.scheduler.itemsOf(id).sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const now = this.ctx.clock.now();
-    return {
-      data: items.slice(0, 10).map((item, position) => ({
-        JobID: item.id,
-        at: new Date(item.at).toISOString(),
-        position,
-        kind: jobKind(item),
-        attempt: item.attempt,
-        Raw: null,
-      })),
-      metadata: { fetched_at: new Date(now).toISOString(), cached_until: new Date(now + 5000).toISOString() },
-    };
+    const jobs = items.slice(0, 10).map((item, position) => ({
+      JobID: item.id,
+      at: new Date(item.at).toISOString(),
+      position,
+      kind: jobKind(item),
+      attempt: item.attempt,
+      Raw: null,
+    }));
+    return inngestEnvelope(jobs, this.ctx.clock.now(), 5000);
   }
 
   async cancel(id: string, reason = "cancelled via the management API") {

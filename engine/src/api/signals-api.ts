@@ -2,6 +2,7 @@ import { z } from "zod";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import { sendSignal } from "../runs/signals.js";
 import type { RunSystems } from "../runs/systems.js";
+import { firstIssue, inngestEnvelope } from "./envelope.js";
 
 export const signalSchema = z.object({
   signal: z.string({ error: "a signal name (a string) is required" }).min(1, "a signal name is required"),
@@ -17,12 +18,9 @@ export class SignalsApi {
 
   async send(body: unknown) {
     const b = signalSchema.safeParse(body ?? {});
-    if (!b.success) throw new BadRequestError(`${b.error.issues[0]?.path.join(".") || "body"}: ${b.error.issues[0]?.message}`);
+    if (!b.success) throw new BadRequestError(firstIssue(b.error));
     const resumed = await sendSignal(this.sys, b.data.signal, b.data.data);
     if (!resumed) throw new NotFoundError("No signal found");
-    return {
-      data: { run_id: resumed.runId },
-      metadata: { fetched_at: new Date(this.sys.ctx.clock.now()).toISOString(), cached_until: null },
-    };
+    return inngestEnvelope({ run_id: resumed.runId }, this.sys.ctx.clock.now());
   }
 }

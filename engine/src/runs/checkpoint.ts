@@ -31,7 +31,8 @@ export async function checkpoint(sys: RunSystems, runId: string, qiId: string, o
     if (op.op === "DeferAdd") addDefer(run, op);
     if (op.op === "DeferAbort") abortDefer(run, op);
     if (op.op !== "StepRun" && op.op !== "Step") continue;
-    if (!run.memos.has(op.id)) recordOpMetadata({ trace: sys.trace, clock: ctx.clock, log: ctx.log }, run, op, 0);
+    if (op.metadata !== undefined && !run.memos.has(op.id))
+      recordOpMetadata({ trace: sys.trace, clock: ctx.clock, log: ctx.log }, run, op, 0);
     const timing = opTiming(op);
     const stepName = op.displayName ?? op.name ?? op.userland?.id;
     recordStepRun(sys, run, op, {

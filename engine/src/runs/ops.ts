@@ -252,7 +252,8 @@ export function applyOps(sys: RunSystems, t: OpTurn, ops: Op[]): void {
     }
     const handler = OPS[op.op];
     if (handler.starts && (run.memos.has(op.id) || run.pending.has(op.id))) continue; // already known: a repeated op
-    if (!run.memos.has(op.id)) recordOpMetadata({ trace: sys.trace, clock: sys.ctx.clock, log: sys.ctx.log }, run, op, item.attempt);
+    if (op.metadata !== undefined && !run.memos.has(op.id))
+      recordOpMetadata({ trace: sys.trace, clock: sys.ctx.clock, log: sys.ctx.log }, run, op, item.attempt);
     const timing = opTiming(op);
     const step: TraceStep = {
       runId: run.id,

@@ -69,3 +69,8 @@ export function ulidFromSeed(seed: { time: number; entropy: Uint8Array }, index:
   view.setUint32(6, (view.getUint32(6) + index + 1) >>> 0);
   return encode(seed.time, e);
 }
+
+/** Whether `id` has the shape of a ULID (26 Crockford base-32 characters), as the ids this engine makes. */
+export function isUlid(id: string): boolean {
+  return /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id);
+}
