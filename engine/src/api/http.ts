@@ -41,8 +41,23 @@ const runFilterSchema = z
     cursor: z.string().optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
     ids: z.array(z.string()).max(10_000).optional(),
+    q: z.string().max(200, "q: at most 200 characters").optional(),
+    event_data: z.string().max(2000, "event_data: at most 2000 characters").optional(),
   })
   .strict();
+
+/** `event_data` is a JSON object a run's triggering event's data must contain (`{"orgId":"acme"}`). */
+function eventData(v: string | undefined): Record<string, unknown> | undefined {
+  if (v === undefined || v === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new BadRequestError(`event_data: not JSON (give an object such as {"orgId":"acme"})`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new BadRequestError("event_data: must be a JSON object");
+  return parsed as Record<string, unknown>;
+}
 
 const checkpointSchema = z.object({ qi_id: z.string().min(1), steps: z.array(z.looseObject({ id: z.string(), op: z.string() })) });
 
@@ -66,6 +81,8 @@ function toFilter(raw: unknown): RunFilter {
     cursor: q.cursor,
     limit: q.limit,
     ids: q.ids,
+    text: q.q?.trim() || undefined,
+    eventData: eventData(q.event_data),
   };
 }
 

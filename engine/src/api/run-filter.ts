@@ -32,7 +32,14 @@ export interface RunFilter {
   cursor?: string;
   limit?: number;
   ids?: string[];
+  /** Text anywhere in the triggering events or the output (case-insensitive). */
+  text?: string;
+  /** An object some triggering event's `data` contains (JSON containment), e.g. a tenant's `{orgId}`. */
+  eventData?: Record<string, unknown>;
 }
+
+/** `text` as a LIKE pattern matching it literally. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** An ISO date for a stored time; null for none (or a value no date can show, rather than failing the whole list). */
 export const iso = (ms: unknown) => {
@@ -50,5 +57,10 @@ export function runsWhere(f: RunFilter, params: unknown[]): string {
   if (f.to !== undefined) conds.push(`created_at <= $${params.push(f.to)}`);
   if (f.cursor) conds.push(`id < $${params.push(f.cursor)}`);
   if (f.ids?.length) conds.push(`id = ANY($${params.push(f.ids)}::text[])`);
+  if (f.eventData) conds.push(`events @> $${params.push(JSON.stringify([{ data: f.eventData }]))}::jsonb`);
+  if (f.text) {
+    const p = params.push(likePattern(f.text));
+    conds.push(`(events::text ILIKE $${p} OR coalesce(output::text, '') ILIKE $${p} OR coalesce(error::text, '') ILIKE $${p})`);
+  }
   return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
 }

@@ -13,7 +13,7 @@ import { iso, type RunFilter, runsWhere, STATUS_LABEL } from "./run-filter.js";
 
 /** The columns a run summary shows (everything but the memos and the pending set). */
 export const SUMMARY_COLUMNS =
-  "id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error, replay_of, cancel_reason, priority";
+  "id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error, replay_of, cancel_reason, priority, parent";
 
 const MAX_BULK = 10_000;
 
@@ -45,6 +45,8 @@ export class RunsApi {
       replay_of: r.replay_of ?? null,
       cancel_reason: r.cancel_reason ?? null,
       priority: r.priority,
+      /** The run whose `step.invoke` started this one. */
+      parent_run_id: (r.parent as { runId?: string } | null)?.runId ?? null,
     };
   }
 
@@ -101,6 +103,10 @@ export class RunsApi {
         pending: r.pending,
         steps,
         metadata,
+        invoked: steps.flatMap((st) => {
+          const child = (st.detail as { childRunId?: unknown } | null)?.childRunId;
+          return typeof child === "string" && st.kind === "invoke" ? [{ step_id: st.step_id, name: st.name, run_id: child }] : [];
+        }),
         waiting: this.waiting(r),
         predicted_start: predicted ?? null,
       },
