@@ -1,5 +1,6 @@
 import { Inngest } from "inngest";
 import { JobTracking } from "./middleware/job-tracking";
+import { StepLogs } from "./middleware/step-logs";
 import { keepAliveFetch, snapshotProcessEnv } from "./sdk-transport";
 
 // The SDK copies the environment several times per request; a JavaScript snapshot makes that cheap (sdk-transport.ts).
@@ -11,4 +12,4 @@ snapshotProcessEnv();
  * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine. JobTracking records every function's
  * job status and steps. Its own calls to Inngest (checkpoints, sends) use a keep-alive pool (sdk-transport.ts).
  */
-export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking], fetch: keepAliveFetch });
+export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking, StepLogs], fetch: keepAliveFetch });

@@ -19,6 +19,10 @@ export const demoTask = defineJobType({
     taskId: z.string().min(1).max(200).optional().describe("Your id for the task; defaults to the job id"),
     simulateFailure: z.boolean().optional().describe("Throw at failAtStep on every attempt"),
     failAtStep: z.number().int().min(1).max(5).optional().describe("Step 1-5 to fail at when simulateFailure is set"),
+    failUntil: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("With simulateFailure: fail only until this time (an outage that ends), e.g. to rerun from the failed step"),
     delayMs: z.number().int().min(0).max(30_000).optional().describe("How long step 3 keeps working (holding its slot), 0-30000 ms"),
     sleepFor: duration
       .optional()
@@ -47,16 +51,19 @@ export const demoTask = defineJobType({
     throttle: { limit: 100, period: "1m", burst: 10 },
     idempotency: "event.data.force == true ? event.id : event.data.taskId",
   },
-  handler: async ({ event, step, attempt }) => {
-    const { taskId, simulateFailure = false, failAtStep, delayMs = 0, sleepFor } = event.data;
+  handler: async ({ event, step, attempt, logger }) => {
+    const { taskId, simulateFailure = false, failAtStep, failUntil, delayMs = 0, sleepFor } = event.data;
     const results: Record<string, unknown> = {};
     for (const [i, name] of STEPS.entries()) {
       const n = i + 1;
       // A parked sleep, unlike delayMs: no request and no concurrency slot is held while it lasts.
       if (n === 3 && sleepFor) await step.sleep("sleep-before-step-3", sleepFor);
       results[name] = await step.run(name, async () => {
+        // Shown under the step in the console's timeline and searchable from /logs (middleware/step-logs.ts).
+        logger.info(`${name}: working on task ${taskId}`);
         if (n === 3 && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-        if (simulateFailure && failAtStep === n) {
+        if (simulateFailure && failAtStep === n && (!failUntil || Date.now() < Date.parse(failUntil))) {
+          logger.error(`${name}: simulated failure for task ${taskId}`);
           throw new Error(`simulated failure at step ${n} (attempt ${attempt + 1})`);
         }
         return { taskId, step: n, at: new Date().toISOString() };

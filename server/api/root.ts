@@ -1,4 +1,5 @@
 import { jobRouter } from "./routers/job";
+import { runRouter } from "./routers/run";
 import { systemRouter } from "./routers/system";
 import { creditRouter, documentRouter, mailboxRouter } from "./routers/workspace";
 import { createCallerFactory, protectedProcedure, publicProcedure, router } from "./trpc";
@@ -6,6 +7,7 @@ import { createCallerFactory, protectedProcedure, publicProcedure, router } from
 /** The app's tRPC API. Imports no Next or Clerk code, so tests call it directly through createCaller. */
 export const appRouter = router({
   job: jobRouter,
+  run: runRouter,
   mailbox: mailboxRouter,
   document: documentRouter,
   credits: creditRouter,

@@ -10,8 +10,11 @@ import { getJobStatus } from "../../services/jobs/get-job-status";
 import { createJobInput, jobId, listJobsInput } from "../../services/jobs/inputs";
 import { jobChangesVersion, jobStats } from "../../services/jobs/job-stats";
 import { countJobs, listJobs } from "../../services/jobs/list-jobs";
+import { replayJob } from "../../services/jobs/replay-job";
+import { rerunJobFromStep } from "../../services/jobs/rerun-job";
 import { retryJob } from "../../services/jobs/retry-job";
 import { runInsight } from "../../services/jobs/run-insight";
+import { jobLogs } from "../../services/logs/search-logs";
 import { queueSeries } from "../../services/stats/queue-series";
 import { protectedProcedure, router } from "../trpc";
 
@@ -25,6 +28,16 @@ export const jobRouter = router({
   byId: protectedProcedure.input(byId).query(({ ctx, input }) => getJob(ctx.scope, input.id)),
   status: protectedProcedure.input(byId).query(({ ctx, input }) => getJobStatus(ctx.scope, input.id)),
   retry: protectedProcedure.input(byId).mutation(({ ctx, input }) => retryJob(ctx.scope, input.id)),
+  /** A new job of the same type with the same payload, or an edited one (validated by the type's schema). */
+  replay: protectedProcedure
+    .input(byId.extend({ payload: z.record(z.string(), z.unknown()).optional() }))
+    .mutation(({ ctx, input }) => replayJob(ctx.scope, input.id, { payload: input.payload })),
+  /** The same job again from one of its steps: the earlier steps' recorded outputs are reused, not re-executed. */
+  rerunFromStep: protectedProcedure
+    .input(byId.extend({ fromStep: z.string().trim().min(1, "fromStep is required").max(200) }))
+    .mutation(({ ctx, input }) => rerunJobFromStep(ctx.scope, input.id, input.fromStep)),
+  /** What the job's functions logged, per step attempt. */
+  logs: protectedProcedure.input(byId).query(({ ctx, input }) => jobLogs(ctx.scope, input.id)),
   cancel: protectedProcedure.input(byId).mutation(({ ctx, input }) => cancelJob(ctx.scope, input.id)),
   /** Approve or reject an approval-workflow job that waits for its decision. */
   decide: protectedProcedure

@@ -15,6 +15,8 @@ export interface JobView {
   source: Job["source"];
   createdBy: string;
   runId: string | null;
+  /** The job this one replays. */
+  replayOfId: string | null;
   attempt: number;
   stepsCompleted: number;
   createdAt: string;
@@ -62,6 +64,7 @@ export function toJobView(job: Job): JobView {
     source: job.source,
     createdBy: job.createdBy,
     runId: job.runId,
+    replayOfId: job.replayOfId,
     attempt: job.attempt,
     stepsCompleted: job.stepsCompleted,
     createdAt: job.createdAt.toISOString(),

@@ -41,11 +41,16 @@ export async function pruneJobsBatch(kind: "completed" | "failed", limit = 500, 
   return { deleted: count, more: ids.length > limit };
 }
 
-/** Housekeeping beside jobs: relayed outbox events after a week, queue statistics after the failure retention. */
-export async function pruneAuxiliary(now = new Date()): Promise<{ outbox: number; queueStats: number }> {
-  const [outbox, stats] = await Promise.all([
+/**
+ * Housekeeping beside jobs: relayed outbox events after a week; queue statistics, and the log lines of runs without a
+ * job (a job's lines go with the job), after the failure retention.
+ */
+export async function pruneAuxiliary(now = new Date()): Promise<{ outbox: number; queueStats: number; logLines: number }> {
+  const retained = new Date(now.getTime() - env().RETENTION_FAILED_DAYS * DAY);
+  const [outbox, stats, logs] = await Promise.all([
     db().outboxEvent.deleteMany({ where: { sentAt: { lt: new Date(now.getTime() - 7 * DAY) } } }),
-    db().queueStat.deleteMany({ where: { minute: { lt: new Date(now.getTime() - env().RETENTION_FAILED_DAYS * DAY) } } }),
+    db().queueStat.deleteMany({ where: { minute: { lt: retained } } }),
+    db().stepLog.deleteMany({ where: { jobId: null, at: { lt: retained } } }),
   ]);
-  return { outbox: outbox.count, queueStats: stats.count };
+  return { outbox: outbox.count, queueStats: stats.count, logLines: logs.count };
 }

@@ -20,12 +20,18 @@ export function inngestDashboardUrl(): string {
  * authenticated with the signing key whenever one is set, as Inngest Cloud's API expects and as the embedded engine
  * requires in the stack `npm run dev` / `npm start` launch (the Dev Server ignores it).
  */
-export async function inngestApi(path: string, init: { method?: "GET" | "POST"; timeoutMs?: number } = {}): Promise<Response> {
+export async function inngestApi(
+  path: string,
+  init: { method?: "GET" | "POST"; timeoutMs?: number; body?: unknown } = {},
+): Promise<Response> {
   const { url } = inngestTarget();
   const key = env().INNGEST_SIGNING_KEY;
+  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+  if (init.body !== undefined) headers["content-type"] = "application/json";
   return fetch(`${url}${path}`, {
     method: init.method ?? "GET",
-    headers: key ? { authorization: `Bearer ${key}` } : {},
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
     signal: AbortSignal.timeout(init.timeoutMs ?? 5_000),
   });
 }

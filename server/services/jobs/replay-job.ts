@@ -1,0 +1,29 @@
+import { randomUUID } from "node:crypto";
+import type { Prisma } from "@/generated/prisma/client";
+import { db } from "../../db";
+import type { Scope } from "../../identity";
+import { type CreateJobResult, createJob } from "./create-job";
+import { findScopedJob } from "./find-job";
+
+/**
+ * Replays a job as a new job of the same type and priority, with the same payload or an edited one (validated by
+ * the job type's schema like any new job). The new job names the one it replays; the original is left as it was.
+ * The replay gets an idempotency key of its own, since it is meant to run again.
+ */
+export async function replayJob(scope: Scope, id: string, opts: { payload?: unknown }): Promise<CreateJobResult> {
+  const original = await findScopedJob(db(), scope, id);
+  const payload = opts.payload === undefined ? (original.payload as Prisma.JsonObject) : opts.payload;
+  const result = await createJob(
+    scope,
+    {
+      type: original.type,
+      payload: payload as Record<string, unknown>,
+      priority: original.priority,
+      // Always a key of its own: a key implied by the payload (demo-task's taskId) would find the original again.
+      idempotencyKey: `replay:${original.id}:${randomUUID()}`,
+    },
+    "UI",
+  );
+  await db().job.updateMany({ where: { id: result.job.id, orgId: scope.orgId }, data: { replayOfId: original.id } });
+  return { ...result, job: { ...result.job, replayOfId: original.id } };
+}

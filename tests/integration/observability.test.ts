@@ -1,0 +1,190 @@
+import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppStack, finishedJob, startAppStack } from "../support/app-stack.js";
+
+/**
+ * The console's observability services on the real stack (engine, the SDK's serve() handler, PostgreSQL): step log
+ * capture and its limits, full-text log search (on 100k lines, through the index), the runs explorer scoped to an
+ * organization, replay with an edited payload and rerun of a job from a step.
+ */
+let stack: AppStack;
+const hex = () => randomBytes(4).toString("hex");
+const OPERATOR = "user_operator";
+
+beforeAll(async () => {
+  stack = await startAppStack({ JOBDECK_OPERATORS: OPERATOR });
+});
+afterAll(async () => stack?.stop());
+
+describe("step logs", () => {
+  it("stores the SDK logger's lines per step attempt, once each, and finds them by level and words", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const taskId = `task${hex()}`;
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId } });
+    expect((await finishedJob(api, job.id)).status).toBe("COMPLETED");
+    const lines = await until("five log lines", async () => {
+      const l = await api.job.logs({ id: job.id });
+      return l.length >= 5 && l;
+    });
+    // One line per step, under its step (each request replays the earlier steps: they must not log again).
+    expect(lines.map((l) => l.stepName)).toEqual([
+      "step-1-initialize",
+      "step-2-validate",
+      "step-3-process",
+      "step-4-persist",
+      "step-5-finalize",
+    ]);
+    expect(lines.every((l) => l.level === "info" && l.message.includes(taskId) && l.attempt === 0)).toBe(true);
+    const steps = (await api.job.byId({ id: job.id })).steps;
+    expect(new Set(lines.map((l) => l.runId))).toEqual(new Set(steps.map((s) => s.runId)));
+
+    const found = await api.run.logs({ q: `level:info ${taskId}` });
+    expect(found.lines).toHaveLength(5);
+    // Newest first.
+    expect(found.lines[0]?.stepName).toBe("step-5-finalize");
+    expect((await api.run.logs({ q: `level:error ${taskId}` })).lines).toEqual([]);
+    // Another organization sees none of it.
+    expect((await stack.caller(`org_${hex()}`).run.logs({ q: taskId })).lines).toEqual([]);
+  }, 60_000);
+
+  it("refuses a malformed query with a 400 naming the problem", async () => {
+    const api = stack.caller(`org_${hex()}`);
+    await expect(api.run.logs({ q: "level:loud" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: /level: "loud" is not debug/ });
+    await expect(api.run.logs({ q: "level:" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: /level: needs a value/ });
+    await expect(api.run.logs({ q: "x", cursor: "abc" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    // Operators of a tsquery are words here, never a syntax error.
+    await expect(api.run.logs({ q: "a & | ! ( ' :*" })).resolves.toMatchObject({ lines: [] });
+  });
+
+  it("keeps at most 1,000 lines or 256 KB per step attempt, then one truncated line", async () => {
+    const { LogBuffer } = await import("../../server/services/logs/log-buffer.js");
+    const runId = `run${hex()}`;
+    const buffer = new LogBuffer({ orgId: `org_${hex()}`, jobId: null, runId, functionId: "jobdeck-test" });
+    const many = { stepId: "many", stepName: "many", attempt: 0 };
+    for (let i = 0; i < 1_500; i++) buffer.add(many, "info", [`line ${i}`]);
+    const big = { stepId: "big", stepName: "big", attempt: 0 };
+    for (let i = 0; i < 100; i++) buffer.add(big, "info", ["x".repeat(10_000)]);
+    // Another attempt of the same step has its own allowance.
+    buffer.add({ ...many, attempt: 1 }, "warn", ["second attempt", { n: 1 }]);
+    await buffer.flush();
+    const rows = await stack.db().stepLog.findMany({ where: { runId }, orderBy: { id: "asc" } });
+    const of = (stepId: string, attempt = 0) => rows.filter((r) => r.stepId === stepId && r.attempt === attempt);
+    expect(of("many")).toHaveLength(1_001);
+    expect(of("many").at(-1)?.message).toMatch(/^truncated: this step attempt logged more than 1000 lines/);
+    expect(of("big")).toHaveLength(26 + 1);
+    expect(of("big").at(-1)?.message).toMatch(/more than 256 KB/);
+    expect(
+      of("big")
+        .slice(0, -1)
+        .reduce((n, r) => n + Buffer.byteLength(r.message), 0),
+    ).toBeLessThanOrEqual(256 * 1024);
+    expect(of("many", 1).map((r) => r.message)).toEqual(["second attempt { n: 1 }"]);
+  });
+
+  it("searches 100k lines through the full-text index (the plan, not the clock)", async () => {
+    const org = `org_${hex()}`;
+    await stack.db().$executeRawUnsafe(
+      `INSERT INTO "StepLog" ("orgId", "runId", "functionId", "stepName", "level", "message", "at")
+       SELECT $1, 'run' || (g % 500), 'jobdeck-demo-task', 'step-' || (g % 5), CASE WHEN g % 97 = 0 THEN 'error' ELSE 'info' END,
+              'delivered order ' || g || ' to customer' || (g % 1000) || '@example.com in ' || (g % 300) || ' ms',
+              now() - (g || ' seconds')::interval
+         FROM generate_series(1, 100000) AS g`,
+      org,
+    );
+    await stack.db().$executeRawUnsafe(`ANALYZE "StepLog"`);
+    const { logSearchSql, parseLogQuery } = await import("../../server/services/logs/search-logs.js");
+    const sql = logSearchSql({ orgId: org, userId: "u" }, false, parseLogQuery("level:error customer42@example.com"), undefined, 100);
+    const plan = (await stack.db().$queryRawUnsafe<Array<{ "QUERY PLAN": string }>>(`EXPLAIN ${sql.text}`, ...sql.values))
+      .map((r) => r["QUERY PLAN"])
+      .join("\n");
+    expect(plan).toContain("StepLog_searchVector_idx");
+    expect(plan).not.toMatch(/Seq Scan on "StepLog"/);
+    const api = stack.caller(org);
+    const hits = await api.run.logs({ q: "level:error customer42@example.com", limit: 200 });
+    // g ≡ 42 (mod 1000) and g ≡ 0 (mod 97): 100000 / 97000 → one or two; check against the data itself.
+    const expected = Array.from({ length: 100_000 }, (_, i) => i + 1).filter((g) => g % 1000 === 42 && g % 97 === 0).length;
+    expect(hits.lines).toHaveLength(expected);
+    expect(hits.lines.every((l) => l.level === "error" && l.message.includes("customer42@example.com"))).toBe(true);
+    const page = await api.run.logs({ q: "customer42@example.com", limit: 30 });
+    expect(page.lines).toHaveLength(30);
+    const next = await api.run.logs({ q: "customer42@example.com", limit: 30, cursor: page.cursor ?? undefined });
+    expect(next.lines).toHaveLength(30);
+    expect(BigInt(next.lines[0]?.id ?? 0)).toBeLessThan(BigInt(page.lines.at(-1)?.id ?? 0));
+  }, 120_000);
+});
+
+describe("runs explorer", () => {
+  it("lists an organization's runs only, finds them by text, and links each to its job", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const taskId = `find${hex()}`;
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId } });
+    await finishedJob(api, job.id);
+    // The job records its result before the engine ends the run.
+    const mine = await until("the run completed", async () => {
+      const l = await api.run.list({ q: taskId });
+      return l.runs[0]?.status === "Completed" && l;
+    });
+    expect(mine.runs).toHaveLength(1);
+    expect(mine.runs[0]).toMatchObject({ function_id: "jobdeck-demo-task", status: "Completed", job_id: job.id });
+    const other = stack.caller(`org_${hex()}`);
+    expect((await other.run.list({ q: taskId })).runs).toEqual([]);
+    await expect(other.run.byId({ runId: mine.runs[0]?.run_id as string })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // The run page: trace, event, job and logs.
+    const run = await api.run.byId({ runId: mine.runs[0]?.run_id as string });
+    expect(run.job_id).toBe(job.id);
+    expect(run.events[0]?.data?.taskId).toBe(taskId);
+    expect(run.steps.filter((s) => s.kind === "step").map((s) => s.name)).toContain("step-3-process");
+    expect(run.logs).toHaveLength(5);
+    // An operator sees every run, a cron's too.
+    const ops = stack.caller(org, OPERATOR);
+    expect((await ops.run.list({ q: taskId })).runs).toHaveLength(1);
+    await expect(api.run.list({ functionId: "bad id!" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(api.run.byId({ runId: "../functions" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  }, 60_000);
+});
+
+describe("replay and rerun", () => {
+  it("replays a job with an edited payload as a new job, refusing a payload its schema rejects", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId: `r${hex()}`, simulateFailure: true, failAtStep: 2 } });
+    await stack.engineApi("/v1/functions"); // the engine answers
+    await expect(api.job.replay({ id: job.id, payload: { delayMs: "soon" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: /payload\.delayMs/,
+    });
+    const { job: replay } = await api.job.replay({ id: job.id, payload: { taskId: "edited" } });
+    expect(replay.id).not.toBe(job.id);
+    expect(replay.replayOfId).toBe(job.id);
+    const done = await finishedJob(api, replay.id);
+    expect(done.status).toBe("COMPLETED");
+    expect(done.payload).toEqual({ taskId: "edited" });
+    expect((await api.job.byId({ id: job.id })).replays.map((r) => r.id)).toEqual([replay.id]);
+  }, 90_000);
+
+  it("reruns a failed job from step 3: steps 1-2 are not executed again, step 3 onward is", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const failUntil = new Date(Date.now() + 4_000).toISOString();
+    const { job } = await api.job.create({
+      type: "demo-task",
+      payload: { taskId: `s${hex()}`, simulateFailure: true, failAtStep: 3, failUntil },
+    });
+    // The stack's engine retries after 50 ms, so every attempt fails well inside the outage.
+    const failed = await finishedJob(api, job.id);
+    expect(failed.status).toBe("FAILED");
+    await until("the outage is over", async () => Date.now() > Date.parse(failUntil));
+    await expect(api.job.rerunFromStep({ id: job.id, fromStep: "step-9-nothing" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await api.job.byId({ id: job.id })).status).toBe(failed.status);
+    const { runId } = await api.job.rerunFromStep({ id: job.id, fromStep: "step-3-process" });
+    const done = await finishedJob(api, job.id);
+    expect(done.status).toBe("COMPLETED");
+    expect(done.runId).toBe(runId);
+    const executed = done.steps.filter((s) => s.runId === runId).map((s) => s.name);
+    expect(executed).toEqual(["step-3-process", "step-4-persist", "step-5-finalize"]);
+    expect((done.result as { results: Record<string, unknown> }).results["step-1-initialize"]).toBeTruthy();
+  }, 120_000);
+});
