@@ -1,12 +1,41 @@
 /** Display helpers shared by the console's job views. */
 
+/**
+ * A duration as people read it. Rounded first and split after, so 59.96 s reads "1 min 0 s", never "60.0 s", and
+ * 119.6 s "2 min 0 s", never "1 min 60 s".
+ */
 export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return "–";
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";
+  if (ms < 0) return "0 ms";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const decimals = ms < 10_000 ? 2 : 1;
+  const seconds = Number((ms / 1000).toFixed(decimals));
+  if (seconds < 60) return `${seconds.toFixed(decimals)} s`;
+  const total = Math.round(ms / 1000);
+  const m = Math.floor(total / 60);
+  if (m < 60) return `${m} min ${total % 60} s`;
+  const totalMin = Math.round(ms / 60_000);
+  return `${Math.floor(totalMin / 60)} h ${totalMin % 60} min`;
+}
+
+/** How long ago (or from now) a time is: "12 s ago", "in 3 min", "2 h ago", "4 d ago". */
+export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "–";
+  const diff = Date.parse(iso) - now;
+  if (Number.isNaN(diff)) return "–";
+  const abs = Math.abs(diff);
+  const text =
+    abs < 1000
+      ? "now"
+      : abs < 60_000
+        ? `${Math.round(abs / 1000)} s`
+        : abs < 3_600_000
+          ? `${Math.round(abs / 60_000)} min`
+          : abs < 86_400_000
+            ? `${Math.round(abs / 3_600_000)} h`
+            : `${Math.round(abs / 86_400_000)} d`;
+  if (text === "now") return "just now";
+  return diff < 0 ? `${text} ago` : `in ${text}`;
 }
 
 export function formatTime(iso: string | null | undefined): string {

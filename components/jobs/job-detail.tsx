@@ -1,39 +1,70 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
 import { Loading } from "../load-state";
-import { LIVE_MS, useTRPC } from "../trpc";
+import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
+import { When } from "../when";
 import { CopyJson } from "./copy-json";
-import { formatDuration, formatTime } from "./format";
-import { StatusBadge } from "./status-badge";
+import { ErrorView } from "./error-view";
+import { formatDuration } from "./format";
+import { JobActions } from "./job-actions";
+import { StatusBadge, waitingKind } from "./status-badge";
 import { StepTimeline } from "./step-timeline";
 
 const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
 
-/** One job: status, payload, result or error, the step waterfall, why it waits, and what can be done with it. */
+type Job = RouterOutputs["job"]["byId"];
+
+/** The event that started the job's current attempt: name, id, time, data, and where its runs are. */
+function StartEvent({ job }: { job: Job }) {
+  const e = job.startEvent;
+  return (
+    <section className="panel" aria-label="Start event">
+      <h2 style={{ marginTop: 0 }}>Start event</h2>
+      {e ? (
+        <>
+          <p>
+            <code data-testid="start-event-name">{e.name}</code> · id <code data-testid="start-event-id">{e.id}</code> · created{" "}
+            <When iso={e.createdAt} /> ·{" "}
+            {e.sentAt ? (
+              <>
+                sent <When iso={e.sentAt} />
+              </>
+            ) : (
+              <span className="muted">
+                not sent yet ({e.attempts} attempt{e.attempts === 1 ? "" : "s"}
+                {e.lastError ? `: ${e.lastError}` : ""})
+              </span>
+            )}
+          </p>
+          <CopyJson label="Event data" value={e.data} />
+        </>
+      ) : (
+        <p className="muted">Not kept: start events are kept a week after they were sent.</p>
+      )}
+      <p>
+        {job.runId ? (
+          <>
+            Current run <Link href={`/runs/${job.runId}`}>{job.runId}</Link> ·{" "}
+          </>
+        ) : null}
+        <Link href={`/runs?q=${encodeURIComponent(job.id)}`}>All runs of this job</Link>
+      </p>
+    </section>
+  );
+}
+
+/** One job: status, payload, result or error, the step waterfall with its logs, why it waits, and what can be done. */
 export function JobDetail({ id }: { id: string }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [message, setMessage] = useState<string | null>(null);
   const job = useQuery(
     // A running job is polled for its steps (they do not move the change counter); a finished one follows it.
     trpc.job.byId.queryOptions({ id }, { refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? false : LIVE_MS) }),
   );
-  const waiting = job.data && ACTIVE.has(job.data.status);
-  const insight = useQuery(trpc.job.insight.queryOptions({ id }, { enabled: Boolean(waiting), refetchInterval: LIVE_MS }));
-  const done = (verb: string) => ({
-    onSuccess: () => {
-      setMessage(`${verb}.`);
-      void queryClient.invalidateQueries();
-    },
-    onError: (e: { message: string }) => setMessage(e.message),
-  });
-  const retry = useMutation(trpc.job.retry.mutationOptions(done("Retried: a new attempt is queued")));
-  const cancel = useMutation(trpc.job.cancel.mutationOptions(done("Cancelled")));
-  const acknowledge = useMutation(trpc.job.acknowledge.mutationOptions(done("Failure acknowledged")));
-  const decide = useMutation(trpc.job.decide.mutationOptions(done("Decision sent")));
+  const active = Boolean(job.data && ACTIVE.has(job.data.status));
+  const insight = useQuery(trpc.job.insight.queryOptions({ id }, { enabled: active, refetchInterval: LIVE_MS }));
+  const logs = useQuery(trpc.job.logs.queryOptions({ id }, { refetchInterval: active ? LIVE_MS : false }));
 
   if (job.isLoading) return <Loading height="12rem" label="the job" />;
   if (job.error) {
@@ -46,8 +77,9 @@ export function JobDetail({ id }: { id: string }) {
   }
   const j = job.data;
   if (!j) return null;
-  const awaitingDecision =
-    j.type === "approval-workflow" && j.status === "WAITING" && j.steps.some((s) => s.kind === "WAIT_FOR_EVENT" && s.status === "RUNNING");
+  // The time this attempt waited before it started: from its own start event, not from the job's creation.
+  const queuedSince = j.startEvent?.createdAt ?? j.createdAt;
+  const queueMs = j.startedAt ? Math.max(0, Date.parse(j.startedAt) - Date.parse(queuedSince)) : null;
 
   return (
     <div>
@@ -55,24 +87,31 @@ export function JobDetail({ id }: { id: string }) {
         <h1>
           {j.type} <code style={{ fontSize: "0.9rem" }}>{j.id}</code>
         </h1>
-        <StatusBadge status={j.status} />
+        <StatusBadge status={j.status} detail={waitingKind(j)} />
       </div>
+      {j.replayOfId ? (
+        <p>
+          Replay of <Link href={`/jobs/${j.replayOfId}`}>job {j.replayOfId.slice(0, 8)}</Link>
+        </p>
+      ) : null}
       <div className="cards" style={{ marginBottom: "1rem" }}>
         <div className="card">
           <div className="l">Created</div>
-          <div>{formatTime(j.createdAt)}</div>
+          <When iso={j.createdAt} />
         </div>
         <div className="card">
           <div className="l">Started</div>
-          <div>{formatTime(j.startedAt)}</div>
+          <When iso={j.startedAt} />
         </div>
         <div className="card">
           <div className="l">Finished</div>
-          <div>{formatTime(j.finishedAt)}</div>
+          <When iso={j.finishedAt} />
         </div>
         <div className="card">
-          <div className="l">Duration</div>
-          <div>{formatDuration(j.durationMs)}</div>
+          <div className="l">Duration · queued</div>
+          <div>
+            {formatDuration(j.durationMs)} · {formatDuration(queueMs)}
+          </div>
         </div>
         <div className="card">
           <div className="l">Attempt · steps</div>
@@ -88,42 +127,16 @@ export function JobDetail({ id }: { id: string }) {
         </div>
       </div>
 
-      <div className="row" style={{ marginBottom: "1rem", minHeight: "2.4rem" }}>
-        {j.status === "FAILED" || j.status === "CANCELLED" ? (
-          <button type="button" onClick={() => retry.mutate({ id })} disabled={retry.isPending}>
-            Retry
-          </button>
-        ) : null}
-        {ACTIVE.has(j.status) ? (
-          <button type="button" className="danger" onClick={() => cancel.mutate({ id })} disabled={cancel.isPending}>
-            Cancel job
-          </button>
-        ) : null}
-        {j.status === "FAILED" && !j.failureAcknowledgedAt ? (
-          <button type="button" className="secondary" onClick={() => acknowledge.mutate({ ids: [id] })}>
-            Acknowledge failure
-          </button>
-        ) : null}
-        {awaitingDecision ? (
-          <>
-            <button type="button" onClick={() => decide.mutate({ id, decision: "approve" })} disabled={decide.isPending}>
-              Approve
-            </button>
-            <button type="button" className="danger" onClick={() => decide.mutate({ id, decision: "reject" })} disabled={decide.isPending}>
-              Reject
-            </button>
-          </>
-        ) : null}
-        {/* In the row, not above the panels: the outcome of an action does not push the page down. The live region
-            exists from the start so screen readers announce what is written into it. */}
-        <span role="status" className="muted">
-          {message}
-        </span>
-      </div>
+      <JobActions job={j} />
 
-      {waiting ? (
+      {active ? (
         <section className="panel" aria-label="Why it waits">
           <h2 style={{ marginTop: 0 }}>Why it waits</h2>
+          {insight.data?.predictedStart ? (
+            <p data-testid="predicted-start">
+              <strong>Predicted start:</strong> {insight.data.predictedStart}
+            </p>
+          ) : null}
           {insight.data?.waiting.length ? (
             <ul data-testid="waiting-reasons">
               {insight.data.waiting.map((r) => (
@@ -138,18 +151,33 @@ export function JobDetail({ id }: { id: string }) {
         </section>
       ) : null}
 
-      {j.error ? (
-        <section className="alert" role="alert" aria-label="Error">
-          <strong>{j.error.name}:</strong> {j.error.message}
-        </section>
+      {/* A cancellation is not a failure: its reason is a notice, and only a failure is shown as an error. */}
+      {j.error && j.status === "CANCELLED" ? (
+        <p className="notice" data-testid="cancel-reason">
+          Cancelled: {j.error.message}
+        </p>
+      ) : j.error ? (
+        <ErrorView error={j.error} label={j.status === "FAILED" ? "Error" : "Last error (it is retried)"} />
       ) : null}
 
       <h2>Steps</h2>
-      <StepTimeline steps={j.steps} now={Date.now()} />
+      <StepTimeline steps={j.steps} now={Date.now()} logs={logs.data} />
 
+      <StartEvent job={j} />
       <CopyJson label="Payload" value={j.payload} />
       {j.result !== null ? <CopyJson label="Result" value={j.result} /> : null}
-      {j.error !== null ? <CopyJson label="Error details" value={j.error} /> : null}
+      {j.replays.length ? (
+        <section aria-label="Replays">
+          <h2>Replays</h2>
+          <ul>
+            {j.replays.map((r) => (
+              <li key={r.id}>
+                <Link href={`/jobs/${r.id}`}>job {r.id.slice(0, 8)}</Link> <StatusBadge status={r.status} /> <When iso={r.createdAt} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </div>
   );
 }

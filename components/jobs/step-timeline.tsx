@@ -1,5 +1,7 @@
 import type { RouterOutputs } from "../trpc";
+import { ErrorView } from "./error-view";
 import { formatDuration } from "./format";
+import { type LogLine, logsByStep, StepLogLines, stepKey } from "./step-logs";
 
 type Step = RouterOutputs["job"]["byId"]["steps"][number];
 
@@ -7,8 +9,9 @@ type Step = RouterOutputs["job"]["byId"]["steps"][number];
  * A waterfall of step executions per run (each job attempt is a run): every row is one attempt of one step,
  * placed on the run's own time axis, coloured by outcome, with its output or error on demand.
  */
-export function StepTimeline({ steps, now }: { steps: Step[]; now: number }) {
+export function StepTimeline({ steps, now, logs }: { steps: Step[]; now: number; logs?: LogLine[] }) {
   if (!steps.length) return <p className="muted">No steps have run yet.</p>;
+  const lines = logsByStep(logs);
   const runs = new Map<string, Step[]>();
   for (const s of steps) {
     const key = s.runId ?? "unknown";
@@ -32,7 +35,7 @@ export function StepTimeline({ steps, now }: { steps: Step[]; now: number }) {
               {rows.map((s) => {
                 const from = Date.parse(s.startedAt) - start;
                 const length = (s.finishedAt ? Date.parse(s.finishedAt) : now) - Date.parse(s.startedAt);
-                const detail = s.error ?? s.output;
+                const detail = s.output;
                 return (
                   <li key={s.id} className="step" data-step={s.name} data-step-status={s.status}>
                     <span>
@@ -53,9 +56,15 @@ export function StepTimeline({ steps, now }: { steps: Step[]; now: number }) {
                     <span className="muted">
                       {s.status.toLowerCase()} · {formatDuration(s.durationMs ?? (s.finishedAt ? null : length))}
                     </span>
-                    {detail !== null && detail !== undefined ? (
+                    <StepLogLines lines={lines.get(stepKey(s.runId, s.stepId, s.attempt))} />
+                    {s.error ? (
+                      <div style={{ gridColumn: "1 / -1" }}>
+                        <ErrorView error={s.error} label={`${s.name} error`} quiet />
+                      </div>
+                    ) : null}
+                    {!s.error && detail !== null && detail !== undefined ? (
                       <details style={{ gridColumn: "1 / -1" }}>
-                        <summary>{s.error ? "Error" : "Output"}</summary>
+                        <summary>Output</summary>
                         {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long output scrolls; keyboard users need focus to scroll it */}
                         <pre tabIndex={0}>{JSON.stringify(detail, null, 2)}</pre>
                       </details>

@@ -11,6 +11,8 @@ const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/jobs", label: "Jobs" },
   { href: "/jobs/new", label: "New job" },
+  { href: "/runs", label: "Runs" },
+  { href: "/logs", label: "Logs" },
   { href: "/events", label: "Events" },
   { href: "/functions", label: "Functions" },
   { href: "/mailbox", label: "Mailbox" },
@@ -32,7 +34,10 @@ function FailedBadge() {
 
 export function Nav({ identity }: { identity: ReactNode }) {
   const path = usePathname();
-  const current = (href: string) => (href === "/" ? path === "/" : path === href || (href === "/jobs" && /^\/jobs\/(?!new)/.test(path)));
+  const current = (href: string) =>
+    href === "/"
+      ? path === "/"
+      : path === href || (href === "/jobs" && /^\/jobs\/(?!new)/.test(path)) || (href === "/runs" && path.startsWith("/runs/"));
   return (
     <nav className="nav" aria-label="Console">
       <Link href="/" className="brand">

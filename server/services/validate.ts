@@ -13,6 +13,11 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, prefix?
     throw validationError([{ path: unstorable.path ? unstorable.path.split(".") : [], message: unstorable.message }], prefix ?? "input");
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: prefix ? [prefix, ...i.path] : i.path, message: i.message }));
+  const issues = result.error.issues.map((i) => ({ path: prefix ? [prefix, ...i.path] : i.path, message: readable(i) }));
   throw validationError(issues, prefix ?? "input");
+}
+
+/** A missing field reads "required", as a form says it, not zod's "Invalid input: expected string, received undefined". */
+function readable(issue: z.core.$ZodIssue): string {
+  return issue.code === "invalid_type" && /received undefined$/.test(issue.message) ? "required" : issue.message;
 }

@@ -33,6 +33,8 @@ export interface JobView {
 export interface JobStepView {
   id: string;
   name: string;
+  /** The SDK's hashed step id (the key of the step's log lines). */
+  stepId: string | null;
   kind: JobStep["kind"];
   status: JobStep["status"];
   attempt: number;
@@ -82,6 +84,7 @@ export function toJobStepView(s: JobStep): JobStepView {
   return {
     id: s.id,
     name: s.name,
+    stepId: s.stepId,
     kind: s.kind,
     status: s.status,
     attempt: s.attempt,

@@ -10,6 +10,8 @@ export interface RunInsight {
   runStatus: string | null;
   /** "Why is it waiting": e.g. "waiting for event approval/decision.made …", "concurrency … full 10/10". */
   waiting: string[];
+  /** While its first request waits: "starts in about 40 s — 17th in line for key acme (10/10 slots busy, …)". */
+  predictedStart?: string | null;
   /** Why Inngest could not be asked (not reachable, or an API that does not explain waits). */
   unavailable?: string;
 }
@@ -24,18 +26,38 @@ export async function runInsight(scope: Scope, id: string): Promise<RunInsight> 
       runId: fate.kind === "run" ? fate.runId : null,
       runStatus: fate.kind === "run" ? fate.status : null,
       waiting: [describeFate(fate)],
+      predictedStart: fate.kind === "run" ? await predictedStart(fate.runId) : null,
     };
   }
   try {
     const res = await inngestApi(`/v1/runs/${encodeURIComponent(job.runId)}`, { timeoutMs: 3_000 });
     if (!res.ok) return { runId: job.runId, runStatus: null, waiting: [], unavailable: `Inngest answered ${res.status}` };
-    const body = (await res.json()) as { data?: { status?: string; waiting?: { reasons?: string[] } | null } };
+    const body = (await res.json()) as {
+      data?: { status?: string; waiting?: { reasons?: string[] } | null; predicted_start?: { text?: string } | null };
+    };
     const runStatus = body.data?.status ?? null;
     // Only the embedded engine explains waits; Inngest's own run API has no `waiting` field at all.
     if (body.data?.waiting === undefined)
       return { runId: job.runId, runStatus, waiting: [], unavailable: "this Inngest does not say what runs wait for" };
-    return { runId: job.runId, runStatus, waiting: body.data.waiting?.reasons ?? [] };
+    return {
+      runId: job.runId,
+      runStatus,
+      waiting: body.data.waiting?.reasons ?? [],
+      predictedStart: body.data.predicted_start?.text ?? null,
+    };
   } catch (err) {
     return { runId: job.runId, runStatus: null, waiting: [], unavailable: (err as Error).message };
+  }
+}
+
+/** The engine's predicted start of a queued run (Inngest's API has none: then null). */
+async function predictedStart(runId: string): Promise<string | null> {
+  try {
+    const res = await inngestApi(`/v1/runs/${encodeURIComponent(runId)}`, { timeoutMs: 3_000 });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { data?: { predicted_start?: { text?: string } | null } };
+    return body.data?.predicted_start?.text ?? null;
+  } catch {
+    return null;
   }
 }

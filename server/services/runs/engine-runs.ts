@@ -17,7 +17,7 @@ export interface RunSummary {
   replay_of?: string | null;
   parent_run_id?: string | null;
   cancel_reason?: string | null;
-  waiting?: { kind?: string; reasons?: string[] } | null;
+  waiting?: { reason?: string; reasons?: string[] } | null;
 }
 
 export interface TraceStep {

@@ -4,8 +4,8 @@ import { utc } from "../jobs/job-query";
 
 /**
  * Rebuilds the per-minute queue statistics of [from, to) from the Job table: per organization and type, jobs
- * created, started, completed and failed in each minute and the p50/p95 queue latency (created → started) of the
- * jobs that started. Rows are upserted, so running it again over the same window (a retry, an overlapping
+ * created, started, completed and failed in each minute and the p50/p95 queue latency of the jobs that started:
+ * from the start event of the attempt that started (a retry's own, not the job's creation) to its start. Rows are upserted, so running it again over the same window (a retry, an overlapping
  * schedule) gives the same numbers. Returns the number of (minute, org, type) rows written.
  */
 export async function aggregateQueueStats(window: { from: Date; to: Date; orgId?: string }): Promise<number> {
@@ -22,8 +22,10 @@ export function queueStatsStatement(window: { from: Date; to: Date; orgId?: stri
       SELECT date_trunc('minute', "createdAt") AS m, "orgId", "type", 1 AS q, 0 AS s, 0 AS c, 0 AS f, NULL::float8 AS lat
         FROM "Job" WHERE "createdAt" >= ${from} AND "createdAt" < ${to} ${org}
       UNION ALL
-      SELECT date_trunc('minute', "startedAt"), "orgId", "type", 0, 1, 0, 0, EXTRACT(EPOCH FROM ("startedAt" - "createdAt")) * 1000
-        FROM "Job" WHERE "startedAt" >= ${from} AND "startedAt" < ${to} ${org}
+      SELECT date_trunc('minute', j."startedAt"), j."orgId", j."type", 0, 1, 0, 0,
+             GREATEST(0, EXTRACT(EPOCH FROM (j."startedAt" - COALESCE(o."createdAt", j."createdAt"))) * 1000)
+        FROM "Job" j LEFT JOIN "OutboxEvent" o ON o."id" = j."eventId"
+       WHERE j."startedAt" >= ${from} AND j."startedAt" < ${to} ${window.orgId ? Prisma.sql`AND j."orgId" = ${window.orgId}` : Prisma.empty}
       UNION ALL
       SELECT date_trunc('minute', "finishedAt"), "orgId", "type", 0, 0, ("status" = 'COMPLETED')::int, ("status" = 'FAILED')::int, NULL
         FROM "Job" WHERE "finishedAt" >= ${from} AND "finishedAt" < ${to} AND "status" IN ('COMPLETED', 'FAILED') ${org}

@@ -1,0 +1,210 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { type FormEvent, useEffect, useState } from "react";
+import { type RouterOutputs, useTRPC } from "../trpc";
+
+type Job = RouterOutputs["job"]["byId"];
+
+const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
+const RETRYABLE = new Set(["FAILED", "CANCELLED"]);
+
+/** Field errors of a rejected payload, by their path under `payload`, with "required" for a missing field. */
+function fieldErrors(e: { message: string; data?: unknown }): Record<string, string> {
+  const details = (e.data as { details?: Array<{ path: string; message: string }> } | undefined)?.details ?? [];
+  return Object.fromEntries(details.map((d) => [d.path.replace(/^payload\.?/, "") || "payload", d.message]));
+}
+
+/**
+ * What can be done with a job: retry, cancel (after a confirmation), acknowledge a failure, decide an approval,
+ * replay with the same or an edited payload, and rerun from a step. The last outcome is shown until the job's status
+ * moves on.
+ */
+export function JobActions({ job }: { job: Job }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [message, setMessage] = useState<{ text: string; href?: string } | null>(null);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [payload, setPayload] = useState(() => JSON.stringify(job.payload, null, 2));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [fromStep, setFromStep] = useState("");
+  // A message about an earlier state is stale once the status changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: cleared exactly when the status moves
+  useEffect(() => {
+    setMessage(null);
+    setConfirmCancel(false);
+  }, [job.status]);
+
+  const done = (verb: string) => ({
+    onSuccess: () => {
+      setMessage({ text: `${verb}.` });
+      void queryClient.invalidateQueries();
+    },
+    onError: (e: { message: string }) => setMessage({ text: e.message }),
+  });
+  const retry = useMutation(trpc.job.retry.mutationOptions(done("Retried: a new attempt is queued")));
+  const cancel = useMutation(trpc.job.cancel.mutationOptions(done("Cancel requested")));
+  const acknowledge = useMutation(trpc.job.acknowledge.mutationOptions(done("Failure acknowledged")));
+  const decide = useMutation(trpc.job.decide.mutationOptions(done("Decision sent")));
+  const rerun = useMutation(trpc.job.rerunFromStep.mutationOptions(done(`Rerunning from ${fromStep}: the steps before it are reused`)));
+  const replay = useMutation(
+    trpc.job.replay.mutationOptions({
+      onSuccess: (r) => {
+        setEditing(false);
+        setErrors({});
+        setMessage({ text: `Replayed as job ${r.job.id.slice(0, 8)}.`, href: `/jobs/${r.job.id}` });
+        void queryClient.invalidateQueries();
+      },
+      onError: (e) => {
+        const f = fieldErrors(e);
+        setErrors(f);
+        setMessage(Object.keys(f).length ? null : { text: e.message });
+      },
+    }),
+  );
+
+  // The steps of the latest run, in order, that a rerun can start from.
+  const latest = job.steps.filter((s) => s.runId === job.runId && s.kind === "RUN");
+  const stepNames = [...new Set(latest.map((s) => s.name))];
+  const awaitingDecision =
+    job.type === "approval-workflow" &&
+    job.status === "WAITING" &&
+    job.steps.some((s) => s.kind === "WAIT_FOR_EVENT" && s.status === "RUNNING");
+
+  const submitReplay = (ev: FormEvent) => {
+    ev.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload || "{}");
+    } catch {
+      setErrors({ payload: "must be valid JSON" });
+      return;
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+      setErrors({ payload: "must be a JSON object" });
+      return;
+    }
+    setErrors({});
+    replay.mutate({ id: job.id, payload: parsed as Record<string, unknown> });
+  };
+
+  return (
+    <div style={{ marginBottom: "1rem" }}>
+      <div className="row" style={{ minHeight: "2.4rem" }}>
+        {RETRYABLE.has(job.status) ? (
+          <button type="button" onClick={() => retry.mutate({ id: job.id })} disabled={retry.isPending}>
+            Retry
+          </button>
+        ) : null}
+        {ACTIVE.has(job.status) ? (
+          <button type="button" className="danger" onClick={() => setConfirmCancel(true)} disabled={cancel.isPending}>
+            Cancel job
+          </button>
+        ) : null}
+        {job.status === "FAILED" && !job.failureAcknowledgedAt ? (
+          <button type="button" className="secondary" onClick={() => acknowledge.mutate({ ids: [job.id] })}>
+            Acknowledge failure
+          </button>
+        ) : null}
+        {awaitingDecision ? (
+          <>
+            <button type="button" onClick={() => decide.mutate({ id: job.id, decision: "approve" })} disabled={decide.isPending}>
+              Approve
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => decide.mutate({ id: job.id, decision: "reject" })}
+              disabled={decide.isPending}
+            >
+              Reject
+            </button>
+          </>
+        ) : null}
+        <button type="button" className="secondary" onClick={() => replay.mutate({ id: job.id })} disabled={replay.isPending}>
+          Replay
+        </button>
+        <button type="button" className="secondary" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
+          Replay with edited payload
+        </button>
+        {RETRYABLE.has(job.status) && stepNames.length ? (
+          <form
+            className="row"
+            aria-label="Rerun from a step"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (fromStep) rerun.mutate({ id: job.id, fromStep });
+            }}
+          >
+            <label className="field" style={{ flexDirection: "row", alignItems: "center", gap: "0.4rem" }}>
+              Rerun from
+              <select value={fromStep} onChange={(e) => setFromStep(e.target.value)}>
+                <option value="">choose a step</option>
+                {stepNames.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" disabled={!fromStep || rerun.isPending}>
+              Rerun
+            </button>
+          </form>
+        ) : null}
+        {/* The live region exists from the start so screen readers announce what is written into it. */}
+        <span role="status" className="muted">
+          {message ? (
+            <>
+              {message.text} {message.href ? <Link href={message.href}>Open it</Link> : null}
+            </>
+          ) : null}
+        </span>
+      </div>
+      {confirmCancel ? (
+        <div className="dialog panel" role="alertdialog" aria-modal="false" aria-labelledby="cancel-title">
+          <p id="cancel-title">Cancel this job? Steps that already ran are not undone; the run stops before its next step.</p>
+          <div className="row">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setConfirmCancel(false);
+                cancel.mutate({ id: job.id });
+              }}
+            >
+              Cancel the job
+            </button>
+            <button type="button" className="secondary" onClick={() => setConfirmCancel(false)}>
+              Keep it running
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {editing ? (
+        <form className="panel" onSubmit={submitReplay} noValidate aria-label="Replay with an edited payload">
+          <div className="field">
+            <label htmlFor="replay-payload">Payload (JSON, checked against the {job.type} schema)</label>
+            <textarea
+              id="replay-payload"
+              value={payload}
+              onChange={(e) => setPayload(e.target.value)}
+              rows={8}
+              aria-invalid={Object.keys(errors).length ? true : undefined}
+            />
+            {Object.entries(errors).map(([path, text]) => (
+              <span key={path} className="error">
+                {path}: {text}
+              </span>
+            ))}
+          </div>
+          <button type="submit" disabled={replay.isPending}>
+            Replay as a new job
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}

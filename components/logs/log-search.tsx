@@ -1,0 +1,89 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { type FormEvent, useState } from "react";
+import { LoadError } from "../load-state";
+import { ScrollRegion } from "../scroll-region";
+import { TableHead } from "../table-head";
+import { useTRPC } from "../trpc";
+import { useUrlState } from "../url-state";
+import { When } from "../when";
+
+/**
+ * Search what functions logged, across runs: words through PostgreSQL's full-text index, plus `level:error`,
+ * `run:<id>` and `fn:<function id>`; newest first, each line linking to its run and job. The query is in the URL.
+ */
+export function LogSearch() {
+  const trpc = useTRPC();
+  const [url, setUrl] = useUrlState(["q"] as const);
+  const [text, setText] = useState(url.q);
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const cursor = cursors.at(-1);
+  const lines = useQuery(trpc.run.logs.queryOptions({ q: url.q, cursor, limit: 100 }, { placeholderData: keepPreviousData }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setCursors([undefined]);
+    setUrl({ q: text.trim() });
+  };
+  return (
+    <div>
+      <form className="toolbar" role="search" aria-label="Search logs" onSubmit={submit}>
+        <label className="field" style={{ flex: 1 }}>
+          Search
+          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="level:error email@example.com" />
+        </label>
+        <button type="submit">Search</button>
+        <span className="muted">Words match whole words (the full-text index); level:, run: and fn: narrow it.</span>
+      </form>
+      {lines.error ? <LoadError what="log lines" error={lines.error} /> : null}
+      <ScrollRegion label="Log lines (scroll)">
+        <table aria-label="Log lines" aria-busy={lines.isLoading}>
+          <TableHead columns={["Time", "Level", "Message", "Step", "Function", "Run"]} />
+          <tbody>
+            {lines.data?.lines.map((l) => (
+              <tr key={l.id} data-log-id={l.id}>
+                <td>
+                  <When iso={l.at} />
+                </td>
+                <td className={`level-${l.level}`}>{l.level}</td>
+                <td style={{ whiteSpace: "normal", maxWidth: "36rem", overflowWrap: "anywhere" }}>{l.message}</td>
+                <td>{l.stepName ?? <span className="muted">function</span>}</td>
+                <td>{l.functionId}</td>
+                <td>
+                  <Link href={`/runs/${l.runId}`}>{l.runId.slice(-10)}</Link>
+                  {l.jobId ? (
+                    <>
+                      {" · "}
+                      <Link href={`/jobs/${l.jobId}`}>job</Link>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+            {lines.data && lines.data.lines.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="muted">
+                  No log lines match.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      <nav className="row" aria-label="Pages" style={{ marginTop: "0.75rem" }}>
+        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Newer
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!lines.data?.cursor}
+          onClick={() => lines.data?.cursor && setCursors((c) => [...c, lines.data?.cursor ?? undefined])}
+        >
+          Older
+        </button>
+      </nav>
+    </div>
+  );
+}
