@@ -28,7 +28,7 @@ export function LogSearch() {
   };
   return (
     <div>
-      <form className="toolbar" role="search" aria-label="Search logs" onSubmit={submit}>
+      <form className="toolbar" aria-label="Search logs" onSubmit={submit}>
         <label className="field" style={{ flex: 1 }}>
           Search
           <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="level:error email@example.com" />
