@@ -14,6 +14,8 @@ const config: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   typedRoutes: false,
   poweredByHeader: false,
+  // Next's dev indicator sits bottom-left by default, over the identity at the foot of the navigation.
+  devIndicators: { position: "bottom-right" },
   // Local packages shipped as TypeScript source.
   transpilePackages: ["@jobdeck/outbound-guard", "@jobdeck/safe-json"],
   async headers() {

@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import { JobsList } from "@/components/jobs/jobs-list";
 import { createDemoJobForm } from "./actions";
 
@@ -14,7 +15,9 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
           {params.error}
         </p>
       ) : null}
-      <JobsList initialStatus={params.status} />
+      <Suspense>
+        <JobsList />
+      </Suspense>
       <details className="panel" style={{ marginTop: "1.5rem" }}>
         <summary>Quick demo task</summary>
         <form action={createDemoJobForm} className="toolbar" style={{ marginTop: "0.75rem" }}>

@@ -10,7 +10,7 @@ import { ErrorView } from "./error-view";
 import { formatDuration } from "./format";
 import { JobActions } from "./job-actions";
 import { StatusBadge, waitingKind } from "./status-badge";
-import { StepTimeline } from "./step-timeline";
+import { type EngineSpans, StepTimeline, spanKey } from "./step-timeline";
 
 const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
 
@@ -65,6 +65,18 @@ export function JobDetail({ id }: { id: string }) {
   const active = Boolean(job.data && ACTIVE.has(job.data.status));
   const insight = useQuery(trpc.job.insight.queryOptions({ id }, { enabled: active, refetchInterval: LIVE_MS }));
   const logs = useQuery(trpc.job.logs.queryOptions({ id }, { refetchInterval: active ? LIVE_MS : false }));
+  const parks = Boolean(job.data?.runId && job.data.steps.some((s) => s.kind === "SLEEP" || s.kind === "WAIT_FOR_EVENT"));
+  const run = useQuery(
+    trpc.run.byId.queryOptions(
+      { runId: job.data?.runId ?? "" },
+      { enabled: parks, retry: false, refetchInterval: active ? LIVE_MS : false },
+    ),
+  );
+  const spans: EngineSpans = new Map(
+    (run.data?.steps ?? [])
+      .filter((s) => (s.kind === "sleep" || s.kind === "wait") && s.name && s.started_at)
+      .map((s) => [spanKey(run.data?.run_id ?? null, s.name as string), { startedAt: s.started_at as string, finishedAt: s.ended_at }]),
+  );
 
   if (job.isLoading) return <Loading height="12rem" label="the job" />;
   if (job.error) {
@@ -161,7 +173,7 @@ export function JobDetail({ id }: { id: string }) {
       ) : null}
 
       <h2>Steps</h2>
-      <StepTimeline steps={j.steps} now={Date.now()} logs={logs.data} />
+      <StepTimeline steps={j.steps} now={Date.now()} logs={logs.data} spans={spans} />
 
       <StartEvent job={j} />
       <CopyJson label="Payload" value={j.payload} />

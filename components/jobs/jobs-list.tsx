@@ -5,8 +5,10 @@ import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
-import { useTRPC } from "../trpc";
-import { formatDuration, formatTime } from "./format";
+import { type RouterOutputs, useTRPC } from "../trpc";
+import { useUrlState } from "../url-state";
+import { When } from "../when";
+import { formatDuration } from "./format";
 import { StatusBadge } from "./status-badge";
 
 const STATUSES = ["QUEUED", "RUNNING", "WAITING", "COMPLETED", "FAILED", "CANCELLED"] as const;
@@ -36,22 +38,41 @@ function useDebounced<T>(value: T, ms: number): T {
  * The jobs list: filters (status, type, time range, text in the payload), cursor pages, live refresh, and bulk
  * retry/cancel/acknowledge of the selected jobs or of everything matching the filter, after a confirmation with the count.
  */
-export function JobsList({ initialStatus }: { initialStatus?: string }) {
+type ListedJob = RouterOutputs["job"]["list"]["items"][number];
+
+/** The sortable columns and how each orders a page (the list itself comes newest first, in keyset pages). */
+const SORTS: Record<string, (a: ListedJob, b: ListedJob) => number> = {
+  created: (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt),
+  type: (a, b) => a.type.localeCompare(b.type),
+  status: (a, b) => a.status.localeCompare(b.status),
+  duration: (a, b) => (a.durationMs ?? -1) - (b.durationMs ?? -1),
+  attempt: (a, b) => a.attempt - b.attempt,
+};
+
+/** Filters and sort are in the URL (`?status=FAILED&type=demo-task&range=24h&q=…&sort=duration&dir=asc`). */
+export function JobsList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [status, setStatus] = useState<Status | "">(STATUSES.includes(initialStatus as Status) ? (initialStatus as Status) : "");
-  const [type, setType] = useState("");
-  const [q, setQ] = useState("");
-  const [range, setRange] = useState<keyof typeof RANGES>("any");
+  const [url, setUrl] = useUrlState(["status", "type", "range", "q", "sort", "dir"] as const);
+  const status: Status | "" = STATUSES.includes(url.status as Status) ? (url.status as Status) : "";
+  const setStatus = (v: Status | "") => setUrl({ status: v });
+  const type = url.type;
+  const setType = (v: string) => setUrl({ type: v });
+  const range = (url.range in RANGES ? url.range : "any") as keyof typeof RANGES;
+  const [q, setQ] = useState(url.q);
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [allMatching, setAllMatching] = useState(false);
   const [confirm, setConfirm] = useState<BulkAction | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const text = useDebounced(q.trim(), 300);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the URL follows the debounced text only
+  useEffect(() => {
+    if (text !== url.q) setUrl({ q: text });
+  }, [text]);
 
-  // The range is fixed when chosen, so polling does not shift it every tick.
-  const [rangeFrom, setRangeFrom] = useState<Date | undefined>(undefined);
+  // The range is fixed when chosen (or loaded), so polling does not shift it every tick.
+  const rangeFrom = useMemo(() => (RANGES[range] ? new Date(Date.now() - RANGES[range]) : undefined), [range]);
   const filter = useMemo(
     () => ({
       ...(status ? { status } : {}),
@@ -87,7 +108,21 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
     }),
   );
 
-  const items = list.data?.items ?? [];
+  const sortKey = SORTS[url.sort] ? url.sort : "created";
+  const dir = url.dir === "asc" ? 1 : -1;
+  const items = [...(list.data?.items ?? [])].sort((a, b) => dir * (SORTS[sortKey] as (a: ListedJob, b: ListedJob) => number)(a, b));
+  const sortable = (key: string, label: string) => (
+    <th scope="col" aria-sort={sortKey === key ? (dir === 1 ? "ascending" : "descending") : "none"}>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => setUrl({ sort: key, dir: sortKey === key && dir === -1 ? "asc" : "desc" })}
+      >
+        {label}
+        {sortKey === key ? (dir === 1 ? " ▲" : " ▼") : ""}
+      </button>
+    </th>
+  );
   const pageIds = items.map((j) => j.id);
   const pageAllSelected = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
   const count = allMatching ? (matching.data?.count ?? 0) : selected.size;
@@ -133,14 +168,7 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
         </label>
         <label className="field">
           Created
-          <select
-            value={range}
-            onChange={(e) => {
-              const r = e.target.value as keyof typeof RANGES;
-              setRange(r);
-              setRangeFrom(RANGES[r] ? new Date(Date.now() - RANGES[r]) : undefined);
-            }}
-          >
+          <select value={range} onChange={(e) => setUrl({ range: e.target.value === "any" ? "" : e.target.value })}>
             <option value="any">Any time</option>
             <option value="1h">Last hour</option>
             <option value="24h">Last 24 hours</option>
@@ -222,13 +250,13 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
                 />
               </th>
               <th scope="col">Job</th>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Started</th>
+              {sortable("type", "Type")}
+              {sortable("status", "Status")}
+              {sortable("created", "Created")}
               <th scope="col">Finished</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Attempt</th>
+              {sortable("duration", "Duration")}
+              {sortable("attempt", "Attempt")}
+              <th scope="col">Error</th>
             </tr>
           </thead>
           <tbody>
@@ -260,11 +288,16 @@ export function JobsList({ initialStatus }: { initialStatus?: string }) {
                     <td>
                       <StatusBadge status={job.status} />
                     </td>
-                    <td>{formatTime(job.createdAt)}</td>
-                    <td>{formatTime(job.startedAt)}</td>
-                    <td>{formatTime(job.finishedAt)}</td>
+                    <td>
+                      <When iso={job.createdAt} />
+                    </td>
+                    <td>
+                      <When iso={job.finishedAt} />
+                    </td>
                     <td>{formatDuration(job.durationMs)}</td>
                     <td>{job.attempt}</td>
+                    {/* Only a failure is an error; a cancellation's reason is not. */}
+                    <td className="error-cell">{job.status === "FAILED" && job.error ? `${job.error.name}: ${job.error.message}` : ""}</td>
                   </tr>
                 ))}
             {!list.isLoading && items.length === 0 ? (

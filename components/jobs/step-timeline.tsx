@@ -9,9 +9,19 @@ type Step = RouterOutputs["job"]["byId"]["steps"][number];
  * A waterfall of step executions per run (each job attempt is a run): every row is one attempt of one step,
  * placed on the run's own time axis, coloured by outcome, with its output or error on demand.
  */
-export function StepTimeline({ steps, now, logs }: { steps: Step[]; now: number; logs?: LogLine[] }) {
-  if (!steps.length) return <p className="muted">No steps have run yet.</p>;
+/** The engine's own start and end of a run's sleeps and waits, by run and step name (the app sees them late). */
+export type EngineSpans = Map<string, { startedAt: string; finishedAt: string | null }>;
+export const spanKey = (runId: string | null, name: string) => `${runId}:${name}`;
+
+export function StepTimeline({ steps: recorded, now, logs, spans }: { steps: Step[]; now: number; logs?: LogLine[]; spans?: EngineSpans }) {
+  if (!recorded.length) return <p className="muted">No steps have run yet.</p>;
   const lines = logsByStep(logs);
+  // A sleep is recorded by the app when the request that found it ends, and closed by the request after it: the
+  // engine knows when it really began and ended, so its times are used when it can say.
+  const steps = recorded.map((s) => {
+    const span = s.kind !== "RUN" ? spans?.get(spanKey(s.runId, s.name)) : undefined;
+    return span ? { ...s, startedAt: span.startedAt, finishedAt: span.finishedAt ?? s.finishedAt, durationMs: null } : s;
+  });
   const runs = new Map<string, Step[]>();
   for (const s of steps) {
     const key = s.runId ?? "unknown";

@@ -2,12 +2,12 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { formatTime } from "../jobs/format";
 import { StatusBadge } from "../jobs/status-badge";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
 import { useTRPC } from "../trpc";
+import { When } from "../when";
 import { Charts } from "./charts";
 
 const ORDER = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
@@ -69,7 +69,7 @@ export function Overview() {
             <Link href={`/jobs/${j.id}`}>
               <code>{j.id.slice(0, 8)}</code>
             </Link>{" "}
-            {j.type} <StatusBadge status={j.status} /> <span className="muted">{formatTime(j.finishedAt)}</span>
+            {j.type} <StatusBadge status={j.status} /> <When iso={j.finishedAt} />
             <div className="muted">{j.error?.message}</div>
           </li>
         ))}

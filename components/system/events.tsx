@@ -1,12 +1,13 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { type FormEvent, useState } from "react";
-import { formatTime } from "../jobs/format";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
 import { LIVE_MS, useTRPC } from "../trpc";
+import { When } from "../when";
 
 /** Send an event (name + JSON data) and see the organization's recent events with the runs they started. */
 export function Events() {
@@ -87,19 +88,32 @@ export function Events() {
             ) : null}
             {events.data?.map((e) => (
               <tr key={e.internal_id}>
-                <td>{formatTime(e.received_at)}</td>
+                <td>
+                  <When iso={e.received_at} />
+                </td>
                 <td>
                   <code>{e.name}</code>
                 </td>
                 <td style={{ whiteSpace: "normal" }}>
                   {e.runs.length ? (
-                    e.runs.map((r) => `${r.function_id} (${r.status.toLowerCase()})`).join(", ")
+                    e.runs.map((r, i) => (
+                      <span key={r.run_id}>
+                        {i ? ", " : ""}
+                        <Link href={`/runs/${r.run_id}`}>{r.function_id}</Link> ({r.status.toLowerCase()})
+                      </span>
+                    ))
                   ) : (
                     <>
                       none
                       {e.no_run_reason ? <span className="muted"> — {e.no_run_reason}</span> : null}
                     </>
                   )}
+                  {typeof e.data?.jobId === "string" ? (
+                    <>
+                      {" · "}
+                      <Link href={`/jobs/${e.data.jobId}`}>job {e.data.jobId.slice(0, 8)}</Link>
+                    </>
+                  ) : null}
                 </td>
                 <td>
                   <code>{JSON.stringify(e.data).slice(0, 80)}</code>

@@ -1,11 +1,13 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import Link from "next/link";
+import { Fragment, useState } from "react";
 import { Loading } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
+import { describeFlow } from "./flow-text";
 
 type ListedFunction = RouterOutputs["system"]["functions"]["functions"][number];
 
@@ -15,11 +17,18 @@ export type RegisteredFunction = Pick<ListedFunction, "id" | "triggers" | "retri
 /** A listed function, or a registered one whose live figures nobody could give (null). */
 type Row = RegisteredFunction & { [K in "paused" | "in_flight" | "counts_24h"]: ListedFunction[K] | null };
 
-function summary(flow: Record<string, unknown>): string[] {
-  return Object.entries(flow)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+/** Failure handlers (`<function>-failure`) go under the function they handle, not as functions of their own. */
+function grouped(rows: Row[]): Array<Row & { handlers: Row[] }> {
+  const ids = new Set(rows.map((r) => r.id));
+  const handlerOf = (id: string) =>
+    id.endsWith("-failure") && ids.has(id.slice(0, -"-failure".length)) ? id.slice(0, -"-failure".length) : null;
+  return rows.filter((r) => !handlerOf(r.id)).map((r) => ({ ...r, handlers: rows.filter((h) => handlerOf(h.id) === r.id) }));
 }
+
+const counts = (c: Record<string, number> | null) =>
+  Object.entries(c ?? {})
+    .map(([k, v]) => `${k.toLowerCase()} ${v}`)
+    .join(", ") || "none";
 
 /**
  * Registered functions: triggers, flow control, runs in flight and the last day's counts; pause and resume. Those
@@ -63,47 +72,68 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
       ) : null}
       <ScrollRegion label="Functions (scrolls)">
         <table aria-label="Functions">
-          <TableHead columns={["Function", "Triggers", "Flow control", "In flight", "Last 24 h", "State"]} />
+          <TableHead columns={["Function", "Triggers", "Flow control", "Runs", "State"]} />
           <tbody>
-            {rows.map((f) => (
-              <tr key={f.id} data-function={f.id}>
-                <td>
-                  <code>{f.id}</code>
-                </td>
-                <td style={{ whiteSpace: "normal" }}>
-                  {f.triggers
-                    .map((t) => (t.event ? `${t.event}${t.expression ? ` if ${t.expression}` : ""}` : `cron ${t.cron}`))
-                    .join(", ")}
-                </td>
-                <td style={{ whiteSpace: "normal", fontSize: "0.8rem" }}>
-                  {summary(f.flow_control).map((line) => (
-                    <div key={line}>{line}</div>
-                  ))}
-                  <div>retries: {f.retries}</div>
-                </td>
-                <td>{f.in_flight ?? "–"}</td>
-                <td style={{ whiteSpace: "normal", fontSize: "0.8rem" }}>
-                  {Object.entries(f.counts_24h ?? {})
-                    .map(([k, v]) => `${k.toLowerCase()} ${v}`)
-                    .join(", ") || "–"}
-                </td>
-                <td>
-                  {f.paused === null ? (
-                    <span className="muted">in the dashboard</span>
-                  ) : !canPause ? (
-                    <span>{f.paused ? "paused" : "active"}</span>
-                  ) : (
-                    <button
-                      type="button"
-                      className={f.paused ? "" : "secondary"}
-                      onClick={() => toggle.mutate({ id: f.id, paused: !f.paused })}
-                      aria-label={`${f.paused ? "Resume" : "Pause"} ${f.id}`}
-                    >
-                      {f.paused ? "Resume" : "Pause"}
-                    </button>
-                  )}
-                </td>
-              </tr>
+            {grouped(rows).map((f) => (
+              <Fragment key={f.id}>
+                <tr data-function={f.id}>
+                  <td style={{ whiteSpace: "normal", overflowWrap: "anywhere" }}>
+                    <code>{f.id}</code>{" "}
+                    {f.paused ? (
+                      <span className="badge paused" data-testid="paused-badge">
+                        paused
+                      </span>
+                    ) : null}
+                  </td>
+                  <td style={{ whiteSpace: "normal", overflowWrap: "anywhere" }}>
+                    {f.triggers
+                      .map((t) => (t.event ? `${t.event}${t.expression ? ` if ${t.expression}` : ""}` : `cron ${t.cron}`))
+                      .join(", ")}
+                  </td>
+                  <td style={{ whiteSpace: "normal", fontSize: "0.8rem", overflowWrap: "anywhere" }}>
+                    <ul style={{ margin: 0, paddingLeft: "1rem" }}>
+                      {describeFlow(f.flow_control).map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                      <li>
+                        retried {f.retries} time{f.retries === 1 ? "" : "s"}
+                      </li>
+                    </ul>
+                  </td>
+                  <td style={{ whiteSpace: "normal", fontSize: "0.8rem" }}>
+                    <div>in flight {f.in_flight ?? "–"}</div>
+                    <div>24 h: {counts(f.counts_24h)}</div>
+                    <Link href={`/runs?function=${encodeURIComponent(f.id)}`}>runs</Link>
+                  </td>
+                  <td>
+                    {f.paused === null ? (
+                      <span className="muted">in the dashboard</span>
+                    ) : !canPause ? (
+                      <span>{f.paused ? "paused" : "active"}</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className={f.paused ? "" : "secondary"}
+                        onClick={() => toggle.mutate({ id: f.id, paused: !f.paused })}
+                        aria-label={`${f.paused ? "Resume" : "Pause"} ${f.id}`}
+                      >
+                        {f.paused ? "Resume" : "Pause"}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+                {f.handlers.map((h) => (
+                  <tr key={h.id} data-function={h.id} data-failure-handler-of={f.id} className="sub-row">
+                    <td colSpan={3} style={{ whiteSpace: "normal", paddingLeft: "1.5rem", fontSize: "0.85rem" }}>
+                      ↳ failure handler <code>{h.id}</code> <span className="muted">runs when {f.id} fails for good</span>
+                    </td>
+                    <td style={{ whiteSpace: "normal", fontSize: "0.8rem" }}>
+                      24 h: {counts(h.counts_24h)} · <Link href={`/runs?function=${encodeURIComponent(h.id)}`}>runs</Link>
+                    </td>
+                    <td />
+                  </tr>
+                ))}
+              </Fragment>
             ))}
           </tbody>
         </table>

@@ -1,9 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { formatTime } from "../jobs/format";
 import { LoadError, Loading } from "../load-state";
 import { LIVE_MS, useTRPC } from "../trpc";
+import { When } from "../when";
 
 /** The local mailbox: where email jobs deliver when no SMTP server is configured. */
 export function Mailbox() {
@@ -18,7 +18,7 @@ export function Mailbox() {
         <li key={m.id} className="panel" data-message-to={m.to}>
           <div className="row" style={{ justifyContent: "space-between" }}>
             <strong>{m.subject}</strong>
-            <span className="muted">{formatTime(String(m.createdAt))}</span>
+            <When iso={String(m.createdAt)} />
           </div>
           <div className="muted">
             From {m.from} to {m.to}

@@ -57,8 +57,11 @@ describe.skipIf(chromiumMissing)("console with an Inngest that cannot list funct
     expect(await notice.getByRole("link", { name: "the Inngest dashboard" }).getAttribute("href")).toBe(inngest.url);
     const demo = page.locator('tr[data-function="jobdeck-demo-task"]');
     expect(await demo.textContent()).toContain("demo/task.requested");
-    expect(await demo.textContent()).toContain('concurrency: {"limit":10}');
-    expect(await page.locator('tr[data-function="jobdeck-demo-task-failure"]').textContent()).toContain("inngest/function.failed");
+    expect(await demo.textContent()).toContain("at most 10 running");
+    // The failure handler is listed under the function it handles.
+    expect(await page.locator('tr[data-failure-handler-of="jobdeck-demo-task"]').textContent()).toContain(
+      "failure handler jobdeck-demo-task-failure",
+    );
     expect(await page.getByRole("button", { name: /^Pause / }).count()).toBe(0);
     await saveScreenshot(page, "functions-without-engine-api");
     expect(inngest.requests.some((r) => r.path.startsWith("/v1/functions"))).toBe(true);
