@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axe from "axe-core";
@@ -16,14 +16,21 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
   let browser: Browser;
   let page: Page;
   let cspViolations: () => string[] = () => [];
+  let dataDir = "";
+  const missing: string[] = [];
 
   beforeAll(async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-")), "pglite");
+    dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-ui-")), "pglite");
     stack = await launchFreshMachineStack(dataDir);
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     cspViolations = watchCspViolations(page);
+    // Pages and assets that are missing (a favicon, a script); the API answers 404 for unknown ids on purpose.
+    page.on("response", (res) => {
+      const url = new URL(res.url());
+      if (res.status() === 404 && !url.pathname.startsWith("/api/")) missing.push(url.pathname);
+    });
   }, 300_000);
 
   afterAll(async () => {
@@ -109,7 +116,12 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await page.goto(`${stack.baseUrl}/jobs/${id}`);
     await page.getByTestId("waiting-reasons").filter({ hasText: "sleeping until" }).waitFor({ timeout: 30_000 });
     await page.getByRole("button", { name: "Cancel job" }).click();
+    // It asks first.
+    await page.getByRole("alertdialog").getByText("Cancel this job?").waitFor();
+    await page.getByRole("button", { name: "Cancel the job" }).click();
     await page.locator('.status[data-status="CANCELLED"]').first().waitFor();
+    // A cancellation is not shown as an error.
+    expect(await page.locator('[role="alert"][aria-label="Error"]').count()).toBe(0);
     await page.locator('li.step[data-step="sleep-before-step-3"][data-step-status="CANCELLED"]').waitFor();
     expect((await api(`/api/jobs/${id}`)).status).toBe("CANCELLED");
     await shot("job-cancelled");
@@ -164,7 +176,16 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await page.goto(`${stack.baseUrl}/functions`);
     await page.getByRole("button", { name: "Pause jobdeck-render-report", exact: true }).click();
     await page.getByRole("button", { name: "Resume jobdeck-render-report", exact: true }).waitFor();
+    await page.locator('tr[data-function="jobdeck-render-report"] [data-testid="paused-badge"]').waitFor();
     await shot("functions");
+    // Readable at 1400 px: the table fits, nothing scrolls sideways.
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const sideways = await page.evaluate(() => {
+      const box = document.querySelector(".table-wrap") as HTMLElement;
+      return box.scrollWidth - box.clientWidth + (document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    });
+    expect(sideways).toBeLessThanOrEqual(1);
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.getByRole("button", { name: "Resume jobdeck-render-report", exact: true }).click();
     await page.getByRole("button", { name: "Pause jobdeck-render-report", exact: true }).waitFor();
 
@@ -178,7 +199,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await page.setViewportSize({ width: 390, height: 800 });
     const anyJob = ((await api("/api/jobs?limit=1")).items[0] ?? (await api("/api/jobs", { type: "demo-task", payload: {} }))).id as string;
     const wide: string[] = [];
-    for (const path of ["/", "/jobs", "/jobs/new", `/jobs/${anyJob}`, "/events", "/functions", "/mailbox"]) {
+    for (const path of ["/", "/jobs", "/jobs/new", `/jobs/${anyJob}`, "/runs", "/logs", "/events", "/functions", "/mailbox"]) {
       await page.goto(`${stack.baseUrl}${path}`);
       await page.locator("main h1").first().waitFor();
       await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 15_000 }).toBe(0);
@@ -227,7 +248,20 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     };
     const failed = await jobIn("FAILED", { simulateFailure: true, failAtStep: 2 });
     const completed = await jobIn("COMPLETED", {});
-    const pages = ["/", "/jobs", "/jobs/new", `/jobs/${failed}`, `/jobs/${completed}`, "/events", "/functions", "/mailbox"];
+    const aRun = ((await api(`/api/jobs/${failed}`)) as { runId: string }).runId;
+    const pages = [
+      "/",
+      "/jobs",
+      "/jobs/new",
+      `/jobs/${failed}`,
+      `/jobs/${completed}`,
+      "/runs",
+      `/runs/${aRun}`,
+      "/logs?q=working",
+      "/events",
+      "/functions",
+      "/mailbox",
+    ];
     const problems: string[] = [];
     for (const path of pages) {
       await page.goto(`${stack.baseUrl}${path}`);
@@ -253,10 +287,140 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  const eventKey = () => (JSON.parse(readFileSync(`${dataDir}.keys.json`, "utf8")) as { eventKey: string }).eventKey;
+  const jobOf = async (id: string) =>
+    (await api(`/api/jobs/${id}`)) as { status: string; runId: string; steps: Array<{ name: string; runId: string }> };
+
+  it("shows a step's logger.info line under its step, finds it from /logs, and shows the job's start event", async () => {
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { taskId: "logs-under-step" } });
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    await page.locator('.status[data-status="COMPLETED"]').first().waitFor({ timeout: 30_000 });
+    const line = page.locator('li.step[data-step="step-3-process"] .logs li');
+    await line.filter({ hasText: "step-3-process: working on task logs-under-step" }).waitFor({ timeout: 15_000 });
+    expect(await line.count()).toBe(1);
+    // The start event: name, id, time and data.
+    expect(await page.getByTestId("start-event-name").textContent()).toBe("demo/task.requested");
+    expect(await page.getByTestId("start-event-id").textContent()).toMatch(new RegExp(id));
+    expect(await page.getByRole("region", { name: "Start event" }).textContent()).toContain('"taskId": "logs-under-step"');
+    await shot("job-logs-and-start-event");
+
+    await page.goto(`${stack.baseUrl}/logs`);
+    await page.getByLabel("Search", { exact: true }).fill("level:info logs-under-step");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.waitForURL(/\/logs\?q=level%3Ainfo/);
+    const rows = page.locator("tbody tr[data-log-id]");
+    // The unfiltered page shows first; the search's answer replaces it.
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(5);
+    expect(await rows.allInnerTexts()).toSatisfy((texts: string[]) => texts.every((t) => t.includes("logs-under-step")));
+    await shot("logs-search");
+    // Each line links to its run.
+    await rows.filter({ hasText: "step-3-process" }).getByRole("link").first().click();
+    await page.waitForURL(/\/runs\/[0-9A-Z]{26}$/);
+    await page.getByRole("list", { name: "Trace" }).waitFor();
+  }, 60_000);
+
+  it("finds a cron run and a raw-event run in /runs with their traces", async () => {
+    // A script sends an event straight to Inngest (no job): the demo task runs as a plain run.
+    const sent = await fetch(`${stack.engineUrl}/e/${eventKey()}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "demo/task.requested", data: { taskId: "raw-event-run", force: true } }),
+    });
+    expect(sent.status).toBe(200);
+    await page.goto(`${stack.baseUrl}/runs?q=raw-event-run`);
+    const raw = page.locator("tbody tr[data-run-id]");
+    await raw.locator('[data-run-status="Completed"]').first().waitFor({ timeout: 30_000 });
+    expect(await raw.count()).toBe(1);
+    expect(await raw.first().textContent()).toContain("jobdeck-demo-task");
+    await shot("runs-raw-event");
+    await raw.first().getByRole("link").first().click();
+    await page.waitForURL(/\/runs\/[0-9A-Z]{26}$/);
+    await expect.poll(() => page.locator('ol[aria-label="Trace"] li[data-trace-kind="step"]').count(), { timeout: 10_000 }).toBe(5);
+    expect(await page.locator("main").textContent()).toContain('"taskId": "raw-event-run"');
+    await shot("run-trace-raw-event");
+
+    // The minute's cron: the queue statistics snapshot, a function no job stands behind.
+    await page.goto(`${stack.baseUrl}/runs?function=jobdeck-snapshot-queue-stats`);
+    const cron = page.locator("tbody tr[data-run-id]");
+    await cron.locator('[data-run-status="Completed"]').first().waitFor({ timeout: 75_000 });
+    expect(await page.getByLabel("Function").inputValue()).toBe("jobdeck-snapshot-queue-stats");
+    await page.reload(); // the filter survives a reload: it is in the URL
+    await cron.first().waitFor();
+    expect(await cron.first().textContent()).toContain("inngest/scheduled.timer");
+    await cron.first().getByRole("link").first().click();
+    await page.locator('ol[aria-label="Trace"] li').first().waitFor();
+    await shot("run-trace-cron");
+  }, 120_000);
+
+  it("replays a failed job with an edited payload, refusing one its schema rejects, and the replay completes", async () => {
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { taskId: "replay-me", simulateFailure: true, failAtStep: 2 } });
+    await expect.poll(async () => (await jobOf(id)).status, { timeout: 30_000 }).toBe("FAILED");
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    // Name and message first, stack frames as lines.
+    await page.getByTestId("error-message").filter({ hasText: "simulated failure at step 2" }).first().waitFor();
+    expect(await page.getByTestId("error-name").first().textContent()).toBe("Error");
+    await page.getByRole("button", { name: "Replay with edited payload" }).click();
+    const box = page.getByLabel(/Payload \(JSON/);
+    await box.fill('{"taskId": "edited-replay", "delayMs": "soon"}');
+    await page.getByRole("button", { name: "Replay as a new job" }).click();
+    await page.locator(".error").filter({ hasText: "delayMs" }).waitFor();
+    await shot("replay-edited-invalid");
+    await box.fill('{"taskId": "edited-replay"}');
+    await page.getByRole("button", { name: "Replay as a new job" }).click();
+    await page.getByRole("status").filter({ hasText: "Replayed as job" }).waitFor();
+    await page.getByRole("link", { name: "Open it" }).click();
+    await page.waitForURL((u) => /\/jobs\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(id));
+    await page.locator('.status[data-status="COMPLETED"]').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator("main").textContent()).toContain(`Replay of job ${id.slice(0, 8)}`);
+    await shot("replay-edited-completed");
+  }, 90_000);
+
+  it("reruns a failed demo task from step 3: steps 1-2 are not executed again, step 3 onward is", async () => {
+    const failUntil = new Date(Date.now() + 6_000).toISOString();
+    const { id } = await api("/api/jobs", {
+      type: "demo-task",
+      payload: { taskId: "rerun-from-3", simulateFailure: true, failAtStep: 3, failUntil },
+    });
+    await expect.poll(async () => (await jobOf(id)).status, { timeout: 30_000 }).toBe("FAILED");
+    const count = (steps: Array<{ name: string }>, name: string) => steps.filter((s) => s.name === name).length;
+    const before = (await jobOf(id)).steps;
+    expect([count(before, "step-1-initialize"), count(before, "step-2-validate")]).toEqual([1, 1]);
+    const step3Before = count(before, "step-3-process");
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    await page.getByRole("form", { name: "Rerun from a step" }).waitFor();
+    while (Date.now() < Date.parse(failUntil)) await new Promise((r) => setTimeout(r, 250));
+    await page.getByRole("form", { name: "Rerun from a step" }).locator("select").selectOption("step-3-process");
+    await page.getByRole("button", { name: "Rerun", exact: true }).click();
+    await page.locator('.status[data-status="COMPLETED"]').first().waitFor({ timeout: 30_000 });
+    const after = await jobOf(id);
+    expect([count(after.steps, "step-1-initialize"), count(after.steps, "step-2-validate")]).toEqual([1, 1]);
+    expect(count(after.steps, "step-3-process")).toBe(step3Before + 1);
+    expect(after.steps.filter((s) => s.runId === after.runId).map((s) => s.name)).toEqual([
+      "step-3-process",
+      "step-4-persist",
+      "step-5-finalize",
+    ]);
+    await shot("rerun-from-step-3");
+  }, 90_000);
+
+  it("shows a predicted start for a job behind a full concurrency key", async () => {
+    // demo-task runs at most 10 at once: ten that hold their slot for 8 s, then one more that must wait.
+    for (let i = 0; i < 10; i++) await api("/api/jobs", { type: "demo-task", payload: { taskId: `hold-${i}`, delayMs: 8000 } });
+    const { id } = await api("/api/jobs", { type: "demo-task", payload: { taskId: "predicted" } });
+    await page.goto(`${stack.baseUrl}/jobs/${id}`);
+    const predicted = page.getByTestId("predicted-start");
+    await predicted.filter({ hasText: /starts/ }).waitFor({ timeout: 20_000 });
+    await shot("predicted-start");
+    await page.locator('.status[data-status="COMPLETED"]').first().waitFor({ timeout: 60_000 });
+  }, 90_000);
+
   it("ran every page above under its Content-Security-Policy with nothing refused", async () => {
     await page.goto(`${stack.baseUrl}/`);
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     expect(cspViolations()).toEqual([]);
+    // The app's icon is served, so no page asked for a favicon that is not there.
+    expect(await page.locator('link[rel="icon"]').count()).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
   });
 });
 

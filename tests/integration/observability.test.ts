@@ -187,4 +187,43 @@ describe("replay and rerun", () => {
     expect(executed).toEqual(["step-3-process", "step-4-persist", "step-5-finalize"]);
     expect((done.result as { results: Record<string, unknown> }).results["step-1-initialize"]).toBeTruthy();
   }, 120_000);
+
+  it("replays a filter's failed runs after a preview of how many, within the organization", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const tag = `bulk${hex()}`;
+    const failing = await Promise.all(
+      [1, 2].map((i) => api.job.create({ type: "demo-task", payload: { taskId: `${tag}-${i}`, simulateFailure: true, failAtStep: 1 } })),
+    );
+    const ok = await api.job.create({ type: "demo-task", payload: { taskId: `${tag}-ok` } });
+    for (const { job } of [...failing, ok]) await finishedJob(api, job.id);
+    await until("the engine ended the failed runs", async () => (await api.run.list({ q: tag, status: ["failed"] })).runs.length === 2);
+    const preview = await api.run.replayFailed({ q: tag, preview: true });
+    expect(preview).toEqual({ matched: 2, replayed: 0, capped: false });
+    expect(await stack.caller(`org_${hex()}`).run.replayFailed({ q: tag, preview: true })).toMatchObject({ matched: 0 });
+    const done = await api.run.replayFailed({ q: tag });
+    expect(done).toMatchObject({ matched: 2, replayed: 2 });
+    const replays = await stack.db().job.findMany({ where: { orgId: org, replayOfId: { in: failing.map((f) => f.job.id) } } });
+    expect(replays).toHaveLength(2);
+  }, 90_000);
+
+  it("counts a retried job's queue latency from the retry's own start event, not from the job's creation", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId: `lat${hex()}`, simulateFailure: true, failAtStep: 1 } });
+    await finishedJob(api, job.id);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await api.job.retry({ id: job.id });
+    await finishedJob(api, job.id);
+    const row = await stack.db().job.findUniqueOrThrow({ where: { id: job.id } });
+    const event = await stack.db().outboxEvent.findUniqueOrThrow({ where: { id: row.eventId as string } });
+    const { aggregateQueueStats } = await import("../../server/services/stats/aggregate-queue-stats.js");
+    await aggregateQueueStats({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), orgId: org });
+    const [stat] = await stack.db().queueStat.findMany({ where: { orgId: org, started: { gt: 0 } } });
+    const sinceEvent = (row.startedAt as Date).getTime() - event.createdAt.getTime();
+    const sinceCreation = (row.startedAt as Date).getTime() - row.createdAt.getTime();
+    expect(sinceCreation).toBeGreaterThan(2_000);
+    expect(stat?.p50LatencyMs).toBeLessThanOrEqual(sinceEvent + 1);
+    expect(stat?.p50LatencyMs).toBeLessThan(sinceCreation - 1_500);
+  }, 90_000);
 });

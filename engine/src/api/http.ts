@@ -56,6 +56,9 @@ function eventData(v: string | undefined): Record<string, unknown> | undefined {
     throw new BadRequestError(`event_data: not JSON (give an object such as {"orgId":"acme"})`);
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new BadRequestError("event_data: must be a JSON object");
+  // What jsonb cannot hold (a NUL, half an emoji) is refused here, not by the database.
+  const problem = jsonProblem(parsed, "event_data");
+  if (problem) throw new BadRequestError(problem);
   return parsed as Record<string, unknown>;
 }
 

@@ -69,6 +69,10 @@ describe("runs explorer filters and links", () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatch(/event_data: not JSON/);
     expect((await list("event_data=%5B1%5D")).json.error).toMatch(/event_data: must be a JSON object/);
+    const nul = await list(`event_data=${encodeURIComponent('{"orgId":"a\\u0000b"}')}`);
+    expect(nul.status).toBe(400);
+    expect(nul.json.error).toMatch(/^event_data\.orgId: /);
+    expect((await list("q=a%00b")).status).toBe(400);
     const long = await list(`q=${"x".repeat(201)}`);
     expect(long.status).toBe(400);
     expect(long.json.error).toMatch(/q: at most 200/);

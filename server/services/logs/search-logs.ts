@@ -14,7 +14,7 @@ export const searchLogsInput = z.object({
   /** The id of the last line of the previous page (lines are newest first). */
   cursor: z
     .string()
-    .regex(/^\d{1,19}$/, "cursor: not a cursor this search returned")
+    .regex(/^\d{1,18}$/, "cursor: not a cursor this search returned")
     .optional(),
   limit: z.number().int().min(1).max(200).default(100),
 });
