@@ -32,8 +32,13 @@ function ordinal(n: number): string {
  * (a holder is expected to take the function's median request time in all), and each item ahead takes the slot
  * that frees first for another median time. The item starts on the first slot free after all of them.
  */
-function slotWait(limit: number, inFlightSince: number[], ahead: number, medianMs: number, now: number): number {
-  const free = inFlightSince.slice(0, limit).map((since) => Math.max(since + medianMs - now, 0));
+export function slotWait(limit: number, inFlightSince: number[], ahead: number, medianMs: number, now: number): number {
+  // A request still running past the median is taken to run about as long again as it already has (the longer a
+  // request has run, the longer it is likely to go on), not to end this instant.
+  const free = inFlightSince.slice(0, limit).map((since) => {
+    const left = since + medianMs - now;
+    return left > 0 ? left : now - since;
+  });
   while (free.length < limit) free.push(0);
   const soonest = () => free.reduce((best, t, i) => (t < (free[best] as number) ? i : best), 0);
   for (let i = 0; i < Math.min(ahead, MAX_SIMULATED); i++) {

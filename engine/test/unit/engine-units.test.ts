@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { slotWait } from "../../src/api/predict.js";
 import { parseCron } from "../../src/cron.js";
 import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
 import { gcra } from "../../src/flow/gcra.js";
@@ -200,5 +201,20 @@ describe("step timing", () => {
       b: 1_700_000_000_250,
     });
     expect(opTiming({ id: "x", op: "StepRun" } as never)).toBeUndefined();
+  });
+});
+
+describe("predicted start: when a key's slots free", () => {
+  it("counts a holder's remaining median time, then one median per run ahead", () => {
+    // 2 slots, held since 1 s ago with a 3 s median: both free in 2 s; one run ahead takes the first, we get the second.
+    expect(slotWait(2, [9_000, 9_000], 1, 3_000, 10_000)).toBe(2_000);
+    expect(slotWait(1, [9_000], 2, 3_000, 10_000)).toBe(8_000);
+    // A free slot: now.
+    expect(slotWait(2, [9_000], 0, 3_000, 10_000)).toBe(0);
+  });
+
+  it("does not read a holder running past the median as about to end", () => {
+    // Held for 8 s with a median of 0.1 s: expected to run about as long again, not to end this instant.
+    expect(slotWait(1, [2_000], 0, 100, 10_000)).toBe(8_000);
   });
 });
