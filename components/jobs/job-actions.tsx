@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useEffect, useState } from "react";
+import { RerunFromStep } from "../rerun-from-step";
 import { type RouterOutputs, useTRPC } from "../trpc";
 
 type Job = RouterOutputs["job"]["byId"];
@@ -129,30 +130,15 @@ export function JobActions({ job }: { job: Job }) {
         <button type="button" className="secondary" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
           Replay with edited payload
         </button>
-        {RETRYABLE.has(job.status) && stepNames.length ? (
-          <form
-            className="row"
-            aria-label="Rerun from a step"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (fromStep) rerun.mutate({ id: job.id, fromStep });
+        {RETRYABLE.has(job.status) ? (
+          <RerunFromStep
+            steps={stepNames}
+            pending={rerun.isPending}
+            onRerun={(step) => {
+              setFromStep(step);
+              rerun.mutate({ id: job.id, fromStep: step });
             }}
-          >
-            <label className="field" style={{ flexDirection: "row", alignItems: "center", gap: "0.4rem" }}>
-              Rerun from
-              <select value={fromStep} onChange={(e) => setFromStep(e.target.value)}>
-                <option value="">choose a step</option>
-                {stepNames.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit" disabled={!fromStep || rerun.isPending}>
-              Rerun
-            </button>
-          </form>
+          />
         ) : null}
         {/* The live region exists from the start so screen readers announce what is written into it. */}
         <span role="status" className="muted">

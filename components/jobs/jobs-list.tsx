@@ -3,8 +3,10 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { CursorPager } from "../cursor-pager";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
+import { useDebounced, useSortedRows } from "../sortable";
 import { type RouterOutputs, useTRPC } from "../trpc";
 import { useUrlState } from "../url-state";
 import { When } from "../when";
@@ -24,15 +26,6 @@ const VERBS: Record<BulkAction, { verb: string; done: string; cannot: string; no
   acknowledge: { verb: "Acknowledge", done: "Acknowledged", cannot: "are not unacknowledged failures", noun: "failure" },
 };
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 /**
  * The jobs list: filters (status, type, time range, text in the payload), cursor pages, live refresh, and bulk
@@ -108,21 +101,7 @@ export function JobsList() {
     }),
   );
 
-  const sortKey = SORTS[url.sort] ? url.sort : "created";
-  const dir = url.dir === "asc" ? 1 : -1;
-  const items = [...(list.data?.items ?? [])].sort((a, b) => dir * (SORTS[sortKey] as (a: ListedJob, b: ListedJob) => number)(a, b));
-  const sortable = (key: string, label: string) => (
-    <th scope="col" aria-sort={sortKey === key ? (dir === 1 ? "ascending" : "descending") : "none"}>
-      <button
-        type="button"
-        className="link-button"
-        onClick={() => setUrl({ sort: key, dir: sortKey === key && dir === -1 ? "asc" : "desc" })}
-      >
-        {label}
-        {sortKey === key ? (dir === 1 ? " ▲" : " ▼") : ""}
-      </button>
-    </th>
-  );
+  const { sorted: items, header: sortable } = useSortedRows(list.data?.items ?? [], SORTS, url, setUrl, "created");
   const pageIds = items.map((j) => j.id);
   const pageAllSelected = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
   const count = allMatching ? (matching.data?.count ?? 0) : selected.size;
@@ -310,20 +289,7 @@ export function JobsList() {
           </tbody>
         </table>
       </ScrollRegion>
-      <nav className="row" aria-label="Pages" style={{ marginTop: "0.75rem" }}>
-        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous page
-        </button>
-        <span className="muted">Page {cursors.length}</span>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!list.data?.nextCursor}
-          onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data?.nextCursor ?? undefined])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager cursors={cursors} setCursors={setCursors} next={list.data?.nextCursor} />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
+import { CursorPager } from "../cursor-pager";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
@@ -71,19 +72,7 @@ export function LogSearch() {
           </tbody>
         </table>
       </ScrollRegion>
-      <nav className="row" aria-label="Pages" style={{ marginTop: "0.75rem" }}>
-        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!lines.data?.cursor}
-          onClick={() => lines.data?.cursor && setCursors((c) => [...c, lines.data?.cursor ?? undefined])}
-        >
-          Older
-        </button>
-      </nav>
+      <CursorPager cursors={cursors} setCursors={setCursors} next={lines.data?.cursor} labels={["Newer", "Older"]} showPage={false} />
     </div>
   );
 }

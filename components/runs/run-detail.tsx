@@ -7,6 +7,7 @@ import { CopyJson } from "../jobs/copy-json";
 import { ErrorView } from "../jobs/error-view";
 import { formatDuration } from "../jobs/format";
 import { Loading } from "../load-state";
+import { RerunFromStep } from "../rerun-from-step";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { When } from "../when";
 import { RunStatus } from "./run-status";
@@ -24,7 +25,6 @@ export function RunDetail({ runId }: { runId: string }) {
   const run = useQuery(
     trpc.run.byId.queryOptions({ runId }, { refetchInterval: (q) => (q.state.data && ENDED.has(q.state.data.status) ? false : LIVE_MS) }),
   );
-  const [fromStep, setFromStep] = useState("");
   const [message, setMessage] = useState<{ text: string; href?: string } | null>(null);
   const status = run.data?.status;
   // biome-ignore lint/correctness/useExhaustiveDependencies: an outcome is stale once the status moves
@@ -124,30 +124,8 @@ export function RunDetail({ runId }: { runId: string }) {
         <button type="button" className="secondary" disabled={replay.isPending} onClick={() => replay.mutate({ runId })}>
           Replay
         </button>
-        {ENDED.has(r.status) && steps.length ? (
-          <form
-            className="row"
-            aria-label="Rerun from a step"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (fromStep) replay.mutate({ runId, fromStep });
-            }}
-          >
-            <label className="field" style={{ flexDirection: "row", alignItems: "center", gap: "0.4rem" }}>
-              Rerun from
-              <select value={fromStep} onChange={(e) => setFromStep(e.target.value)}>
-                <option value="">choose a step</option>
-                {steps.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit" disabled={!fromStep || replay.isPending}>
-              Rerun
-            </button>
-          </form>
+        {ENDED.has(r.status) ? (
+          <RerunFromStep steps={steps} pending={replay.isPending} onRerun={(fromStep) => replay.mutate({ runId, fromStep })} />
         ) : null}
         <span role="status" className="muted">
           {message ? (

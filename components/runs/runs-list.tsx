@@ -3,9 +3,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { CursorPager } from "../cursor-pager";
 import { formatDuration } from "../jobs/format";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
+import { useDebounced, useSortedRows } from "../sortable";
 import { LIVE_MS, type RouterInputs, type RouterOutputs, useTRPC } from "../trpc";
 import { useUrlState } from "../url-state";
 import { When } from "../when";
@@ -29,15 +31,6 @@ const SORTS: Record<string, (a: Run, b: Run) => number> = {
   status: (a, b) => a.status.localeCompare(b.status),
   duration: (a, b) => (durationOf(a) ?? -1) - (durationOf(b) ?? -1),
 };
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 /**
  * Every run of every function, job or not (crons, raw events, failure handlers): filters by function, status, time
@@ -94,21 +87,7 @@ export function RunsList() {
     }),
   );
 
-  const sortKey = SORTS[url.sort] ? url.sort : "created";
-  const dir = url.dir === "asc" ? 1 : -1;
-  const runs = [...(list.data?.runs ?? [])].sort((a, b) => dir * (SORTS[sortKey] as (a: Run, b: Run) => number)(a, b));
-  const sortButton = (key: string, label: string) => (
-    <th scope="col" aria-sort={sortKey === key ? (dir === 1 ? "ascending" : "descending") : "none"}>
-      <button
-        type="button"
-        className="link-button"
-        onClick={() => setUrl({ sort: key, dir: sortKey === key && dir === -1 ? "asc" : "desc" })}
-      >
-        {label}
-        {sortKey === key ? (dir === 1 ? " ▲" : " ▼") : ""}
-      </button>
-    </th>
-  );
+  const { sorted: runs, header: sortButton } = useSortedRows(list.data?.runs ?? [], SORTS, url, setUrl, "created");
   const { status: _s, ...failedFilter } = filter;
 
   return (
@@ -237,20 +216,7 @@ export function RunsList() {
           </tbody>
         </table>
       </ScrollRegion>
-      <nav className="row" aria-label="Pages" style={{ marginTop: "0.75rem" }}>
-        <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous page
-        </button>
-        <span className="muted">Page {cursors.length}</span>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!list.data?.cursor}
-          onClick={() => list.data?.cursor && setCursors((c) => [...c, list.data?.cursor ?? undefined])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager cursors={cursors} setCursors={setCursors} next={list.data?.cursor} />
     </div>
   );
 }

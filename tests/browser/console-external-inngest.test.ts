@@ -44,6 +44,10 @@ describe.skipIf(chromiumMissing)("console with an Inngest that cannot list funct
     await expectText("/jobs", "No jobs match.");
     await expectText("/mailbox", "No messages.");
     await expectText("/events", "Could not load events", "alert");
+    // Inngest's REST API has no list of every run: the runs page says where to look instead.
+    await expectText("/runs", "this Inngest's API does not list runs", "alert");
+    // Step logs live in the app, so the log search works against any Inngest.
+    await expectText("/logs", "No log lines match.");
     await saveScreenshot(page, "events-without-engine-api");
     await page.close();
   }, 60_000);

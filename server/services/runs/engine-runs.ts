@@ -73,8 +73,22 @@ export function jobOfRun(run: { events?: Array<{ name?: string; data?: Record<st
 
 /** One run, or 404 when it is not the caller's: an organization sees the runs its events started; an operator all. */
 export async function scopedRun(scope: Scope, operator: boolean, runId: string): Promise<RunDetail> {
-  if (!/^[0-9A-Za-z]{1,64}$/.test(runId)) throw new AppError("NOT_FOUND", `no run "${runId.slice(0, 64)}"`);
-  const { data } = await runsApi<{ data: RunDetail }>(`/v1/runs/${runId}`);
-  if (!operator && orgOfRun(data) !== scope.orgId) throw new AppError("NOT_FOUND", `no run ${runId} in your organization`);
-  return data;
+  if (!/^[0-9A-Za-z-]{1,64}$/.test(runId)) throw new AppError("NOT_FOUND", `no run "${runId.slice(0, 64)}"`);
+  const { data } = await runsApi<{ data: Partial<RunDetail> & RunSummary }>(`/v1/runs/${runId}`);
+  // Inngest's own run API answers without the events or the trace: the event comes from its event API, and a run
+  // whose organization cannot be told is an operator's to see.
+  const run: RunDetail = { ...data, events: data.events ?? (await eventsOf(data.event_id)), steps: data.steps ?? [] };
+  if (!operator && orgOfRun(run) !== scope.orgId) throw new AppError("NOT_FOUND", `no run ${runId} in your organization`);
+  return run;
+}
+
+/** The triggering event by its id, from Inngest's event API (an object, or a list of one); none when it cannot say. */
+async function eventsOf(eventId: string | null | undefined): Promise<RunDetail["events"]> {
+  if (!eventId || !/^[0-9A-Za-z-]{1,64}$/.test(eventId)) return [];
+  try {
+    const { data } = await runsApi<{ data: RunDetail["events"][number] | RunDetail["events"] }>(`/v1/events/${eventId}`);
+    return (Array.isArray(data) ? data : [data]).filter((e) => e && typeof e === "object" && typeof e.name === "string");
+  } catch {
+    return [];
+  }
 }

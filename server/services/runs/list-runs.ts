@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db } from "../../db";
+import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { parseInput } from "../validate";
 import { type RunSummary, runsApi } from "./engine-runs";
@@ -52,7 +53,17 @@ export function runsQuery(scope: Scope, operator: boolean, f: z.output<typeof li
  */
 export async function listRuns(scope: Scope, operator: boolean, raw: ListRunsInput): Promise<{ runs: RunRow[]; cursor: string | null }> {
   const f = parseInput(listRunsInput, raw);
-  const body = await runsApi<{ data: RunSummary[]; cursor?: string | null }>(`/v1/runs?${runsQuery(scope, operator, f)}`);
+  const body = await runsApi<{ data: RunSummary[]; cursor?: string | null }>(`/v1/runs?${runsQuery(scope, operator, f)}`).catch(
+    (err: unknown) => {
+      // Inngest's own REST API has runs by event and by id, but no list of every run (the embedded engine's).
+      if (err instanceof AppError && err.code === "NOT_FOUND")
+        throw new AppError(
+          "UNAVAILABLE",
+          "this Inngest's API does not list runs: open a run from its job or its event, or look in the Inngest dashboard",
+        );
+      throw err;
+    },
+  );
   // The list carries no event data, so the link comes from the app's Job rows (each names its current run); the
   // run page links any run of a job from its event.
   const ids = body.data.map((r) => r.run_id);
