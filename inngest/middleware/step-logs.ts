@@ -38,7 +38,8 @@ type Logger = Record<LogLevel, (...args: unknown[]) => void> & { enabled?: boole
 /**
  * Captures what a function logs into PostgreSQL (StepLog), per step attempt: the SDK's `logger` anywhere in the
  * function (the SDK silences it while it replays memoized steps, so a line is stored once), and `console.*` inside a
- * step. Lines are written when the request ends, in one statement; a failure to write them is logged, never fatal.
+ * step. Lines are written in one statement when the request ends (or a second after they were logged, while a long
+ * step runs); a failure to write them is logged, never fatal.
  * Works the same against the embedded engine, the Dev Server and Inngest Cloud, since it runs in the app.
  */
 export class StepLogs extends Middleware.BaseMiddleware {
@@ -50,13 +51,17 @@ export class StepLogs extends Middleware.BaseMiddleware {
     captureConsole();
     const data = arg.ctx.event?.data as { orgId?: unknown } | undefined;
     const job = arg.ctx.event?.name?.startsWith("inngest/") ? undefined : jobRefOf(arg.ctx.event?.data);
-    const buffer = new LogBuffer({
-      orgId: typeof data?.orgId === "string" && data.orgId ? data.orgId : null,
-      jobId: job && /^[0-9a-f-]{36}$/i.test(job.jobId) ? job.jobId : null,
-      runId: arg.ctx.runId,
-      // The app-prefixed id the engine and Inngest list the function under.
-      functionId: (arg.fn as unknown as { absoluteId?: string }).absoluteId ?? arg.fn.id(),
-    });
+    const runId = arg.ctx.runId;
+    const buffer = new LogBuffer(
+      {
+        orgId: typeof data?.orgId === "string" && data.orgId ? data.orgId : null,
+        jobId: job && /^[0-9a-f-]{36}$/i.test(job.jobId) ? job.jobId : null,
+        runId: arg.ctx.runId,
+        // The app-prefixed id the engine and Inngest list the function under.
+        functionId: (arg.fn as unknown as { absoluteId?: string }).absoluteId ?? arg.fn.id(),
+      },
+      (err) => log.warn({ err, runId }, "could not store a run's log lines"),
+    );
     this.buffer = buffer;
     this.attempt = arg.ctx.attempt ?? 0;
     const sdkLogger = (arg.ctx as unknown as { logger: Logger }).logger;

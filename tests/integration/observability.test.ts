@@ -49,6 +49,23 @@ describe("step logs", () => {
     expect((await stack.caller(`org_${hex()}`).run.logs({ q: taskId })).lines).toEqual([]);
   }, 60_000);
 
+  it("writes a long step's lines while it still runs, not only when its request ends", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const taskId = `long${hex()}`;
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId, delayMs: 5_000 } });
+    const line = await until("step 3's line while step 3 works", async () => {
+      const l = (await api.job.logs({ id: job.id })).find((x) => x.stepName === "step-3-process");
+      return l && (await api.job.byId({ id: job.id })).status === "RUNNING" && l;
+    });
+    expect(line.message).toBe(`step-3-process: working on task ${taskId}`);
+    await finishedJob(api, job.id);
+    const lines = await api.job.logs({ id: job.id });
+    // Written early, never twice.
+    expect(lines.filter((l) => l.stepName === "step-3-process")).toHaveLength(1);
+    expect(lines).toHaveLength(5);
+  }, 60_000);
+
   it("refuses a malformed query with a 400 naming the problem", async () => {
     const api = stack.caller(`org_${hex()}`);
     await expect(api.run.logs({ q: "level:loud" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: /level: "loud" is not debug/ });

@@ -52,15 +52,33 @@ function clip(text: string, max: number): string {
     .replace(/\uFFFD$/, "")}…`;
 }
 
+/** How soon lines logged during a long step are written, rather than when its request ends. */
+export const LOG_FLUSH_DELAY_MS = 1_000;
+
 /**
- * The lines one request logs, bounded per step attempt, written in one statement when the request ends (a log line
- * never costs a round trip of its own, and logging can never fail a step).
+ * The lines one request logs, bounded per step attempt, written in one statement when the request ends or, while a
+ * long step runs, a second after the first unwritten line (a log line never costs a round trip of its own, and
+ * logging can never fail a step).
  */
 export class LogBuffer {
   private readonly lines: Line[] = [];
   private readonly used = new Map<string, { lines: number; bytes: number; cut: boolean }>();
+  private timer?: NodeJS.Timeout;
 
-  constructor(readonly run: LogRun) {}
+  constructor(
+    readonly run: LogRun,
+    private readonly onFlushError: (err: unknown) => void = () => {},
+  ) {}
+
+  private push(line: Line): void {
+    this.lines.push(line);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(this.onFlushError);
+    }, LOG_FLUSH_DELAY_MS);
+    this.timer.unref();
+  }
 
   add(place: LogPlace, level: LogLevel, args: readonly unknown[]): void {
     const key = `${place.stepId ?? ""}:${place.attempt}`;
@@ -83,14 +101,17 @@ export class LogBuffer {
     }
     use.lines++;
     use.bytes += bytes;
-    this.lines.push({ ...place, level, message, at: new Date() });
+    this.push({ ...place, level, message, at: new Date() });
   }
 
   get size(): number {
     return this.lines.length;
   }
 
+  /** Writes the lines not yet written (taken from the buffer first, so flushes never write a line twice). */
   async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (!this.lines.length) return;
     const rows = this.lines.splice(0).map((l) => ({ ...this.run, ...l }));
     await db().stepLog.createMany({ data: rows });
