@@ -59,8 +59,10 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
     source,
     event: { id: eventId, name: def.eventName, data: event },
   });
-  if (outcome.created) await relayOutbox({ ids: [eventId] }).catch(() => undefined);
+  // Read before the relay: the answer describes the job as created (QUEUED), not whatever state a fast engine has
+  // moved it to in the meantime.
   const job = await db().job.findUniqueOrThrow({ where: { id: outcome.id } });
+  if (outcome.created) await relayOutbox({ ids: [eventId] }).catch(() => undefined);
   return { job: toJobView(job), created: outcome.created };
 }
 
