@@ -1,8 +1,9 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { type FormEvent, useEffect, useState } from "react";
+import { ActionMessage } from "../action-message";
+import { fieldErrorsOf, parseJsonObject } from "../form-input";
 import { RerunFromStep } from "../rerun-from-step";
 import { type RouterOutputs, useTRPC } from "../trpc";
 
@@ -10,12 +11,6 @@ type Job = RouterOutputs["job"]["byId"];
 
 const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
 const RETRYABLE = new Set(["FAILED", "CANCELLED"]);
-
-/** Field errors of a rejected payload, by their path under `payload`, with "required" for a missing field. */
-function fieldErrors(e: { message: string; data?: unknown }): Record<string, string> {
-  const details = (e.data as { details?: Array<{ path: string; message: string }> } | undefined)?.details ?? [];
-  return Object.fromEntries(details.map((d) => [d.path.replace(/^payload\.?/, "") || "payload", d.message]));
-}
 
 /**
  * What can be done with a job: retry, cancel (after a confirmation), acknowledge a failure, decide an approval,
@@ -59,7 +54,8 @@ export function JobActions({ job }: { job: Job }) {
         void queryClient.invalidateQueries();
       },
       onError: (e) => {
-        const f = fieldErrors(e);
+        // By their path under `payload`.
+        const f = fieldErrorsOf(e, (path) => path.replace(/^payload\.?/, "") || "payload");
         setErrors(f);
         setMessage(Object.keys(f).length ? null : { text: e.message });
       },
@@ -76,19 +72,13 @@ export function JobActions({ job }: { job: Job }) {
 
   const submitReplay = (ev: FormEvent) => {
     ev.preventDefault();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload || "{}");
-    } catch {
-      setErrors({ payload: "must be valid JSON" });
-      return;
-    }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-      setErrors({ payload: "must be a JSON object" });
+    const parsed = parseJsonObject(payload);
+    if ("error" in parsed) {
+      setErrors({ payload: parsed.error });
       return;
     }
     setErrors({});
-    replay.mutate({ id: job.id, payload: parsed as Record<string, unknown> });
+    replay.mutate({ id: job.id, payload: parsed.value });
   };
 
   return (
@@ -140,14 +130,7 @@ export function JobActions({ job }: { job: Job }) {
             }}
           />
         ) : null}
-        {/* The live region exists from the start so screen readers announce what is written into it. */}
-        <span role="status" className="muted">
-          {message ? (
-            <>
-              {message.text} {message.href ? <Link href={message.href}>Open it</Link> : null}
-            </>
-          ) : null}
-        </span>
+        <ActionMessage message={message} />
       </div>
       {confirmCancel ? (
         <div className="dialog panel" role="alertdialog" aria-modal="false" aria-labelledby="cancel-title">

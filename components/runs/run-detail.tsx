@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { ActionMessage } from "../action-message";
 import { CopyJson } from "../jobs/copy-json";
 import { ErrorView } from "../jobs/error-view";
 import { formatDuration } from "../jobs/format";
@@ -127,13 +128,7 @@ export function RunDetail({ runId }: { runId: string }) {
         {ENDED.has(r.status) ? (
           <RerunFromStep steps={steps} pending={replay.isPending} onRerun={(fromStep) => replay.mutate({ runId, fromStep })} />
         ) : null}
-        <span role="status" className="muted">
-          {message ? (
-            <>
-              {message.text} {message.href ? <Link href={message.href}>Open it</Link> : null}
-            </>
-          ) : null}
-        </span>
+        <ActionMessage message={message} />
       </div>
 
       {failed ? <ErrorView error={r.error ?? r.output} /> : null}

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
+import { fieldErrorsOf, parseJsonObject } from "../form-input";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
@@ -25,27 +26,21 @@ export function Events() {
         void queryClient.invalidateQueries();
       },
       onError: (e) => {
-        const details = (e.data as { details?: Array<{ path: string; message: string }> } | undefined)?.details ?? [];
-        setErrors(Object.fromEntries(details.map((d) => [d.path.split(".")[0] as string, d.message])));
-        setMessage(details.length ? null : e.message);
+        const fields = fieldErrorsOf(e, (path) => path.split(".")[0] as string);
+        setErrors(fields);
+        setMessage(Object.keys(fields).length ? null : e.message);
       },
     }),
   );
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data || "{}");
-    } catch {
-      setErrors({ data: "must be valid JSON" });
-      return;
-    }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-      setErrors({ data: "must be a JSON object" });
+    const parsed = parseJsonObject(data);
+    if ("error" in parsed) {
+      setErrors({ data: parsed.error });
       return;
     }
     setErrors({});
-    send.mutate({ name, data: parsed as Record<string, unknown> });
+    send.mutate({ name, data: parsed.value });
   };
   return (
     <div>

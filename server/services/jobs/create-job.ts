@@ -29,7 +29,13 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
  * Creates a job and its start event in one statement, then relays the event at once. If Inngest cannot be
  * reached the job stays QUEUED with its event in the outbox, and the relay delivers it as soon as Inngest answers.
  */
-export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSource): Promise<CreateJobResult> {
+export async function createJob(
+  scope: Scope,
+  raw: CreateJobInput,
+  source: JobSource,
+  /** A replay: the job it replays, named by the new job from the moment it exists (replay-job.ts). */
+  opts: { replayOf?: string } = {},
+): Promise<CreateJobResult> {
   const input = parseInput(createJobInput, raw);
   const def = jobTypeOf(input.type);
   if (!def) {
@@ -57,6 +63,7 @@ export async function createJob(scope: Scope, raw: CreateJobInput, source: JobSo
     payload,
     idempotencyKey: idempotencyKey ?? null,
     source,
+    replayOf: opts.replayOf ?? null,
     event: { id: eventId, name: def.eventName, data: event },
   });
   // Read before the relay: the answer describes the job as created (QUEUED), not whatever state a fast engine has
@@ -73,12 +80,13 @@ interface NewJob {
   payload: Record<string, unknown>;
   idempotencyKey: string | null;
   source: JobSource;
+  replayOf: string | null;
   event: OutgoingEvent;
 }
 
 /**
  * Inserts the job and its start event in one statement that takes the organization's lock itself
- * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function): the lock is held only while the
+ * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function and 20261202190000_replay_link): the lock is held only while the
  * database works, never across a round trip to this process, and the insert sees every create committed before
  * the lock, so the active-job limit and the idempotency key stay exact under concurrency. Returns the new job, or
  * the existing one the key names; throws 429 at the limit.
@@ -88,7 +96,7 @@ async function insertJobOnce(scope: Scope, job: NewJob): Promise<{ id: string; c
   const rows = await db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint }>>`
     SELECT * FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
       ${JSON.stringify(job.payload)}::jsonb, ${job.idempotencyKey}, ${job.source}::"JobSource", ${job.event.id}, ${job.event.name},
-      ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[])`;
+      ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[], ${job.replayOf}::uuid)`;
   const row = rows[0];
   if (row?.created) return { id: row.created, created: true };
   if (row?.existing) return { id: row.existing, created: false };

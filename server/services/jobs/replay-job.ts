@@ -23,7 +23,7 @@ export async function replayJob(scope: Scope, id: string, opts: { payload?: unkn
       idempotencyKey: `replay:${original.id}:${randomUUID()}`,
     },
     "UI",
+    { replayOf: original.id },
   );
-  await db().job.updateMany({ where: { id: result.job.id, orgId: scope.orgId }, data: { replayOfId: original.id } });
-  return { ...result, job: { ...result.job, replayOfId: original.id } };
+  return result;
 }

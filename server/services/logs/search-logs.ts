@@ -81,18 +81,11 @@ const LINE_FIELDS = {
   at: true,
 } as const;
 
-const toView = (r: {
-  id: bigint;
-  runId: string;
-  jobId: string | null;
-  functionId: string;
-  stepId: string | null;
-  stepName: string | null;
-  attempt: number;
-  level: string;
-  message: string;
-  at: Date;
-}): LogLineView => ({ ...r, id: r.id.toString(), at: r.at.toISOString() });
+const toView = (r: Omit<LogLineView, "id" | "at"> & { id: bigint; at: Date }): LogLineView => ({
+  ...r,
+  id: r.id.toString(),
+  at: r.at.toISOString(),
+});
 
 /** The search's statement, newest first; the words go through the full-text index (StepLog_searchVector_idx). */
 export function logSearchSql(scope: Scope, operator: boolean, query: LogQuery, cursor: string | undefined, limit: number): Prisma.Sql {
