@@ -93,6 +93,18 @@ export class StepLogs extends Middleware.BaseMiddleware {
     return current.run({ buffer: this.buffer, place, inLogger: false }, () => next());
   }
 
+  /**
+   * The run's lines are written before it reports its outcome: JobTracking (the outer middleware) records the job
+   * COMPLETED or FAILED after this returns, so a page that stops polling at that moment has every line.
+   */
+  override async wrapFunctionHandler({ next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
+    try {
+      return await next();
+    } finally {
+      await this.buffer?.flush().catch((err: unknown) => log.warn({ err }, "could not store a run's log lines"));
+    }
+  }
+
   override async wrapRequest({ next, runId }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
     try {
       return await next();
