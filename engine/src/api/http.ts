@@ -2,7 +2,7 @@ import { jsonProblem } from "@jobdeck/safe-json";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { EngineContext } from "../context.js";
-import { BadRequestError, EngineError, EventValidationError } from "../errors.js";
+import { BadRequestError, EngineError } from "../errors.js";
 import { MAX_TS, validateEvents } from "../events/validate.js";
 import type { Op } from "../protocol/response.js";
 import type { Apps } from "../sync/apps.js";
@@ -10,6 +10,7 @@ import { acceptedBearers, accessGuard } from "./access.js";
 import { type CancellationsApi, createCancellationSchema } from "./cancellations-api.js";
 import type { DevApi } from "./dev-api.js";
 import { firstIssue } from "./envelope.js";
+import { eventIntakeRoutes } from "./event-intake.js";
 import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
 import type { MetadataApi } from "./metadata-api.js";
@@ -118,14 +119,11 @@ function guardRequests(app: FastifyInstance, ctx: EngineContext): void {
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
 
-  // JSON only: a text/plain or form body is what a cross-site page can send without a preflight, so it is refused
-  // (415) rather than parsed. Browsers themselves are refused by the access guard.
+  // The management API takes JSON only (a text/plain or form body is a 415): nothing there needs more, and a page
+  // could send those without a preflight. Browsers themselves are refused by the access guard, a page's non-JSON
+  // body with a 403 saying so. The event API reads any body as JSON, as Inngest does (event-intake.ts).
   app.removeContentTypeParser("text/plain");
   app.addHook("onRequest", accessGuard(ctx.opts));
-  // An empty event body is no events (as on Inngest), not a JSON syntax error: it reaches the route unparsed.
-  app.addHook("onRequest", async (req) => {
-    if (req.method === "POST" && req.url.startsWith("/e/") && req.headers["content-length"] === "0") delete req.headers["content-type"];
-  });
   // A NUL or broken Unicode in a path or query value is no id, name or date anything can match: 400, not a
   // database error.
   // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), and a step's output
@@ -153,26 +151,8 @@ function inngestRoutes(app: FastifyInstance, api: EngineApi): void {
   });
   app.get("/", async () => ({ name: "jobdeck-engine", protocol: "inngest", docs: "engine/README.md" }));
 
-  // ---- Inngest event API
-  app.post<{ Params: { key: string } }>("/e/:key", async (req, reply) => {
-    if (ctx.opts.eventKeys.length && !ctx.opts.eventKeys.includes(req.params.key)) {
-      return reply.code(401).send({ ids: [], status: 401, error: "event key not found" });
-    }
-    // No events (an empty body or `[]`) is a success on Inngest (pkg/api/api.go ReceiveEvent), whose ids slice,
-    // cut at the highest index seen, then holds one empty string.
-    if (req.body === undefined || (Array.isArray(req.body) && req.body.length === 0))
-      return reply.code(200).send({ ids: [""], status: 200 });
-    let events: ReturnType<typeof validateEvents>;
-    try {
-      events = validateEvents(req.body, { internal: false, maxEventBytes: ctx.opts.maxEventBytes });
-    } catch (err) {
-      if (err instanceof EventValidationError) return reply.code(400).send({ ids: [], status: 400, error: err.message });
-      throw err;
-    }
-    const seed = req.headers["x-inngest-event-id-seed"];
-    const ids = await api.events.ingestFromSdk(events, typeof seed === "string" ? seed : undefined);
-    return reply.code(200).send({ ids, status: 200 });
-  });
+  // ---- Inngest event API (any content type read as JSON, in a scope of its own)
+  eventIntakeRoutes(app, ctx, api.events);
 
   // ---- The Dev Server's own endpoints
   app.get("/dev", async () => api.dev.info());

@@ -74,11 +74,17 @@ describe("engine API with requireKeys", () => {
     expect(rebound.statusCode).toBe(403);
   });
 
-  it("refuses text/plain and form bodies (what a page can send without a preflight)", async () => {
+  it("refuses text/plain and form bodies from pages (no preflight needed), and on the management API from anyone", async () => {
     const u = r.engine.url;
-    const body = JSON.stringify([{ name: "k/go", data: {} }]);
+    const body = JSON.stringify([{ name: "k/other", data: {} }]);
     for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
-      expect(await call(`${u}/e/${EVENT_KEY}`, { method: "POST", headers: { "content-type": type }, body })).toBe(415);
+      // The event API reads them as JSON, as Inngest does (curl -d, fetch with a string)…
+      expect(await call(`${u}/e/${EVENT_KEY}`, { method: "POST", headers: { "content-type": type }, body })).toBe(200);
+      // …unless a page sent them: its Origin or Sec-Fetch-Site gives it away.
+      const page = { "content-type": type, origin: "http://evil.example" };
+      expect(await call(`${u}/e/${EVENT_KEY}`, { method: "POST", headers: page, body })).toBe(403);
+      const framed = { "content-type": type, "sec-fetch-site": "same-site" };
+      expect(await call(`${u}/e/${EVENT_KEY}`, { method: "POST", headers: framed, body })).toBe(403);
     }
     expect(
       await call(`${u}/v1/runs/cancel`, {
@@ -91,14 +97,19 @@ describe("engine API with requireKeys", () => {
   });
 });
 
-/** `npm run engine` alone stays open like the Dev Server, but still refuses browsers and non-JSON bodies. */
+/** `npm run engine` alone stays open like the Dev Server, but still refuses browsers and non-JSON management calls. */
 describe("engine API without requireKeys", () => {
   it("is open to local tools and closed to pages", async () => {
     const engine = await startEngine();
     try {
       expect(await call(`${engine.url}/v1/runs`)).toBe(200);
       expect(await call(`${engine.url}/v1/runs`, { headers: { origin: "https://evil.example" } })).toBe(403);
-      expect(await call(`${engine.url}/e/k`, { method: "POST", headers: { "content-type": "text/plain" }, body: "[]" })).toBe(415);
+      expect(await call(`${engine.url}/e/k`, { method: "POST", headers: { "content-type": "text/plain" }, body: "[]" })).toBe(200);
+      const page = { "content-type": "text/plain", "sec-fetch-site": "cross-site" };
+      expect(await call(`${engine.url}/e/k`, { method: "POST", headers: page, body: "[]" })).toBe(403);
+      expect(await call(`${engine.url}/v1/runs/cancel`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })).toBe(
+        415,
+      );
     } finally {
       await engine.stop(500);
     }
