@@ -68,6 +68,8 @@ const schema = z.object({
   RETENTION_COMPLETED_DAYS: z.coerce.number().int().min(1).default(7),
   /** recover-stalled-jobs fails RUNNING/WAITING jobs whose heartbeat is older than this (minutes). */
   STALLED_AFTER_MINUTES: z.coerce.number().int().min(1).default(30),
+  /** Where the launcher (npm run dev / npm start) keeps the state of its supervised processes, for /api/health. */
+  JOBDECK_STACK_INFO_FILE: z.string().min(1).optional(),
   /** How often the in-process outbox relay looks for events that could not be sent at once. */
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 });

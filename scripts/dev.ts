@@ -8,16 +8,21 @@
  *     mode with the same signing key, so /api/inngest refuses unsigned requests;
  *  4. Next.js (`next dev`, or `next start` with --prod, building first when no build exists) on PORT (3000);
  *  5. the engine syncs the app; the URLs are printed. Ctrl-C stops everything; the next start resumes every run.
+ *
+ * The database server and Next.js are supervised children (scripts/launcher/): one that dies is restarted with
+ * backoff, one that keeps dying stops the stack with the reason (exit code 1). Ctrl-C (or SIGTERM) stops every
+ * child within 10 s and frees every port; a second Ctrl-C kills them at once.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { Engine } from "../engine/src/engine.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
-import { startEmbeddedPostgres } from "./lib/embedded-postgres.js";
-import { stackKeys, stackKeysPath, writeStackInfo } from "./lib/stack-keys.js";
+import { databaseChild, nextChild } from "./launcher/children.js";
+import { type ChildStatus, DEFAULT_SUPERVISION, Supervisor } from "./launcher/supervisor.js";
+import { type StackInfo, stackInfoPath, stackKeys, stackKeysPath, writeStackInfo } from "./lib/stack-keys.js";
 
 const prod = process.argv.includes("--prod");
 const env = process.env;
@@ -40,41 +45,77 @@ function externalInngest(): string | undefined {
   return undefined;
 }
 
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
+/** A stop never takes longer than this; whatever is still running then is killed. */
+const STOP_DEADLINE_MS = 9_500;
+
+async function withTimeout(what: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([what, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 async function main(): Promise<void> {
-  const stops: Array<() => Promise<void>> = [];
+  const dataDir = env.JOBDECK_DATA_DIR || join(".data", "pglite");
+  let info: StackInfo | undefined;
+  let children: ChildStatus[] = [];
+  const publish = () => {
+    if (info) writeStackInfo(dataDir, { ...info, children });
+  };
+  let engine: Engine | undefined;
   let stopping = false;
-  const shutdown = async (code: number) => {
+  const supervisor = new Supervisor({
+    ...DEFAULT_SUPERVISION,
+    log,
+    onChange: (c) => {
+      children = c;
+      publish();
+    },
+    onFatal: (reason) => void shutdown(1, reason),
+  });
+
+  const removeInfo = () => {
+    info = undefined;
+    rmSync(stackInfoPath(dataDir), { force: true });
+  };
+  async function shutdown(code: number, reason?: string): Promise<void> {
     if (stopping) return;
     stopping = true;
-    say("\nstopping…");
-    for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, "stop failed"));
+    say(reason ? `\nstopping: ${reason}` : "\nstopping…");
+    // Whatever hangs, the stack is gone within the deadline.
+    setTimeout(() => {
+      log.error("stop took too long; killing what is left");
+      supervisor.killAll();
+      removeInfo();
+      process.exit(code || 1);
+    }, STOP_DEADLINE_MS).unref();
+    removeInfo();
+    await supervisor.stop("next");
+    if (engine)
+      await withTimeout(
+        engine.stop().catch((err) => log.error({ err }, "engine stop failed")),
+        3_000,
+      );
+    await supervisor.stop("database");
     process.exit(code);
+  }
+  // The first Ctrl-C (or SIGTERM) stops in order; a second one does not wait for anything.
+  const onSignal = () => {
+    if (!stopping) return void shutdown(0);
+    say("forced stop");
+    supervisor.killAll();
+    removeInfo();
+    process.exit(130);
   };
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   try {
-    const dataDir = env.JOBDECK_DATA_DIR || join(".data", "pglite");
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
-      const pgEmbedded = await startEmbeddedPostgres({ dataDir });
-      stops.push(() => pgEmbedded.stop());
-      databaseUrl = pgEmbedded.url;
-      say(`database   embedded PostgreSQL (${pgEmbedded.dataDir}) at ${databaseUrl}`);
+      let url = "";
+      await supervisor.start(databaseChild(dataDir, (u) => (url = u)));
+      databaseUrl = url;
+      say(`database   embedded PostgreSQL (${dataDir}) at ${databaseUrl}`);
     } else {
       say(`database   ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}`);
     }
@@ -94,6 +135,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       NEXT_TELEMETRY_DISABLED: env.NEXT_TELEMETRY_DISABLED ?? "1",
+      JOBDECK_STACK_INFO_FILE: stackInfoPath(dataDir),
     };
     // Auth: Clerk when its keys are set. Otherwise the development identity, which a production build refuses
     // unless ALLOW_DEV_AUTH=1; on the embedded database (this machine only, never a deployment) it is allowed.
@@ -112,7 +154,6 @@ async function main(): Promise<void> {
 
     const external = externalInngest();
     const appOrigin = `http://${appHost}:${port}`;
-    let engine: Engine | undefined;
     if (external) {
       say(`inngest    ${external} (embedded engine not started)`);
     } else {
@@ -131,7 +172,6 @@ async function main(): Promise<void> {
         logger: log.child({ name: "engine" }),
       });
       await engine.start();
-      stops.push(() => (engine as Engine).stop());
       Object.assign(appEnv, {
         INNGEST_SIGNING_KEY: keys.signingKey,
         INNGEST_EVENT_KEY: keys.eventKey,
@@ -157,40 +197,21 @@ async function main(): Promise<void> {
       if (b.status !== 0) throw new Error("next build failed");
     }
     // `npm run bench:stack -- --profile` asks for a CPU profile of Next.js (--cpu-prof is refused in NODE_OPTIONS).
-    const profile = process.env.JOBDECK_CPU_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.JOBDECK_CPU_PROFILE_DIR] : [];
-    const next: ChildProcess = spawn(process.execPath, [...profile, nextBin, prod ? "start" : "dev", "-p", String(port), "-H", appHost], {
-      stdio: "inherit",
-      env: appEnv as NodeJS.ProcessEnv,
-    });
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          if (next.exitCode !== null) return resolve();
-          next.once("exit", () => resolve());
-          next.kill("SIGTERM");
-        }),
-    );
-    next.on("exit", (code) => {
-      if (!stopping) {
-        log.error({ code }, "Next.js exited");
-        void shutdown(code ?? 1);
-      }
-    });
-
-    await waitFor(`${appOrigin}/api/inngest`, prod ? 60_000 : 180_000);
+    const profile = env.JOBDECK_CPU_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", env.JOBDECK_CPU_PROFILE_DIR] : [];
+    await supervisor.start(nextChild({ prod, host: appHost, port, env: appEnv as NodeJS.ProcessEnv, nodeArgs: profile }));
     if (engine) {
       engine.apps.addUrl(`${appOrigin}/api/inngest`);
       const synced = await engine.apps.syncAll();
       const failed = synced.filter((s) => !s.ok);
       if (failed.length) log.warn({ failed }, "app sync failed; the engine retries when you POST /v1/apps/sync");
     }
-    const removeInfo = writeStackInfo(dataDir, { pid: process.pid, appUrl: appOrigin, engineUrl: engine?.url });
-    stops.push(async () => removeInfo());
+    info = { pid: process.pid, appUrl: appOrigin, engineUrl: engine?.url };
+    publish();
     say(`app        ${appOrigin}`);
     say("ready      Ctrl-C stops everything");
   } catch (err) {
     log.error({ err }, "start failed");
-    await shutdown(1);
+    await shutdown(1, (err as Error).message);
   }
 }
 

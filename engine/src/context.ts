@@ -70,7 +70,10 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
     connectionTimeoutMillis: 10_000,
     query_timeout: 60_000,
   });
-  pool.on("error", (err) => log.warn({ err }, "idle database connection failed"));
+  // Only the error itself: pg attaches the whole client to it, which would dump its internals into the log.
+  pool.on("error", (err) =>
+    log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, "idle database connection failed"),
+  );
   const journal = new Journal(pool, opts.schema, log, (r) => bus.emit("row.refused", r));
   const registry = new Registry();
   const timers = new Timers(clock);

@@ -5,7 +5,7 @@
  * app's webhook signatures all need a key nobody else on the machine has.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 export interface StackKeys {
@@ -68,11 +68,15 @@ export interface StackInfo {
   pid: number;
   appUrl: string;
   engineUrl?: string;
+  /** The launcher's supervised children (scripts/launcher/supervisor.ts ChildStatus): state, restarts, last exit. */
+  children?: unknown[];
 }
 
 export function writeStackInfo(dataDir: string, info: StackInfo): () => void {
   const path = stackInfoPath(dataDir);
-  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`);
+  // Written whole and renamed into place: /api/health reads it while the launcher rewrites it.
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
   return () => rmSync(path, { force: true });
 }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@jobdeck/test-kit";
+import { freePort, until } from "@jobdeck/test-kit";
 import { afterAll, describe, expect, it } from "vitest";
 
 /**
@@ -83,9 +83,9 @@ describe("npm run dev killed with SIGKILL", () => {
     await killed;
 
     dev = await start(port, enginePort);
-    const until = Date.now() + 180_000;
+    const completeBy = Date.now() + 180_000;
     let jobs: any[] = [];
-    while (Date.now() < until) {
+    while (Date.now() < completeBy) {
       jobs = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`)));
       if (jobs.every((j) => ["COMPLETED", "FAILED", "CANCELLED"].includes(j.status))) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -114,6 +114,22 @@ describe("npm run dev killed with SIGKILL", () => {
     console.log(
       `after kill -9: ${jobs.length} jobs completed, ${reruns} step(s) ran again (each finished in the last second before the kill)`,
     );
+
+    // kill -9 of the server process of `next dev` alone: `next dev` itself idles on without a server (it ignores its
+    // worker's death by signal), so the launcher notices the port refusing connections and restarts Next.js.
+    type Proc = { name: string; pid: number; state: string; restarts: number };
+    const processes = async () => ((await call("/api/health")) as { processes: Proc[] }).processes;
+    const nextDev = (await processes()).find((p) => p.name === "next") as Proc;
+    const worker = Number(readFileSync(`/proc/${nextDev.pid}/task/${nextDev.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+    expect(readFileSync(`/proc/${worker}/cmdline`, "utf8")).toMatch(/next/);
+    process.kill(worker, "SIGKILL");
+    const back = await until(
+      "Next.js restarted after its dev server process was killed",
+      async () => (await processes().catch(() => [])).find((p) => p.name === "next" && p.state === "running" && p.restarts === 1),
+      120_000,
+      1_000,
+    );
+    expect(back.pid).not.toBe(nextDev.pid);
     const stopped = new Promise((r) => dev?.once("exit", r));
     dev.kill("SIGINT");
     await stopped;

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { env } from "@/env";
 import { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import type { Scope } from "../../identity";
@@ -19,6 +21,29 @@ export interface Health {
   last15Minutes: { completed: number; failed: number; maxP95QueueLatencyMs: number | null };
   /** Jobs per type and status, across the whole installation (counts only, no ids or payloads). */
   jobs: Record<string, Record<string, number>>;
+  /** The launcher's supervised processes (database server, Next.js): state, restarts, why the last one ended. */
+  processes: SupervisedProcess[] | null;
+}
+
+export interface SupervisedProcess {
+  name: string;
+  pid: number | null;
+  state: string;
+  restarts: number;
+  startedAt: string | null;
+  lastExit: { at: string; code: number | null; signal: string | null; reason: string } | null;
+}
+
+/** What the launcher last wrote about its children; null when the app runs without it (Vercel, a bare next start). */
+async function supervisedProcesses(): Promise<SupervisedProcess[] | null> {
+  const file = env().JOBDECK_STACK_INFO_FILE;
+  if (!file) return null;
+  try {
+    const info = JSON.parse(await readFile(file, "utf8")) as { children?: SupervisedProcess[] };
+    return Array.isArray(info.children) ? info.children : null;
+  } catch {
+    return null; // not written yet, or being replaced
+  }
 }
 
 /** Health answers within this, whatever hangs: a database that accepts connections and never answers is down. */
@@ -100,7 +125,11 @@ async function lastFinishedAt(): Promise<Date | null> {
 /** Liveness of the app and its dependencies with the installation's details (operators). */
 export async function getHealth(): Promise<Health> {
   const target = inngestTarget();
-  const [database, engine] = await Promise.all([timed(() => db().$queryRaw`SELECT 1`), timed(() => probeEngine(target.url))]);
+  const [database, engine, processes] = await Promise.all([
+    timed(() => db().$queryRaw`SELECT 1`),
+    timed(() => probeEngine(target.url)),
+    supervisedProcesses(),
+  ]);
   let jobs: Health["jobs"] = {};
   let lastJobProcessedAt: string | null = null;
   let outbox: Health["outbox"] = { pending: 0, oldestAgeMs: null, lastError: null };
@@ -150,5 +179,6 @@ export async function getHealth(): Promise<Health> {
     lastJobProcessedAt,
     last15Minutes,
     jobs,
+    processes,
   };
 }
