@@ -21,7 +21,8 @@ describe.skipIf(chromiumMissing)("npm run dev restarted under an open page", () 
   });
 
   const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-dev-")), "pglite");
-  const distDir = `.next-devtest-${process.pid}`;
+  // A fixed name: next dev adds its folder to tsconfig.json the first time it meets it.
+  const distDir = ".next-devtest";
 
   async function startDev(port: number, enginePort: number): Promise<ChildProcess> {
     const env: NodeJS.ProcessEnv = {

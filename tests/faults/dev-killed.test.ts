@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
  */
 describe("npm run dev killed with SIGKILL", () => {
   const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-kill-")), "pglite");
-  const distDir = `.next-killtest-${process.pid}`;
+  // A fixed name: next dev adds its folder to tsconfig.json the first time it meets it, so a name per run would
+  // add a line there each run.
+  const distDir = ".next-killtest";
   let dev: ChildProcess | undefined;
   afterAll(async () => {
     if (dev?.pid && dev.exitCode === null) process.kill(-dev.pid, "SIGKILL");
