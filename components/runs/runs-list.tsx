@@ -14,6 +14,18 @@ import { When } from "../when";
 import { RunStatus } from "./run-status";
 
 type Run = RouterOutputs["run"]["list"]["runs"][number];
+type ReplayPlan = RouterOutputs["run"]["replayFailed"];
+
+/** The skipped runs' reasons, counted: "2 × an earlier attempt of a job this replay replays once". */
+function skippedSummary(plan: ReplayPlan): string[] {
+  const counts = new Map<string, number>();
+  for (const s of plan.skipped) {
+    // Reasons naming a job or run id are grouped by their wording up to the id.
+    const reason = s.reason.replace(/ (job|run) [0-9A-Za-z-]{8,}$/, " $1 …");
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, n]) => (n > 1 ? `${n} × ${reason}` : reason));
+}
 type Filter = RouterInputs["run"]["list"];
 
 const STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
@@ -43,7 +55,7 @@ export function RunsList() {
   const [text, setText] = useState(url.q);
   const q = useDebounced(text.trim(), 300);
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
-  const [confirm, setConfirm] = useState<number | null>(null);
+  const [confirm, setConfirm] = useState<ReplayPlan | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the URL follows the debounced text only
   useEffect(() => {
@@ -73,7 +85,10 @@ export function RunsList() {
   const replayFailed = useMutation(
     trpc.run.replayFailed.mutationOptions({
       onSuccess: (r) => {
-        setOutcome(`Replayed ${r.replayed} of ${r.matched} failed runs${r.capped ? " (the first 1,000)" : ""}.`);
+        setOutcome(
+          `Replayed ${r.replayed} of ${r.matched} failed run${r.matched === 1 ? "" : "s"}${r.capped ? " (the first 1,000)" : ""}` +
+            (r.skipped.length ? `; skipped ${r.skipped.length}: ${skippedSummary(r).join("; ")}.` : "."),
+        );
         setConfirm(null);
         void queryClient.invalidateQueries();
       },
@@ -82,7 +97,7 @@ export function RunsList() {
   );
   const preview = useMutation(
     trpc.run.replayFailed.mutationOptions({
-      onSuccess: (r) => setConfirm(r.matched),
+      onSuccess: (r) => setConfirm(r),
       onError: (e) => setOutcome(e.message),
     }),
   );
@@ -143,22 +158,31 @@ export function RunsList() {
       {confirm !== null ? (
         <div className="dialog panel" role="alertdialog" aria-modal="false" aria-labelledby="replay-title">
           <p id="replay-title">
-            {confirm === 0
+            {confirm.matched === 0
               ? "No failed runs match this filter."
-              : `Replay ${confirm} failed run${confirm === 1 ? "" : "s"} matching this filter? Runs of jobs replay as new jobs.`}
+              : confirm.toReplay === 0
+                ? `Nothing to replay: all ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter are skipped.`
+                : `Replay ${confirm.toReplay} of ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter? A failed job replays once, as a new job.`}
           </p>
+          {confirm.skipped.length ? (
+            <ul aria-label="Skipped runs">
+              {skippedSummary(confirm).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          ) : null}
           <div className="row">
-            {confirm > 0 ? (
+            {confirm.toReplay > 0 ? (
               <button
                 type="button"
                 disabled={replayFailed.isPending}
                 onClick={() => replayFailed.mutate({ ...failedFilter, preview: false })}
               >
-                Replay {confirm} run{confirm === 1 ? "" : "s"}
+                Replay {confirm.toReplay} run{confirm.toReplay === 1 ? "" : "s"}
               </button>
             ) : null}
             <button type="button" className="secondary" onClick={() => setConfirm(null)}>
-              {confirm > 0 ? "Keep them" : "Close"}
+              {confirm.toReplay > 0 ? "Keep them" : "Close"}
             </button>
           </div>
         </div>

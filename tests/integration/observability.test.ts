@@ -217,13 +217,57 @@ describe("replay and rerun", () => {
     for (const { job } of [...failing, ok]) await finishedJob(api, job.id);
     await until("the engine ended the failed runs", async () => (await api.run.list({ q: tag, status: ["failed"] })).runs.length === 2);
     const preview = await api.run.replayFailed({ q: tag, preview: true });
-    expect(preview).toEqual({ matched: 2, replayed: 0, capped: false });
+    expect(preview).toEqual({ matched: 2, toReplay: 2, replayed: 0, skipped: [], capped: false });
     expect(await stack.caller(`org_${hex()}`).run.replayFailed({ q: tag, preview: true })).toMatchObject({ matched: 0 });
     const done = await api.run.replayFailed({ q: tag });
-    expect(done).toMatchObject({ matched: 2, replayed: 2 });
+    expect(done).toMatchObject({ matched: 2, toReplay: 2, replayed: 2 });
     const replays = await stack.db().job.findMany({ where: { orgId: org, replayOfId: { in: failing.map((f) => f.job.id) } } });
     expect(replays).toHaveLength(2);
   }, 90_000);
+
+  it("replays a failed job once however many of its runs failed, never twice, and says why it skips", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const tag = `once${hex()}`;
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId: tag, simulateFailure: true, failAtStep: 1 } });
+    // Three failed runs of one job: the first attempt and two retries.
+    for (let retry = 0; retry < 3; retry++) {
+      await finishedJob(api, job.id);
+      if (retry < 2) await api.job.retry({ id: job.id });
+    }
+    await until("three failed runs", async () => (await api.run.list({ q: tag, status: ["failed"] })).runs.length === 3);
+    // A second failed job, retried and still running: skipped, with its reason.
+    const slow = await api.job.create({
+      type: "demo-task",
+      payload: { taskId: `${tag}-slow`, simulateFailure: true, failAtStep: 3, delayMs: 200 },
+    });
+    await finishedJob(api, slow.job.id);
+    await until("four failed runs", async () => (await api.run.list({ q: tag, status: ["failed"] })).runs.length === 4);
+    // As if retried a moment ago (a real retry would start and fail again on its own): its job is QUEUED.
+    await stack.db().job.update({ where: { id: slow.job.id }, data: { status: "QUEUED" } });
+
+    const preview = await api.run.replayFailed({ q: tag, preview: true });
+    expect(preview.matched).toBe(4);
+    expect(preview.toReplay).toBe(1);
+    expect(preview.skipped.map((s) => s.reason).sort()).toEqual([
+      "an earlier attempt of a job this replay replays once",
+      "an earlier attempt of a job this replay replays once",
+      "its job was retried and is QUEUED now (attempt 1)",
+    ]);
+    // A double click: two replays at once make one new job.
+    const [a, b] = await Promise.all([api.run.replayFailed({ q: tag }), api.run.replayFailed({ q: tag })]);
+    expect(a.replayed + b.replayed).toBe(preview.toReplay);
+    const replays = await stack.db().job.findMany({ where: { orgId: org, replayOfId: job.id } });
+    expect(replays).toHaveLength(1);
+    // Replayed already: the next bulk replay skips it, naming the replay.
+    const again = await api.run.replayFailed({ q: tag, preview: true });
+    expect(again.toReplay).toBe(0);
+    expect(again.skipped.filter((s) => s.jobId === job.id).map((s) => s.reason)).toContain(
+      `its job was already replayed as job ${replays[0]?.id}`,
+    );
+    expect((await api.run.replayFailed({ q: tag })).replayed).toBe(0);
+    expect(await stack.db().job.count({ where: { orgId: org, replayOfId: { not: null } } })).toBe(1);
+  }, 120_000);
 
   it("counts a retried job's queue latency from the retry's own start event, not from the job's creation", async () => {
     const org = `org_${hex()}`;

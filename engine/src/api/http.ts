@@ -204,11 +204,11 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
   app.delete<{ Params: { id: string } }>("/v1/runs/:id", async (req) => ({ data: await api.runs.cancel(req.params.id) }));
   app.post<{ Params: { id: string } }>("/v1/runs/:id/replay", async (req) => {
     const b = z
-      .object({ from_step: z.string().min(1).max(512).optional() })
+      .object({ from_step: z.string().min(1).max(512).optional(), once: z.boolean().optional() })
       .strict()
       .safeParse(req.body ?? {});
     if (!b.success) throw new BadRequestError(firstIssue(b.error));
-    return { data: await api.runs.replay(req.params.id, { fromStep: b.data.from_step }) };
+    return { data: await api.runs.replay(req.params.id, { fromStep: b.data.from_step, once: b.data.once }) };
   });
   app.post("/v1/runs/cancel", async (req) => {
     const f = toFilter(req.body);

@@ -159,9 +159,31 @@ export class RunsApi {
     return { cancelled };
   }
 
-  /** Re-runs a run from its triggering event(s) as a new run of the same function. */
-  /** A new run of the same function and event(s); from a step, the steps recorded before it are not run again. */
-  async replay(id: string, opts: { fromStep?: string } = {}) {
+  /** Replays under way, by the run they replay: a `once` replay waits for another of the same run. */
+  private readonly replaying = new Map<string, Promise<unknown>>();
+
+  /**
+   * A new run of the same function and event(s); from a step, the steps recorded before it are not run again.
+   * `once`: refused (409) when the run has a replay already, so a bulk replay sent twice replays each run once.
+   */
+  async replay(id: string, opts: { fromStep?: string; once?: boolean } = {}) {
+    if (!opts.once) return this.replayNow(id, opts);
+    // One `once` replay of a run at a time in this (the only active) engine: the check and the new run are atomic.
+    while (this.replaying.has(id)) await this.replaying.get(id)?.catch(() => {});
+    const done = (async () => {
+      const { rows } = await this.ctx.pool.query(`SELECT id FROM ${this.ctx.s}.runs WHERE replay_of = $1 LIMIT 1`, [id]);
+      if (rows[0]) throw new ConflictError(`run ${id} was already replayed as run ${rows[0].id}`);
+      return this.replayNow(id, opts);
+    })();
+    this.replaying.set(id, done);
+    try {
+      return await done;
+    } finally {
+      this.replaying.delete(id);
+    }
+  }
+
+  private async replayNow(id: string, opts: { fromStep?: string }) {
     const { rows } = await this.ctx.pool.query(`SELECT id, function_slug, event_ids, events FROM ${this.ctx.s}.runs WHERE id = $1`, [id]);
     const r = rows[0];
     if (!r) throw new NotFoundError(`run ${id} not found`);

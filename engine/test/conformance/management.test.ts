@@ -133,6 +133,14 @@ describe("management API", () => {
     await until("replays completed", async () => (await runsOf(r.engine, "mg-flaky", "Completed")).length === 3);
     const replay = (await runsOf(r.engine, "mg-flaky", "Completed")).find((x) => x.replay_of === failed[1]?.run_id);
     expect(replay).toBeTruthy();
+    // `once`: a run replayed already is refused, and two at once make one replay.
+    const again = await post(`${r.engine.url}/v1/runs/${failed[0]?.run_id}/replay`, { once: true });
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatch(/already replayed as run/);
+    const fresh = await endedRuns(r.engine, "mg-flaky", 3);
+    const unreplayed = fresh.find((x) => x.status === "Completed" && x.replay_of)?.run_id as string;
+    const both = await Promise.all([1, 2].map(() => post(`${r.engine.url}/v1/runs/${unreplayed}/replay`, { once: true })));
+    expect(both.map((b) => b.status).sort()).toEqual([200, 409]);
   });
 
   it("pauses a function: events arriving meanwhile wait as queued runs, which start when it resumes", async () => {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { searchLogs, searchLogsInput } from "../../services/logs/search-logs";
 import { getRun } from "../../services/runs/get-run";
 import { listRuns, listRunsInput } from "../../services/runs/list-runs";
-import { replayFailedInput, replayFailedRuns, replayRun, replayRunInput } from "../../services/runs/replay-run";
+import { replayFailedInput, replayFailedRuns } from "../../services/runs/replay-failed-runs";
+import { replayRun, replayRunInput } from "../../services/runs/replay-run";
 import { protectedProcedure, router } from "../trpc";
 
 /** Every run of every function (job or not), its trace and logs, and replays; scoped to the caller's organization. */

@@ -10,7 +10,12 @@ import { findScopedJob } from "./find-job";
  * the job type's schema like any new job). The new job names the one it replays; the original is left as it was.
  * The replay gets an idempotency key of its own, since it is meant to run again.
  */
-export async function replayJob(scope: Scope, id: string, opts: { payload?: unknown }): Promise<CreateJobResult> {
+export async function replayJob(
+  scope: Scope,
+  id: string,
+  /** `idempotencyKey`: a bulk replay's own key per job, so two of them at once replay the job once. */
+  opts: { payload?: unknown; idempotencyKey?: string },
+): Promise<CreateJobResult> {
   const original = await findScopedJob(db(), scope, id);
   const payload = opts.payload === undefined ? (original.payload as Prisma.JsonObject) : opts.payload;
   const result = await createJob(
@@ -20,7 +25,7 @@ export async function replayJob(scope: Scope, id: string, opts: { payload?: unkn
       payload: payload as Record<string, unknown>,
       priority: original.priority,
       // Always a key of its own: a key implied by the payload (demo-task's taskId) would find the original again.
-      idempotencyKey: `replay:${original.id}:${randomUUID()}`,
+      idempotencyKey: opts.idempotencyKey ?? `replay:${original.id}:${randomUUID()}`,
     },
     "UI",
     { replayOf: original.id },
