@@ -1,3 +1,4 @@
+import { truncateText } from "@jobdeck/safe-json";
 import type { SdkResult } from "./sdk-client.js";
 
 /** The opcodes this engine acts on (notes §3.2); any other is ignored with a debug line. */
@@ -140,9 +141,34 @@ export function classify(result: SdkResult, now = Date.now()): Outcome {
       };
     return { type: "ops", ops: list, retryAfterMs, version };
   }
-  const parsed = parseJson(body);
   const noRetry = headers["x-inngest-no-retry"] === "true";
+  if (!fromSdk) {
+    // A proxy's or platform's page, a crash, a timeout: a failed attempt like any other, retried with backoff.
+    return { type: "error", retriable: !noRetry, error: fatalUpstreamError(status, body, headers["content-type"]), retryAfterMs, version };
+  }
+  const parsed = parseJson(body);
   const error = asError(parsed.ok ? parsed.value : body.slice(0, 1000), `HTTP ${status}`);
-  if (!fromSdk && !parsed.ok) error.message = `HTTP ${status}: ${body.slice(0, 500)}`;
   return { type: "error", retriable: !noRetry, error, retryAfterMs, version };
+}
+
+/** How much of a non-SDK answer's body the error keeps (Inngest's maxFatalUpstreamBodyBytes). */
+const MAX_UPSTREAM_BODY = 8192;
+
+/**
+ * The error of an answer that did not come from the SDK and is no success (a gateway's 502/504 page, a platform's
+ * function timeout, a 404 from a wrong route), in Inngest's words (state.FatalUpstreamError at 253303c): the status
+ * in the message, the page itself, labelled with its content type, in the stack so one can see which layer failed.
+ */
+export function fatalUpstreamError(status: number, body: string, contentType: string | undefined): SerializedError {
+  const message = `Your server returned HTTP ${status} before the SDK responded.`;
+  const detail =
+    "No step output was produced before the request failed — this can mean a proxy or load balancer in front of your app " +
+    "returned an error, or your app was unable to respond.";
+  let stack = detail;
+  if (body.length > 0) {
+    const kept = truncateText(body, MAX_UPSTREAM_BODY);
+    const cut = kept.length < body.length ? "\n… (truncated)" : "";
+    stack = `${detail}\n\nUpstream response (${contentType || "unknown content-type"}):\n${kept}${cut}`;
+  }
+  return { name: "Server returned a fatal error", message, stack, error: message };
 }

@@ -1,4 +1,5 @@
 import { classify, type Outcome } from "../protocol/response.js";
+import type { SdkResult } from "../protocol/sdk-client.js";
 import type { FnDef } from "../registry.js";
 import { appUnreachable } from "../sync/app-availability.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
@@ -103,15 +104,7 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const result = await ctx.client.call(stepUrl(fn.url, item.stepId), payload, headers);
   recordRequestTime(ctx.stats.requestMs, fn.slug, performance.now() - sentAt);
   if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
-  const away = appUnreachable(result);
-  if (away) {
-    // The app is down or restarting, which is not this function failing: the same request (same attempt) waits,
-    // parked with the app's others, until the app answers. Its queue row was never touched.
-    ctx.availability.hold(fn.appId, fn.url, away);
-    setImmediate(() => ctx.scheduler.add({ ...item, seq: ctx.scheduler.nextSeq() }));
-    return;
-  }
-  ctx.availability.release(fn.appId);
+  if (heldWhileAway(sys, fn, item, result)) return;
   const outcome = withinLimits(classify(result, ctx.clock.now()));
   const u = new Unit();
   ctx.journal.deleteItem(item.id);
@@ -142,6 +135,23 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const handledAt = performance.now();
   await u.commit(ctx.journal);
   if (!ENDED.has(run.status)) ctx.stats.lastAnswerAt.set(run.id, handledAt);
+}
+
+/**
+ * An app that is down or restarting is not this function failing: the same request (same attempt) waits, parked
+ * with the app's others, until the app answers; its queue row is never touched. A request that keeps finding the app
+ * away right after it answered falls through, and its failure counts as an attempt (sync/app-availability.ts).
+ */
+function heldWhileAway(sys: RunSystems, fn: FnDef, item: QueueItem, result: SdkResult): boolean {
+  const { ctx } = sys;
+  const away = appUnreachable(result);
+  if (away && ctx.availability.holdRequest(fn.appId, fn.url, item.id, away)) {
+    setImmediate(() => ctx.scheduler.add({ ...item, seq: ctx.scheduler.nextSeq() }));
+    return true;
+  }
+  ctx.availability.answered(item.id);
+  if (!away) ctx.availability.release(fn.appId);
+  return false;
 }
 
 /** A function-level error (the request failed as a whole): the same request again after backoff, or the run fails. */

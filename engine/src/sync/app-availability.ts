@@ -5,10 +5,14 @@ import type { Scheduler } from "../sched/scheduler.js";
 
 /**
  * An app that cannot be reached is not a function that failed. When a request to an app is refused, reset, not
- * resolved, or answered 502/503/504 by something that is not the SDK (a proxy while the app restarts), the app is
- * held: its requests wait, parked like a paused function's, and do not spend their retries; the app is probed with
- * backoff and released the moment it answers. After a restart every known app starts held until its first probe
- * answers, so nothing is dispatched before the app listens.
+ * resolved, or answered a bare 502/503 (no body) by something that is not the SDK (a dev server or proxy while the
+ * app restarts), the app is held: its requests wait, parked like a paused function's, and do not spend their
+ * retries; the app is probed with backoff and released the moment it answers. After a restart every known app
+ * starts held until its first probe answers, so nothing is dispatched before the app listens.
+ *
+ * A gateway's page (a 502/503 with a body, any 504) is a failed attempt instead, as on Inngest: a proxy timing
+ * out on a slow function or a platform reporting a crashed one answers while the app itself is up, so its probe
+ * passes at once and holding would send the same request again and again without ever ending the run.
  */
 
 const UNREACHABLE_CODES = new Set([
@@ -23,15 +27,25 @@ const UNREACHABLE_CODES = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_CLOSED",
 ]);
-const GATEWAY_STATUSES = new Set([502, 503, 504]);
+/** What a restarting app's proxy answers, bodiless; a 504 is a timeout, which says the app was reached or slow. */
+const AWAY_STATUSES = new Set([502, 503]);
 const FIRST_PROBE_MS = 100;
 const MAX_PROBE_MS = 5000;
+/**
+ * How often one request may find the app away again right after it answered a probe. A restart costs a request a
+ * hold or two; a request the app crashes on (reset, then restarted) would otherwise be held and re-sent for ever.
+ */
+const MAX_HOLDS_PER_REQUEST = 5;
+/** Requests whose holds are counted at most; the oldest count is dropped first (a run cancelled while held). */
+const MAX_COUNTED_REQUESTS = 10_000;
 
 /** Whether an SDK request's failure says the app is away (rather than that the function failed). */
 export function appUnreachable(result: SdkResult): string | undefined {
   if (!result.ok) return result.code && UNREACHABLE_CODES.has(result.code) ? result.error : undefined;
-  const { status, headers } = result.reply;
-  if (GATEWAY_STATUSES.has(status) && headers["x-inngest-sdk"] === undefined) return `HTTP ${status} from something other than the SDK`;
+  const { status, headers, body } = result.reply;
+  if (AWAY_STATUSES.has(status) && headers["x-inngest-sdk"] === undefined && body.trim() === "") {
+    return `HTTP ${status} with no body from something other than the SDK`;
+  }
   return undefined;
 }
 
@@ -46,6 +60,8 @@ interface Held {
 /** Probes run on real time (not the engine's clock): they are about the network, not about any run's deadline. */
 export class AppAvailability {
   private readonly held = new Map<string, Held>();
+  /** Queue item id → how many times it found its app away, since it last got an answer. */
+  private readonly holdsOf = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -80,6 +96,25 @@ export class AppAvailability {
     this.held.set(appId, h);
     this.holds.holdApp(appId);
     this.schedule(appId, h);
+  }
+
+  /**
+   * A request found its app away: hold the app and say true (the request waits with it), or say false once this
+   * request has been held MAX_HOLDS_PER_REQUEST times, so that it counts as a failed attempt instead.
+   */
+  holdRequest(appId: string, fnUrl: string, itemId: string, error: string): boolean {
+    const n = (this.holdsOf.get(itemId) ?? 0) + 1;
+    this.holdsOf.delete(itemId); // re-inserted below, so the first key is always the count least recently touched
+    if (n > MAX_HOLDS_PER_REQUEST) return false;
+    this.holdsOf.set(itemId, n);
+    if (this.holdsOf.size > MAX_COUNTED_REQUESTS) this.holdsOf.delete(this.holdsOf.keys().next().value as string);
+    this.hold(appId, fnUrl, error);
+    return true;
+  }
+
+  /** The request got an answer (or counted as failed): its holds start from nothing again. */
+  answered(itemId: string): void {
+    this.holdsOf.delete(itemId);
   }
 
   /** Seen answering (a sync, a probe, any SDK answer): release it. */

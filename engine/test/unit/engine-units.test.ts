@@ -5,10 +5,11 @@ import { parseCron } from "../../src/cron.js";
 import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
 import { gcra } from "../../src/flow/gcra.js";
 import { backoffDelay } from "../../src/options.js";
-import { classify, parseRetryAfter } from "../../src/protocol/response.js";
+import { classify, fatalUpstreamError, parseRetryAfter } from "../../src/protocol/response.js";
 import { appRedirectTarget } from "../../src/protocol/sdk-client.js";
 import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
 import { ConfigError, defineFunction } from "../../src/registry.js";
+import { appUnreachable } from "../../src/sync/app-availability.js";
 import { parseDeadline, parseDuration } from "../../src/util/duration.js";
 import { parseSeed, ulid, ulidFromSeed, ulidTime } from "../../src/util/ulid.js";
 
@@ -180,6 +181,26 @@ describe("SDK responses", () => {
     expect(classify({ ok: false, error: "ECONNREFUSED" })).toMatchObject({ type: "error", retriable: true });
     expect(classify({ ok: true, reply: { status: 200, headers: {}, body: "<html>" } })).toMatchObject({ type: "error", retriable: true });
     expect(classify(ok(206, "[{broken"))).toMatchObject({ type: "error", retriable: true });
+  });
+  it("holds an app only while it is away: refused, reset, or a bare 502/503 not from the SDK", () => {
+    const page = (status: number, body: string, headers: Record<string, string> = {}) => ({
+      ok: true as const,
+      reply: { status, headers: { "content-type": "text/html", ...headers }, body },
+    });
+    expect(appUnreachable({ ok: false, error: "connect ECONNREFUSED", code: "ECONNREFUSED" })).toMatch(/ECONNREFUSED/);
+    expect(appUnreachable(page(503, ""))).toMatch(/HTTP 503 with no body/);
+    expect(appUnreachable(page(502, " \n"))).toMatch(/HTTP 502 with no body/);
+    expect(appUnreachable(page(504, ""))).toBeUndefined();
+    expect(appUnreachable(page(502, "<html>502 Bad Gateway</html>"))).toBeUndefined();
+    expect(appUnreachable(page(503, "", { "x-inngest-sdk": "inngest-js:v4" }))).toBeUndefined();
+    const failed = classify(page(504, "<html>timeout</html>"));
+    expect(failed).toMatchObject({
+      type: "error",
+      retriable: true,
+      error: { name: "Server returned a fatal error", message: "Your server returned HTTP 504 before the SDK responded." },
+    });
+    const cut = fatalUpstreamError(502, "x".repeat(9000), undefined).stack as string;
+    expect(cut).toMatch(/Upstream response \(unknown content-type\):\nx{8192}\n… \(truncated\)$/);
   });
   it("clamps retry-after to [1 s, 24 h]", () => {
     expect(parseRetryAfter("0")).toBe(1000);
