@@ -27,18 +27,34 @@ const schema = z.object({
   ALLOW_DEV_AUTH: bool.default(false),
   DEV_USER_ID: z.string().min(1).default("user_dev"),
   /**
-   * Who may do installation-wide operator actions (pause functions, grant credits, full health): Clerk user ids
-   * and/or organization ids, comma-separated. Unset: only the local development identity is an operator.
+   * Who may do installation-wide operator actions (pause functions, grant credits, full health), comma-separated:
+   * `user:<id>` and `org:<id>`, or a bare Clerk id (`user_…` is a user, `org_…` an organization). Users and
+   * organizations are separate lists, so an organization whose id equals an operator's user id is not an operator.
+   * Unset: only the local development identity is an operator.
    */
   JOBDECK_OPERATORS: z
     .string()
     .optional()
-    .transform((v) =>
-      (v ?? "")
+    .transform((v, ctx) => {
+      const out = { users: [] as string[], orgs: [] as string[] };
+      for (const entry of (v ?? "")
         .split(",")
         .map((x) => x.trim())
-        .filter(Boolean),
-    ),
+        .filter(Boolean)) {
+        const m = /^(user|org):(.+)$/.exec(entry);
+        const kind = m ? m[1] : entry.startsWith("user_") ? "user" : entry.startsWith("org_") ? "org" : undefined;
+        const id = m ? (m[2] as string).trim() : entry;
+        if (!kind || !id) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${entry}": write user:<id> or org:<id> (only Clerk's user_… and org_… ids may go bare)`,
+          });
+          continue;
+        }
+        (kind === "user" ? out.users : out.orgs).push(id);
+      }
+      return out;
+    }),
   /** Local hosts, addresses or CIDR ranges jobs may call anyway (e.g. localhost:4000), comma-separated; for development. */
   OUTBOUND_ALLOW: z
     .string()

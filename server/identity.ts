@@ -27,14 +27,15 @@ export function scopeOf(identity: Identity | null): Scope {
 
 /**
  * Operators run the installation (pause a function for everyone, grant credits, see full health); an
- * organization's admin only runs their organization. JOBDECK_OPERATORS names operator users or organizations;
+ * organization's admin only runs their organization. JOBDECK_OPERATORS names operator users and organizations
+ * (separately: an organization id never stands for a user id);
  * when it is unset, the local development identity (one person on their own machine) is the operator.
  */
 export function isOperator(identity: Identity | null): boolean {
   if (!identity) return false;
-  const operators = env().JOBDECK_OPERATORS;
-  if (!operators.length) return identity.source === "dev";
-  return operators.includes(identity.userId) || (identity.orgId !== null && operators.includes(identity.orgId));
+  const { users, orgs } = env().JOBDECK_OPERATORS;
+  if (!users.length && !orgs.length) return identity.source === "dev";
+  return users.includes(identity.userId) || (identity.orgId !== null && orgs.includes(identity.orgId));
 }
 
 /** Throws 403 unless the caller is an operator (`what` names the action in the message). */

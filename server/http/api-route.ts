@@ -4,7 +4,8 @@ import { getIdentity } from "../auth";
 import { AppError, knownError, RETRY_AFTER_SECONDS, validationError } from "../errors";
 import { isOperator, type Scope, scopeOf } from "../identity";
 import { log } from "../log";
-import { isJsonType, MAX_BODY_BYTES } from "./request-safety";
+import { readBoundedText } from "./bounded-body";
+import { isJsonType } from "./request-safety";
 
 /**
  * Every REST error is `{ error: { code, message, details? } }` with the status its code maps to; a 503 says when to
@@ -23,10 +24,7 @@ export function errorResponse(err: unknown): Response {
 /** The request body as JSON: an empty body is `{}`, a non-JSON content type a 415, anything unparsable a 400. */
 export async function readJsonBody(req: Request): Promise<unknown> {
   const type = req.headers.get("content-type");
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `request bodies may be at most ${MAX_BODY_BYTES} bytes`);
-  }
+  const text = await readBoundedText(req);
   if (!text.trim()) return {};
   if (!type || !isJsonType(type)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `request bodies must be JSON (content-type: application/json), not ${type ?? "untyped"}`);

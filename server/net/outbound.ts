@@ -26,6 +26,18 @@ export function outboundFetch(url: string, init: { method: string; headers: Reco
  * metadata address, or a localhost name); names that resolve to such addresses are refused when the job connects.
  */
 export const outboundUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).superRefine((value, ctx) => {
-  const reason = refusedUrl(currentPolicy(), new URL(value));
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // zod's check is looser than the WHATWG parser every HTTP client uses (an IPv6 zone id passes it).
+    const zone = /\[[^\]]*%/.test(value);
+    ctx.addIssue({
+      code: "custom",
+      message: zone ? "not a usable URL: an IPv6 address with a zone id (%25…) cannot be called" : "not a usable URL",
+    });
+    return;
+  }
+  const reason = refusedUrl(currentPolicy(), url);
   if (reason) ctx.addIssue({ code: "custom", message: reason });
 });

@@ -1,6 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
@@ -66,5 +68,26 @@ describe("npm start: cross-site and non-JSON requests", () => {
     const tooMany = await fetch(`${stack.baseUrl}/api/trpc/${paths(21)}?batch=1&input=${input(21)}`);
     expect(tooMany.status).toBe(400);
     expect(await tooMany.text()).toMatch(/batch/i);
+  });
+
+  it("stops reading a chunked body at the 1 MB limit: 413 from tRPC and REST, nothing created", async () => {
+    const before = await jobCount();
+    for (const path of ["/api/trpc/job.create", "/api/jobs"]) {
+      // No Content-Length: valid JSON, then 20 MB of spaces in 64 KB chunks (JSON still, were it read whole).
+      async function* body() {
+        yield Buffer.from(JSON.stringify({ type: "demo-task", payload: {} }));
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        for (let sent = 0; sent < 20 * 1024 * 1024; sent += chunk.length) yield chunk;
+      }
+      const res = await request(`${stack.baseUrl}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Readable.from(body()),
+      }).catch((err: Error) => err);
+      if (res instanceof Error) throw res;
+      expect(res.statusCode, path).toBe(413);
+      expect(await res.body.text()).toMatch(/at most 1048576 bytes/);
+    }
+    expect(await jobCount()).toBe(before);
   });
 });

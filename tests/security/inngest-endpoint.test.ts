@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canonicalJson, sign } from "../../engine/src/protocol/signing.js";
 import { stackKeysPath } from "../../scripts/lib/stack-keys.js";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
@@ -48,6 +49,26 @@ describe("npm start: the Inngest endpoint and the engine's API", () => {
       expect(res.status).toBe(401);
       await res.body?.cancel();
     }
+  });
+
+  it("accepts a signed step request once: the same request sent again within its window is refused", async () => {
+    const url = `${stack.baseUrl}/api/inngest?fnId=jobdeck-demo-task&stepId=step`;
+    const body = canonicalJson({ ...forgedStep, ctx: { ...forgedStep.ctx, run_id: "01REPLAYED" } });
+    const headers = { "content-type": "application/json", "x-inngest-signature": sign(body, keys.signingKey) };
+    const first = await fetch(url, { method: "POST", headers, body });
+    await first.body?.cancel();
+    expect(first.status).not.toBe(401);
+    const again = await fetch(url, { method: "POST", headers, body });
+    expect(again.status).toBe(401);
+    expect(await again.text()).toMatch(/signature was already used/);
+    // A new signature of the same body (as a real re-send is) still goes through.
+    const resigned = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, "x-inngest-signature": sign(body, keys.signingKey, Date.now() + 1000) },
+      body,
+    });
+    await resigned.body?.cancel();
+    expect(resigned.status).not.toBe(401);
   });
 
   it("keeps the registered URL when a sync is asked for with another Host", async () => {

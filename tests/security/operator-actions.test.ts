@@ -31,6 +31,9 @@ describe("pausing functions", () => {
     const operator = stack.caller(org(), "user_ops", "org:member");
     expect(await code(member.system.setPaused({ id: "jobdeck-demo-task", paused: true }))).toBe("FORBIDDEN");
     expect(await code(admin.system.setPaused({ id: "jobdeck-demo-task", paused: true }))).toBe("FORBIDDEN");
+    // An organization whose id is an operator's user id is not an operator: users and organizations are separate lists.
+    const lookalike = stack.caller("user_ops", "user_someone", "org:admin");
+    expect(await code(lookalike.system.setPaused({ id: "jobdeck-demo-task", paused: true }))).toBe("FORBIDDEN");
     expect(stack.engine.ctx.registry.get("jobdeck-demo-task")?.paused).toBe(false);
     await operator.system.setPaused({ id: "jobdeck-demo-task", paused: true });
     expect(stack.engine.ctx.registry.get("jobdeck-demo-task")?.paused).toBe(true);

@@ -63,11 +63,22 @@ describe("outbound requests made for a member", () => {
         "http://169.254.169.254/latest/meta-data/iam/",
         "http://10.0.0.5/internal",
         "http://[fd00::1]/",
+        `http://[::127.0.0.1]:${engine.port}/v1/runs/cancel`,
       ]) {
         const err = await rejection(api.job.create({ type, payload: { url } }));
         expect(err.code, `${type} ${url}`).toBe("BAD_REQUEST");
         expect(err.message).toMatch(/payload\.url: outbound request to .* refused/);
       }
+    }
+    expect(await stack.db().job.count({ where: { createdBy: "user_attacker" } })).toBe(0);
+  });
+
+  it("answers a URL no HTTP client can use (an IPv6 zone id) with a 400 naming it, not a 500", async () => {
+    const api = stack.caller(org(), "user_attacker");
+    for (const url of ["http://[fe80::1%25lo]:8200/", "http://[fe80::1%25eth0]/hook"]) {
+      const err = await rejection(api.job.create({ type: "deliver-webhook", payload: { url } }));
+      expect(err.code, url).toBe("BAD_REQUEST");
+      expect(err.message).toMatch(/payload\.url: .*zone/);
     }
     expect(await stack.db().job.count({ where: { createdBy: "user_attacker" } })).toBe(0);
   });

@@ -21,4 +21,14 @@ describe("env", () => {
   it("requires DATABASE_URL", () => {
     expect(() => parseEnv({})).toThrow(/DATABASE_URL/);
   });
+  it("keeps operator users and organizations apart, and refuses an entry that could be either", () => {
+    const url = "postgres://postgres@127.0.0.1:5432/jobdeck";
+    expect(parseEnv({ DATABASE_URL: url, JOBDECK_OPERATORS: "user_ops, org_main, user:alice, org:team-7" }).JOBDECK_OPERATORS).toEqual({
+      users: ["user_ops", "alice"],
+      orgs: ["org_main", "team-7"],
+    });
+    expect(() => parseEnv({ DATABASE_URL: url, JOBDECK_OPERATORS: "ops" })).toThrow(
+      /JOBDECK_OPERATORS: "ops": write user:<id> or org:<id>/,
+    );
+  });
 });

@@ -88,10 +88,20 @@ export function outboundPolicy(entries: readonly string[] = [], setting = "the o
   return { rules, setting };
 }
 
-/** The address in the form its range is judged by: IPv4-mapped IPv6 (::ffff:127.0.0.1) counts as the IPv4 address. */
+/**
+ * The address in the form its range is judged by: IPv4-mapped IPv6 (::ffff:127.0.0.1) and the deprecated
+ * IPv4-compatible form (::127.0.0.1, which URLs write as [::7f00:1] and ipaddr.js calls plain unicast) count as the
+ * IPv4 address they carry; `::` and `::1` keep their own ranges.
+ */
 function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
   const parsed = ipaddr.parse(address);
-  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) return (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() !== "ipv6") return parsed;
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+  const [a, b, c, d, e, f, g = 0, h = 0] = v6.parts;
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0 && (g !== 0 || h > 1)) {
+    return ipaddr.fromByteArray([g >> 8, g & 0xff, h >> 8, h & 0xff]) as ipaddr.IPv4;
+  }
   return parsed;
 }
 

@@ -22,6 +22,11 @@ describe("assertDestination", () => {
     ["0.0.0.0", "unspecified"],
     ["224.0.0.1", "multicast"],
     ["2002:7f00:1::", "6to4"],
+    // The deprecated IPv4-compatible form (what a URL's [::127.0.0.1] becomes) is judged by the IPv4 address it carries.
+    ["::7f00:1", "loopback"],
+    ["::a9fe:a9fe", "link-local"],
+    ["::a00:1", "private-network"],
+    ["::2", "unspecified"],
   ])("refuses %s (%s)", (address, what) => {
     expect(() => assertDestination(none, "h.example", address, 80)).toThrow(what);
     expect(() => assertDestination(none, "h.example", address, 80)).toThrow("TEST_ALLOW");
@@ -51,6 +56,7 @@ describe("assertDestination", () => {
   it("judges literal URLs without DNS, and leaves names to connect time", () => {
     expect(refusedUrl(none, new URL("http://127.0.0.1:8288/v1/runs/cancel"))).toMatch(/loopback/);
     expect(refusedUrl(none, new URL("http://[::1]/"))).toMatch(/loopback/);
+    expect(refusedUrl(none, new URL("http://[::127.0.0.1]:8200/"))).toMatch(/loopback/);
     expect(refusedUrl(none, new URL("http://api.localhost/"))).toMatch(/loopback/);
     expect(refusedUrl(none, new URL("http://169.254.169.254/latest/meta-data"))).toMatch(/link-local/);
     expect(refusedUrl(none, new URL("https://example.com/hook"))).toBeUndefined();

@@ -3,14 +3,22 @@ import { createContext } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
 import { logUnexpectedError } from "@/server/api/trpc";
 import { RETRY_AFTER_SECONDS } from "@/server/errors";
+import { errorResponse } from "@/server/http/api-route";
+import { withBoundedBody } from "@/server/http/bounded-body";
 
 /** The console batches a page's queries into one request; more than this in one request is refused with a 400. */
 const MAX_BATCH = 20;
 
-const handler = (req: Request) =>
-  fetchRequestHandler({
+async function handler(req: Request): Promise<Response> {
+  let bounded: Request;
+  try {
+    bounded = await withBoundedBody(req);
+  } catch (err) {
+    return errorResponse(err);
+  }
+  return fetchRequestHandler({
     endpoint: "/api/trpc",
-    req,
+    req: bounded,
     router: appRouter,
     createContext,
     maxBatchSize: MAX_BATCH,
@@ -19,5 +27,6 @@ const handler = (req: Request) =>
     responseMeta: ({ errors }) =>
       errors.some((e) => e.code === "SERVICE_UNAVAILABLE") ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } } : {},
   });
+}
 
 export { handler as GET, handler as POST };
