@@ -15,6 +15,7 @@ import { Scheduler } from "./sched/scheduler.js";
 import { Timers } from "./sched/timers.js";
 import { Journal } from "./store/journal.js";
 import { quoteIdent } from "./store/migrate.js";
+import { storedTypes } from "./store/stored-types.js";
 import { AppAvailability } from "./sync/app-availability.js";
 import { Samples } from "./util/samples.js";
 
@@ -69,6 +70,8 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
     max: opts.poolSize,
     connectionTimeoutMillis: 10_000,
     query_timeout: 60_000,
+    // Strings jsonb cannot hold are stored escaped (store/batch.ts) and restored as they are read.
+    types: storedTypes,
   });
   // Only the error itself: pg attaches the whole client to it, which would dump its internals into the log.
   pool.on("error", (err) =>

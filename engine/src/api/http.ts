@@ -127,7 +127,7 @@ function guardRequests(app: FastifyInstance, ctx: EngineContext): void {
   // A NUL or broken Unicode in a path or query value is no id, name or date anything can match: 400, not a
   // database error.
   // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), and a step's output
-  // in a checkpoint is stored as well as jsonb allows (NUL and broken surrogates become U+FFFD).
+  // in a checkpoint is stored exactly (what jsonb cannot hold is escaped: store/stored-types.ts).
   app.addHook("preValidation", async (req, reply) => {
     const path = req.url.split("?")[0] ?? "";
     const checksBody = (path.startsWith("/v1/") && !path.startsWith("/v1/checkpoint/") && path !== "/v1/events") || path === "/fn/register";

@@ -1,3 +1,4 @@
+import { storableJsonExact } from "@jobdeck/safe-json";
 import { BadRequestError } from "../errors.js";
 import type { RunStatus } from "../types.js";
 
@@ -57,7 +58,8 @@ export function runsWhere(f: RunFilter, params: unknown[]): string {
   if (f.to !== undefined) conds.push(`created_at <= $${params.push(f.to)}`);
   if (f.cursor) conds.push(`id < $${params.push(f.cursor)}`);
   if (f.ids?.length) conds.push(`id = ANY($${params.push(f.ids)}::text[])`);
-  if (f.eventData) conds.push(`events @> $${params.push(JSON.stringify([{ data: f.eventData }]))}::jsonb`);
+  // Escaped as the stored events are (store/batch.ts), so a value starting with U+FFFF still matches itself.
+  if (f.eventData) conds.push(`events @> $${params.push(storableJsonExact([{ data: f.eventData }]))}::jsonb`);
   if (f.text) {
     const p = params.push(likePattern(f.text));
     conds.push(`(events::text ILIKE $${p} OR coalesce(output::text, '') ILIKE $${p} OR coalesce(error::text, '') ILIKE $${p})`);

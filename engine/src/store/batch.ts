@@ -1,4 +1,4 @@
-import { storableJson } from "@jobdeck/safe-json";
+import { storableJsonExact } from "@jobdeck/safe-json";
 import type { EventRecord, HistoryRow, Pause, QueueItem, RunState, StateRow } from "../types.js";
 
 /**
@@ -33,7 +33,8 @@ export function emptyBatch(): Batch {
   };
 }
 
-const json = storableJson;
+/** Every row's strings kept exactly: what jsonb cannot hold is escaped, and read back through store/stored-types.ts. */
+const json = storableJsonExact;
 
 function runMutable(r: RunState) {
   return {

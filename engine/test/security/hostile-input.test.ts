@@ -87,11 +87,11 @@ describe("hostile input", () => {
     await stillServing();
   });
 
-  it("stores a step output holding half an emoji or a NUL (as U+FFFD) instead of wedging", async () => {
+  it("stores a step output holding half an emoji or a NUL (escaped, given back exactly) instead of wedging", async () => {
     await r.client.send({ name: "h/surrogate", data: {} });
     const [run] = await endedRuns(r.engine, "hostile-surrogate");
     expect(run?.status).toBe("Completed");
-    expect(run?.output).toEqual({ text: "cut \ufffd here", nul: "a\ufffdb" });
+    expect(run?.output).toEqual({ text: "cut \ud83d here", nul: "a\u0000b" });
     await stillServing();
   });
 

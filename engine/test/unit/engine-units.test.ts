@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { parseStoredJson, restoredString, storableJsonExact, storableString } from "@jobdeck/safe-json";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { slotWait } from "../../src/api/predict.js";
 import { parseCron } from "../../src/cron.js";
@@ -237,5 +239,42 @@ describe("predicted start: when a key's slots free", () => {
   it("does not read a holder running past the median as about to end", () => {
     // Held for 8 s with a median of 0.1 s: expected to run about as long again, not to end this instant.
     expect(slotWait(1, [2_000], 0, 100, 10_000)).toBe(8_000);
+  });
+});
+
+describe("exact storage of strings jsonb cannot hold", () => {
+  const odd = ["a\u0000b", "\u0000", "cut \ud83d", "\ude00 x", "\uffff", "\uffff0", "\uffffu0041", "x\uffffy", "\ud83d\ude00", ""];
+  /** What jsonb refuses in JSON text: the NUL escape and an escaped (so unpaired) surrogate. */
+  const refused = /\\u0000|\\ud[89a-f]/i;
+
+  it("round-trips every string, and leaves the ordinary ones as they are", () => {
+    for (const s of odd) expect(restoredString(storableString(s))).toBe(s);
+    for (const s of ["plain", "x\uffffy", "\ud83d\ude00", "a\\u0000b"]) expect(storableString(s)).toBe(s);
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        expect(restoredString(storableString(s))).toBe(s);
+        expect(JSON.stringify(storableString(s))).not.toMatch(refused);
+      }),
+    );
+  });
+
+  it("decodes only what it encoded: a string written by something else stays as it is", () => {
+    for (const s of ["\uffffabc", "\uffff", "\uffff\uffff", "\uffffu0041"]) expect(restoredString(s)).toBe(s);
+  });
+
+  it("writes JSON text jsonb takes, keys included, and reads it back exactly", () => {
+    const value = { "k\u0000": ["a\u0000b", { deep: "\udc00" }], plain: "x", n: 1, when: new Date(0), gone: undefined };
+    const text = storableJsonExact(value);
+    expect(text).not.toMatch(refused);
+    expect(parseStoredJson(text)).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(storableJsonExact({ plain: "x" })).toBe('{"plain":"x"}');
+    expect(storableJsonExact(undefined)).toBe("null");
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: "binary" }), (v, s) => {
+        const doc = { v, s, [s]: v };
+        expect(storableJsonExact(doc)).not.toMatch(refused);
+        expect(parseStoredJson(storableJsonExact(doc))).toEqual(JSON.parse(JSON.stringify(doc)));
+      }),
+    );
   });
 });

@@ -60,3 +60,90 @@ export function storableJson(v: unknown): string {
     "$1$2\\ufffd",
   );
 }
+
+/*
+ * Exact storage: what jsonb cannot hold, escaped on the way in and restored on the way out, so a step output holding a
+ * NUL or half an emoji comes back as it was sent (storableJson above replaces them, which loses them).
+ *
+ * A string that holds a NUL or an unpaired surrogate, or starts with U+FFFF, is stored as U+FFFF followed by the
+ * string with U+FFFF written as U+FFFF U+FFFF, NUL as U+FFFF "0" and an unpaired surrogate as U+FFFF "u" and its four
+ * hex digits. U+FFFF is a noncharacter (Unicode keeps it for a program's internal use), jsonb and text hold it, and
+ * every other string (nearly all of them) is stored unchanged, so SQL comparisons and text search still see it.
+ */
+const ESCAPE = "\uffff";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the two things jsonb cannot hold.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the two things jsonb cannot hold.
+const TO_ESCAPE = /\u0000|\uffff|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const ESCAPED = /\uffff(?:(\uffff)|(0)|u([0-9a-f]{4}))/g;
+
+function escapeChar(c: string): string {
+  if (c === "\u0000") return `${ESCAPE}0`;
+  if (c === ESCAPE) return ESCAPE + ESCAPE;
+  return `${ESCAPE}u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** `s` as it is stored: unchanged unless it holds what jsonb cannot (or starts with the escape character). */
+export function storableString(s: string): string {
+  if (!s.startsWith(ESCAPE) && !UNSTORABLE.test(s)) return s;
+  return ESCAPE + s.replace(TO_ESCAPE, escapeChar);
+}
+
+/**
+ * The string `storableString` stored as `s`. Only an exact encoding is decoded: any other string (one written by
+ * something else that happens to start with U+FFFF) is returned as it is.
+ */
+export function restoredString(s: string): string {
+  if (s.charCodeAt(0) !== 0xffff) return s;
+  const body = s.slice(1);
+  const decoded = body.replace(ESCAPED, (_m, esc?: string, nul?: string, hex?: string) =>
+    esc ? ESCAPE : nul ? "\u0000" : String.fromCharCode(Number.parseInt(hex as string, 16)),
+  );
+  return storableString(decoded) === s ? decoded : s;
+}
+
+/** Applies `f` to every string and key in a JSON value, copying only what changes. */
+function mapStrings(value: unknown, f: (s: string) => string): unknown {
+  if (typeof value === "string") return f(value);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const m = mapStrings(v, f);
+      if (m !== v) (out ??= value.slice())[i] = m;
+    });
+    return out ?? value;
+  }
+  let changed = false;
+  const entries = Object.entries(value).map(([k, v]) => {
+    const [mk, mv] = [f(k), mapStrings(v, f)];
+    if (mk !== k || mv !== v) changed = true;
+    return [mk, mv] as const;
+  });
+  return changed ? Object.fromEntries(entries) : value;
+}
+
+/** JSON.stringify's escapes of what jsonb refuses (NUL, a surrogate), and the raw escape character. */
+const MAY_NEED_ESCAPING = /\\u0000|\\ud[89a-f]|\uffff/i;
+
+/**
+ * JSON text for a jsonb parameter that keeps every string exactly (undefined becomes null): strings jsonb cannot
+ * hold are escaped as `storableString` does. Read it back through `parseStoredJson` or `restoredJson`.
+ */
+export function storableJsonExact(v: unknown): string {
+  const text = JSON.stringify(v ?? null);
+  if (!MAY_NEED_ESCAPING.test(text)) return text;
+  // Rare: re-read the text (toJSON applied, undefined dropped, as stored) and escape its strings and keys.
+  return JSON.stringify(mapStrings(JSON.parse(text), storableString));
+}
+
+/** A JSON value read back from jsonb with every string `storableJsonExact` escaped restored. */
+export function restoredJson<T>(value: T): T {
+  return mapStrings(value, restoredString) as T;
+}
+
+/** jsonb text as the database returns it, parsed, with escaped strings restored (the escape character is rare). */
+export function parseStoredJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return text.includes(ESCAPE) ? restoredJson(value) : value;
+}
