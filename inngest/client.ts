@@ -1,5 +1,6 @@
 import { Inngest } from "inngest";
 import { JobTracking } from "./middleware/job-tracking";
+import { SourceMappedErrors } from "./middleware/source-mapped-errors";
 import { StepLogs } from "./middleware/step-logs";
 import { keepAliveFetch, snapshotProcessEnv } from "./sdk-transport";
 
@@ -10,6 +11,6 @@ snapshotProcessEnv();
  * The app's Inngest client. Mode and addresses come from the standard variables (INNGEST_DEV, INNGEST_BASE_URL,
  * INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY), so the same build runs against the embedded engine, the Dev Server
  * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine. JobTracking records every function's
- * job status and steps. Its own calls to Inngest (checkpoints, sends) use a keep-alive pool (sdk-transport.ts).
+ * job status and steps; SourceMappedErrors gives errors stacks in the app's source. Its own calls to Inngest (checkpoints, sends) use a keep-alive pool (sdk-transport.ts).
  */
-export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking, StepLogs], fetch: keepAliveFetch });
+export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking, StepLogs, SourceMappedErrors], fetch: keepAliveFetch });

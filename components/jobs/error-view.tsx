@@ -5,8 +5,12 @@ export interface ShownError {
   stack?: string;
 }
 
-/** A frame of the framework or the runtime (folded), as opposed to the app's own code (highlighted). */
-const FRAMEWORK = /node_modules|node:internal|\(node:|<anonymous>|\/\.next\/server\/chunks\/[^/]*node_modules/;
+/**
+ * A frame of the framework or the runtime (folded), as opposed to the app's own code (highlighted). Jobdeck's own
+ * Inngest middleware (job tracking, step logs, source maps) wraps every step, so it is plumbing too.
+ */
+const FRAMEWORK =
+  /node_modules|node:internal|\(node:|<anonymous>|\/\.next\/server\/chunks\/[^/]*node_modules|(^|[\s(/])inngest\/middleware\//;
 
 /** Any stored error value (the SDK's serialized error, the engine's `{error}`, a string) as name, message, stack. */
 export function toShownError(value: unknown): ShownError | null {
@@ -30,6 +34,62 @@ export function toShownError(value: unknown): ShownError | null {
   return { name: "Error", message: JSON.stringify(value) };
 }
 
+/**
+ * What makes two errors "the same error" on one page: the name, and the message and stack with their numbers
+ * masked, since a retried step's message often counts its attempt ("failed (attempt 3)"). Null for no error.
+ */
+export function errorGroupKey(value: unknown): string | null {
+  const e = toShownError(value);
+  if (!e) return null;
+  const mask = (text: string | undefined) => (text ?? "").replace(/\d+/g, "#");
+  return `${e.name}\n${mask(e.message)}\n${mask(e.stack?.split("\n").slice(1).join("\n"))}`;
+}
+
+export type ErrorPlacement = { show: "full"; seenOn: string[] } | { show: "same-as"; as: string };
+
+/**
+ * Where each row's error is shown on a page: the first row of each group of the same error in full, with the list
+ * of where it happened; the other rows point at it. A group that `shownAbove` already shows (the job's own error)
+ * is pointed at from every row, and `aboveSeenOn` gets that group's list.
+ */
+export function placeErrors(
+  rows: Array<{ id: string; error: unknown; label: string }>,
+  shownAbove?: { error: unknown; label: string },
+): { placements: Map<string, ErrorPlacement>; aboveSeenOn: string[] } {
+  const aboveKey = shownAbove ? errorGroupKey(shownAbove.error) : null;
+  const groups = new Map<string, Array<{ id: string; label: string }>>();
+  for (const r of rows) {
+    const key = errorGroupKey(r.error);
+    if (key) groups.set(key, [...(groups.get(key) ?? []), { id: r.id, label: r.label }]);
+  }
+  const placements = new Map<string, ErrorPlacement>();
+  let aboveSeenOn: string[] = [];
+  for (const [key, members] of groups) {
+    const seenOn = members.map((m) => m.label);
+    if (key === aboveKey) {
+      aboveSeenOn = seenOn;
+      for (const m of members) placements.set(m.id, { show: "same-as", as: shownAbove?.label ?? "above" });
+      continue;
+    }
+    const [first, ...rest] = members as [{ id: string; label: string }, ...Array<{ id: string; label: string }>];
+    placements.set(first.id, { show: "full", seenOn });
+    for (const m of rest) placements.set(m.id, { show: "same-as", as: first.label });
+  }
+  return { placements, aboveSeenOn };
+}
+
+/** A row's error where placeErrors put it: in full, or one line naming where it is shown. */
+export function PlacedError({ error, placement, label }: { error: unknown; placement: ErrorPlacement | undefined; label: string }) {
+  if (placement?.show === "same-as") {
+    return (
+      <p className="muted" data-testid="same-error">
+        Failed with the same error as {placement.as}.
+      </p>
+    );
+  }
+  return <ErrorView error={error} label={label} quiet seenOn={placement?.seenOn} />;
+}
+
 /** Splits a stack into its frames, grouping consecutive framework frames so they fold into one line. */
 function frames(stack: string): Array<{ app: boolean; lines: string[] }> {
   const out: Array<{ app: boolean; lines: string[] }> = [];
@@ -45,8 +105,21 @@ function frames(stack: string): Array<{ app: boolean; lines: string[] }> {
   return out;
 }
 
-/** `quiet`: not announced as an alert (a step's error inside a timeline, where the job's own error already is). */
-export function ErrorView({ error, label = "Error", quiet = false }: { error: unknown; label?: string; quiet?: boolean }) {
+/**
+ * `quiet`: not announced as an alert (a step's error inside a timeline, where the job's own error already is).
+ * `seenOn`: where the same error happened too (it is shown once, with this list, instead of once per attempt).
+ */
+export function ErrorView({
+  error,
+  label = "Error",
+  quiet = false,
+  seenOn,
+}: {
+  error: unknown;
+  label?: string;
+  quiet?: boolean;
+  seenOn?: string[];
+}) {
   const e = toShownError(error);
   if (!e) return null;
   return (
@@ -54,6 +127,11 @@ export function ErrorView({ error, label = "Error", quiet = false }: { error: un
       <div>
         <strong data-testid="error-name">{e.name ?? "Error"}</strong>: <span data-testid="error-message">{e.message}</span>
       </div>
+      {seenOn && seenOn.length > 1 ? (
+        <p className="muted" data-testid="error-seen-on">
+          Happened {seenOn.length} times: {seenOn.join(", ")}
+        </p>
+      ) : null}
       {e.stack ? (
         <ol className="stack" aria-label="Stack">
           {frames(e.stack).map((f, i) =>

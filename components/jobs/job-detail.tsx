@@ -6,11 +6,11 @@ import { Loading } from "../load-state";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
 import { When } from "../when";
 import { CopyJson } from "./copy-json";
-import { ErrorView } from "./error-view";
+import { ErrorView, placeErrors } from "./error-view";
 import { formatDuration } from "./format";
 import { JobActions } from "./job-actions";
 import { StatusBadge, waitingKind } from "./status-badge";
-import { type EngineSpans, StepTimeline, spanKey } from "./step-timeline";
+import { type EngineSpans, StepTimeline, spanKey, stepAttemptLabel } from "./step-timeline";
 
 const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
 
@@ -92,6 +92,12 @@ export function JobDetail({ id }: { id: string }) {
   // The time this attempt waited before it started: from its own start event, not from the job's creation.
   const queuedSince = j.startEvent?.createdAt ?? j.createdAt;
   const queueMs = j.startedAt ? Math.max(0, Date.parse(j.startedAt) - Date.parse(queuedSince)) : null;
+  // One error repeated over a step's retries (and the job's attempts) is shown once, with where it happened.
+  const runIndex = new Map([...new Set(j.steps.map((s) => s.runId ?? "unknown"))].map((r, i) => [r, i]));
+  const errors = placeErrors(
+    j.steps.filter((s) => s.error).map((s) => ({ id: s.id, error: s.error, label: stepAttemptLabel(s, runIndex) })),
+    j.error && j.status !== "CANCELLED" ? { error: j.error, label: "the job's error above" } : undefined,
+  );
 
   return (
     <div>
@@ -169,11 +175,11 @@ export function JobDetail({ id }: { id: string }) {
           Cancelled: {j.error.message}
         </p>
       ) : j.error ? (
-        <ErrorView error={j.error} label={j.status === "FAILED" ? "Error" : "Last error (it is retried)"} />
+        <ErrorView error={j.error} label={j.status === "FAILED" ? "Error" : "Last error (it is retried)"} seenOn={errors.aboveSeenOn} />
       ) : null}
 
       <h2>Steps</h2>
-      <StepTimeline steps={j.steps} now={Date.now()} logs={logs.data} spans={spans} />
+      <StepTimeline steps={j.steps} now={Date.now()} logs={logs.data} spans={spans} errors={errors.placements} />
 
       <StartEvent job={j} />
       <CopyJson label="Payload" value={j.payload} />

@@ -1,5 +1,5 @@
 import type { RouterOutputs } from "../trpc";
-import { ErrorView } from "./error-view";
+import { type ErrorPlacement, PlacedError } from "./error-view";
 import { formatDuration } from "./format";
 import { type LogLine, logsByStep, StepLogLines, stepKey } from "./step-logs";
 
@@ -13,7 +13,26 @@ type Step = RouterOutputs["job"]["byId"]["steps"][number];
 export type EngineSpans = Map<string, { startedAt: string; finishedAt: string | null }>;
 export const spanKey = (runId: string | null, name: string) => `${runId}:${name}`;
 
-export function StepTimeline({ steps: recorded, now, logs, spans }: { steps: Step[]; now: number; logs?: LogLine[]; spans?: EngineSpans }) {
+/** How a step attempt is named where its error is listed: "step-2-validate, attempt 1 try 3". */
+export function stepAttemptLabel(s: { name: string; attempt: number; runId: string | null }, runIndex: Map<string, number>): string {
+  const run = runIndex.size > 1 ? `attempt ${(runIndex.get(s.runId ?? "unknown") ?? 0) + 1} ` : "";
+  return `${s.name} (${run}try ${s.attempt + 1})`;
+}
+
+export function StepTimeline({
+  steps: recorded,
+  now,
+  logs,
+  spans,
+  errors,
+}: {
+  steps: Step[];
+  now: number;
+  logs?: LogLine[];
+  spans?: EngineSpans;
+  /** Where each step's error is shown (placeErrors), so one error repeated over attempts is shown once. */
+  errors?: Map<string, ErrorPlacement>;
+}) {
   if (!recorded.length) return <p className="muted">No steps have run yet.</p>;
   const lines = logsByStep(logs);
   // A sleep is recorded by the app when the request that found it ends, and closed by the request after it: the
@@ -69,7 +88,7 @@ export function StepTimeline({ steps: recorded, now, logs, spans }: { steps: Ste
                     <StepLogLines lines={lines.get(stepKey(s.runId, s.stepId, s.attempt))} />
                     {s.error ? (
                       <div style={{ gridColumn: "1 / -1" }}>
-                        <ErrorView error={s.error} label={`${s.name} error`} quiet />
+                        <PlacedError error={s.error} placement={errors?.get(s.id)} label={`${s.name} error`} />
                       </div>
                     ) : null}
                     {!s.error && detail !== null && detail !== undefined ? (

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { ActionMessage } from "../action-message";
 import { CopyJson } from "../jobs/copy-json";
-import { ErrorView } from "../jobs/error-view";
+import { ErrorView, placeErrors } from "../jobs/error-view";
 import { formatDuration } from "../jobs/format";
 import { Loading } from "../load-state";
 import { RerunFromStep } from "../rerun-from-step";
@@ -59,6 +59,11 @@ export function RunDetail({ runId }: { runId: string }) {
   const started = r.run_started_at ? Date.parse(r.run_started_at) : null;
   const duration = started ? (r.ended_at ? Date.parse(r.ended_at) : Date.now()) - started : null;
   const failed = r.status === "Failed";
+  // One error repeated over a step's retries is shown once, with the attempts it happened on.
+  const errors = placeErrors(
+    r.steps.filter((s) => s.error).map((s) => ({ id: s.id, error: s.error, label: `${s.name ?? s.kind} (try ${s.attempt + 1})` })),
+    failed ? { error: r.error ?? r.output, label: "the run's error above" } : undefined,
+  );
 
   return (
     <div>
@@ -131,11 +136,11 @@ export function RunDetail({ runId }: { runId: string }) {
         <ActionMessage message={message} />
       </div>
 
-      {failed ? <ErrorView error={r.error ?? r.output} /> : null}
+      {failed ? <ErrorView error={r.error ?? r.output} seenOn={errors.aboveSeenOn} /> : null}
       {r.status === "Cancelled" ? <p className="notice">Cancelled{r.cancel_reason ? `: ${r.cancel_reason}` : ""}.</p> : null}
 
       <h2>Trace</h2>
-      <RunTrace run={r} logs={r.logs} now={Date.now()} />
+      <RunTrace run={r} logs={r.logs} now={Date.now()} errors={errors.placements} />
 
       {r.invoked?.length ? (
         <section aria-label="Invoked runs">

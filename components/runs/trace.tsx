@@ -1,4 +1,4 @@
-import { ErrorView } from "../jobs/error-view";
+import { type ErrorPlacement, PlacedError } from "../jobs/error-view";
 import { formatDuration, formatTime } from "../jobs/format";
 import { type LogLine, logsByStep, StepLogLines, stepKey } from "../jobs/step-logs";
 import type { RouterOutputs } from "../trpc";
@@ -30,7 +30,18 @@ function ticks(span: number): number[] {
  * A run's trace on a real time axis: every step attempt, sleep, wait, invoke and request from its recorded start to
  * its end (the engine's own times, so a sleep's bar spans the sleep), with details on hover and its log lines below.
  */
-export function RunTrace({ run, logs, now }: { run: Run; logs: LogLine[]; now: number }) {
+export function RunTrace({
+  run,
+  logs,
+  now,
+  errors,
+}: {
+  run: Run;
+  logs: LogLine[];
+  now: number;
+  /** Where each step's error is shown (placeErrors): one error repeated over retries is shown once. */
+  errors?: Map<string, ErrorPlacement>;
+}) {
   const rows = run.steps.filter((s) => s.started_at);
   if (!rows.length) return <p className="muted">Nothing has run yet.</p>;
   const start = Math.min(Date.parse(run.created_at ?? rows[0]?.started_at ?? ""), ...rows.map((s) => Date.parse(s.started_at ?? "")));
@@ -84,7 +95,7 @@ export function RunTrace({ run, logs, now }: { run: Run; logs: LogLine[]; now: n
               <StepLogLines lines={lines.get(stepKey(run.run_id, s.step_id, s.attempt))} />
               {s.error ? (
                 <div style={{ gridColumn: "1 / -1" }}>
-                  <ErrorView error={s.error} label={`${name} error`} quiet />
+                  <PlacedError error={s.error} placement={errors?.get(s.id)} label={`${name} error`} />
                 </div>
               ) : null}
               {!s.error && s.output !== null && s.output !== undefined ? (

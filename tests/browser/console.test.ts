@@ -359,6 +359,12 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     // Name and message first, stack frames as lines.
     await page.getByTestId("error-message").filter({ hasText: "simulated failure at step 2" }).first().waitFor();
     expect(await page.getByTestId("error-name").first().textContent()).toBe("Error");
+    // The same error on every try of step 2 is shown once, with the tries it happened on; its frames are the source.
+    expect(await page.getByTestId("error-name").count()).toBe(1);
+    expect(await page.getByTestId("error-seen-on").textContent()).toMatch(/^Happened 4 times: step-2-validate \(try 1\), .*\(try 4\)$/);
+    expect(await page.getByTestId("same-error").count()).toBe(4);
+    expect(await page.locator(".app-frame").first().textContent()).toMatch(/inngest\/jobs\/demo-task\.ts:\d+:\d+/);
+    await shot("job-error-once");
     await page.getByRole("button", { name: "Replay with edited payload" }).click();
     const box = page.getByLabel(/Payload \(JSON/);
     await box.fill('{"taskId": "edited-replay", "delayMs": "soon"}');

@@ -83,6 +83,14 @@ describe("npm start (embedded database and engine, development identity)", () =>
     await waitForStatus(created.body.id, "FAILED");
     const detail = await api(`/api/jobs/${created.body.id}`);
     expect(detail.body.error.message).toContain("simulated failure at step 4");
+    // The stack is in the app's source, not in compiled chunks: the job's own line, from the project root.
+    expect(detail.body.error.stack).toMatch(/\n\s+at .*\binngest\/jobs\/demo-task\.ts:\d+:\d+/);
+    expect(detail.body.error.stack).not.toMatch(/\.next\/server\/chunks/);
+    const failedStep = detail.body.steps.find((s: { status: string; error: { stack?: string } | null }) => s.error);
+    expect(failedStep.error.stack).toMatch(/inngest\/jobs\/demo-task\.ts:\d+/);
+    // The engine's copy (what the Inngest dashboard and the run page show) too.
+    const run = await api(`/api/trpc/run.byId?input=${encodeURIComponent(JSON.stringify({ runId: detail.body.runId }))}`);
+    expect(JSON.stringify(run.body)).toMatch(/inngest\/jobs\/demo-task\.ts:\d+/);
     expect((await api("/api/dashboard")).body.jobs.unacknowledgedFailures).toBeGreaterThanOrEqual(1);
     const retried = await api(`/api/jobs/${created.body.id}/retry`, { method: "POST" });
     expect(retried.status).toBe(202);

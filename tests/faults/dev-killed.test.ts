@@ -117,6 +117,20 @@ describe("npm run dev killed with SIGKILL", () => {
       `after kill -9: ${jobs.length} jobs completed, ${reruns} step(s) ran again (each finished in the last second before the kill)`,
     );
 
+    // Under next dev too, a failed step's stack is in the app's source, not in Turbopack's chunks.
+    const failing = await call("/api/jobs", { type: "demo-task", payload: { simulateFailure: true, failAtStep: 1 } });
+    const failed = await until(
+      "the failing job FAILED",
+      async () => {
+        const j = await call(`/api/jobs/${failing.id}`);
+        return j.status === "FAILED" ? j : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(failed.error.stack).toMatch(/\n\s+at .*\binngest\/jobs\/demo-task\.ts:\d+:\d+/);
+    expect(failed.error.stack).not.toMatch(/\.next-killtest\/|chunks\//);
+
     // kill -9 of the server process of `next dev` alone: `next dev` itself idles on without a server (it ignores its
     // worker's death by signal), so the launcher notices the port refusing connections and restarts Next.js.
     type Proc = { name: string; pid: number; state: string; restarts: number };

@@ -120,6 +120,9 @@ describe("npm start supervises its children", () => {
     console.log(`${acknowledged.length} jobs acknowledged, ${refused} creates refused while a process was down:`, final);
     expect(final).toEqual({ COMPLETED: acknowledged.length });
 
+    // The engine's probes of the restarting app are signed: the SDK has logged no signature failure.
+    expect(stack.output()).not.toMatch(/Signature validation failed/);
+
     // A double Ctrl-C: everything is gone at once, every port free.
     const launcher = stack.process;
     const pids = [launcher.pid as number, ...(await health()).processes.map((p) => p.pid as number)];

@@ -111,11 +111,13 @@ export class SdkClient {
 
   /**
    * Whether an app's serve endpoint answers at all: true for any answer from the SDK or below 500, else the reason.
-   * (A GET is the SDK's introspection: cheap, and it runs no function.)
+   * (A GET is the SDK's introspection: cheap, and it runs no function.) Signed, like every request to the app: an SDK
+   * in cloud mode logs an unsigned one as a signature failure.
    */
   async probe(url: string): Promise<true | string> {
     try {
-      const res = await request(url, { method: "GET", dispatcher: this.agent, headersTimeout: 5000, bodyTimeout: 5000 });
+      const headers = this.opts.signingKey ? { "x-inngest-signature": sign("", this.opts.signingKey) } : undefined;
+      const res = await request(url, { method: "GET", headers, dispatcher: this.agent, headersTimeout: 5000, bodyTimeout: 5000 });
       await res.body.dump();
       if (res.statusCode < 500 || res.headers["x-inngest-sdk"] !== undefined) return true;
       return `HTTP ${res.statusCode}`;

@@ -55,9 +55,11 @@ export function truncateText(text: string, max: number): string {
  * surrogates (which only output of user code can still carry here: inputs are refused at the door) become U+FFFD.
  */
 export function storableJson(v: unknown): string {
+  // The escape must start a run of backslashes (a lookbehind, not a consumed character, so that two escapes in a
+  // row are both found: consuming the character before the first made the second one's context disappear).
   return JSON.stringify(v ?? null).replace(
-    /(^|[^\\])((?:\\\\)*)\\u(0000|d[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})d[c-f][0-9a-f]{2})/gi,
-    "$1$2\\ufffd",
+    /(?<!\\)((?:\\\\)*)\\u(0000|d[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})d[c-f][0-9a-f]{2})/gi,
+    "$1\\ufffd",
   );
 }
 
