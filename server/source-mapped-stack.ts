@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * Error stacks in the app's own source. Next.js replaces `Error.prepareStackTrace` with one that leaves `err.stack`
@@ -34,6 +35,7 @@ function mapOf(file: string): { map: SourceMap; dir: string } | null {
 
 /** A source path as the map names it (relative to the map, or a bundler URL) as a path from the project root. */
 function sourcePath(source: string, mapDir: string, root: string): string {
+  if (source.startsWith("file://")) return shown(fileURLToPath(source), root); // next dev's maps
   const bundler = /^(?:turbopack|webpack):\/\/\/?(?:\[project\]|[^/]*)\/(?:\.\/)?(.*)$/.exec(source);
   const absolute = bundler ? resolve(root, bundler[1] as string) : isAbsolute(source) ? source : resolve(mapDir, source);
   return shown(absolute, root);

@@ -1,14 +1,15 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { transformSync } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { mapErrorStack, sourceMappedStack } from "../../server/source-mapped-stack.js";
 
 /** A "compiled chunk" as a bundler leaves it: minified code on one line, its source map beside it. */
-function chunk(root: string): { file: string; line: number; column: number } {
+function chunk(root: string, sourcefile = "../../../inngest/jobs/sample.ts"): { file: string; line: number; column: number } {
   const source = ["export function step() {", "  const answer = 41;", "  throw new Error(`failed at ${answer + 1}`);", "}", ""].join("\n");
-  const out = transformSync(source, { loader: "ts", minify: true, sourcemap: "external", sourcefile: "../../../inngest/jobs/sample.ts" });
+  const out = transformSync(source, { loader: "ts", minify: true, sourcemap: "external", sourcefile });
   const dir = join(root, ".next", "server", "chunks");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "_abc123._.js");
@@ -37,6 +38,14 @@ describe("sourceMappedStack", () => {
       "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
       "    at async run (node_modules/inngest/x.js:3:4)",
     ]);
+  });
+
+  it("reads next dev's maps, whose sources are file URLs", () => {
+    const devRoot = mkdtempSync(join(tmpdir(), "jobdeck-maps-dev-"));
+    const dev = chunk(devRoot, pathToFileURL(join(devRoot, "inngest", "jobs", "sample.ts")).href);
+    expect(sourceMappedStack(`Error: x\n    at step (${dev.file}:${dev.line}:${dev.column})`, devRoot)).toBe(
+      "Error: x\n    at step (inngest/jobs/sample.ts:3:9)",
+    );
   });
 
   it("rewrites an error's stack in place, its causes too, once", () => {
