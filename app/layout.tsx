@@ -1,4 +1,5 @@
 import "./globals.css";
+import "./timeline.css";
 import { ClerkProvider } from "@clerk/nextjs";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";

@@ -1,8 +1,9 @@
 import { Inngest } from "inngest";
+import { INNGEST_APP_ID } from "@/jobs";
+import { keepAliveFetch, snapshotProcessEnv } from "@/server/events/sdk-transport";
 import { JobTracking } from "./middleware/job-tracking";
 import { SourceMappedErrors } from "./middleware/source-mapped-errors";
 import { StepLogs } from "./middleware/step-logs";
-import { keepAliveFetch, snapshotProcessEnv } from "./sdk-transport";
 
 // The SDK copies the environment several times per request; a JavaScript snapshot makes that cheap (sdk-transport.ts).
 snapshotProcessEnv();
@@ -13,4 +14,4 @@ snapshotProcessEnv();
  * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine. JobTracking records every function's
  * job status and steps; SourceMappedErrors gives errors stacks in the app's source. Its own calls to Inngest (checkpoints, sends) use a keep-alive pool (sdk-transport.ts).
  */
-export const inngest = new Inngest({ id: "jobdeck", middleware: [JobTracking, StepLogs, SourceMappedErrors], fetch: keepAliveFetch });
+export const inngest = new Inngest({ id: INNGEST_APP_ID, middleware: [JobTracking, StepLogs, SourceMappedErrors], fetch: keepAliveFetch });

@@ -3,6 +3,7 @@
  * demo task allows 10 concurrent steps and 100 starts a minute (burst 10). Prints the peak number of steps
  * running at once, how the starts spread out, and the total time. Needs `npm run dev` (or npm start) running.
  */
+import { ACTIVE } from "../jobs/status.js";
 import { connectAppDatabase } from "./lib/app-database.js";
 
 const COUNT = 30;
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     console.log(`sent ${COUNT} tasks in ${Date.now() - t0} ms; waiting for them to finish…`);
     const deadline = Date.now() + 5 * 60_000;
     for (;;) {
-      const open = await db().job.count({ where: { id: { in: ids }, status: { in: ["QUEUED", "RUNNING", "WAITING"] } } });
+      const open = await db().job.count({ where: { id: { in: ids }, status: { in: [...ACTIVE] } } });
       if (!open) break;
       if (Date.now() > deadline) throw new Error(`${open} tasks still unfinished after 5 minutes: is npm run dev running?`);
       await new Promise((r) => setTimeout(r, 500));

@@ -8,6 +8,7 @@
  */
 
 import { parseArgs } from "node:util";
+import type { CreateJobInput } from "../jobs/registry.js";
 import { connectAppDatabase } from "./lib/app-database.js";
 
 const { values, positionals } = parseArgs({
@@ -44,12 +45,13 @@ async function main(): Promise<number> {
     try {
       const { job, created } = await createJob(
         { orgId: values.org ?? process.env.DEV_ORG_ID ?? "org_dev", userId: values.user ?? "system:cli" },
+        // From the command line: createJob validates the type and the payload against the catalogue.
         {
           type,
-          payload: payload as Record<string, unknown>,
+          payload,
           priority: values.priority === undefined ? undefined : Number(values.priority),
           idempotencyKey: values.key,
-        },
+        } as CreateJobInput,
         "SYSTEM",
       );
       const pending = await db().outboxEvent.count({ where: { jobId: job.id, sentAt: null } });

@@ -2,11 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
+import type { CreateJobInput } from "@/jobs";
 import { getIdentity } from "@/server/auth";
 import { type FieldIssue, knownError } from "@/server/errors";
 import { scopeOf } from "@/server/identity";
 import { createJob } from "@/server/services/jobs/create-job";
-import type { CreateJobInput } from "@/server/services/jobs/inputs";
 import type { JobView } from "@/server/services/jobs/job-view";
 
 /**

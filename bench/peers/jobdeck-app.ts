@@ -1,7 +1,7 @@
 /**
  * The SDK app of bench:peers' Jobdeck: engine/bench/sdk-app.ts served the way the Next.js app serves its functions
  * (inngest/client.ts): the process environment snapshotted and the SDK's own calls on a keep-alive pool
- * (inngest/sdk-transport.ts). `--vanilla` serves it with the SDK's defaults instead, to measure the difference.
+ * (server/events/sdk-transport.ts). `--vanilla` serves it with the SDK's defaults instead, to measure the difference.
  *
  * The SDK's request handling is single-threaded CPU work (engine/ARCHITECTURE.md, "Where a run's time goes"), so
  * with BENCH_APP_WORKERS=N it runs as N processes sharing one port (node:cluster), as an app deployment runs several
@@ -13,7 +13,7 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import { type BenchSamples, startBenchApp } from "../../engine/bench/sdk-app.js";
-import { keepAliveFetch, snapshotProcessEnv } from "../../inngest/sdk-transport.js";
+import { keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
 
 const vanilla = process.argv.includes("--vanilla");
 const workers = Number(process.env.BENCH_APP_WORKERS ?? Math.max(1, Math.floor((availableParallelism() - 2) / 2)));

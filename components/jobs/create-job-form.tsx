@@ -98,7 +98,8 @@ export function CreateJobForm({
       return;
     }
     setFormError(null);
-    send({ type, payload, priority: Number(priority || 0), ...(idempotencyKey ? { idempotencyKey } : {}) });
+    // The type is one the server listed and the payload was built from its schema; the server validates both again.
+    send({ type, payload, priority: Number(priority || 0), ...(idempotencyKey ? { idempotencyKey } : {}) } as CreateJobRequest);
   };
 
   if (types.isLoading) return <Loading height="10rem" label="job types" />;

@@ -2,15 +2,13 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
+import { isActive, isRetryable } from "@/jobs/status";
 import { ActionMessage } from "../action-message";
 import { fieldErrorsOf, parseJsonObject } from "../form-input";
 import { RerunFromStep } from "../rerun-from-step";
 import { type RouterOutputs, useTRPC } from "../trpc";
 
 type Job = RouterOutputs["job"]["byId"];
-
-const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
-const RETRYABLE = new Set(["FAILED", "CANCELLED"]);
 
 /**
  * What can be done with a job: retry, cancel (after a confirmation), acknowledge a failure, decide an approval,
@@ -84,12 +82,12 @@ export function JobActions({ job }: { job: Job }) {
   return (
     <div style={{ marginBottom: "1rem" }}>
       <div className="row" style={{ minHeight: "2.4rem" }}>
-        {RETRYABLE.has(job.status) ? (
+        {isRetryable(job.status) ? (
           <button type="button" onClick={() => retry.mutate({ id: job.id })} disabled={retry.isPending}>
             Retry
           </button>
         ) : null}
-        {ACTIVE.has(job.status) ? (
+        {isActive(job.status) ? (
           <button type="button" className="danger" onClick={() => setConfirmCancel(true)} disabled={cancel.isPending}>
             Cancel job
           </button>
@@ -120,7 +118,7 @@ export function JobActions({ job }: { job: Job }) {
         <button type="button" className="secondary" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
           Replay with edited payload
         </button>
-        {RETRYABLE.has(job.status) ? (
+        {isRetryable(job.status) ? (
           <RerunFromStep
             steps={stepNames}
             pending={rerun.isPending}

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { isActive } from "@/jobs/status";
 import { Loading } from "../load-state";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
 import { When } from "../when";
@@ -11,8 +12,6 @@ import { formatDuration } from "./format";
 import { JobActions } from "./job-actions";
 import { StatusBadge, waitingKind } from "./status-badge";
 import { type EngineSpans, StepTimeline, spanKey, stepAttemptLabel } from "./step-timeline";
-
-const ACTIVE = new Set(["QUEUED", "RUNNING", "WAITING"]);
 
 type Job = RouterOutputs["job"]["byId"];
 
@@ -60,9 +59,9 @@ export function JobDetail({ id }: { id: string }) {
   const trpc = useTRPC();
   const job = useQuery(
     // A running job is polled for its steps (they do not move the change counter); a finished one follows it.
-    trpc.job.byId.queryOptions({ id }, { refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? false : LIVE_MS) }),
+    trpc.job.byId.queryOptions({ id }, { refetchInterval: (q) => (q.state.data && !isActive(q.state.data.status) ? false : LIVE_MS) }),
   );
-  const active = Boolean(job.data && ACTIVE.has(job.data.status));
+  const active = Boolean(job.data && isActive(job.data.status));
   const insight = useQuery(trpc.job.insight.queryOptions({ id }, { enabled: active, refetchInterval: LIVE_MS }));
   const logs = useQuery(trpc.job.logs.queryOptions({ id }, { refetchInterval: active ? LIVE_MS : false }));
   const parks = Boolean(job.data?.runId && job.data.steps.some((s) => s.kind === "SLEEP" || s.kind === "WAIT_FOR_EVENT"));

@@ -3,6 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { JOB_STATUSES } from "@/jobs/status";
 import { CursorPager } from "../cursor-pager";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
@@ -13,7 +14,7 @@ import { When } from "../when";
 import { formatDuration } from "./format";
 import { StatusBadge } from "./status-badge";
 
-const STATUSES = ["QUEUED", "RUNNING", "WAITING", "COMPLETED", "FAILED", "CANCELLED"] as const;
+const STATUSES = JOB_STATUSES;
 type Status = (typeof STATUSES)[number];
 const RANGES = { any: 0, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
 const PAGE = 25;

@@ -1,9 +1,8 @@
 import { outboundRefusal } from "@jobdeck/outbound-guard";
 import { NonRetriableError, RetryAfterError } from "inngest";
-import { z } from "zod";
-import { outboundUrl } from "@/server/net/outbound";
+import { deliverWebhook } from "@/jobs/deliver-webhook";
 import { postWebhook } from "@/server/services/webhooks/deliver-webhook";
-import { defineJobType } from "./define-job-type";
+import { jobFunction } from "./job-function";
 
 /** Deliveries in flight per destination host: a slow receiver is not flooded, others are not held up. */
 export const WEBHOOK_CONCURRENCY_PER_HOST = 5;
@@ -20,26 +19,10 @@ function retryAfter(value: string): number | Date {
  * Delivers one webhook: 2xx is done; 5xx, 429 and network errors are retried with backoff (Retry-After honoured);
  * any other 4xx is final (NonRetriableError). The result records status, latency and the start of the reply.
  */
-export const deliverWebhook = defineJobType({
-  type: "deliver-webhook",
-  label: "Webhook delivery",
-  description:
-    "POSTs a signed JSON body to a URL; retries 5xx and network errors with backoff, honours Retry-After, gives up on other 4xx.",
-  payload: z.object({
-    url: outboundUrl,
-    body: z.unknown().default({}),
-    headers: z.record(z.string(), z.string()).optional(),
-  }),
-  event: "webhook/delivery.requested",
-  /** The destination host: the key of the per-host concurrency limit. */
-  eventFields: { host: z.string() },
-  eventData: (p) => ({ host: new URL(p.url).host }),
-  options: {
-    id: "deliver-webhook",
-    retries: 5,
-    concurrency: { limit: WEBHOOK_CONCURRENCY_PER_HOST, key: "event.data.host" },
-  },
-  handler: async ({ event, step, attempt }) => {
+export const deliverWebhookFunction = jobFunction(
+  deliverWebhook,
+  { retries: 5, concurrency: { limit: WEBHOOK_CONCURRENCY_PER_HOST, key: "event.data.host" } },
+  async ({ event, step, attempt }) => {
     return step.run("post", async () => {
       const res = await postWebhook(event.data.url, event.data.body, event.data.headers).catch((err: unknown) => {
         // A destination jobs may not reach (loopback, private, metadata) stays refused: no retries.
@@ -56,4 +39,4 @@ export const deliverWebhook = defineJobType({
       throw new NonRetriableError(reason);
     });
   },
-});
+);

@@ -1,11 +1,9 @@
 import { truncateText } from "@jobdeck/safe-json";
 import { NonRetriableError } from "inngest";
-import { z } from "zod";
-import { outboundUrl } from "@/server/net/outbound";
+import { processWithCredits } from "@/jobs/process-with-credits";
 import { creditBalance, deductCreditOnce } from "@/server/services/credits/credits";
 import { recordJobResultPreview } from "@/server/services/jobs/record-progress";
-import { defineJobType } from "./define-job-type";
-import { jsonObject } from "./fields";
+import { jobFunction } from "./job-function";
 
 const BODY_CHARS = 4_000;
 
@@ -15,17 +13,10 @@ const BODY_CHARS = 4_000;
  * errors), store the result, then deduct one credit exactly once. An HTTP error from the endpoint fails the job
  * without retrying (a retry would replay the same memoized response) and the failure handler marks it FAILED.
  */
-export const processWithCredits = defineJobType({
-  type: "process-with-credits",
-  label: "Process with credits",
-  description: "Calls an HTTP endpoint for the user if they have a credit left, stores the result and deducts one credit exactly once.",
-  payload: z.object({ url: outboundUrl, input: jsonObject.optional() }),
-  event: "credits/process.requested",
-  /** The user whose credits pay: the key of the one-at-a-time concurrency limit. */
-  eventFields: { userId: z.string() },
-  eventData: (_p, job) => ({ userId: job.createdBy }),
-  options: { id: "process-with-credits", retries: 3, concurrency: { limit: 1, key: "event.data.userId" } },
-  handler: async ({ event, step }) => {
+export const processWithCreditsFunction = jobFunction(
+  processWithCredits,
+  { retries: 3, concurrency: { limit: 1, key: "event.data.userId" } },
+  async ({ event, step }) => {
     const { userId, url, input, jobId } = event.data;
     const orgId = event.data.orgId ?? "unknown";
     const balance = await step.run("check-credits", () => creditBalance(orgId, userId));
@@ -48,4 +39,4 @@ export const processWithCredits = defineJobType({
     const charge = await step.run("deduct-credit", () => deductCreditOnce(orgId, userId, `credit:${orgId}:${jobId ?? event.id}`, jobId));
     return { status: "completed", result: stored, charged: charge.charged, balance: charge.balance };
   },
-});
+);

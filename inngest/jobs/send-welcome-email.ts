@@ -1,7 +1,7 @@
-import { z } from "zod";
+import { sendWelcomeEmail } from "@/jobs/send-welcome-email";
 import { deliverEmail, emailCertainlyNotSent } from "@/server/services/email/deliver-email";
 import { atMostOnce } from "@/server/services/side-effects/at-most-once";
-import { defineJobType } from "./define-job-type";
+import { jobFunction } from "./job-function";
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
@@ -23,33 +23,20 @@ export function renderWelcome(data: { email: string; name: string; message?: str
  * and completed after; a retry after a crash in between reports "unknown, not resent" instead of sending again.
  * SMTP refusing or being unreachable releases the reservation, so Inngest's retries try again.
  */
-export const sendWelcomeEmail = defineJobType({
-  type: "send-welcome-email",
-  label: "Welcome email",
-  description: "Sends a welcome email over SMTP (or to the local mailbox) at most once, even across crashes.",
-  payload: z.object({
-    email: z.email("must be an email address"),
-    name: z.string().min(1).max(200),
-    message: z.string().max(5_000).default(""),
-  }),
-  event: "email/welcome.requested",
-  requiresIdempotencyKey: true,
-  options: { id: "send-welcome-email", retries: 4 },
-  handler: async ({ event, step }) => {
-    const message = await step.run("render", () => renderWelcome(event.data));
-    // Keyed by organization too: an event naming another organization's job id can never take that job's send.
-    const key = `email:welcome:${event.data.orgId ?? "none"}:${event.data.jobId ?? event.id}`;
-    const outcome = await step.run("send", () =>
-      atMostOnce(
-        key,
-        { kind: "email", jobId: event.data.jobId },
-        () => deliverEmail(message, { orgId: event.data.orgId ?? "unknown", jobId: event.data.jobId }),
-        emailCertainlyNotSent,
-      ),
-    );
-    if (outcome.status === "unknown") {
-      return { sent: "unknown, not resent", to: message.to, reservedAt: outcome.reservedAt };
-    }
-    return { sent: outcome.status === "done" ? "sent" : "already sent", to: message.to, ...outcome.detail };
-  },
+export const sendWelcomeEmailFunction = jobFunction(sendWelcomeEmail, { retries: 4 }, async ({ event, step }) => {
+  const message = await step.run("render", () => renderWelcome(event.data));
+  // Keyed by organization too: an event naming another organization's job id can never take that job's send.
+  const key = `email:welcome:${event.data.orgId ?? "none"}:${event.data.jobId ?? event.id}`;
+  const outcome = await step.run("send", () =>
+    atMostOnce(
+      key,
+      { kind: "email", jobId: event.data.jobId },
+      () => deliverEmail(message, { orgId: event.data.orgId ?? "unknown", jobId: event.data.jobId }),
+      emailCertainlyNotSent,
+    ),
+  );
+  if (outcome.status === "unknown") {
+    return { sent: "unknown, not resent", to: message.to, reservedAt: outcome.reservedAt };
+  }
+  return { sent: outcome.status === "done" ? "sent" : "already sent", to: message.to, ...outcome.detail };
 });

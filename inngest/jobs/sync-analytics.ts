@@ -1,16 +1,12 @@
-import { z } from "zod";
+import { syncAnalytics } from "@/jobs/sync-analytics";
 import { aggregateQueueStats } from "@/server/services/stats/aggregate-queue-stats";
-import { defineJobType } from "./define-job-type";
+import { jobFunction } from "./job-function";
 
 /** The widest queue: 60 at once, 20 per organization. Rebuilds the organization's per-minute queue statistics. */
-export const syncAnalytics = defineJobType({
-  type: "sync-analytics",
-  label: "Sync analytics",
-  description: "Aggregates the last minutes of jobs into per-minute queue statistics (queue of 60).",
-  payload: z.object({ minutes: z.number().int().min(1).max(1_440).default(60) }),
-  event: "analytics/sync.requested",
-  options: { id: "sync-analytics", retries: 3, concurrency: [{ limit: 60 }, { limit: 20, key: "event.data.orgId" }] },
-  handler: async ({ event, step }) => {
+export const syncAnalyticsFunction = jobFunction(
+  syncAnalytics,
+  { retries: 3, concurrency: [{ limit: 60 }, { limit: 20, key: "event.data.orgId" }] },
+  async ({ event, step }) => {
     const minutes = event.data.minutes ?? 60;
     return step.run("aggregate", async () => {
       const to = new Date();
@@ -19,4 +15,4 @@ export const syncAnalytics = defineJobType({
       return { from: from.toISOString(), to: to.toISOString(), rows };
     });
   },
-});
+);

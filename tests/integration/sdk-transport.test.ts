@@ -7,11 +7,11 @@ import { serve } from "inngest/node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/src/engine.js";
-import { envEnumerations, keepAliveFetch, snapshotProcessEnv } from "../../inngest/sdk-transport.js";
+import { envEnumerations, keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
- * What inngest/sdk-transport.ts relies on in the SDK and in Node, checked against the real SDK `serve()` handler
+ * What server/events/sdk-transport.ts relies on in the SDK and in Node, checked against the real SDK `serve()` handler
  * and the real engine: the SDK lists `process.env` on every request (so the snapshot is what it lists) and makes
  * its checkpoint calls through the client's `fetch`; the snapshot still behaves as the environment for writes.
  */

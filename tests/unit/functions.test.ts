@@ -8,14 +8,14 @@ import {
 } from "../../inngest/functions/maintenance.js";
 import { relayOutboxCron } from "../../inngest/functions/relay-outbox.js";
 import { trackCancellations, trackFailures } from "../../inngest/functions/system.js";
-import { approvalWorkflow } from "../../inngest/jobs/approval-workflow.js";
-import { deliverWebhook } from "../../inngest/jobs/deliver-webhook.js";
-import { demoTask } from "../../inngest/jobs/demo-task.js";
-import { generateContent } from "../../inngest/jobs/generate-content.js";
-import { processWithCredits } from "../../inngest/jobs/process-with-credits.js";
-import { renderReport } from "../../inngest/jobs/render-report.js";
-import { sendWelcomeEmail } from "../../inngest/jobs/send-welcome-email.js";
-import { syncAnalytics } from "../../inngest/jobs/sync-analytics.js";
+import { approvalWorkflowFunction as approvalWorkflow } from "../../inngest/jobs/approval-workflow.js";
+import { deliverWebhookFunction as deliverWebhook } from "../../inngest/jobs/deliver-webhook.js";
+import { demoTaskFunction as demoTask } from "../../inngest/jobs/demo-task.js";
+import { generateContentFunction as generateContent } from "../../inngest/jobs/generate-content.js";
+import { processWithCreditsFunction as processWithCredits } from "../../inngest/jobs/process-with-credits.js";
+import { renderReportFunction as renderReport } from "../../inngest/jobs/render-report.js";
+import { sendWelcomeEmailFunction as sendWelcomeEmail } from "../../inngest/jobs/send-welcome-email.js";
+import { syncAnalyticsFunction as syncAnalytics } from "../../inngest/jobs/sync-analytics.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**

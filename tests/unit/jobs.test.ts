@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { demoTask } from "../../inngest/jobs/demo-task.js";
+import { demoTask } from "../../jobs/demo-task.js";
+import { type CreateJobInput, createJobInput, type PayloadOf } from "../../jobs/index.js";
 import { AppError } from "../../server/errors.js";
 import { scopeOf } from "../../server/identity.js";
 import { errorView, storedErrorView, truncateJson } from "../../server/services/jobs/stored-values.js";
@@ -79,5 +80,26 @@ describe("rate-limit script", () => {
         [2, 8],
       ]),
     ).toBe(3);
+  });
+});
+
+describe("the job catalogue's typing", () => {
+  it("types a create per job type at every door", () => {
+    expectTypeOf<PayloadOf<"demo-task">>().toHaveProperty("delayMs").toEqualTypeOf<number | undefined>();
+    expectTypeOf<PayloadOf<"deliver-webhook">>().toHaveProperty("url").toEqualTypeOf<string>();
+    const ok: CreateJobInput = { type: "render-report", payload: { days: 3 } };
+    // @ts-expect-error a payload field of another job type
+    const wrongField: CreateJobInput = { type: "render-report", payload: { delayMs: 3 } };
+    // @ts-expect-error a payload value of the wrong type
+    const wrongValue: CreateJobInput = { type: "demo-task", payload: { delayMs: "soon" } };
+    // @ts-expect-error a type that does not exist
+    const unknownType: CreateJobInput = { type: "nope" };
+    expect([ok, wrongField, wrongValue, unknownType]).toHaveLength(4);
+    // And at run time the same union refuses them by field.
+    const parsed = createJobInput.safeParse({ type: "demo-task", payload: { delayMs: "soon" } });
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join("."))).toEqual(["payload.delayMs"]);
+    expect(createJobInput.safeParse({ type: "nope" }).error?.issues[0]?.message).toMatch(
+      /^unknown job type "nope"; known types: demo-task/,
+    );
   });
 });

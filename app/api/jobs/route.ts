@@ -1,6 +1,7 @@
+import type { CreateJobInput } from "@/jobs";
 import { readJsonBody, scopedRoute } from "@/server/http/api-route";
 import { createJob } from "@/server/services/jobs/create-job";
-import type { CreateJobInput, ListJobsInput } from "@/server/services/jobs/inputs";
+import type { ListJobsInput } from "@/server/services/jobs/inputs";
 import { listJobs } from "@/server/services/jobs/list-jobs";
 
 /** POST /api/jobs: 202 for a new job, 200 with the existing one when the idempotency key was seen before. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jobTypes } from "@/inngest/jobs";
+import { type CreateJobInput, jobContracts } from "@/jobs";
 import { acknowledgeFailures } from "../../services/jobs/acknowledge-failures";
 import { bulkInput, bulkJobs } from "../../services/jobs/bulk-jobs";
 import { cancelJob } from "../../services/jobs/cancel-job";
@@ -7,7 +7,7 @@ import { createJob } from "../../services/jobs/create-job";
 import { decideApproval, decisionInput } from "../../services/jobs/decide-approval";
 import { getJob } from "../../services/jobs/get-job";
 import { getJobStatus } from "../../services/jobs/get-job-status";
-import { createJobInput, jobId, listJobsInput } from "../../services/jobs/inputs";
+import { jobId, listJobsInput } from "../../services/jobs/inputs";
 import { jobChangesVersion, jobStats } from "../../services/jobs/job-stats";
 import { countJobs, listJobs } from "../../services/jobs/list-jobs";
 import { replayJob } from "../../services/jobs/replay-job";
@@ -22,7 +22,9 @@ const byId = z.object({ id: jobId });
 
 /** tRPC over the job service: every procedure is one service call in the caller's organization. */
 export const jobRouter = router({
-  create: protectedProcedure.input(createJobInput).mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
+  // Typed per job type for the client; checked by createJob itself (jobs/registry.ts createJobInput), so tRPC, REST
+  // and server actions refuse a bad create with the same field-level message.
+  create: protectedProcedure.input((raw: unknown) => raw as CreateJobInput).mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
   list: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => listJobs(ctx.scope, input ?? {})),
   count: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => countJobs(ctx.scope, input ?? {})),
   byId: protectedProcedure.input(byId).query(({ ctx, input }) => getJob(ctx.scope, input.id)),
@@ -59,7 +61,7 @@ export const jobRouter = router({
     .mutation(({ ctx, input }) => acknowledgeFailures(ctx.scope, input.ids)),
   /** The job types a caller can create, with their payload schemas as JSON Schema (for forms and clients). */
   types: protectedProcedure.query(() =>
-    jobTypes.map((t) => ({
+    jobContracts.map((t) => ({
       type: t.type,
       label: t.label,
       description: t.description,

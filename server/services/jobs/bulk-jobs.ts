@@ -2,12 +2,11 @@ import { z } from "zod";
 import { env } from "@/env";
 import { type Job, Prisma } from "@/generated/prisma/client";
 import type { JobStatus } from "@/generated/prisma/enums";
-import { jobTypeOf } from "@/inngest/jobs";
-import { jobCancelRequested } from "@/inngest/jobs/follow-up-events";
+import { jobCancelEventId, jobCancelRequested, jobContractOf, jobStartEventId } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { jobCancelEventId, jobStartEventId, type OutgoingEvent } from "../outbox/enqueue-event";
+import type { OutgoingEvent } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
 import { isJobId } from "./find-job";
 import { jobId, listJobsInput } from "./inputs";
@@ -109,7 +108,7 @@ async function retryMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[]
   const room = Math.max(0, env().JOBS_MAX_ACTIVE_PER_ORG - (await activeJobCount(tx, scope.orgId)));
   const requeues: Requeue[] = [];
   for (const job of jobs) {
-    if (!jobTypeOf(job.type))
+    if (!jobContractOf(job.type))
       result.skipped.push({ id: job.id, reason: `job type "${job.type}" no longer exists, so job ${job.id} cannot be retried` });
     else if (requeues.length >= room)
       result.skipped.push({ id: job.id, reason: `over the active-job limit (${env().JOBS_MAX_ACTIVE_PER_ORG}); not retried` });
@@ -122,7 +121,7 @@ async function retryMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[]
       .filter((r) => moved.has(r.id))
       .map((r) => {
         const job = byId.get(r.id) as Job;
-        const def = jobTypeOf(job.type);
+        const def = jobContractOf(job.type);
         return {
           id: r.eventId,
           jobId: job.id,

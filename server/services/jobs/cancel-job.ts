@@ -1,7 +1,6 @@
-import { jobCancelRequested } from "@/inngest/jobs/follow-up-events";
+import { jobCancelEventId, jobCancelRequested } from "@/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { jobCancelEventId } from "../outbox/enqueue-event";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
 import { ACTIVE, isActive, transitionJob } from "./job-status";

@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { env } from "@/env";
 import type { JobSource } from "@/generated/prisma/client";
-import { JOB_TYPE_NAMES, jobTypeOf } from "@/inngest/jobs";
+import { ACTIVE, type CreateJobInput, createJobInput, type JobContract, jobContractOf, jobStartEventId } from "@/jobs";
 import { db } from "../../db";
 import { AppError, validationError } from "../../errors";
 import type { Scope } from "../../identity";
-import { jobStartEventId, type OutgoingEvent } from "../outbox/enqueue-event";
+import { outboundUrl } from "../../net/outbound";
+import type { OutgoingEvent } from "../outbox/enqueue-event";
 import { relayOutbox } from "../outbox/relay-outbox";
 import { parseInput } from "../validate";
 import { activeLimitError } from "./active-limit";
-import { type CreateJobInput, createJobInput } from "./inputs";
-import { ACTIVE } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
 
 export interface CreateJobResult {
@@ -36,12 +35,16 @@ export async function createJob(
   /** A replay: the job it replays, named by the new job from the moment it exists (replay-job.ts). */
   opts: { replayOf?: string } = {},
 ): Promise<CreateJobResult> {
-  const input = parseInput(createJobInput, raw);
-  const def = jobTypeOf(input.type);
-  if (!def) {
-    throw validationError([{ path: ["type"], message: `unknown job type "${input.type}"; known types: ${JOB_TYPE_NAMES.join(", ")}` }]);
-  }
-  const payload = parseInput(def.payload, input.payload, "payload") as Record<string, unknown>;
+  // One schema for every door: the type picks the payload schema (jobs/registry.ts), so bad fields are named.
+  const input = parseInput(createJobInput, raw) as {
+    type: string;
+    payload: Record<string, unknown>;
+    priority: number;
+    idempotencyKey?: string;
+  };
+  const def = jobContractOf(input.type) as JobContract;
+  const payload = input.payload;
+  assertOutboundUrls(def, payload);
   const bytes = Buffer.byteLength(JSON.stringify(payload));
   if (bytes > MAX_PAYLOAD_BYTES) {
     throw validationError([{ path: ["payload"], message: `${bytes} bytes of JSON; a job's payload may be at most ${MAX_PAYLOAD_BYTES}` }]);
@@ -71,6 +74,15 @@ export async function createJob(
   const job = await db().job.findUniqueOrThrow({ where: { id: outcome.id } });
   if (outcome.created) await relayOutbox({ ids: [eventId] }).catch(() => undefined);
   return { job: toJobView(job), created: outcome.created };
+}
+
+/** The installation's outbound policy on every URL the job will call (the contract checked only its form). */
+function assertOutboundUrls(def: JobContract, payload: Record<string, unknown>): void {
+  const issues = def.outboundUrls.flatMap((field) => {
+    const checked = outboundUrl.safeParse(payload[field]);
+    return checked.success ? [] : checked.error.issues.map((i) => ({ path: ["payload", field], message: i.message }));
+  });
+  if (issues.length) throw validationError(issues, "payload");
 }
 
 interface NewJob {

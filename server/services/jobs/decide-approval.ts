@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { approvalDecisionMade } from "@/inngest/jobs/approval-workflow";
+import { approvalDecisionMade, jobDecisionEventId } from "@/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { jobDecisionEventId } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";

@@ -5,14 +5,6 @@ import { JobStatus } from "@/generated/prisma/enums";
 
 export const jobId = z.string().min(1, "job id is required").max(100);
 
-export const createJobInput = z.object({
-  type: z.string().min(1, "type is required"),
-  payload: z.record(z.string(), z.unknown()).default({}),
-  priority: z.number().int("priority must be an integer").min(-600).max(600).default(0),
-  idempotencyKey: z.string().min(1).max(200).optional(),
-});
-export type CreateJobInput = z.input<typeof createJobInput>;
-
 const statuses = z.enum(Object.values(JobStatus) as [JobStatus, ...JobStatus[]]);
 
 /** A date PostgreSQL's timestamp column and every client can hold: the years 1970 to 9999. */

@@ -1,5 +1,6 @@
 import { Prisma } from "@/generated/prisma/client";
 import type { JobStatus } from "@/generated/prisma/enums";
+import type { JobStatusName } from "@/jobs/status";
 import { errorView, truncateJson } from "./stored-values";
 
 /**
@@ -8,17 +9,15 @@ import { errorView, truncateJson } from "./stored-values";
  * come from, so a late request never revives a CANCELLED job or reopens a finished one.
  */
 
-/** A job whose run may still do something: it counts toward the active limit and can be cancelled. */
-export const ACTIVE = ["QUEUED", "RUNNING", "WAITING"] as const satisfies readonly JobStatus[];
-/** A job whose run has started and not ended. */
-export const STARTED = ["RUNNING", "WAITING"] as const satisfies readonly JobStatus[];
-/** A job whose run has ended. */
-export const FINAL = ["COMPLETED", "FAILED", "CANCELLED"] as const satisfies readonly JobStatus[];
-/** A job a retry may start again. */
-export const RETRYABLE = ["FAILED", "CANCELLED"] as const satisfies readonly JobStatus[];
+// The status sets are the catalogue's (jobs/status.ts): components/ and scripts/ use the same lists.
+import { RETRYABLE } from "@/jobs/status";
 
-export const isActive = (status: JobStatus) => (ACTIVE as readonly JobStatus[]).includes(status);
-export const isRetryable = (status: JobStatus) => (RETRYABLE as readonly JobStatus[]).includes(status);
+export { ACTIVE, FINAL, isActive, isRetryable, RETRYABLE, STARTED } from "@/jobs/status";
+
+/** The catalogue's statuses are exactly the database enum's: either one changing without the other fails to compile. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const STATUSES_MATCH: Same<JobStatusName, JobStatus> = true;
+void STATUSES_MATCH;
 
 /** A status change and what it records besides the status. */
 export type Transition =

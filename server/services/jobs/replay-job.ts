@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@/generated/prisma/client";
+import type { CreateJobInput } from "@/jobs";
 import { db } from "../../db";
 import type { Scope } from "../../identity";
 import { type CreateJobResult, createJob } from "./create-job";
@@ -20,13 +21,14 @@ export async function replayJob(
   const payload = opts.payload === undefined ? (original.payload as Prisma.JsonObject) : opts.payload;
   const result = await createJob(
     scope,
+    // A stored job's type and a payload from the caller: createJob validates both against the catalogue.
     {
       type: original.type,
-      payload: payload as Record<string, unknown>,
+      payload,
       priority: original.priority,
       // Always a key of its own: a key implied by the payload (demo-task's taskId) would find the original again.
       idempotencyKey: opts.idempotencyKey ?? `replay:${original.id}:${randomUUID()}`,
-    },
+    } as CreateJobInput,
     "UI",
     { replayOf: original.id },
   );

@@ -1,8 +1,7 @@
 import type { Prisma } from "@/generated/prisma/client";
-import { jobTypeOf } from "@/inngest/jobs";
+import { jobContractOf, jobStartEventId } from "@/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
-import { jobStartEventId } from "../outbox/enqueue-event";
 import { assertBelowActiveLimit } from "./active-limit";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
@@ -19,7 +18,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
     if (!isRetryable(current.status)) {
       throw new AppError("CONFLICT", `job ${id} is ${current.status}; only FAILED or CANCELLED jobs can be retried`);
     }
-    const def = jobTypeOf(current.type);
+    const def = jobContractOf(current.type);
     if (!def) throw new AppError("CONFLICT", `job type "${current.type}" no longer exists, so job ${id} cannot be retried`);
     await assertBelowActiveLimit(tx, scope.orgId);
     const attempt = current.attempt + 1;

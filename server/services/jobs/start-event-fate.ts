@@ -1,5 +1,5 @@
 import type { Job } from "@/generated/prisma/client";
-import { inngest } from "@/inngest/client";
+import { jobFunctionId } from "@/jobs";
 import { db } from "../../db";
 import { inngestApi } from "../system/inngest-target";
 
@@ -18,8 +18,6 @@ export type StartEventFate =
   | { kind: "none"; functionId: string; reason?: string }
   | { kind: "unknown"; reason: string };
 
-export const functionIdOf = (type: string) => `${inngest.id}-${type}`;
-
 async function getJson<T>(path: string): Promise<{ status: number; body?: T }> {
   const res = await inngestApi(path, { timeoutMs: 3_000 });
   if (!res.ok) {
@@ -35,7 +33,7 @@ export async function startEventFate(job: Pick<Job, "id" | "type" | "eventId">):
   if (outbox && !outbox.sentAt) {
     return { kind: "unsent", attempts: outbox.attempts, lastError: outbox.lastError, nextAttemptAt: outbox.nextAttemptAt };
   }
-  const functionId = functionIdOf(job.type);
+  const functionId = jobFunctionId(job.type);
   try {
     const runs = await getJson<{ data: Array<{ run_id: string; function_id: string; status: string }> }>(
       `/v1/events/${encodeURIComponent(job.eventId)}/runs`,

@@ -1,9 +1,8 @@
 import type { Prisma } from "@/generated/prisma/client";
-import { jobTypeOf } from "@/inngest/jobs";
+import { jobContractOf, jobStartEventId } from "@/jobs";
 import { db } from "../../db";
 import { runJobCommand } from "../jobs/job-command";
 import { startEventFate } from "../jobs/start-event-fate";
-import { jobStartEventId } from "../outbox/enqueue-event";
 
 /** A QUEUED job whose start event was sent this long ago and still has no run is looked at. */
 export const UNSTARTED_AFTER_MS = 2 * 60_000;
@@ -28,7 +27,7 @@ export async function redeliverUnstartedJobs(now = new Date(), limit = 100): Pro
   const done: Redelivery[] = [];
   for (const job of candidates) {
     const fate = await startEventFate(job);
-    const def = jobTypeOf(job.type);
+    const def = jobContractOf(job.type);
     if (fate.kind !== "none" || !def) continue;
     const eventId = `${jobStartEventId(job.id, job.attempt)}-again-${now.getTime()}`;
     const sent = await runJobCommand({ orgId: job.orgId, userId: job.createdBy }, async (tx, emit) => {

@@ -18,8 +18,3 @@ export async function enqueueEvents(tx: Prisma.TransactionClient, events: readon
     data: events.map((e) => ({ id: e.id, name: e.name, data: e.data as Prisma.InputJsonValue, jobId: e.jobId ?? null })),
   });
 }
-
-/** The event id for attempt `attempt` of a job's start, its cancellation, or an approval decision. */
-export const jobStartEventId = (jobId: string, attempt: number) => `jobdeck-${jobId}-start-${attempt}`;
-export const jobCancelEventId = (jobId: string, attempt: number) => `jobdeck-${jobId}-cancel-${attempt}`;
-export const jobDecisionEventId = (jobId: string, attempt: number) => `jobdeck-${jobId}-decision-${attempt}`;

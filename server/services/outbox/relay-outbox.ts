@@ -1,6 +1,6 @@
 import { Prisma } from "@/generated/prisma/client";
-import { inngest } from "@/inngest/client";
 import { db } from "../../db";
+import { sendEvents } from "../../events/send-events";
 
 const SEND_TIMEOUT_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
@@ -35,7 +35,7 @@ export async function relayOutbox(opts: { ids?: string[]; limit?: number } = {})
   if (!due.length) return { sent: 0, failed: 0 };
   const ids = due.map((e) => e.id);
   try {
-    await withTimeout(inngest.send(due.map((e) => ({ id: e.id, name: e.name, data: e.data as Record<string, unknown> }))), SEND_TIMEOUT_MS);
+    await withTimeout(sendEvents(due.map((e) => ({ id: e.id, name: e.name, data: e.data as Record<string, unknown> }))), SEND_TIMEOUT_MS);
   } catch (err) {
     const message = (err as Error).message || String(err);
     await db().$transaction(

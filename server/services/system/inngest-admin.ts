@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { inngest } from "@/inngest/client";
-import { APP_EVENT_NAMES } from "@/inngest/jobs";
+import { ACTIVE, APP_EVENT_NAMES, jobFunctionId } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
+import { sendEvents } from "../../events/send-events";
 import type { Scope } from "../../identity";
-import { ACTIVE } from "../jobs/job-status";
 import { parseInput } from "../validate";
 import { inngestApi, inngestTarget } from "./inngest-target";
 
@@ -65,7 +64,7 @@ async function organizationCounts(scope: Scope): Promise<Map<string, { counts: R
   });
   const out = new Map<string, { counts: Record<string, number>; running: number }>();
   for (const g of groups) {
-    const fnId = `${inngest.id}-${g.type}`;
+    const fnId = jobFunctionId(g.type);
     const entry = out.get(fnId) ?? { counts: {}, running: 0 };
     const label = RUN_STATUS[g.status] ?? g.status;
     entry.counts[label] = (entry.counts[label] ?? 0) + g._count._all;
@@ -148,7 +147,7 @@ export const sendEventInput = z.object({
 export async function sendEvent(scope: Scope, raw: z.input<typeof sendEventInput>): Promise<{ ids: string[] }> {
   const input = parseInput(sendEventInput, raw);
   try {
-    const res = await inngest.send({ name: input.name, data: { ...input.data, orgId: scope.orgId, sentBy: scope.userId } });
+    const res = await sendEvents({ name: input.name, data: { ...input.data, orgId: scope.orgId, sentBy: scope.userId } });
     return { ids: res.ids };
   } catch (err) {
     throw new AppError("UNAVAILABLE", `Inngest did not take the event: ${(err as Error).message}`);

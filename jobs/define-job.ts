@@ -1,8 +1,9 @@
-import { type EventType, eventType, type InngestFunction } from "inngest";
+import { type EventType, eventType } from "inngest";
 import { z } from "zod";
-import { inngest } from "../client";
-import { failJobOnFailure } from "../functions/job-failure";
-import { cancelOnJobCancel } from "./follow-up-events";
+
+/** The Inngest app the job functions are served as; a function's id is `<app>-<job type>`. */
+export const INNGEST_APP_ID = "jobdeck";
+export const jobFunctionId = (type: string) => `${INNGEST_APP_ID}-${type}`;
 
 /** What the job service knows about one attempt of a job when it turns the job into its start event. */
 export interface JobRef {
@@ -13,7 +14,6 @@ export interface JobRef {
   attempt: number;
 }
 
-/** Every start event carries its job's id and organization; the job-tracking middleware finds the job by them. */
 /**
  * What every start event carries besides the payload: the job, its organization, and which attempt of the job the
  * event starts (`jobAttempt`), so a late outcome of an earlier attempt's run never changes a retry.
@@ -27,7 +27,7 @@ type JobRefFields = typeof jobRefFields;
  * and output types to match: so a default becomes optional, and handlers fall back themselves.
  */
 type EventField<F> = F extends z.ZodDefault<infer Inner> ? z.ZodOptional<Inner> : F;
-type EventShape<P extends z.ZodRawShape, X extends z.ZodRawShape> = Omit<
+export type EventShape<P extends z.ZodRawShape, X extends z.ZodRawShape> = Omit<
   { [K in keyof P]: EventField<P[K]> },
   keyof X | keyof JobRefFields
 > &
@@ -42,19 +42,9 @@ function startEventSchema<P extends z.ZodRawShape, X extends z.ZodRawShape>(payl
   return z.object({ ...fields, ...extra, ...jobRefFields }) as unknown as z.ZodObject<EventShape<P, X>>;
 }
 
-type StartEvent<N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> = EventType<N, z.ZodObject<EventShape<P, X>>>;
-type CreateFunction<N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> = typeof inngest.createFunction<
-  [StartEvent<N, P, X>]
->;
-/** The handler's context, typed from the start event exactly as `inngest.createFunction` would type it. */
-type JobHandler<N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> = Parameters<CreateFunction<N, P, X>>[1];
-/** Function options a job type chooses; triggers, cancelOn and onFailure are the same for every job. */
-type JobFunctionOptions<N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> = Omit<
-  Parameters<CreateFunction<N, P, X>>[0],
-  "triggers" | "cancelOn" | "onFailure"
->;
+export type StartEvent<N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> = EventType<N, z.ZodObject<EventShape<P, X>>>;
 
-export interface JobTypeSpec<T extends string, N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> {
+export interface JobContractSpec<T extends string, N extends string, P extends z.ZodRawShape, X extends z.ZodRawShape> {
   type: T;
   label: string;
   description: string;
@@ -73,53 +63,55 @@ export interface JobTypeSpec<T extends string, N extends string, P extends z.Zod
    * then returns the first one instead of a second job the function would deduplicate (and leave QUEUED).
    */
   impliedIdempotencyKey?(payload: z.output<z.ZodObject<P>>): string | undefined;
-  options: JobFunctionOptions<N, P, X>;
-  handler: JobHandler<N, P, X>;
+  /** Payload fields holding URLs the job will call: the job service checks them against the outbound policy. */
+  outboundUrls?: ReadonlyArray<keyof P & string>;
 }
 
-/** A job type as the job service and the served function list use it. */
-export interface JobTypeDefinition {
-  type: string;
+/** A job type's contract, as the job service, the console and the function built from it use it. */
+export interface JobContract<
+  T extends string = string,
+  N extends string = string,
+  P extends z.ZodRawShape = z.ZodRawShape,
+  E extends EventType<N, z.ZodObject> = EventType<N, z.ZodObject>,
+> {
+  type: T;
   label: string;
   description: string;
-  payload: z.ZodObject;
-  /** The event that starts the job's function. */
-  eventName: string;
+  payload: z.ZodObject<P>;
+  /** The event that starts the job's function, typed from the payload. */
+  startEvent: E;
+  eventName: N;
+  /** The Inngest function id the start event runs (`jobdeck-<type>`). */
+  functionId: string;
   /** Event data for one attempt of the job. */
   toEventData(payload: Record<string, unknown>, job: JobRef): Record<string, unknown>;
   requiresIdempotencyKey: boolean;
   impliedIdempotencyKey?(payload: Record<string, unknown>): string | undefined;
-  /** The Inngest function the start event runs. */
-  fn: InngestFunction.Any;
+  outboundUrls: readonly string[];
 }
 
 /**
- * One job type from one description: its payload schema, its typed start event (derived from the payload, so the
- * payload is described once), and its function, which every job type gives the same cancel (`job.cancel` stops the
- * run at its next step) and failure handling (the job becomes FAILED once retries are exhausted).
+ * One job type's contract from one description: its payload schema and its typed start event (derived from the
+ * payload, so the payload is described once). The function that runs it is built from the contract and a handler in
+ * inngest/jobs/<type>.ts.
  */
-export function defineJobType<
+export function defineJob<
   const T extends string,
   const N extends string,
   P extends z.ZodRawShape,
   X extends z.ZodRawShape = Record<never, never>,
->(spec: JobTypeSpec<T, N, P, X>): JobTypeDefinition & { type: T; startEvent: StartEvent<N, P, X> } {
+>(spec: JobContractSpec<T, N, P, X>): JobContract<T, N, P, StartEvent<N, P, X>> {
   // The derived schema's input and output types match (defaults were made optional), which eventType checks on
   // concrete types only; the cast tells it so for the generic one.
   const schema = startEventSchema(spec.payload, spec.eventFields ?? ({} as X));
   const startEvent = eventType(spec.event, { schema: schema as never }) as StartEvent<N, P, X>;
-  const fn = inngest.createFunction(
-    { ...spec.options, triggers: [startEvent], cancelOn: cancelOnJobCancel(), onFailure: failJobOnFailure } as Parameters<
-      CreateFunction<N, P, X>
-    >[0],
-    spec.handler,
-  );
   return {
     type: spec.type,
     label: spec.label,
     description: spec.description,
     payload: spec.payload,
     eventName: spec.event,
+    functionId: jobFunctionId(spec.type),
     startEvent,
     toEventData: (payload, job) => ({
       ...payload,
@@ -129,7 +121,7 @@ export function defineJobType<
       jobAttempt: job.attempt,
     }),
     requiresIdempotencyKey: spec.requiresIdempotencyKey ?? false,
-    impliedIdempotencyKey: spec.impliedIdempotencyKey as JobTypeDefinition["impliedIdempotencyKey"],
-    fn,
+    impliedIdempotencyKey: spec.impliedIdempotencyKey as JobContract["impliedIdempotencyKey"],
+    outboundUrls: spec.outboundUrls ?? [],
   };
 }

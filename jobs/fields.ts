@@ -16,3 +16,10 @@ export const duration = z
 
 /** Any JSON object. */
 export const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * An http(s) URL a job will call. The contract checks its form; which destinations are allowed is the
+ * installation's policy (OUTBOUND_ALLOW), which the job service applies to every field a contract lists in
+ * `outboundUrls` (server/net/outbound.ts), and the connection itself checks again when it is opened.
+ */
+export const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });

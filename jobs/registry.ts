@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { approvalWorkflow } from "./approval-workflow";
+import { benchNoop } from "./bench-noop";
+import type { JobContract } from "./define-job";
+import { deliverWebhook } from "./deliver-webhook";
+import { demoTask } from "./demo-task";
+import { approvalDecisionMade, jobCancelRequested } from "./events";
+import { generateContent } from "./generate-content";
+import { processWithCredits } from "./process-with-credits";
+import { renderReport } from "./render-report";
+import { sendWelcomeEmail } from "./send-welcome-email";
+import { syncAnalytics } from "./sync-analytics";
+
+/** Every product job type, in the order the console lists them. */
+const PRODUCT_JOBS = [
+  demoTask,
+  sendWelcomeEmail,
+  deliverWebhook,
+  approvalWorkflow,
+  processWithCredits,
+  renderReport,
+  generateContent,
+  syncAnalytics,
+] as const;
+const ALL_JOBS = [...PRODUCT_JOBS, benchNoop] as const;
+
+type AnyJob = (typeof ALL_JOBS)[number];
+/** A job type's name: `"demo-task" | "send-welcome-email" | …`. */
+export type JobType = AnyJob["type"];
+/** The payload a caller gives for a job of type T (defaults may be left out). */
+export type PayloadOf<T extends JobType> = z.input<Extract<AnyJob, { type: T }>["payload"]>;
+/** The contract of a job of type T. */
+export type ContractOf<T extends JobType> = Extract<AnyJob, { type: T }>;
+
+/**
+ * The job types callers can create, in the console's order; the benchmark's no-op type only in a stack started for
+ * `npm run bench:stack` (JOBDECK_BENCH_JOB_TYPES=1).
+ */
+export const jobContracts: readonly JobContract[] = process.env.JOBDECK_BENCH_JOB_TYPES === "1" ? ALL_JOBS : PRODUCT_JOBS;
+export const JOB_TYPE_NAMES = jobContracts.map((c) => c.type);
+
+const byType = new Map<string, JobContract>(jobContracts.map((c) => [c.type, c]));
+
+/** The contract of a job type callers can create, if it is one. */
+export function jobContractOf(type: string): JobContract | undefined {
+  return byType.get(type);
+}
+
+/**
+ * Every event the app's job functions are started, resumed or cancelled by. Only the job service sends these (with
+ * the job's organization), so the console's "send event" refuses them.
+ */
+export const APP_EVENT_NAMES: ReadonlySet<string> = new Set([
+  ...ALL_JOBS.map((c) => c.eventName),
+  approvalDecisionMade.name,
+  jobCancelRequested.name,
+]);
+
+/** What every create carries besides its type and payload. */
+const createOptions = {
+  priority: z.number().int("priority must be an integer").min(-600).max(600).default(0),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+};
+
+/** A create, typed per job type: `{ type: "demo-task", payload: PayloadOf<"demo-task">, … }` | …, at every door. */
+export type CreateJobInput = {
+  [T in JobType]: { type: T; payload?: PayloadOf<T>; priority?: number; idempotencyKey?: string };
+}[JobType];
+
+/**
+ * The create input as one discriminated union over the job types callers can create: the type picks the payload
+ * schema, so a bad field is named as `payload.delayMs` and an unknown type lists the known ones.
+ */
+export const createJobInput: z.ZodType<CreateJobInput, CreateJobInput> = z.discriminatedUnion(
+  "type",
+  jobContracts.map((c) => z.object({ type: z.literal(c.type), payload: c.payload.default({}), ...createOptions })) as unknown as [
+    z.ZodObject,
+    ...z.ZodObject[],
+  ],
+  {
+    error: (issue) => {
+      if (issue.code !== "invalid_union") return undefined;
+      const type = (issue.input as { type?: unknown } | undefined)?.type;
+      if (type === undefined) return "type is required";
+      return `unknown job type ${JSON.stringify(type)}; known types: ${JOB_TYPE_NAMES.join(", ")}`;
+    },
+  },
+) as never;
