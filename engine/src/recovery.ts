@@ -3,6 +3,7 @@ import { RECENT_EVENT_WINDOW_MS } from "./events/ingest.js";
 import { defineFunction, type FnDef } from "./registry.js";
 import type { PauseSystem } from "./runs/pause-system.js";
 import type { RunTimeouts } from "./runs/run-timeouts.js";
+import { ACTIVE_SQL } from "./store/statuses.js";
 
 /** What recovery hands back to the systems that keep their own memory. */
 export interface Recovered {
@@ -42,7 +43,7 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
   for (const r of stateRows) flow.restore(r.kind, r.key, r.value, r.expires_at == null ? null : Number(r.expires_at));
 
   const { rows: active } = await pool.query(
-    `SELECT id, function_slug, status, created_at, started_at, singleton_key FROM ${s}.runs WHERE status IN ('queued', 'running')`,
+    `SELECT id, function_slug, status, created_at, started_at, singleton_key FROM ${s}.runs WHERE status IN ${ACTIVE_SQL}`,
   );
   const singletons: Array<[string, string]> = [];
   for (const r of active) {
@@ -60,7 +61,7 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
 
   // Pauses and items of runs that ended (a crash between two batches can leave them): drop, don't arm.
   const endedRun = (table: string, alias: string) =>
-    `DELETE FROM ${s}.${table} ${alias} WHERE NOT EXISTS (SELECT 1 FROM ${s}.runs r WHERE r.id = ${alias}.run_id AND r.status IN ('queued', 'running'))`;
+    `DELETE FROM ${s}.${table} ${alias} WHERE NOT EXISTS (SELECT 1 FROM ${s}.runs r WHERE r.id = ${alias}.run_id AND r.status IN ${ACTIVE_SQL})`;
   await pool.query(endedRun("pauses", "p"));
   await pool.query(endedRun("queue", "q"));
   const { rows: pauseRows } = await pool.query(`SELECT * FROM ${s}.pauses ORDER BY id`);

@@ -28,8 +28,15 @@ export interface WireEvent {
   meta?: { sessions: Record<string, string> };
 }
 
-export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
-export const ENDED: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled"]);
+/**
+ * A run's statuses, written once: a run is active (it has work to do) or ended. Every list of statuses, in code and in
+ * SQL (store/statuses.ts renders these for statements), comes from these two.
+ */
+export const ACTIVE_STATUSES = ["queued", "running"] as const;
+export const ENDED_STATUSES = ["completed", "failed", "cancelled"] as const;
+export type RunStatus = (typeof ACTIVE_STATUSES)[number] | (typeof ENDED_STATUSES)[number];
+export const ACTIVE: ReadonlySet<RunStatus> = new Set(ACTIVE_STATUSES);
+export const ENDED: ReadonlySet<RunStatus> = new Set(ENDED_STATUSES);
 
 export interface ConcurrencyKey {
   /** Counter identity: "fn:<slug>[:<value>]" or "env:<value>" / "account:<value>". */

@@ -3,6 +3,7 @@ import type { EngineContext } from "../context.js";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import { compile, ExpressionError, test } from "../expr/cel.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
+import { ACTIVE_SQL } from "../store/statuses.js";
 import { ENDED } from "../types.js";
 import { Unit } from "../unit.js";
 import { isUlid, ulid } from "../util/ulid.js";
@@ -120,7 +121,7 @@ export class CancellationsApi {
     for (;;) {
       const { rows } = await ctx.pool.query<{ id: string }>(
         `SELECT id FROM ${ctx.s}.runs
-         WHERE function_slug = $1 AND status IN ('queued', 'running') AND created_at <= $2 AND ($3::bigint IS NULL OR created_at >= $3)
+         WHERE function_slug = $1 AND status IN ${ACTIVE_SQL} AND created_at <= $2 AND ($3::bigint IS NULL OR created_at >= $3)
            AND id > $4
          ORDER BY id LIMIT ${PAGE}`,
         [c.function_slug, c.started_before, c.started_after, after],

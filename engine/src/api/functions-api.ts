@@ -1,5 +1,6 @@
 import type { EngineContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
+import { ACTIVE_SQL } from "../store/statuses.js";
 import type { RunStatus } from "../types.js";
 import { iso, STATUS_LABEL } from "./run-filter.js";
 
@@ -13,7 +14,7 @@ export class FunctionsApi {
     const { pool, s, registry, clock } = this.ctx;
     const { rows } = await pool.query(
       `SELECT function_slug, status, count(*)::int AS n FROM ${s}.runs
-       WHERE status IN ('queued', 'running') OR created_at > $1 GROUP BY 1, 2`,
+       WHERE status IN ${ACTIVE_SQL} OR created_at > $1 GROUP BY 1, 2`,
       [clock.now() - DAY_MS],
     );
     const counts = new Map<string, Record<string, number>>();
@@ -34,7 +35,7 @@ export class FunctionsApi {
     const { pool, s, registry, clock } = this.ctx;
     if (!registry.get(slug)) throw new NotFoundError(`function ${slug} not found`);
     const { rows } = await pool.query(
-      `SELECT status, count(*)::int AS n FROM ${s}.runs WHERE function_slug = $1 AND (status IN ('queued', 'running') OR created_at > $2) GROUP BY 1`,
+      `SELECT status, count(*)::int AS n FROM ${s}.runs WHERE function_slug = $1 AND (status IN ${ACTIVE_SQL} OR created_at > $2) GROUP BY 1`,
       [slug, clock.now() - DAY_MS],
     );
     const counts: Record<string, number> = {};

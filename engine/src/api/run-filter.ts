@@ -10,6 +10,8 @@ export const STATUS_LABEL: Record<RunStatus, string> = {
   cancelled: "Cancelled",
 };
 const LABEL_TO_STATUS = new Map(Object.entries(STATUS_LABEL).map(([k, v]) => [v.toLowerCase(), k as RunStatus]));
+/** "queued, running, completed, failed or cancelled", from the statuses themselves. */
+const STATUS_WORDS = [...LABEL_TO_STATUS.keys()].join(", ").replace(/, (\w+)$/, " or $1");
 
 export function parseStatuses(input: string | undefined): RunStatus[] | undefined {
   if (!input) return undefined;
@@ -19,7 +21,7 @@ export function parseStatuses(input: string | undefined): RunStatus[] | undefine
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean)) {
     const st = LABEL_TO_STATUS.get(part);
-    if (!st) throw new BadRequestError(`status: unknown value "${part}" (use queued, running, completed, failed or cancelled)`);
+    if (!st) throw new BadRequestError(`status: unknown value "${part}" (use ${STATUS_WORDS})`);
     out.push(st);
   }
   return out;

@@ -3,7 +3,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
 import { foldMetadata } from "../runs/metadata.js";
 import { priorSteps } from "../runs/rerun.js";
-import { ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
+import { ACTIVE_STATUSES, ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { isUlid } from "../util/ulid.js";
 import { inngestEnvelope } from "./envelope.js";
@@ -145,7 +145,7 @@ export class RunsApi {
 
   async cancelMany(f: RunFilter, reason = "bulk cancel via the management API") {
     const params: unknown[] = [];
-    const where = runsWhere({ ...f, statuses: ["queued", "running"], cursor: undefined }, params);
+    const where = runsWhere({ ...f, statuses: [...ACTIVE_STATUSES], cursor: undefined }, params);
     const { rows } = await this.ctx.pool.query(`SELECT id FROM ${this.ctx.s}.runs ${where} ORDER BY id LIMIT ${MAX_BULK}`, params);
     const u = new Unit();
     let cancelled = 0;

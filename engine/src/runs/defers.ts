@@ -1,6 +1,6 @@
 import { resolveEventMeta } from "../events/sessions.js";
 import type { Op } from "../protocol/response.js";
-import type { DeferEntry, RunState } from "../types.js";
+import type { RunState } from "../types.js";
 
 /**
  * `defer()` (SDK ≥ 4.2x, `createDefer`): a run asks for another function to run once it has ended. As Inngest does
@@ -60,7 +60,7 @@ export function addDefer(run: RunState, op: Op): { rejected?: string } {
 export function abortDefer(run: RunState, op: Op): boolean {
   const target = (op.opts as { target_hashed_id?: unknown } | undefined)?.target_hashed_id;
   const entry = typeof target === "string" ? run.defers?.[target] : undefined;
-  if (!entry || entry.status !== "after_run") return false;
+  if (entry?.status !== "after_run") return false;
   entry.status = "aborted";
   delete entry.input;
   return true;

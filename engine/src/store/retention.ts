@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { ENDED_SQL } from "./statuses.js";
 
 export interface PruneResult {
   runs: number;
@@ -16,7 +17,7 @@ export async function pruneHistory(pool: pg.Pool, schema: string, before: number
   for (;;) {
     const { rowCount } = await pool.query(
       `WITH doomed AS (
-         SELECT id FROM ${s}.runs WHERE status IN ('completed', 'failed', 'cancelled') AND ended_at < $1 ORDER BY id LIMIT $2
+         SELECT id FROM ${s}.runs WHERE status IN ${ENDED_SQL} AND ended_at < $1 ORDER BY id LIMIT $2
        ),
        m AS (DELETE FROM ${s}.memos WHERE run_id IN (SELECT id FROM doomed)),
        h AS (DELETE FROM ${s}.history WHERE run_id IN (SELECT id FROM doomed)),

@@ -1,6 +1,6 @@
 import { sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRuns, type Rig, rig, runsOf } from "../support/harness.js";
+import { endedRuns, hasEnded, type Rig, rig, runsOf } from "../support/harness.js";
 import { JumpClock } from "../support/jump-clock.js";
 
 /**
@@ -313,7 +313,7 @@ describe("flow control", () => {
     clock.advance(1000); // the second cannot start within a second: the holder has the one slot
     const second = await until("the second ended", async () => {
       const mine = (await runsOf(r.engine, "flow-start-timeout")).find((x) => x.event_id === ids[0]);
-      return mine && mine.status !== "Queued" && mine.status !== "Running" && mine;
+      return mine && hasEnded(mine.status) && mine;
     });
     expect(second?.status).toBe("Cancelled");
     expect(second?.cancel_reason).toContain("timeouts.start");
@@ -323,12 +323,12 @@ describe("flow control", () => {
   it("timeouts.start does not touch a run that started in time", async () => {
     // Alone in its one slot (an earlier test's holder may still run).
     await until("no other run of the function", async () =>
-      (await runsOf(r.engine, "flow-start-timeout")).every((x) => x.status !== "Queued" && x.status !== "Running"),
+      (await runsOf(r.engine, "flow-start-timeout")).every((x) => hasEnded(x.status)),
     );
     const { ids } = await r.client.send({ name: "f/start-timeout", data: { n: 3 } });
     const run = await until("the run ended", async () => {
       const [mine] = (await runsOf(r.engine, "flow-start-timeout")).filter((x) => x.event_id === ids[0]);
-      return mine && ["Completed", "Cancelled", "Failed"].includes(mine.status) && mine;
+      return mine && hasEnded(mine.status) && mine;
     });
     clock.advance(1000); // past the start deadline: nothing changes for a run that started
     expect(run.status).toBe("Completed");

@@ -3,9 +3,11 @@ import { callJson, until } from "@jobdeck/test-kit";
 import type { Inngest, InngestFunction } from "inngest";
 import pino from "pino";
 import { inject } from "vitest";
+import { STATUS_LABEL } from "../../src/api/run-filter.js";
 import type { SkipReason } from "../../src/bus.js";
 import type { Clock } from "../../src/clock.js";
 import { Engine, type EngineOptions } from "../../src/engine.js";
+import { ENDED_STATUSES } from "../../src/types.js";
 import { createClient, startApp, type TestApp } from "./sdk-app.js";
 
 export const databaseUrl = (): string => inject("databaseUrl");
@@ -14,6 +16,10 @@ export const databaseKind = (): string => inject("databaseKind");
 export function uniqueSchema(prefix = "t"): string {
   return `${prefix}_${randomBytes(5).toString("hex")}`;
 }
+
+const ENDED_LABELS: ReadonlySet<unknown> = new Set(ENDED_STATUSES.map((s) => STATUS_LABEL[s]));
+/** Whether a run's status label (as the API shows it) is one of an ended run: Completed, Failed or Cancelled. */
+export const hasEnded = (status: unknown): boolean => ENDED_LABELS.has(status);
 
 const quiet = pino({ level: process.env.ENGINE_TEST_LOG ?? "silent" });
 
@@ -97,7 +103,7 @@ export async function endedRuns(engine: Engine, fnSlug: string, count = 1, timeo
     `${count} ended run(s) of ${fnSlug}`,
     async () => {
       const all = await runsOf(engine, fnSlug);
-      const ended = all.filter((r) => ["Completed", "Failed", "Cancelled"].includes(r.status as string));
+      const ended = all.filter((r) => hasEnded(r.status));
       return ended.length >= count ? ended : undefined;
     },
     timeoutMs,
@@ -114,7 +120,7 @@ export async function endedRunsOf(engine: Engine, fnSlug: string, eventIds: stri
     `the runs of ${eventIds.length} event(s) of ${fnSlug} to end`,
     async () => {
       const mine = (await runsOf(engine, fnSlug)).filter((r) => wanted.has(r.event_id as string));
-      return mine.length >= eventIds.length && mine.every((r) => ["Completed", "Failed", "Cancelled"].includes(r.status as string)) && mine;
+      return mine.length >= eventIds.length && mine.every((r) => hasEnded(r.status)) && mine;
     },
     timeoutMs,
   );
