@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { isActive } from "@/jobs/status";
 import { Loading } from "../load-state";
+import { Card, TimeCards } from "../time-cards";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
 import { When } from "../when";
 import { CopyJson } from "./copy-json";
@@ -111,38 +112,23 @@ export function JobDetail({ id }: { id: string }) {
           Replay of <Link href={`/jobs/${j.replayOfId}`}>job {j.replayOfId.slice(0, 8)}</Link>
         </p>
       ) : null}
-      <div className="cards" style={{ marginBottom: "1rem" }}>
-        <div className="card">
-          <div className="l">Created</div>
-          <When iso={j.createdAt} />
-        </div>
-        <div className="card">
-          <div className="l">Started</div>
-          <When iso={j.startedAt} />
-        </div>
-        <div className="card">
-          <div className="l">Finished</div>
-          <When iso={j.finishedAt} />
-        </div>
-        <div className="card">
-          <div className="l">Duration · queued</div>
+      <TimeCards created={j.createdAt} started={j.startedAt} ended={j.finishedAt} endedLabel="Finished">
+        <Card label="Duration · queued">
           <div>
             {formatDuration(j.durationMs)} · {formatDuration(queueMs)}
           </div>
-        </div>
-        <div className="card">
-          <div className="l">Attempt · steps</div>
+        </Card>
+        <Card label="Attempt · steps">
           <div>
             {j.attempt} · {j.stepsCompleted} done
           </div>
-        </div>
-        <div className="card">
-          <div className="l">Priority · source</div>
+        </Card>
+        <Card label="Priority · source">
           <div>
             {j.priority} · {j.source.toLowerCase()}
           </div>
-        </div>
-      </div>
+        </Card>
+      </TimeCards>
 
       <JobActions job={j} />
 

@@ -4,10 +4,13 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { JOB_STATUSES } from "@/jobs/status";
+import { BulkConfirm, BulkOutcome } from "../bulk-confirm";
 import { CursorPager } from "../cursor-pager";
+import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } from "../filter-form";
+import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
-import { ScrollRegion } from "../scroll-region";
 import { useDebounced, useSortedRows } from "../sortable";
+import { TableHead } from "../table-head";
 import { type RouterOutputs, useTRPC } from "../trpc";
 import { useUrlState } from "../url-state";
 import { When } from "../when";
@@ -16,7 +19,6 @@ import { StatusBadge } from "./status-badge";
 
 const STATUSES = JOB_STATUSES;
 type Status = (typeof STATUSES)[number];
-const RANGES = { any: 0, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
 const PAGE = 25;
 
 type BulkAction = "retry" | "cancel" | "acknowledge";
@@ -52,7 +54,7 @@ export function JobsList() {
   const setStatus = (v: Status | "") => setUrl({ status: v });
   const type = url.type;
   const setType = (v: string) => setUrl({ type: v });
-  const range = (url.range in RANGES ? url.range : "any") as keyof typeof RANGES;
+  const range = isRange(url.range) ? url.range : undefined;
   const [q, setQ] = useState(url.q);
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -66,7 +68,7 @@ export function JobsList() {
   }, [text]);
 
   // The range is fixed when chosen (or loaded), so polling does not shift it every tick.
-  const rangeFrom = useMemo(() => (RANGES[range] ? new Date(Date.now() - RANGES[range]) : undefined), [range]);
+  const rangeFrom = useMemo(() => (range ? new Date(Date.now() - RANGES[range]) : undefined), [range]);
   const filter = useMemo(
     () => ({
       ...(status ? { status } : {}),
@@ -123,46 +125,25 @@ export function JobsList() {
 
   return (
     <div>
-      <form className="toolbar" aria-label="Filter jobs" onSubmit={(e) => e.preventDefault()}>
-        <label className="field">
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value as Status | "")}>
-            <option value="">Any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Type
-          <select value={type} onChange={(e) => setType(e.target.value)}>
-            <option value="">Any</option>
-            {types.data?.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Created
-          <select value={range} onChange={(e) => setUrl({ range: e.target.value === "any" ? "" : e.target.value })}>
-            <option value="any">Any time</option>
-            <option value="1h">Last hour</option>
-            <option value="24h">Last 24 hours</option>
-            <option value="7d">Last 7 days</option>
-          </select>
-        </label>
-        <label className="field">
-          Payload contains
-          <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="e.g. an email or task id" />
-        </label>
+      <FilterForm label="Filter jobs">
+        <SelectField
+          label="Status"
+          value={status}
+          onChange={(v) => setStatus(v as Status | "")}
+          options={STATUSES.map((st) => ({ value: st, label: st.toLowerCase() }))}
+        />
+        <SelectField
+          label="Type"
+          value={type}
+          onChange={setType}
+          options={(types.data ?? []).map((t) => ({ value: t.type, label: t.label }))}
+        />
+        <RangeField value={url.range} onChange={(v) => setUrl({ range: v })} />
+        <SearchField label="Payload contains" value={q} onChange={setQ} placeholder="e.g. an email or task id" />
         <span className="muted" aria-live="polite">
           {matching.data ? `${matching.data.count.toLocaleString("en")}${matching.data.capped ? "+" : ""} matching` : ""}
         </span>
-      </form>
+      </FilterForm>
 
       <div className="row" style={{ marginBottom: "0.75rem", minHeight: "2.2rem" }}>
         <span aria-live="polite">
@@ -185,111 +166,100 @@ export function JobsList() {
       </div>
 
       {confirm ? (
-        <div className="dialog panel" role="alertdialog" aria-modal="false" aria-labelledby="confirm-title">
-          <p id="confirm-title">
-            {VERBS[confirm].verb} {plural(count, VERBS[confirm].noun)}?{" "}
-            <span className="muted">Selected jobs that {VERBS[confirm].cannot} are skipped.</span>
-          </p>
-          <div className="row">
-            <button type="button" onClick={() => run(confirm)}>
-              {VERBS[confirm].verb} {plural(count, VERBS[confirm].noun)}
-            </button>
-            <button type="button" className="secondary" onClick={() => setConfirm(null)}>
-              Keep them
-            </button>
-          </div>
-        </div>
+        <BulkConfirm
+          question={
+            <>
+              {VERBS[confirm].verb} {plural(count, VERBS[confirm].noun)}?{" "}
+              <span className="muted">Selected jobs that {VERBS[confirm].cannot} are skipped.</span>
+            </>
+          }
+          onKeep={() => setConfirm(null)}
+        >
+          <button type="button" onClick={() => run(confirm)}>
+            {VERBS[confirm].verb} {plural(count, VERBS[confirm].noun)}
+          </button>
+        </BulkConfirm>
       ) : null}
-      {outcome ? (
-        <p className="notice" role="status">
-          {outcome}
-        </p>
-      ) : null}
+      <BulkOutcome text={outcome} />
 
       {list.error ? <LoadError what="jobs" error={list.error} /> : null}
-      <ScrollRegion label="Jobs (scrolls)">
-        <table aria-label="Jobs" aria-busy={list.isLoading}>
-          <thead>
-            <tr>
-              <th scope="col">
-                <input
-                  type="checkbox"
-                  aria-label="Select all jobs on this page"
-                  checked={pageAllSelected}
-                  onChange={() =>
-                    setSelected((prev) => {
-                      setAllMatching(false);
-                      const next = new Set(prev);
-                      for (const id of pageIds) {
-                        if (pageAllSelected) next.delete(id);
-                        else next.add(id);
-                      }
-                      return next;
-                    })
-                  }
-                />
-              </th>
-              <th scope="col">Job</th>
-              {sortable("type", "Type")}
-              {sortable("status", "Status")}
-              {sortable("created", "Created")}
-              <th scope="col">Finished</th>
-              {sortable("duration", "Duration")}
-              {sortable("attempt", "Attempt")}
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.isLoading
-              ? Array.from({ length: 5 }, (_, i) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
-                  <tr key={i}>
-                    <td colSpan={9}>
-                      <div className="skeleton" />
-                    </td>
-                  </tr>
-                ))
-              : items.map((job) => (
-                  <tr key={job.id} data-job-id={job.id}>
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`Select job ${job.id.slice(0, 8)}`}
-                        checked={allMatching || selected.has(job.id)}
-                        onChange={() => toggle(job.id)}
-                      />
-                    </td>
-                    <td>
-                      <Link href={`/jobs/${job.id}`}>
-                        <code>{job.id.slice(0, 8)}</code>
-                      </Link>
-                    </td>
-                    <td>{job.type}</td>
-                    <td>
-                      <StatusBadge status={job.status} />
-                    </td>
-                    <td>
-                      <When iso={job.createdAt} />
-                    </td>
-                    <td>
-                      <When iso={job.finishedAt} />
-                    </td>
-                    <td>{formatDuration(job.durationMs)}</td>
-                    <td>{job.attempt}</td>
-                    {/* Only a failure is an error; a cancellation's reason is not. */}
-                    <td className="error-cell">{job.status === "FAILED" && job.error ? `${job.error.name}: ${job.error.message}` : ""}</td>
-                  </tr>
-                ))}
-            {!list.isLoading && items.length === 0 ? (
-              <tr>
-                <td colSpan={9} className="muted">
-                  No jobs match. <Link href="/jobs/new">Create one</Link>.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <ListTable
+        label="Jobs"
+        columns={9}
+        loading={list.isLoading}
+        empty={
+          items.length === 0 ? (
+            <>
+              No jobs match. <Link href="/jobs/new">Create one</Link>.
+            </>
+          ) : undefined
+        }
+        head={
+          <TableHead
+            leading={
+              <input
+                type="checkbox"
+                aria-label="Select all jobs on this page"
+                checked={pageAllSelected}
+                onChange={() =>
+                  setSelected((prev) => {
+                    setAllMatching(false);
+                    const next = new Set(prev);
+                    for (const id of pageIds) {
+                      if (pageAllSelected) next.delete(id);
+                      else next.add(id);
+                    }
+                    return next;
+                  })
+                }
+              />
+            }
+            sortHeader={sortable}
+            columns={[
+              "Job",
+              { label: "Type", sort: "type" },
+              { label: "Status", sort: "status" },
+              { label: "Created", sort: "created" },
+              "Finished",
+              { label: "Duration", sort: "duration" },
+              { label: "Attempt", sort: "attempt" },
+              "Error",
+            ]}
+          />
+        }
+      >
+        {items.map((job) => (
+          <tr key={job.id} data-job-id={job.id}>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={`Select job ${job.id.slice(0, 8)}`}
+                checked={allMatching || selected.has(job.id)}
+                onChange={() => toggle(job.id)}
+              />
+            </td>
+            <td>
+              <Link href={`/jobs/${job.id}`}>
+                <code>{job.id.slice(0, 8)}</code>
+              </Link>
+            </td>
+            <td>{job.type}</td>
+            <td>
+              <StatusBadge status={job.status} />
+            </td>
+            <td>
+              <When iso={job.createdAt} />
+            </td>
+            <td>
+              <When iso={job.finishedAt} />
+            </td>
+            <td>{formatDuration(job.durationMs)}</td>
+            <td>{job.attempt}</td>
+            {/* Only a failure is an error; a cancellation's reason is not. */}
+            <td className="error-cell">{job.status === "FAILED" && job.error ? `${job.error.name}: ${job.error.message}` : ""}</td>
+          </tr>
+        ))}
+      </ListTable>
       <CursorPager cursors={cursors} setCursors={setCursors} next={list.data?.nextCursor} />
     </div>
   );

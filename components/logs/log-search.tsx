@@ -4,8 +4,9 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { CursorPager } from "../cursor-pager";
+import { FilterForm, SearchField } from "../filter-form";
+import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
-import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
 import { useTRPC } from "../trpc";
 import { useUrlState } from "../url-state";
@@ -29,49 +30,40 @@ export function LogSearch() {
   };
   return (
     <div>
-      <form className="toolbar" aria-label="Search logs" onSubmit={submit}>
-        <label className="field" style={{ flex: 1 }}>
-          Search
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="level:error email@example.com" />
-        </label>
+      <FilterForm label="Search logs" onSubmit={submit}>
+        <SearchField label="Search" value={text} onChange={setText} placeholder="level:error email@example.com" grow />
         <button type="submit">Search</button>
         <span className="muted">Words match whole words (the full-text index); level:, run: and fn: narrow it.</span>
-      </form>
+      </FilterForm>
       {lines.error ? <LoadError what="log lines" error={lines.error} /> : null}
-      <ScrollRegion label="Log lines (scroll)">
-        <table aria-label="Log lines" aria-busy={lines.isLoading}>
-          <TableHead columns={["Time", "Level", "Message", "Step", "Function", "Run"]} />
-          <tbody>
-            {lines.data?.lines.map((l) => (
-              <tr key={l.id} data-log-id={l.id}>
-                <td>
-                  <When iso={l.at} />
-                </td>
-                <td className={`level-${l.level}`}>{l.level}</td>
-                <td style={{ whiteSpace: "normal", maxWidth: "36rem", overflowWrap: "anywhere" }}>{l.message}</td>
-                <td>{l.stepName ?? <span className="muted">function</span>}</td>
-                <td>{l.functionId}</td>
-                <td>
-                  <Link href={`/runs/${l.runId}`}>{l.runId.slice(-10)}</Link>
-                  {l.jobId ? (
-                    <>
-                      {" · "}
-                      <Link href={`/jobs/${l.jobId}`}>job</Link>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-            {lines.data && lines.data.lines.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No log lines match.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <ListTable
+        label="Log lines"
+        columns={6}
+        loading={lines.isLoading}
+        empty={lines.data && lines.data.lines.length === 0 ? "No log lines match." : undefined}
+        head={<TableHead columns={["Time", "Level", "Message", "Step", "Function", "Run"]} />}
+      >
+        {lines.data?.lines.map((l) => (
+          <tr key={l.id} data-log-id={l.id}>
+            <td>
+              <When iso={l.at} />
+            </td>
+            <td className={`level-${l.level}`}>{l.level}</td>
+            <td style={{ whiteSpace: "normal", maxWidth: "36rem", overflowWrap: "anywhere" }}>{l.message}</td>
+            <td>{l.stepName ?? <span className="muted">function</span>}</td>
+            <td>{l.functionId}</td>
+            <td>
+              <Link href={`/runs/${l.runId}`}>{l.runId.slice(-10)}</Link>
+              {l.jobId ? (
+                <>
+                  {" · "}
+                  <Link href={`/jobs/${l.jobId}`}>job</Link>
+                </>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       <CursorPager cursors={cursors} setCursors={setCursors} next={lines.data?.cursor} labels={["Newer", "Older"]} showPage={false} />
     </div>
   );

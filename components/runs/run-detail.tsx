@@ -9,8 +9,8 @@ import { ErrorView, placeErrors } from "../jobs/error-view";
 import { formatDuration } from "../jobs/format";
 import { Loading } from "../load-state";
 import { RerunFromStep } from "../rerun-from-step";
+import { Card, TimeCards } from "../time-cards";
 import { LIVE_MS, useTRPC } from "../trpc";
-import { When } from "../when";
 import { RunStatus } from "./run-status";
 import { RunTrace } from "./trace";
 
@@ -73,29 +73,14 @@ export function RunDetail({ runId }: { runId: string }) {
         </h1>
         <RunStatus status={r.status} waiting={r.waiting} />
       </div>
-      <div className="cards" style={{ marginBottom: "1rem" }}>
-        <div className="card">
-          <div className="l">Created</div>
-          <When iso={r.created_at} />
-        </div>
-        <div className="card">
-          <div className="l">Started</div>
-          <When iso={r.run_started_at} />
-        </div>
-        <div className="card">
-          <div className="l">Ended</div>
-          <When iso={r.ended_at} />
-        </div>
-        <div className="card">
-          <div className="l">Duration</div>
+      <TimeCards created={r.created_at} started={r.run_started_at} ended={r.ended_at} endedLabel="Ended">
+        <Card label="Duration">
           <div>{formatDuration(duration)}</div>
-        </div>
-        <div className="card">
-          <div className="l">Job</div>
+        </Card>
+        <Card label="Job">
           <div>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link> : <span className="muted">none</span>}</div>
-        </div>
-        <div className="card">
-          <div className="l">Links</div>
+        </Card>
+        <Card label="Links">
           <div>
             {r.parent_run_id ? (
               <>
@@ -110,8 +95,8 @@ export function RunDetail({ runId }: { runId: string }) {
             ) : null}
             {!r.parent_run_id && !r.replay_of ? <span className="muted">–</span> : null}
           </div>
-        </div>
-      </div>
+        </Card>
+      </TimeCards>
 
       {r.predicted_start?.text ? (
         <p className="notice" data-testid="predicted-start">

@@ -3,11 +3,14 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { BulkConfirm, BulkOutcome } from "../bulk-confirm";
 import { CursorPager } from "../cursor-pager";
+import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } from "../filter-form";
 import { formatDuration } from "../jobs/format";
+import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
-import { ScrollRegion } from "../scroll-region";
 import { useDebounced, useSortedRows } from "../sortable";
+import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterInputs, type RouterOutputs, useTRPC } from "../trpc";
 import { useUrlState } from "../url-state";
 import { When } from "../when";
@@ -29,7 +32,6 @@ function skippedSummary(plan: ReplayPlan): string[] {
 type Filter = RouterInputs["run"]["list"];
 
 const STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
-const RANGES: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 };
 const KEYS = ["function", "status", "range", "q", "sort", "dir"] as const;
 const PAGE = 50;
 
@@ -67,7 +69,7 @@ export function RunsList() {
     () => ({
       ...(url.function ? { functionId: url.function } : {}),
       ...(url.status && (STATUSES as readonly string[]).includes(url.status) ? { status: [url.status as (typeof STATUSES)[number]] } : {}),
-      ...(RANGES[url.range] ? { from: new Date(Date.now() - (RANGES[url.range] ?? 0)) } : {}),
+      ...(isRange(url.range) ? { from: new Date(Date.now() - RANGES[url.range]) } : {}),
       ...(url.q ? { q: url.q } : {}),
     }),
     [url.function, url.status, url.range, url.q],
@@ -107,42 +109,21 @@ export function RunsList() {
 
   return (
     <div>
-      <form className="toolbar" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
-        <label className="field">
-          Function
-          <select value={url.function} onChange={(e) => setUrl({ function: e.target.value })}>
-            <option value="">Any</option>
-            {functions.data?.functions.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Status
-          <select value={url.status} onChange={(e) => setUrl({ status: e.target.value })}>
-            <option value="">Any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Created
-          <select value={url.range} onChange={(e) => setUrl({ range: e.target.value })}>
-            <option value="">Any time</option>
-            <option value="1h">Last hour</option>
-            <option value="24h">Last 24 hours</option>
-            <option value="7d">Last 7 days</option>
-          </select>
-        </label>
-        <label className="field">
-          Event or output contains
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="e.g. a task id or an email" />
-        </label>
+      <FilterForm label="Filter runs">
+        <SelectField
+          label="Function"
+          value={url.function}
+          onChange={(v) => setUrl({ function: v })}
+          options={(functions.data?.functions ?? []).map((f) => ({ value: f.id, label: f.name }))}
+        />
+        <SelectField
+          label="Status"
+          value={url.status}
+          onChange={(v) => setUrl({ status: v })}
+          options={STATUSES.map((st) => ({ value: st, label: st }))}
+        />
+        <RangeField value={url.range} onChange={(v) => setUrl({ range: v })} />
+        <SearchField label="Event or output contains" value={text} onChange={setText} placeholder="e.g. a task id or an email" />
         <button
           type="button"
           className="secondary"
@@ -154,92 +135,85 @@ export function RunsList() {
         >
           Replay failed runs…
         </button>
-      </form>
+      </FilterForm>
       {confirm !== null ? (
-        <div className="dialog panel" role="alertdialog" aria-modal="false" aria-labelledby="replay-title">
-          <p id="replay-title">
-            {confirm.matched === 0
+        <BulkConfirm
+          question={
+            confirm.matched === 0
               ? "No failed runs match this filter."
               : confirm.toReplay === 0
                 ? `Nothing to replay: all ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter are skipped.`
-                : `Replay ${confirm.toReplay} of ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter? A failed job replays once, as a new job.`}
-          </p>
-          {confirm.skipped.length ? (
-            <ul aria-label="Skipped runs">
-              {skippedSummary(confirm).map((line) => (
-                <li key={line}>{line}</li>
-              ))}
-            </ul>
-          ) : null}
-          <div className="row">
-            {confirm.toReplay > 0 ? (
-              <button
-                type="button"
-                disabled={replayFailed.isPending}
-                onClick={() => replayFailed.mutate({ ...failedFilter, preview: false })}
-              >
-                Replay {confirm.toReplay} run{confirm.toReplay === 1 ? "" : "s"}
-              </button>
-            ) : null}
-            <button type="button" className="secondary" onClick={() => setConfirm(null)}>
-              {confirm.toReplay > 0 ? "Keep them" : "Close"}
+                : `Replay ${confirm.toReplay} of ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter? A failed job replays once, as a new job.`
+          }
+          detail={
+            confirm.skipped.length ? (
+              <ul aria-label="Skipped runs">
+                {skippedSummary(confirm).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            ) : null
+          }
+          onKeep={() => setConfirm(null)}
+          keepLabel={confirm.toReplay > 0 ? "Keep them" : "Close"}
+        >
+          {confirm.toReplay > 0 ? (
+            <button
+              type="button"
+              disabled={replayFailed.isPending}
+              onClick={() => replayFailed.mutate({ ...failedFilter, preview: false })}
+            >
+              Replay {confirm.toReplay} run{confirm.toReplay === 1 ? "" : "s"}
             </button>
-          </div>
-        </div>
+          ) : null}
+        </BulkConfirm>
       ) : null}
-      {outcome ? (
-        <p className="notice" role="status">
-          {outcome}
-        </p>
-      ) : null}
+      <BulkOutcome text={outcome} />
       {list.error ? <LoadError what="runs" error={list.error} /> : null}
-      <ScrollRegion label="Runs (scrolls)">
-        <table aria-label="Runs" aria-busy={list.isLoading}>
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              {sortButton("function", "Function")}
-              {sortButton("status", "Status")}
-              <th scope="col">Event</th>
-              {sortButton("created", "Created")}
-              {sortButton("duration", "Duration")}
-              <th scope="col">Job</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.run_id} data-run-id={r.run_id}>
-                <td>
-                  <Link href={`/runs/${r.run_id}`}>
-                    <code>{r.run_id.slice(-10)}</code>
-                  </Link>
-                </td>
-                <td>{r.function_id}</td>
-                <td>
-                  <RunStatus status={r.status} waiting={r.waiting} />
-                </td>
-                <td>
-                  <code>{r.event_name ?? "–"}</code>
-                </td>
-                <td>
-                  <When iso={r.created_at} />
-                </td>
-                <td>{formatDuration(durationOf(r))}</td>
-                <td>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link> : <span className="muted">–</span>}</td>
-                <td className="error-cell">{r.status === "Failed" ? errorText(r.error) : ""}</td>
-              </tr>
-            ))}
-            {!list.isLoading && runs.length === 0 ? (
-              <tr>
-                <td colSpan={8} className="muted">
-                  No runs match.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <ListTable
+        label="Runs"
+        columns={8}
+        loading={list.isLoading}
+        empty={runs.length === 0 ? "No runs match." : undefined}
+        head={
+          <TableHead
+            sortHeader={sortButton}
+            columns={[
+              "Run",
+              { label: "Function", sort: "function" },
+              { label: "Status", sort: "status" },
+              "Event",
+              { label: "Created", sort: "created" },
+              { label: "Duration", sort: "duration" },
+              "Job",
+              "Error",
+            ]}
+          />
+        }
+      >
+        {runs.map((r) => (
+          <tr key={r.run_id} data-run-id={r.run_id}>
+            <td>
+              <Link href={`/runs/${r.run_id}`}>
+                <code>{r.run_id.slice(-10)}</code>
+              </Link>
+            </td>
+            <td>{r.function_id}</td>
+            <td>
+              <RunStatus status={r.status} waiting={r.waiting} />
+            </td>
+            <td>
+              <code>{r.event_name ?? "–"}</code>
+            </td>
+            <td>
+              <When iso={r.created_at} />
+            </td>
+            <td>{formatDuration(durationOf(r))}</td>
+            <td>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link> : <span className="muted">–</span>}</td>
+            <td className="error-cell">{r.status === "Failed" ? errorText(r.error) : ""}</td>
+          </tr>
+        ))}
+      </ListTable>
       <CursorPager cursors={cursors} setCursors={setCursors} next={list.data?.cursor} />
     </div>
   );

@@ -26,7 +26,8 @@ export interface ChildSpec {
   stopGraceMs: number;
 }
 
-export type ChildState = "starting" | "running" | "restarting" | "stopping" | "stopped";
+/** "failed": it died too often; the stack is stopping because of it. */
+export type ChildState = "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
 
 export interface ChildStatus {
   name: string;
@@ -188,14 +189,16 @@ export class Supervisor {
     const now = Date.now();
     entry.crashes = [...entry.crashes.filter((t) => now - t < this.opts.crashWindowMs), now];
     entry.status.restarts++;
-    this.changed();
     if (entry.crashes.length >= this.opts.maxCrashes) {
       this.fatal = true;
+      entry.status.state = "failed";
+      this.changed();
       const why = `${entry.spec.name} died ${entry.crashes.length} times within ${this.opts.crashWindowMs / 1000} s (last: ${reason})`;
       this.opts.log.error({ child: entry.spec.name }, why);
       this.opts.onFatal(why);
       return;
     }
+    this.changed();
     const wait = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** (entry.crashes.length - 1));
     this.opts.log.warn({ child: entry.spec.name, reason, restartInMs: wait }, `${entry.spec.name} ${reason}; restarting it`);
     await delay(wait);

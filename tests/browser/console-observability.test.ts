@@ -32,7 +32,7 @@ describe.skipIf(chromiumMissing)("console in a browser: logs, runs, replays", ()
     await s.page.getByRole("button", { name: "Search", exact: true }).click();
     await s.page.waitForURL(/\/logs\?q=level%3Ainfo/);
     const rows = s.page.locator("tbody tr[data-log-id]");
-    // The unfiltered s.page shows first; the search's answer replaces it.
+    // The unfiltered page shows first; the search's answer replaces it.
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(5);
     expect(await rows.allInnerTexts()).toSatisfy((texts: string[]) => texts.every((t) => t.includes("logs-under-step")));
     await s.shot("logs-search");

@@ -70,7 +70,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     for (const id of [a, b]) expect((await s.api(`/api/jobs/${id}`)).attempt).toBe(2);
   }, 60_000);
 
-  it("cancels a sleeping job from its s.page", async () => {
+  it("cancels a sleeping job from its page", async () => {
     const { id } = await s.api("/api/jobs", { type: "demo-task", payload: { sleepFor: "1h" } });
     await s.page.goto(`${s.stack.baseUrl}/jobs/${id}`);
     await s.page.getByTestId("waiting-reasons").filter({ hasText: "sleeping until" }).waitFor({ timeout: 30_000 });
@@ -108,22 +108,22 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await s.shot("jobs-filtered");
   });
 
-  it("sends an event from the events s.page and lists it; the app's own job events are refused", async () => {
+  it("sends an event from the events page and lists it; the app's own job events are refused", async () => {
     await s.page.goto(`${s.stack.baseUrl}/events`);
     await s.page.getByLabel("Event name").fill("shop/order.placed");
-    await s.page.getByLabel("Data (JSON)").fill('{"orderId": "sent-from-events-s.page", "orgId": "someone-else"}');
+    await s.page.getByLabel("Data (JSON)").fill('{"orderId": "sent-from-events-page", "orgId": "someone-else"}');
     await s.page.getByRole("button", { name: "Send event" }).click();
     await s.page.getByRole("status").filter({ hasText: "Sent:" }).waitFor();
     // Listed for this organization: the server set orgId, whatever the data said.
     await s.page
       .getByRole("row")
-      .filter({ hasText: "sent-from-events-s.page" })
+      .filter({ hasText: "sent-from-events-page" })
       .filter({ hasText: "shop/order.placed" })
       .waitFor({ timeout: 30_000 });
     // No function listens to it, and the row says so (the engine keeps each event's fate).
     await s.page
       .getByRole("row")
-      .filter({ hasText: "sent-from-events-s.page" })
+      .filter({ hasText: "sent-from-events-page" })
       .filter({ hasText: "no function listens to shop/order.placed" })
       .waitFor();
     for (const name of ["demo/task.requested", "inngest/forged"]) {
@@ -157,7 +157,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await s.shot("mailbox");
   }, 60_000);
 
-  it("stays usable at a phone's width: no s.page scrolls sideways", async () => {
+  it("stays usable at a phone's width: no page scrolls sideways", async () => {
     await s.page.setViewportSize({ width: 390, height: 800 });
     const anyJob = ((await s.api("/api/jobs?limit=1")).items[0] ?? (await s.api("/api/jobs", { type: "demo-task", payload: {} })))
       .id as string;
@@ -166,7 +166,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       await s.page.goto(`${s.stack.baseUrl}${path}`);
       await s.page.locator("main h1").first().waitFor();
       await expect.poll(() => s.page.locator('[aria-busy="true"]').count(), { timeout: 15_000 }).toBe(0);
-      // Wide tables scroll inside their own box; the s.page itself must not.
+      // Wide tables scroll inside their own box; the page itself must not.
       const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       if (overflow > 1) wide.push(`${path} is ${overflow}px too wide`);
       if (path === "/jobs") await s.shot("jobs-phone");
@@ -189,8 +189,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await s.page.waitForURL(`**/jobs/${firstId}`);
     // sync-analytics fills the queue statistics the overview's charts read (the minute cron does it too).
     const sync = await s.api("/api/jobs", { type: "sync-analytics", payload: { minutes: 60 } });
-    for (let i = 0; i < 100 && (await s.api(`/api/jobs/${sync.id}/status`)).status !== "COMPLETED"; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(async () => (await s.api(`/api/jobs/${sync.id}/status`)).status, { timeout: 10_000 }).toBe("COMPLETED");
     await s.page.goto(`${s.stack.baseUrl}/`);
     await expect.poll(() => s.page.getByTestId("latency-p50").textContent(), { timeout: 15_000 }).not.toBe("–");
     await s.page.locator(".recharts-bar-rectangle").first().waitFor();
@@ -200,7 +199,7 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await s.shot("jobs-list");
   }, 60_000);
 
-  it("passes an axe WCAG 2.1 AA audit on every s.page, and every control takes keyboard focus visibly", async () => {
+  it("passes an axe WCAG 2.1 AA audit on every page, and every control takes keyboard focus visibly", async () => {
     // A failed and a completed job's pages (the earlier tests leave both; made here when this test runs alone).
     const jobIn = async (status: string, payload: object) => {
       const existing = (await s.api(`/api/jobs?status=${status}&type=demo-task`)).items[0]?.id as string | undefined;
@@ -246,15 +245,15 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       problems.push(...violations.map((v) => `${path} ${v}`));
       problems.push(...(await keyboardProblems(s.page)).map((p) => `${path} ${p}`));
     }
-    await s.shot("accessibility-audit-last-s.page");
+    await s.shot("accessibility-audit-last-page");
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it("ran every s.page above under its Content-Security-Policy with nothing refused", async () => {
+  it("ran every page above under its Content-Security-Policy with nothing refused", async () => {
     await s.page.goto(`${s.stack.baseUrl}/`);
     await s.page.getByRole("heading", { name: "Overview" }).waitFor();
     expect(s.cspViolations()).toEqual([]);
-    // The app's icon is served, so no s.page asked for a favicon that is not there.
+    // The app's icon is served, so no page asked for a favicon that is not there.
     expect(await s.page.locator('link[rel="icon"]').count()).toBeGreaterThan(0);
     expect(s.missing).toEqual([]);
   });

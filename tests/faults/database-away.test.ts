@@ -1,4 +1,4 @@
-import { startTcpProxy, type TcpProxy } from "@jobdeck/test-kit";
+import { startTcpProxy, type TcpProxy, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH_VARIABLES, type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
@@ -41,7 +41,18 @@ describe("the database away for 20 s, then hanging", () => {
   it("keeps every process up, answers 503 meanwhile, and finishes every job afterwards", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(JSON.parse((await create({ type: "demo-task", payload: { delayMs: 1500 } })).text).id);
-    await new Promise((r) => setTimeout(r, 1500)); // some are mid-step now
+    // Some are mid-step when the database goes away.
+    await until(
+      "jobs mid-step",
+      async () => {
+        const running = await Promise.all(
+          ids.map(async (id) => (JSON.parse((await api(`/api/jobs/${id}/status`)).text) as { status: string }).status),
+        );
+        return running.filter((st) => st === "RUNNING").length >= 2;
+      },
+      60_000,
+      100,
+    );
 
     proxy.cut();
     const outage = Date.now();
@@ -66,15 +77,17 @@ describe("the database away for 20 s, then hanging", () => {
     expect(stack.process.exitCode).toBeNull();
 
     // Back: every job completes, none failed by the outage, and no step recorded before it ran again.
-    const deadline = Date.now() + 180_000;
-    let statuses: string[] = [];
-    while (Date.now() < deadline) {
-      statuses = await Promise.all(
-        ids.map(async (id) => (JSON.parse((await api(`/api/jobs/${id}/status`)).text) as { status: string }).status),
-      );
-      if (statuses.every((s) => s === "COMPLETED" || s === "FAILED")) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const statuses = await until(
+      "every job ended",
+      async () => {
+        const now = await Promise.all(
+          ids.map(async (id) => (JSON.parse((await api(`/api/jobs/${id}/status`)).text) as { status: string }).status),
+        );
+        return now.every((st) => st === "COMPLETED" || st === "FAILED") && now;
+      },
+      180_000,
+      500,
+    );
     if (!statuses.every((s) => s === "COMPLETED")) {
       const { readFileSync } = await import("node:fs");
       const key = JSON.parse(readFileSync(".data/pglite.keys.json", "utf8")).signingKey;

@@ -69,29 +69,32 @@ describe("npm run dev killed with SIGKILL", () => {
     dev = await start(port, enginePort);
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await call("/api/jobs", { type: "demo-task", payload: { delayMs: 2500 } })).id);
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const jobs = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`)));
-      if (
-        jobs.filter((j) => j.steps.some((s: { name: string; status: string }) => s.name === "step-3-process" && s.status === "RUNNING"))
-          .length >= 3
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await until(
+      "three jobs in step 3",
+      async () => {
+        const jobs = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`)));
+        const inStep3 = (j: any) =>
+          j.steps.some((s: { name: string; status: string }) => s.name === "step-3-process" && s.status === "RUNNING");
+        return jobs.filter(inStep3).length >= 3;
+      },
+      120_000,
+      200,
+    );
     const killed = new Promise((r) => dev?.once("exit", r));
     const killedAt = Date.now();
     process.kill(-(dev.pid as number), "SIGKILL");
     await killed;
 
     dev = await start(port, enginePort);
-    const completeBy = Date.now() + 180_000;
-    let jobs: any[] = [];
-    while (Date.now() < completeBy) {
-      jobs = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`)));
-      if (jobs.every((j) => ["COMPLETED", "FAILED", "CANCELLED"].includes(j.status))) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const jobs: any[] = await until(
+      "every job ended",
+      async () => {
+        const now = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`)));
+        return now.every((j) => ["COMPLETED", "FAILED", "CANCELLED"].includes(j.status)) && now;
+      },
+      180_000,
+      500,
+    );
     expect(jobs.map((j) => j.status)).toEqual(Array(10).fill("COMPLETED"));
     // The engine's trace: no step it recorded ran again (each has one completed attempt at most).
     const key = JSON.parse(readFileSync(`${dataDir}.keys.json`, "utf8")).signingKey as string;

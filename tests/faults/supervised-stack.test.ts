@@ -81,13 +81,15 @@ describe("npm start supervises its children", () => {
       }
     };
     const producers = Array.from({ length: 8 }, producer);
-    await sleep(4_000);
+    // Each kill lands in the middle of the burst: after some jobs were acknowledged, and more are acknowledged after it.
+    const acknowledgedAtLeast = (n: number) => until(`${n} jobs acknowledged`, () => acknowledged.length >= n, 60_000, 50);
+    await acknowledgedAtLeast(15);
     process.kill(nextPid, "SIGKILL");
     await until("Next.js restarted", async () => (await processes()).next?.state === "running", 60_000, 500);
-    await sleep(3_000);
+    await acknowledgedAtLeast(acknowledged.length + 10);
     process.kill(databasePid, "SIGKILL");
     await until("the database restarted", async () => (await processes()).database?.state === "running", 60_000, 500);
-    await sleep(4_000);
+    await acknowledgedAtLeast(acknowledged.length + 10);
     producing = false;
     await Promise.all(producers);
 

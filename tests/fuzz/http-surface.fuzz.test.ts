@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { until } from "@jobdeck/test-kit";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -284,25 +285,30 @@ describe("the HTTP surface under hostile input", () => {
     });
     try {
       // The burst before this leaves the organization at its active-job limit for a while: a 429 means "wait".
-      let created: { id?: string } = {};
-      for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
-        const res = await fetch(`${stack.baseUrl}/api/jobs`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: json({ type: "deliver-webhook", payload: { url: `${peer.url}/emoji` } }),
-        });
-        created = (await res.json()) as { id?: string };
-        if (res.status !== 429) break;
-      }
+      const created = await until(
+        "a create that is not refused with 429",
+        async () => {
+          const res = await fetch(`${stack.baseUrl}/api/jobs`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: json({ type: "deliver-webhook", payload: { url: `${peer.url}/emoji` } }),
+          });
+          const body = (await res.json()) as { id?: string };
+          return res.status !== 429 && body;
+        },
+        120_000,
+        1_000,
+      );
       expect(created.id, JSON.stringify(created)).toEqual(expect.any(String));
-      let status = "";
-      for (
-        const deadline = Date.now() + 60_000;
-        Date.now() < deadline && !["COMPLETED", "FAILED"].includes(status);
-        await new Promise((r) => setTimeout(r, 200))
-      ) {
-        status = ((await (await fetch(`${stack.baseUrl}/api/jobs/${created.id}/status`)).json()) as { status: string }).status;
-      }
+      const status = await until(
+        "the webhook job ended",
+        async () => {
+          const st = ((await (await fetch(`${stack.baseUrl}/api/jobs/${created.id}/status`)).json()) as { status: string }).status;
+          return ["COMPLETED", "FAILED"].includes(st) && st;
+        },
+        60_000,
+        200,
+      );
       expect(status).toBe("COMPLETED");
     } finally {
       await peer.close();

@@ -37,7 +37,9 @@ describe("house rules (biome.json)", () => {
       expect(r.ok, from).toBe(false);
       expect(r.output).toContain("jobs/ holds the job catalogue's contracts and imports nothing of the app");
     }
-    expect(lint({ "jobs/probe.ts": 'import { eventType } from "inngest";\nimport { z } from "zod";\nexport const y = [eventType, z];\n' }).ok).toBe(true);
+    expect(
+      lint({ "jobs/probe.ts": 'import { eventType } from "inngest";\nimport { z } from "zod";\nexport const y = [eventType, z];\n' }).ok,
+    ).toBe(true);
   });
 
   it("lets components/ take only the status sets from jobs/", () => {

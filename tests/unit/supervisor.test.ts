@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { sleep, until } from "@jobdeck/test-kit";
 import { describe, expect, it } from "vitest";
 import { type ChildSpec, type ChildStatus, Supervisor } from "../../scripts/launcher/supervisor.js";
@@ -66,10 +66,9 @@ describe("Supervisor", () => {
     await s.start(nodeChild("crasher", "setTimeout(() => process.exit(3), 30)"));
     await until("the crash-loop verdict", () => fatal.length > 0, 10_000);
     expect(fatal).toEqual(["crasher died 3 times within 60 s (last: exited with code 3)"]);
-    await sleep(300);
-    // No restart after the verdict.
-    expect(changes.at(-1)?.[0]).toMatchObject({ state: "restarting", restarts: 3, pid: null });
-    expect(fatal).toHaveLength(1);
+    // Marked failed, not restarting: no restart is scheduled after the verdict.
+    expect(changes.at(-1)?.[0]).toMatchObject({ state: "failed", restarts: 3, pid: null });
+    expect(changes.filter((c) => c[0]?.state === "starting")).toHaveLength(3);
   });
 
   it("waits longer between restarts the more a child has crashed", async () => {
@@ -98,11 +97,13 @@ describe("Supervisor", () => {
 
   it("kills a child that ignores SIGTERM after its grace period, and at once on killAll", async () => {
     const { s } = supervisor();
-    const stubborn = `process.on("SIGTERM", () => {}); ${FOREVER}`;
-    await s.start(nodeChild("stubborn", stubborn, { stopGraceMs: 300 }));
-    await s.start(nodeChild("other", stubborn, { stopGraceMs: 60_000 }));
+    // Ready once its SIGTERM handler is installed (it says so on stdout).
+    const stubborn = `process.on("SIGTERM", () => {}); console.log("ready"); ${FOREVER}`;
+    const saysReady = (child: ChildProcess) => new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+    const spawnPiped = () => spawn(process.execPath, ["-e", stubborn], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+    await s.start(nodeChild("stubborn", stubborn, { stopGraceMs: 300, spawn: spawnPiped, ready: saysReady }));
+    await s.start(nodeChild("other", stubborn, { stopGraceMs: 60_000, spawn: spawnPiped, ready: saysReady }));
     const [a, b] = s.statuses().map((c) => c.pid as number);
-    await sleep(200); // the children install their SIGTERM handlers
     const t0 = Date.now();
     await s.stop("stubborn");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
@@ -117,7 +118,8 @@ describe("Supervisor", () => {
     await expect(s.start(nodeChild("broken", "process.exit(1)", { ready: () => sleep(5_000) }))).rejects.toThrow(
       /broken did not start: exited while starting/,
     );
-    await sleep(200);
+    // Its exit has been handled (start() waited for it) and counted as no crash.
     expect(changes.at(-1)?.[0]?.restarts).toBe(0);
+    expect(changes.filter((c) => c[0]?.state === "starting")).toHaveLength(1);
   });
 });
