@@ -24,7 +24,9 @@ const byId = z.object({ id: jobId });
 export const jobRouter = router({
   // Typed per job type for the client; checked by createJob itself (jobs/registry.ts createJobInput), so tRPC, REST
   // and server actions refuse a bad create with the same field-level message.
-  create: protectedProcedure.input((raw: unknown) => raw as CreateJobInput).mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
+  create: protectedProcedure
+    .input((raw: unknown) => raw as CreateJobInput)
+    .mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
   list: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => listJobs(ctx.scope, input ?? {})),
   count: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => countJobs(ctx.scope, input ?? {})),
   byId: protectedProcedure.input(byId).query(({ ctx, input }) => getJob(ctx.scope, input.id)),
