@@ -22,6 +22,7 @@ import { Executor } from "./runs/executor.js";
 import { RunLifecycle } from "./runs/lifecycle.js";
 import { PauseSystem } from "./runs/pause-system.js";
 import { RunQueue } from "./runs/queue.js";
+import { RetrySystem } from "./runs/retry.js";
 import { RunTimeouts } from "./runs/run-timeouts.js";
 import type { RunSystems } from "./runs/systems.js";
 import { Trace } from "./runs/trace.js";
@@ -69,7 +70,8 @@ export class Engine {
     const pauses = new PauseSystem(ctx, queue);
     this.timeouts = new RunTimeouts(ctx, queue);
     this.lifecycle = new RunLifecycle(ctx, queue, pauses, this.timeouts, trace);
-    this.sys = { ctx, queue, lifecycle: this.lifecycle, pauses, trace };
+    const retry = new RetrySystem({ trace, queue, clock: ctx.clock, backoff: ctx.opts.backoff });
+    this.sys = { ctx, queue, lifecycle: this.lifecycle, pauses, trace, retry };
     this.grouping = new Grouping(ctx, this.lifecycle);
     const flowControl = new FlowControl(ctx, this.lifecycle, queue, this.grouping);
     this.ingest = new Ingest(ctx, pauses, queue, flowControl);

@@ -11,7 +11,6 @@ import { jobIdOf } from "./job-id.js";
 import { engineFailure } from "./lifecycle.js";
 import { MAX_STEPS, oversizedOp, STEP_LIMIT_ERROR, STEP_OUTPUT_TOO_LARGE } from "./limits.js";
 import { applyOps, completeRun, type OpTurn } from "./ops.js";
-import { decideRetry } from "./retry.js";
 import type { RunSystems } from "./systems.js";
 
 function stepUrl(base: string, stepId: string): string {
@@ -175,25 +174,19 @@ function functionError(
     startedAt,
     endedAt,
   };
-  const decision = decideRetry({
-    attempt: item.attempt,
+  const retried = sys.retry.retry(u, run, {
+    item,
+    kind: "exec",
+    step,
+    error: outcome.error,
     maxAttempts: fn.maxAttempts,
     retriable: outcome.retriable,
     retryAfterMs: outcome.retryAfterMs,
-    backoff: sys.ctx.opts.backoff,
-    now: sys.ctx.clock.now(),
+    // The same request again: still the run's start if it was, and the same job id for the SDK's ctx.jobId.
+    isStart: item.isStart,
+    data: { ...(item.data ?? {}), jobId: jobIdOf(item) },
   });
-  if (decision.retry) {
-    sys.trace.record(step, { status: "errored", error: outcome.error });
-    sys.queue.enqueue(u, run, "exec", item.stepId, {
-      attempt: item.attempt + 1,
-      at: decision.at,
-      isStart: item.isStart,
-      data: { ...(item.data ?? {}), jobId: jobIdOf(item) },
-      wait: { reason: "retry", until: decision.at, maxAttempts: fn.maxAttempts },
-    });
-    return;
-  }
+  if (retried) return;
   sys.trace.record(step, { status: "failed", error: outcome.error });
   sys.lifecycle.finishRun(u, run, "failed", { error: outcome.error });
 }

@@ -11,7 +11,6 @@ import { jobIdOf } from "./job-id.js";
 import { engineFailure } from "./lifecycle.js";
 import { MAX_STEPS, STEP_LIMIT_ERROR } from "./limits.js";
 import { recordOpMetadata } from "./metadata.js";
-import { decideRetry } from "./retry.js";
 import { waitForSignal } from "./signals.js";
 import type { RunSystems } from "./systems.js";
 import type { TraceStep } from "./trace.js";
@@ -71,22 +70,17 @@ const OPS: Record<OpName, OpHandler> = {
   StepError: {
     apply(sys, t, op, step) {
       const error = asError(op.error, "step failed");
-      const decision = decideRetry({
-        attempt: t.item.attempt,
+      const retried = sys.retry.retry(t.u, t.run, {
+        item: t.item,
+        kind: "exec",
+        step,
+        error,
         maxAttempts: t.fn.maxAttempts,
         retriable: true,
         retryAfterMs: t.retryAfterMs,
-        backoff: sys.ctx.opts.backoff,
-        now: sys.ctx.clock.now(),
+        data: { ...(t.item.data ?? {}), name: step.stepName, jobId: jobIdOf(t.item) },
       });
-      if (decision.retry) {
-        sys.trace.record(step, { status: "errored", error });
-        sys.queue.enqueue(t.u, t.run, "exec", t.item.stepId, {
-          attempt: t.item.attempt + 1,
-          at: decision.at,
-          data: { ...(t.item.data ?? {}), name: step.stepName, jobId: jobIdOf(t.item) },
-          wait: { reason: "retry", until: decision.at, maxAttempts: t.fn.maxAttempts },
-        });
+      if (retried) {
         t.retrying = true;
         return;
       }

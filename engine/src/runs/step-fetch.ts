@@ -2,7 +2,6 @@ import type { FetchResult } from "../protocol/sdk-client.js";
 import type { QueueItem, RunState } from "../types.js";
 import { ENDED } from "../types.js";
 import { Unit } from "../unit.js";
-import { decideRetry } from "./retry.js";
 import type { RunSystems } from "./systems.js";
 
 /**
@@ -40,7 +39,7 @@ function memoOf(item: QueueItem, url: string | undefined, res: Extract<FetchResu
  * memoized, retried with backoff while attempts remain; a refused destination fails the step at once.
  */
 export async function performStepFetch(sys: RunSystems, item: QueueItem, run: RunState): Promise<void> {
-  const { ctx, queue, trace } = sys;
+  const { ctx, queue, trace, retry } = sys;
   const req = (item.data?.ai ? aiRequest(item.data?.request) : (item.data?.request ?? {})) as {
     url?: string;
     method?: string;
@@ -70,24 +69,17 @@ export async function performStepFetch(sys: RunSystems, item: QueueItem, run: Ru
     queue.discover(u, run, item.data?.race === true);
   } else {
     const error = { name: res.refused ? "OutboundRefused" : "GatewayError", message: res.error };
-    const maxAttempts = ctx.registry.get(run.fnSlug)?.maxAttempts ?? 5;
-    // A refused destination stays refused: fail the step at once instead of retrying it.
-    const decision = decideRetry({
-      attempt: item.attempt,
-      maxAttempts,
+    const retried = retry.retry(u, run, {
+      item,
+      kind: "gateway",
+      step,
+      error,
+      maxAttempts: ctx.registry.get(run.fnSlug)?.maxAttempts ?? 5,
+      // A refused destination stays refused: fail the step at once instead of retrying it.
       retriable: !res.refused,
-      backoff: ctx.opts.backoff,
-      now: ctx.clock.now(),
+      data: item.data,
     });
-    if (decision.retry) {
-      trace.record(step, { status: "errored", error });
-      queue.enqueue(u, run, "gateway", item.stepId, {
-        attempt: item.attempt + 1,
-        at: decision.at,
-        data: item.data,
-        wait: { reason: "retry", until: decision.at, maxAttempts },
-      });
-    } else {
+    if (!retried) {
       queue.setMemo(run, item.stepId, { error });
       trace.record(step, { status: "failed", error });
       run.pending.delete(item.stepId);
