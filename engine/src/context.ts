@@ -8,15 +8,15 @@ import { throttleStart } from "./flow/throttle.js";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { SdkClient } from "./protocol/sdk-client.js";
 import { Registry } from "./registry.js";
-import { PauseIndex } from "./runs/pauses.js";
-import { RunCache } from "./runs/run-cache.js";
 import { Holds } from "./sched/holds.js";
 import { Scheduler } from "./sched/scheduler.js";
 import { Timers } from "./sched/timers.js";
+import { AppAvailability } from "./state/app-availability.js";
+import { PauseIndex } from "./state/pause-index.js";
+import { RunCache } from "./state/run-cache.js";
 import { Journal } from "./store/journal.js";
 import { quoteIdent } from "./store/migrate.js";
 import { storedTypes } from "./store/stored-types.js";
-import { AppAvailability } from "./sync/app-availability.js";
 import { Samples } from "./util/samples.js";
 
 /** Counters and latency samples for /health and the benchmark. */
@@ -35,7 +35,9 @@ export interface EngineStats {
 /**
  * What every system of the engine shares: its options, log and clock, the database pool and the journal, the
  * in-memory state (registry, run cache, pauses, flow state, the queue) and the HTTP client for apps. Built once;
- * the systems (runs/, events/, sync/, api/) are given it, and nothing is wired in afterwards.
+ * the systems (runs/, events/, sync/, api/) are given it, and nothing is wired in afterwards. It holds only what
+ * lies below it (foundations, protocol/, store/, the bus, registry, sched/, flow/, state/), never a system above it:
+ * engine/test/unit/layering.test.ts checks that every import points down.
  */
 export interface EngineContext {
   readonly opts: ResolvedOptions;

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedOptions } from "../options.js";
-import { hashSigningKey } from "../protocol/signing.js";
+import { acceptedBearers } from "../protocol/signing.js";
 
 /**
  * Who may drive the engine. The engine does not trust its network position: a page in the user's browser and any
@@ -20,12 +20,6 @@ const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 function pathOf(url: string): string {
   const q = url.indexOf("?");
   return q === -1 ? url : url.slice(0, q);
-}
-
-/** `Authorization: Bearer …` values that carry this engine's signing key (raw or hashed, current or fallback). */
-export function acceptedBearers(opts: Pick<ResolvedOptions, "signingKey" | "signingKeyFallback">, hashedOnly = false): string[] {
-  const keys = [opts.signingKey, opts.signingKeyFallback].filter((k): k is string => Boolean(k));
-  return keys.flatMap((k) => (hashedOnly ? [hashSigningKey(k)] : [k, hashSigningKey(k)])).map((k) => `Bearer ${k}`);
 }
 
 function refuse(reply: FastifyReply, status: number, error: string) {

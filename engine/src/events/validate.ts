@@ -1,6 +1,6 @@
 import { jsonProblem } from "@jobdeck/safe-json";
 import { EventValidationError } from "../errors.js";
-import { type EventMeta, resolveEventMeta, SessionsError } from "./sessions.js";
+import { type EventMeta, resolveEventMeta, SessionsError } from "../protocol/sessions.js";
 
 const MAX_EVENTS_PER_REQUEST = 5000;
 const MAX_NAME_LENGTH = 512;

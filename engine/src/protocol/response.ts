@@ -172,3 +172,34 @@ export function fatalUpstreamError(status: number, body: string, contentType: st
   }
   return { name: "Server returned a fatal error", message, stack, error: message };
 }
+
+/**
+ * An app that cannot be reached is not a function that failed: a request refused, reset or not resolved, or answered a
+ * bare 502/503 (no body) by something that is not the SDK (a dev server or proxy while the app restarts), says the app
+ * is away, and state/app-availability.ts holds its requests until it answers. A gateway's page (a 502/503 with a body,
+ * any 504) is a failed attempt instead (fatalUpstreamError above): the app behind it was reached, or is slow.
+ */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+/** What a restarting app's proxy answers, bodiless; a 504 is a timeout, which says the app was reached or slow. */
+const AWAY_STATUSES = new Set([502, 503]);
+
+/** Whether an SDK request's failure says the app is away (rather than that the function failed). */
+export function appUnreachable(result: SdkResult): string | undefined {
+  if (!result.ok) return result.code && UNREACHABLE_CODES.has(result.code) ? result.error : undefined;
+  const { status, headers, body } = result.reply;
+  if (AWAY_STATUSES.has(status) && headers["x-inngest-sdk"] === undefined && body.trim() === "") {
+    return `HTTP ${status} with no body from something other than the SDK`;
+  }
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import canonicalize from "canonicalize";
+import type { ResolvedOptions } from "../options.js";
 
 /** The key the SDK signs with: the signing key minus its "signkey-<env>-" prefix, as UTF-8 text. */
 function hmacKey(signingKey: string): string {
@@ -42,4 +43,10 @@ export function hashSigningKey(signingKey: string): string {
   const prefix = m?.[1] ?? "";
   const rest = m?.[2] ?? signingKey;
   return prefix + createHash("sha256").update(Buffer.from(rest, "hex")).digest("hex");
+}
+
+/** `Authorization: Bearer …` values that carry this engine's signing key (raw or hashed, current or fallback). */
+export function acceptedBearers(opts: Pick<ResolvedOptions, "signingKey" | "signingKeyFallback">, hashedOnly = false): string[] {
+  const keys = [opts.signingKey, opts.signingKeyFallback].filter((k): k is string => Boolean(k));
+  return keys.flatMap((k) => (hashedOnly ? [hashSigningKey(k)] : [k, hashSigningKey(k)])).map((k) => `Bearer ${k}`);
 }

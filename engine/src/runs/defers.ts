@@ -1,5 +1,5 @@
-import { resolveEventMeta } from "../events/sessions.js";
 import type { Op } from "../protocol/response.js";
+import { resolveEventMeta } from "../protocol/sessions.js";
 import type { RunState } from "../types.js";
 
 /**

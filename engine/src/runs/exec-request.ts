@@ -1,7 +1,6 @@
-import { classify, type Outcome } from "../protocol/response.js";
+import { appUnreachable, classify, type Outcome } from "../protocol/response.js";
 import type { SdkResult } from "../protocol/sdk-client.js";
 import type { FnDef } from "../registry.js";
-import { appUnreachable } from "../sync/app-availability.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
 import { Unit } from "../unit.js";
 import { Samples } from "../util/samples.js";

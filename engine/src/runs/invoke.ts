@@ -1,5 +1,5 @@
-import { type EventMeta, resolveEventMeta } from "../events/sessions.js";
 import type { Op } from "../protocol/response.js";
+import { type EventMeta, resolveEventMeta } from "../protocol/sessions.js";
 import type { RunState } from "../types.js";
 import type { Unit } from "../unit.js";
 import { MAX_WAIT_MS, parseDeadline } from "../util/duration.js";

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { acceptedBearers } from "../api/access.js";
 import type { EngineContext } from "../context.js";
 import type { CronScheduler } from "../cron.js";
 import { ConfigError, EngineError } from "../errors.js";
+import { acceptedBearers } from "../protocol/signing.js";
 import { defineFunction, type FnDef } from "../registry.js";
 import { ulid } from "../util/ulid.js";
 

@@ -7,11 +7,10 @@ import { parseCron } from "../../src/cron.js";
 import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
 import { gcra } from "../../src/flow/gcra.js";
 import { backoffDelay } from "../../src/options.js";
-import { classify, fatalUpstreamError, parseRetryAfter } from "../../src/protocol/response.js";
+import { appUnreachable, classify, fatalUpstreamError, parseRetryAfter } from "../../src/protocol/response.js";
 import { appRedirectTarget } from "../../src/protocol/sdk-client.js";
 import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
 import { ConfigError, defineFunction } from "../../src/registry.js";
-import { appUnreachable } from "../../src/sync/app-availability.js";
 import { parseDeadline, parseDuration } from "../../src/util/duration.js";
 import { parseSeed, ulid, ulidFromSeed, ulidTime } from "../../src/util/ulid.js";
 

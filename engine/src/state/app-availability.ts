@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SdkClient, SdkResult } from "../protocol/sdk-client.js";
+import type { SdkClient } from "../protocol/sdk-client.js";
 import type { Holds } from "../sched/holds.js";
 import type { Scheduler } from "../sched/scheduler.js";
 
@@ -12,23 +12,10 @@ import type { Scheduler } from "../sched/scheduler.js";
  *
  * A gateway's page (a 502/503 with a body, any 504) is a failed attempt instead, as on Inngest: a proxy timing
  * out on a slow function or a platform reporting a crashed one answers while the app itself is up, so its probe
- * passes at once and holding would send the same request again and again without ever ending the run.
+ * passes at once and holding would send the same request again and again without ever ending the run. Which answer
+ * is which is decided by `appUnreachable` (protocol/response.ts); this module keeps the holds.
  */
 
-const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_CLOSED",
-]);
-/** What a restarting app's proxy answers, bodiless; a 504 is a timeout, which says the app was reached or slow. */
-const AWAY_STATUSES = new Set([502, 503]);
 const FIRST_PROBE_MS = 100;
 const MAX_PROBE_MS = 5000;
 /**
@@ -38,16 +25,6 @@ const MAX_PROBE_MS = 5000;
 const MAX_HOLDS_PER_REQUEST = 5;
 /** Requests whose holds are counted at most; the oldest count is dropped first (a run cancelled while held). */
 const MAX_COUNTED_REQUESTS = 10_000;
-
-/** Whether an SDK request's failure says the app is away (rather than that the function failed). */
-export function appUnreachable(result: SdkResult): string | undefined {
-  if (!result.ok) return result.code && UNREACHABLE_CODES.has(result.code) ? result.error : undefined;
-  const { status, headers, body } = result.reply;
-  if (AWAY_STATUSES.has(status) && headers["x-inngest-sdk"] === undefined && body.trim() === "") {
-    return `HTTP ${status} with no body from something other than the SDK`;
-  }
-  return undefined;
-}
 
 interface Held {
   url: string;
