@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, until } from "@jobdeck/test-kit";
 import { afterAll, describe, expect, it } from "vitest";
+import { type LaunchedStack, launchDevStack } from "../support/launch-stack.js";
 
 /**
  * kill -9 of the whole `npm run dev` (launcher, embedded database, engine and Next.js at once) while jobs are
@@ -15,45 +15,15 @@ describe("npm run dev killed with SIGKILL", () => {
   // A fixed name: next dev adds its folder to tsconfig.json the first time it meets it, so a name per run would
   // add a line there each run.
   const distDir = ".next-killtest";
-  let dev: ChildProcess | undefined;
+  let dev: LaunchedStack | undefined;
   afterAll(async () => {
-    if (dev?.pid && dev.exitCode === null) process.kill(-dev.pid, "SIGKILL");
+    const pid = dev?.process.pid;
+    if (pid && dev?.process.exitCode === null) process.kill(-pid, "SIGKILL");
     rmSync(distDir, { recursive: true, force: true });
   });
 
-  async function start(port: number, enginePort: number): Promise<ChildProcess> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      ENGINE_PORT: String(enginePort),
-      JOBDECK_DATA_DIR: dataDir,
-      NEXT_DIST_DIR: distDir,
-      ENGINE_RETRY_INTERVAL: "200ms",
-      LOG_LEVEL: "warn",
-    };
-    for (const k of ["DATABASE_URL", "INNGEST_DEV", "INNGEST_BASE_URL", "NODE_ENV", "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY"]) delete env[k];
-    // Its own process group, so one signal reaches the launcher and everything it started.
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let out = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm run dev did not start:\n${out}`)), 240_000);
-      const read = (d: Buffer) => {
-        out += String(d);
-        if (out.includes("ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout?.on("data", read);
-      child.stderr?.on("data", read);
-      child.on("exit", (code) => reject(new Error(`npm run dev exited ${code}:\n${out}`)));
-    });
-    return child;
-  }
+  const start = async (port: number, enginePort: number) =>
+    launchDevStack(dataDir, distDir, { port, enginePort, detached: true, env: { ENGINE_RETRY_INTERVAL: "200ms" } });
 
   it("loses and fails nothing", async () => {
     const [port, enginePort] = [await freePort(), await freePort()];
@@ -80,9 +50,9 @@ describe("npm run dev killed with SIGKILL", () => {
       120_000,
       200,
     );
-    const killed = new Promise((r) => dev?.once("exit", r));
+    const killed = new Promise((r) => dev?.process.once("exit", r));
     const killedAt = Date.now();
-    process.kill(-(dev.pid as number), "SIGKILL");
+    process.kill(-(dev.process.pid as number), "SIGKILL");
     await killed;
 
     dev = await start(port, enginePort);
@@ -149,8 +119,8 @@ describe("npm run dev killed with SIGKILL", () => {
       1_000,
     );
     expect(back.pid).not.toBe(nextDev.pid);
-    const stopped = new Promise((r) => dev?.once("exit", r));
-    dev.kill("SIGINT");
+    const stopped = new Promise((r) => dev?.process.once("exit", r));
+    dev.process.kill("SIGINT");
     await stopped;
   }, 600_000);
 });

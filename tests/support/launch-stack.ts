@@ -11,9 +11,30 @@ export interface LaunchedStack {
   kill(): Promise<void>;
 }
 
-/** `npm start` (scripts/dev.ts --prod) as a user runs it, on free ports, with `env` on top of this process's. */
-export async function launchStack(env: Record<string, string>, remove: string[] = [], nodeArgs: string[] = []): Promise<LaunchedStack> {
-  const [port, enginePort] = [await freePort(), await freePort()];
+/** How a launcher is started: `npm start` (default) or `npm run dev`, on given or free ports. */
+export interface LaunchOptions {
+  dev?: boolean;
+  port?: number;
+  enginePort?: number;
+  /** In a process group of its own, so one signal to `-pid` reaches the launcher and everything it started. */
+  detached?: boolean;
+  nodeArgs?: string[];
+  /** How long to wait for "ready" (next dev compiles on a busy machine). */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * `npm start` (scripts/dev.ts --prod), or `npm run dev` with `dev`, as a user runs it, with `env` on top of this
+ * process's minus `remove` (and anything that would point it elsewhere); resolves once it printed "ready".
+ */
+export async function launchStack(
+  env: Record<string, string>,
+  remove: string[] = [],
+  nodeArgs: string[] = [],
+  opts: LaunchOptions = {},
+): Promise<LaunchedStack> {
+  const port = opts.port ?? (await freePort());
+  const enginePort = opts.enginePort ?? (await freePort());
   const full: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -23,23 +44,21 @@ export async function launchStack(env: Record<string, string>, remove: string[] 
     ...env,
   };
   for (const k of ["DATABASE_URL", "INNGEST_DEV", "INNGEST_BASE_URL", "NODE_ENV", ...remove]) if (!(k in env)) delete full[k];
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "scripts/dev.ts", "--prod"], {
-    env: full,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const args = [...nodeArgs, ...(opts.nodeArgs ?? []), "--import", "tsx", "scripts/dev.ts", ...(opts.dev ? [] : ["--prod"])];
+  const child = spawn(process.execPath, args, { env: full, stdio: ["ignore", "pipe", "pipe"], detached: opts.detached ?? false });
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stack did not start:\n${output}`)), 180_000);
-    child.stdout?.on("data", (d: Buffer) => {
+    const timeoutMs = opts.readyTimeoutMs ?? (opts.dev ? 240_000 : 180_000);
+    const timer = setTimeout(() => reject(new Error(`stack did not start:\n${output}`)), timeoutMs);
+    const read = (d: Buffer) => {
       output += String(d);
       if (output.includes("ready")) {
         clearTimeout(timer);
         resolve();
       }
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      output += String(d);
-    });
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
     child.on("exit", (code) => reject(new Error(`stack exited ${code}:\n${output}`)));
   });
   return {
@@ -48,7 +67,7 @@ export async function launchStack(env: Record<string, string>, remove: string[] 
     process: child,
     output: () => output,
     kill: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
@@ -56,6 +75,18 @@ export async function launchStack(env: Record<string, string>, remove: string[] 
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * `npm run dev` on the embedded database in `dataDir`, building into `distDir` (a fixed name per test file: next dev
+ * adds each new dist folder to tsconfig.json), with the development identity.
+ */
+export function launchDevStack(
+  dataDir: string,
+  distDir: string,
+  opts: LaunchOptions & { env?: Record<string, string> } = {},
+): Promise<LaunchedStack> {
+  return launchStack({ JOBDECK_DATA_DIR: dataDir, NEXT_DIST_DIR: distDir, ...opts.env }, AUTH_VARIABLES, [], { ...opts, dev: true });
 }
 
 /** Variables that would switch a launch to Clerk, another build folder or an explicit dev-auth setting. */
