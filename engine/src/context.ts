@@ -1,5 +1,5 @@
 import { outboundPolicy } from "@jobdeck/outbound-guard";
-import pg from "pg";
+import type pg from "pg";
 import pino, { type Logger } from "pino";
 import { EngineBus } from "./bus.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -16,7 +16,7 @@ import { PauseIndex } from "./state/pause-index.js";
 import { RunCache } from "./state/run-cache.js";
 import { Journal } from "./store/journal.js";
 import { quoteIdent } from "./store/migrate.js";
-import { storedTypes } from "./store/stored-types.js";
+import { createPool } from "./store/pool.js";
 import { Samples } from "./util/samples.js";
 
 /** Counters and latency samples for /health and the benchmark. */
@@ -65,20 +65,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
   const log = options.logger ?? pino({ name: "engine", level: options.logLevel ?? "info" });
   const clock = options.clock ?? systemClock;
   const bus = new EngineBus(log);
-  // A database that hangs must not hold a connection attempt or a query for ever: the journal retries a flush
-  // that timed out (its writes are idempotent), and a connection attempt gives up and is tried again.
-  const pool = new pg.Pool({
-    connectionString: opts.databaseUrl,
-    max: opts.poolSize,
-    connectionTimeoutMillis: 10_000,
-    query_timeout: 60_000,
-    // Strings jsonb cannot hold are stored escaped (store/batch.ts) and restored as they are read.
-    types: storedTypes,
-  });
-  // Only the error itself: pg attaches the whole client to it, which would dump its internals into the log.
-  pool.on("error", (err) =>
-    log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, "idle database connection failed"),
-  );
+  const pool = createPool(opts, log);
   const journal = new Journal(pool, opts.schema, log, (r) => bus.emit("row.refused", r));
   const registry = new Registry();
   const timers = new Timers(clock);

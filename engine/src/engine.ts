@@ -27,7 +27,9 @@ import { RunTimeouts } from "./runs/run-timeouts.js";
 import type { RunSystems } from "./runs/systems.js";
 import { Trace } from "./runs/trace.js";
 import { migrate } from "./store/migrate.js";
+import { ping } from "./store/pool.js";
 import { type PruneResult, pruneHistory } from "./store/retention.js";
+import { deleteExpiredState } from "./store/state-sql.js";
 import { Apps } from "./sync/apps.js";
 
 const SWEEP_EVERY_MS = 60_000;
@@ -146,9 +148,7 @@ export class Engine {
     ctx.flow.dropExpired(now);
     this.ingest.sweep(now);
     ctx.runs.sweep(now);
-    await ctx.pool
-      .query(`DELETE FROM ${ctx.s}.state WHERE expires_at IS NOT NULL AND expires_at <= $1`, [now])
-      .catch((err) => ctx.log.warn({ err }, "sweep failed"));
+    await deleteExpiredState(ctx.pool, ctx.s, now).catch((err) => ctx.log.warn({ err }, "sweep failed"));
     if (ctx.opts.retentionMs > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) await this.pruneHistory();
   }
 
@@ -191,7 +191,7 @@ export class Engine {
     const { ctx } = this;
     let database = "ok";
     try {
-      await ctx.pool.query("SELECT 1");
+      await ping(ctx.pool);
     } catch (err) {
       database = `unreachable: ${(err as Error).message}`;
     }

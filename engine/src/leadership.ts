@@ -1,6 +1,15 @@
 import { hostname } from "node:os";
 import type pg from "pg";
 import type { EngineContext } from "./context.js";
+import {
+  advisoryUnlock,
+  advisoryUnlockAll,
+  claimLease,
+  releaseLease,
+  renewLease,
+  selectLease,
+  tryAdvisoryLock,
+} from "./store/lease-sql.js";
 import { ulid } from "./util/ulid.js";
 
 /**
@@ -26,8 +35,7 @@ export class Leadership {
       const client = await this.ctx.pool.connect();
       let ok = false;
       try {
-        const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey]);
-        if (rows[0]?.ok) ok = await this.takeLease(client);
+        if (await tryAdvisoryLock(client, lockKey)) ok = await this.takeLease(client);
         if (ok) {
           this.holdLeaderConnection(client, lockKey);
           this.isLeader = true;
@@ -35,7 +43,7 @@ export class Leadership {
           this.leaderTimer.unref();
           return true;
         }
-        await client.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey]).catch(() => {});
+        await advisoryUnlock(client, lockKey).catch(() => {});
       } finally {
         if (!ok) client.release();
       }
@@ -74,10 +82,10 @@ export class Leadership {
         continue; // still away
       }
       try {
-        const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey]);
-        const lease = await client.query(`SELECT holder FROM ${this.ctx.s}.leader WHERE id = 1`);
-        const ours = !lease.rows[0] || lease.rows[0].holder === this.instanceId;
-        if (!rows[0]?.ok || !ours) {
+        const locked = await tryAdvisoryLock(client, lockKey);
+        const lease = await selectLease(client, this.ctx.s);
+        const ours = !lease || lease.holder === this.instanceId;
+        if (!locked || !ours) {
           client.release();
           this.ctx.log.fatal("another engine took over while the database was away; exiting so that only one engine runs");
           process.exit(3);
@@ -94,29 +102,24 @@ export class Leadership {
 
   private async takeLease(client: pg.PoolClient): Promise<boolean> {
     const now = Date.now();
-    const { rows } = await client.query(`SELECT holder, pid, host, heartbeat_at FROM ${this.ctx.s}.leader WHERE id = 1`);
-    const cur = rows[0];
+    const cur = await selectLease(client, this.ctx.s);
     if (cur && cur.holder !== this.instanceId) {
       const fresh = now - Number(cur.heartbeat_at) < this.ctx.opts.leaseTtlMs;
       const deadHere = cur.host === hostname() && !pidAlive(cur.pid);
       if (fresh && !deadHere) return false;
     }
-    const res = await client.query(
-      `INSERT INTO ${this.ctx.s}.leader (id, holder, pid, host, heartbeat_at) VALUES (1, $1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, pid = EXCLUDED.pid, host = EXCLUDED.host, heartbeat_at = EXCLUDED.heartbeat_at
-       WHERE ${this.ctx.s}.leader.holder = $1 OR ${this.ctx.s}.leader.heartbeat_at = $5`,
-      [this.instanceId, process.pid, hostname(), now, cur ? Number(cur.heartbeat_at) : 0],
-    );
-    return (res.rowCount ?? 0) > 0;
+    return claimLease(client, this.ctx.s, {
+      holder: this.instanceId,
+      pid: process.pid,
+      host: hostname(),
+      now,
+      seenHeartbeat: cur ? Number(cur.heartbeat_at) : 0,
+    });
   }
 
   private async renewLease(): Promise<void> {
     try {
-      const res = await this.ctx.pool.query(`UPDATE ${this.ctx.s}.leader SET heartbeat_at = $2 WHERE id = 1 AND holder = $1`, [
-        this.instanceId,
-        Date.now(),
-      ]);
-      if (res.rowCount === 0) {
+      if (!(await renewLease(this.ctx.pool, this.ctx.s, this.instanceId, Date.now()))) {
         this.ctx.log.fatal("lost the engine lease to another instance; exiting so that only one engine runs");
         process.exit(3);
       }
@@ -130,8 +133,8 @@ export class Leadership {
     if (!this.isLeader) return;
     this.isLeader = false;
     try {
-      await this.ctx.pool.query(`DELETE FROM ${this.ctx.s}.leader WHERE id = 1 AND holder = $1`, [this.instanceId]);
-      await this.leaderClient?.query("SELECT pg_advisory_unlock_all()");
+      await releaseLease(this.ctx.pool, this.ctx.s, this.instanceId);
+      if (this.leaderClient) await advisoryUnlockAll(this.leaderClient);
     } catch {
       // the database may already be gone at shutdown
     }

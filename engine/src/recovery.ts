@@ -3,7 +3,11 @@ import { RECENT_EVENT_WINDOW_MS } from "./events/ingest.js";
 import { defineFunction, type FnDef } from "./registry.js";
 import type { PauseSystem } from "./runs/pause-system.js";
 import type { RunTimeouts } from "./runs/run-timeouts.js";
-import { ACTIVE_SQL } from "./store/statuses.js";
+import { selectRecentEvents } from "./store/events-sql.js";
+import { selectFunctionsWithApps } from "./store/functions-sql.js";
+import { selectActiveRuns } from "./store/runs-sql.js";
+import { selectLiveState } from "./store/state-sql.js";
+import { deleteWorkOfEndedRuns, selectPauses, selectQueueItems } from "./store/work-sql.js";
 
 /** What recovery hands back to the systems that keep their own memory. */
 export interface Recovered {
@@ -21,9 +25,8 @@ export interface Recovered {
  */
 export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts: RunTimeouts): Promise<Recovered> {
   const { pool, s, registry, clock, flow, scheduler, availability } = ctx;
-  const { rows: fnRows } = await pool.query(`SELECT f.*, a.url AS app_url FROM ${s}.functions f JOIN ${s}.apps a ON a.id = f.app_id`);
   const functions: FnDef[] = [];
-  for (const r of fnRows) {
+  for (const r of await selectFunctionsWithApps(pool, s)) {
     try {
       const def = defineFunction(r.app_id, r.config);
       def.paused = r.paused;
@@ -36,15 +39,9 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
   registry.setMany(functions);
 
   const now = clock.now();
-  const { rows: stateRows } = await pool.query(
-    `SELECT kind, key, value, expires_at FROM ${s}.state WHERE expires_at IS NULL OR expires_at > $1`,
-    [now],
-  );
-  for (const r of stateRows) flow.restore(r.kind, r.key, r.value, r.expires_at == null ? null : Number(r.expires_at));
+  for (const r of await selectLiveState(pool, s, now)) flow.restore(r.kind, r.key, r.value, r.expiresAt ?? null);
 
-  const { rows: active } = await pool.query(
-    `SELECT id, function_slug, status, created_at, started_at, singleton_key FROM ${s}.runs WHERE status IN ${ACTIVE_SQL}`,
-  );
+  const active = await selectActiveRuns(pool, s);
   const singletons: Array<[string, string]> = [];
   for (const r of active) {
     if (r.singleton_key) singletons.push([r.singleton_key, r.id]);
@@ -60,46 +57,12 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
   }
 
   // Pauses and items of runs that ended (a crash between two batches can leave them): drop, don't arm.
-  const endedRun = (table: string, alias: string) =>
-    `DELETE FROM ${s}.${table} ${alias} WHERE NOT EXISTS (SELECT 1 FROM ${s}.runs r WHERE r.id = ${alias}.run_id AND r.status IN ${ACTIVE_SQL})`;
-  await pool.query(endedRun("pauses", "p"));
-  await pool.query(endedRun("queue", "q"));
-  const { rows: pauseRows } = await pool.query(`SELECT * FROM ${s}.pauses ORDER BY id`);
-  for (const r of pauseRows) {
-    pauses.arm({
-      id: r.id,
-      runId: r.run_id,
-      kind: r.kind,
-      event: r.event ?? undefined,
-      expr: r.expr ?? undefined,
-      expiresAt: Number(r.expires_at),
-      stepHash: r.step_hash ?? undefined,
-      data: r.data,
-    });
-  }
-  const { rows: itemRows } = await pool.query(`SELECT * FROM ${s}.queue ORDER BY id`);
-  for (const r of itemRows) {
-    const d = r.data;
-    scheduler.add({
-      id: r.id,
-      runId: r.run_id,
-      fnSlug: d.fnSlug,
-      kind: r.kind,
-      stepId: r.step_id,
-      attempt: r.attempt,
-      at: Number(r.at),
-      score: d.score,
-      isStart: d.isStart,
-      concurrency: d.concurrency ?? [],
-      throttleKey: d.throttleKey ?? undefined,
-      data: d.data ?? undefined,
-      wait: d.wait ?? undefined,
-      seq: scheduler.nextSeq(),
-    });
-  }
-  const { rows: recent } = await pool.query(`SELECT internal_id, received_at FROM ${s}.events WHERE received_at > $1`, [
-    now - RECENT_EVENT_WINDOW_MS,
-  ]);
+  await deleteWorkOfEndedRuns(pool, s);
+  const pauseRows = await selectPauses(pool, s);
+  for (const p of pauseRows) pauses.arm(p);
+  const items = await selectQueueItems(pool, s);
+  for (const item of items) scheduler.add({ ...item, seq: scheduler.nextSeq() });
+  const recentEvents = await selectRecentEvents(pool, s, now - RECENT_EVENT_WINDOW_MS);
   // Until an app is seen answering, nothing is sent to it: after a restart the app may still be starting, and
   // requests it refuses now would only be held anyway.
   for (const fn of functions)
@@ -107,7 +70,7 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
   return {
     functions,
     singletons,
-    recentEvents: recent.map((r) => [r.internal_id as string, Number(r.received_at)]),
-    counts: { functions: functions.length, activeRuns: active.length, pauses: pauseRows.length, queued: itemRows.length },
+    recentEvents,
+    counts: { functions: functions.length, activeRuns: active.length, pauses: pauseRows.length, queued: items.length },
   };
 }

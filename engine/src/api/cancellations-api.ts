@@ -3,7 +3,14 @@ import type { EngineContext } from "../context.js";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import { compile, ExpressionError, test } from "../expr/cel.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
-import { ACTIVE_SQL } from "../store/statuses.js";
+import {
+  type CancellationRow,
+  deleteCancellation,
+  insertCancellation,
+  selectCancellations,
+  setCancelledCount,
+} from "../store/cancellations-sql.js";
+import { selectActiveRunIdsIn } from "../store/runs-sql.js";
 import { ENDED } from "../types.js";
 import { Unit } from "../unit.js";
 import { isUlid, ulid } from "../util/ulid.js";
@@ -23,17 +30,6 @@ export const createCancellationSchema = z.object({
   if: z.string().nullish(),
 });
 export type CreateCancellationBody = z.infer<typeof createCancellationSchema> & { startedAfter?: number; startedBefore?: number };
-
-interface CancellationRow {
-  id: string;
-  created_at: string | number;
-  app_id: string;
-  function_slug: string;
-  started_after: string | number | null;
-  started_before: string | number;
-  if: string | null;
-  cancelled: number;
-}
 
 /**
  * Bulk cancellations as Inngest's REST API has them (`POST`/`GET /v1/cancellations`, `DELETE /v1/cancellations/:id`):
@@ -80,25 +76,20 @@ export class CancellationsApi {
       if: expression ?? null,
       cancelled: 0,
     };
-    await ctx.pool.query(
-      `INSERT INTO ${ctx.s}.cancellations (id, created_at, app_id, function_slug, started_after, started_before, "if", cancelled)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 0)`,
-      [row.id, row.created_at, row.app_id, row.function_slug, row.started_after, row.started_before, row.if],
-    );
+    await insertCancellation(ctx.pool, ctx.s, row);
     row.cancelled = await this.apply(row);
-    await ctx.pool.query(`UPDATE ${ctx.s}.cancellations SET cancelled = $2 WHERE id = $1`, [row.id, row.cancelled]);
+    await setCancelledCount(ctx.pool, ctx.s, row.id, row.cancelled);
     return inngestEnvelope(view(row), now);
   }
 
   async list() {
-    const { rows } = await this.ctx.pool.query<CancellationRow>(`SELECT * FROM ${this.ctx.s}.cancellations ORDER BY id DESC`);
+    const rows = await selectCancellations(this.ctx.pool, this.ctx.s);
     return inngestEnvelope(rows.map(view), this.ctx.clock.now());
   }
 
   async remove(id: string) {
     if (!isUlid(id)) throw new BadRequestError(`Invalid cancellation ID: "${id.slice(0, 40)}" is not a ULID`);
-    const { rowCount } = await this.ctx.pool.query(`DELETE FROM ${this.ctx.s}.cancellations WHERE id = $1`, [id.toUpperCase()]);
-    if (!rowCount) throw new NotFoundError("Cancellation not found");
+    if (!(await deleteCancellation(this.ctx.pool, this.ctx.s, id.toUpperCase()))) throw new NotFoundError("Cancellation not found");
     return inngestEnvelope({ ok: true }, this.ctx.clock.now());
   }
 
@@ -119,16 +110,11 @@ export class CancellationsApi {
     let cancelled = 0;
     let after = "";
     for (;;) {
-      const { rows } = await ctx.pool.query<{ id: string }>(
-        `SELECT id FROM ${ctx.s}.runs
-         WHERE function_slug = $1 AND status IN ${ACTIVE_SQL} AND created_at <= $2 AND ($3::bigint IS NULL OR created_at >= $3)
-           AND id > $4
-         ORDER BY id LIMIT ${PAGE}`,
-        [c.function_slug, c.started_before, c.started_after, after],
-      );
-      if (!rows.length) return cancelled;
+      const created = { fnSlug: c.function_slug, startedBefore: c.started_before, startedAfter: c.started_after };
+      const ids = await selectActiveRunIdsIn(ctx.pool, ctx.s, created, after, PAGE);
+      if (!ids.length) return cancelled;
       const u = new Unit();
-      for (const { id } of rows) {
+      for (const id of ids) {
         const run = await ctx.runs.load(id);
         if (!run || ENDED.has(run.status)) continue;
         // Inngest's checker evaluates `if` with the run's triggering event bound as `event` (cancellation.go).
@@ -137,7 +123,7 @@ export class CancellationsApi {
         cancelled++;
       }
       await u.commit(ctx.journal);
-      after = rows[rows.length - 1]?.id as string;
+      after = ids[ids.length - 1] as string;
     }
   }
 }

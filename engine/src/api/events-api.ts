@@ -3,9 +3,11 @@ import { NotFoundError } from "../errors.js";
 import { type EventFate, noRunReason } from "../events/fate.js";
 import type { Ingest } from "../events/ingest.js";
 import type { ValidEvent } from "../events/validate.js";
+import { type EventsQuery, selectEvent, selectEventsPage } from "../store/events-sql.js";
+import { selectRunsOfEvents } from "../store/runs-sql.js";
 import { inngestEnvelope } from "./envelope.js";
 import { iso } from "./run-filter.js";
-import { type RunSummary, type RunsApi, SUMMARY_COLUMNS } from "./runs-api.js";
+import type { RunSummary, RunsApi } from "./runs-api.js";
 
 /** Events for the `/v1` API: recent events with the runs each started, one event, sending. */
 export class EventsApi {
@@ -15,19 +17,9 @@ export class EventsApi {
     private readonly runsApi: RunsApi,
   ) {}
 
-  async list(q: { name?: string; cursor?: string; limit?: number; receivedAfter?: number; receivedBefore?: number }) {
-    const { pool, s } = this.ctx;
+  async list(q: EventsQuery & { limit?: number }) {
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
-    const params: unknown[] = [];
-    const conds: string[] = [];
-    if (q.name) conds.push(`name = $${params.push(q.name)}`);
-    if (q.cursor) conds.push(`internal_id < $${params.push(q.cursor)}`);
-    if (q.receivedAfter !== undefined) conds.push(`received_at >= $${params.push(q.receivedAfter)}`);
-    if (q.receivedBefore !== undefined) conds.push(`received_at <= $${params.push(q.receivedBefore)}`);
-    const { rows } = await pool.query(
-      `SELECT * FROM ${s}.events ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY internal_id DESC LIMIT ${limit + 1}`,
-      params,
-    );
+    const rows = await selectEventsPage(this.ctx.pool, this.ctx.s, q, limit);
     const page = rows.slice(0, limit);
     const runs = await this.runsOf(page.map((r) => r.internal_id));
     return {
@@ -37,11 +29,7 @@ export class EventsApi {
   }
 
   async get(id: string) {
-    const { pool, s } = this.ctx;
-    const { rows } = await pool.query(`SELECT * FROM ${s}.events WHERE internal_id = $1 OR id = $1 ORDER BY internal_id DESC LIMIT 1`, [
-      id,
-    ]);
-    const r = rows[0];
+    const r = await selectEvent(this.ctx.pool, this.ctx.s, id);
     if (!r) throw new NotFoundError(`event ${id} not found`);
     const runs = await this.runsOf([r.internal_id]);
     return { data: withRuns(r, runs.get(r.internal_id) ?? []) };
@@ -64,10 +52,7 @@ export class EventsApi {
   private async runsOf(ids: string[]): Promise<Map<string, RunSummary[]>> {
     const out = new Map<string, RunSummary[]>();
     if (!ids.length) return out;
-    const { rows } = await this.ctx.pool.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM ${this.ctx.s}.runs WHERE event_ids && $1::text[] ORDER BY id`,
-      [ids],
-    );
+    const rows = await selectRunsOfEvents(this.ctx.pool, this.ctx.s, ids);
     const wanted = new Set(ids);
     for (const r of rows) {
       for (const e of r.event_ids as string[]) {

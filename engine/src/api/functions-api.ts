@@ -1,7 +1,8 @@
 import type { EngineContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
-import { ACTIVE_SQL } from "../store/statuses.js";
-import type { RunStatus } from "../types.js";
+import { selectApps } from "../store/apps-sql.js";
+import { selectAppFunctions, setFunctionPaused } from "../store/functions-sql.js";
+import { countRunsOfFunction, countRunsPerFunction } from "../store/runs-sql.js";
 import { iso, STATUS_LABEL } from "./run-filter.js";
 
 const DAY_MS = 86_400_000;
@@ -12,15 +13,11 @@ export class FunctionsApi {
 
   async list() {
     const { pool, s, registry, clock } = this.ctx;
-    const { rows } = await pool.query(
-      `SELECT function_slug, status, count(*)::int AS n FROM ${s}.runs
-       WHERE status IN ${ACTIVE_SQL} OR created_at > $1 GROUP BY 1, 2`,
-      [clock.now() - DAY_MS],
-    );
+    const rows = await countRunsPerFunction(pool, s, clock.now() - DAY_MS);
     const counts = new Map<string, Record<string, number>>();
     for (const r of rows) {
       const m = counts.get(r.function_slug) ?? {};
-      m[STATUS_LABEL[r.status as RunStatus]] = r.n;
+      m[STATUS_LABEL[r.status]] = r.n;
       counts.set(r.function_slug, m);
     }
     return {
@@ -34,12 +31,9 @@ export class FunctionsApi {
   async get(slug: string) {
     const { pool, s, registry, clock } = this.ctx;
     if (!registry.get(slug)) throw new NotFoundError(`function ${slug} not found`);
-    const { rows } = await pool.query(
-      `SELECT status, count(*)::int AS n FROM ${s}.runs WHERE function_slug = $1 AND (status IN ${ACTIVE_SQL} OR created_at > $2) GROUP BY 1`,
-      [slug, clock.now() - DAY_MS],
-    );
+    const rows = await countRunsOfFunction(pool, s, slug, clock.now() - DAY_MS);
     const counts: Record<string, number> = {};
-    for (const r of rows) counts[STATUS_LABEL[r.status as RunStatus]] = r.n;
+    for (const r of rows) counts[STATUS_LABEL[r.status]] = r.n;
     return { data: this.view(slug, counts) };
   }
 
@@ -47,7 +41,7 @@ export class FunctionsApi {
     const { pool, s, registry, scheduler, clock } = this.ctx;
     const fn = registry.get(slug);
     if (!fn) throw new NotFoundError(`function ${slug} not found`);
-    await pool.query(`UPDATE ${s}.functions SET paused = $2, updated_at = $3 WHERE slug = $1`, [slug, paused, clock.now()]);
+    await setFunctionPaused(pool, s, slug, paused, clock.now());
     fn.paused = paused;
     if (!paused) scheduler.resumeFunction(slug);
     return { id: slug, paused };
@@ -55,7 +49,7 @@ export class FunctionsApi {
 
   async apps() {
     const { pool, s, registry } = this.ctx;
-    const { rows } = await pool.query(`SELECT * FROM ${s}.apps ORDER BY id`);
+    const rows = await selectApps(pool, s);
     return {
       data: rows.map((r) => ({
         id: r.id,
@@ -79,10 +73,7 @@ export class FunctionsApi {
    */
   async appFunctions(appId: string) {
     const { pool, s } = this.ctx;
-    const { rows } = await pool.query(
-      `SELECT slug, app_id, name, config, archived, created_at, updated_at FROM ${s}.functions WHERE app_id = $1 ORDER BY slug`,
-      [appId],
-    );
+    const rows = await selectAppFunctions(pool, s, appId);
     return rows.map((r) => ({
       internal_id: r.slug,
       env_id: null,

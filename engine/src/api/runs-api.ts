@@ -3,17 +3,23 @@ import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import type { RunLifecycle } from "../runs/lifecycle.js";
 import { foldMetadata } from "../runs/metadata.js";
 import { priorSteps } from "../runs/rerun.js";
+import { selectHistory } from "../store/history-sql.js";
+import {
+  type SummaryRow,
+  selectReplayOf,
+  selectRun,
+  selectRunEvents,
+  selectRunIds,
+  selectRunsEvents,
+  selectRunsPage,
+} from "../store/runs-sql.js";
 import { ACTIVE_STATUSES, ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { isUlid } from "../util/ulid.js";
 import { inngestEnvelope } from "./envelope.js";
 import { explainWaiting } from "./explain.js";
 import { predictStart } from "./predict.js";
-import { iso, type RunFilter, runsWhere, STATUS_LABEL } from "./run-filter.js";
-
-/** The columns a run summary shows (everything but the memos and the pending set). */
-export const SUMMARY_COLUMNS =
-  "id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error, replay_of, cancel_reason, priority, parent";
+import { iso, type RunFilter, STATUS_LABEL } from "./run-filter.js";
 
 const MAX_BULK = 10_000;
 
@@ -24,7 +30,7 @@ export class RunsApi {
     private readonly lifecycle: RunLifecycle,
   ) {}
 
-  summary(row: Record<string, unknown>) {
+  summary(row: SummaryRow) {
     // A run's start is journaled with its first result, so while that request runs memory is newer than the row.
     const live = this.ctx.runs.get(row.id as string);
     const r =
@@ -56,11 +62,7 @@ export class RunsApi {
 
   async list(f: RunFilter) {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
-    const params: unknown[] = [];
-    const { rows } = await this.ctx.pool.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM ${this.ctx.s}.runs ${runsWhere(f, params)} ORDER BY id DESC LIMIT ${limit + 1}`,
-      params,
-    );
+    const rows = await selectRunsPage(this.ctx.pool, this.ctx.s, f, limit);
     const page = rows.slice(0, limit);
     return {
       data: page.map((r) => ({ ...this.summary(r), waiting: this.waiting(r) })),
@@ -70,10 +72,9 @@ export class RunsApi {
 
   async get(id: string) {
     const { pool, s } = this.ctx;
-    const { rows } = await pool.query(`SELECT * FROM ${s}.runs WHERE id = $1`, [id]);
-    const r = rows[0];
+    const r = await selectRun(pool, s, id);
     if (!r) throw new NotFoundError(`run ${id} not found`);
-    const { rows: all } = await pool.query(`SELECT * FROM ${s}.history WHERE run_id = $1 ORDER BY started_at, id`, [id]);
+    const all = await selectHistory(pool, s, id);
     const hist = all.filter((h) => h.kind !== "metadata");
     const metadata = foldMetadata(
       all
@@ -144,13 +145,11 @@ export class RunsApi {
   }
 
   async cancelMany(f: RunFilter, reason = "bulk cancel via the management API") {
-    const params: unknown[] = [];
-    const where = runsWhere({ ...f, statuses: [...ACTIVE_STATUSES], cursor: undefined }, params);
-    const { rows } = await this.ctx.pool.query(`SELECT id FROM ${this.ctx.s}.runs ${where} ORDER BY id LIMIT ${MAX_BULK}`, params);
+    const ids = await selectRunIds(this.ctx.pool, this.ctx.s, { ...f, statuses: [...ACTIVE_STATUSES], cursor: undefined }, MAX_BULK);
     const u = new Unit();
     let cancelled = 0;
-    for (const r of rows) {
-      const run = await this.ctx.runs.load(r.id);
+    for (const id of ids) {
+      const run = await this.ctx.runs.load(id);
       if (!run || ENDED.has(run.status)) continue;
       this.lifecycle.cancelRun(u, run, reason);
       cancelled++;
@@ -171,8 +170,8 @@ export class RunsApi {
     // One `once` replay of a run at a time in this (the only active) engine: the check and the new run are atomic.
     while (this.replaying.has(id)) await this.replaying.get(id)?.catch(() => {});
     const done = (async () => {
-      const { rows } = await this.ctx.pool.query(`SELECT id FROM ${this.ctx.s}.runs WHERE replay_of = $1 LIMIT 1`, [id]);
-      if (rows[0]) throw new ConflictError(`run ${id} was already replayed as run ${rows[0].id}`);
+      const replay = await selectReplayOf(this.ctx.pool, this.ctx.s, id);
+      if (replay) throw new ConflictError(`run ${id} was already replayed as run ${replay}`);
       return this.replayNow(id, opts);
     })();
     this.replaying.set(id, done);
@@ -184,8 +183,7 @@ export class RunsApi {
   }
 
   private async replayNow(id: string, opts: { fromStep?: string }) {
-    const { rows } = await this.ctx.pool.query(`SELECT id, function_slug, event_ids, events FROM ${this.ctx.s}.runs WHERE id = $1`, [id]);
-    const r = rows[0];
+    const r = await selectRunEvents(this.ctx.pool, this.ctx.s, id);
     if (!r) throw new NotFoundError(`run ${id} not found`);
     const fn = this.ctx.registry.get(r.function_slug);
     if (!fn || fn.archived) throw new ConflictError(`function ${r.function_slug} is no longer registered`);
@@ -198,11 +196,11 @@ export class RunsApi {
   }
 
   async replayMany(f: RunFilter) {
-    const params: unknown[] = [];
-    const where = runsWhere({ ...f, statuses: f.statuses ?? ["failed", "cancelled"], cursor: undefined }, params);
-    const { rows } = await this.ctx.pool.query(
-      `SELECT id, function_slug, event_ids, events FROM ${this.ctx.s}.runs ${where} ORDER BY id LIMIT ${MAX_BULK}`,
-      params,
+    const rows = await selectRunsEvents(
+      this.ctx.pool,
+      this.ctx.s,
+      { ...f, statuses: f.statuses ?? ["failed", "cancelled"], cursor: undefined },
+      MAX_BULK,
     );
     const u = new Unit();
     const ids: string[] = [];

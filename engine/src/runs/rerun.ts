@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { EngineContext } from "../context.js";
 import { BadRequestError } from "../errors.js";
+import { selectLatestStepEntries, selectStepNames } from "../store/history-sql.js";
+import { selectMemos } from "../store/memos-sql.js";
 import type { HistoryRow } from "../types.js";
 import { ulid } from "../util/ulid.js";
 
@@ -27,28 +29,15 @@ export function stepHashOf(step: string): string {
 export async function priorSteps(ctx: EngineContext, runId: string, fromStep: string): Promise<PriorSteps> {
   const { pool, s } = ctx;
   const hash = stepHashOf(fromStep);
-  const { rows: memos } = await pool.query<{ hash: string; seq: number; memo: unknown }>(
-    `SELECT hash, seq, memo FROM ${s}.memos WHERE run_id = $1 ORDER BY seq`,
-    [runId],
-  );
+  const memos = await selectMemos(pool, s, runId);
   const at = memos.findIndex((m) => m.hash === hash);
   if (at === -1) {
-    const { rows } = await pool.query<{ step_name: string | null }>(
-      `SELECT DISTINCT step_name FROM ${s}.history WHERE run_id = $1 AND kind <> 'function' AND kind <> 'metadata' AND step_name IS NOT NULL`,
-      [runId],
-    );
-    const known = rows.map((r) => r.step_name).join(", ") || "none";
+    const known = (await selectStepNames(pool, s, runId)).join(", ") || "none";
     throw new BadRequestError(`from_step: run ${runId} has no recorded step "${fromStep}" (its steps: ${known})`);
   }
   const prefix = memos.slice(0, at);
   const hashes = prefix.map((m) => m.hash);
-  const { rows: hist } = hashes.length
-    ? await pool.query(
-        `SELECT DISTINCT ON (step_hash) * FROM ${s}.history WHERE run_id = $1 AND step_hash = ANY($2) AND kind <> 'metadata'
-         ORDER BY step_hash, started_at DESC, id DESC`,
-        [runId, hashes],
-      )
-    : { rows: [] };
+  const hist = hashes.length ? await selectLatestStepEntries(pool, s, runId, hashes) : [];
   return {
     memos: prefix.map((m) => [m.hash, m.memo]),
     trace: (newRunId) =>

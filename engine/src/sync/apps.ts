@@ -4,6 +4,8 @@ import type { CronScheduler } from "../cron.js";
 import { ConfigError, EngineError } from "../errors.js";
 import { acceptedBearers } from "../protocol/signing.js";
 import { defineFunction, type FnDef } from "../registry.js";
+import { deleteApp, saveAppSync, selectAppUrls, setAppSyncError } from "../store/apps-sql.js";
+import { archiveFunctionsOfApp } from "../store/functions-sql.js";
 import { ulid } from "../util/ulid.js";
 
 /** A sync the engine refuses (a bad config, a missing signing key, a server-kind mismatch), with its status. */
@@ -91,45 +93,16 @@ export class Apps {
         throw new SyncError(400, `function "${d.slug}" already belongs to app "${owner.appId}"`);
       }
     }
-    const now = c.clock.now();
-    const s = c.s;
-    const client = await c.pool.connect();
-    let modified = false;
-    const paused = new Map<string, boolean>();
-    let archivedSlugs: string[] = [];
-    try {
-      await client.query("BEGIN");
-      await client.query(
-        `INSERT INTO ${s}.apps (id, url, sdk, framework, app_version, synced_at, error, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $6)
-         ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, sdk = EXCLUDED.sdk, framework = EXCLUDED.framework,
-           app_version = EXCLUDED.app_version, synced_at = EXCLUDED.synced_at, error = NULL`,
-        [appId, url, meta.sdk ?? null, meta.framework ?? null, meta.appVersion ?? null, now],
-      );
-      const { rows: existing } = await client.query(`SELECT slug, config, paused, archived FROM ${s}.functions WHERE app_id = $1`, [appId]);
-      const before = new Map(existing.map((r) => [r.slug as string, r]));
-      for (const d of defs) {
-        const prev = before.get(d.slug);
-        paused.set(d.slug, prev?.paused ?? false);
-        if (!prev || prev.archived || JSON.stringify(prev.config) !== JSON.stringify(d.config)) modified = true;
-        await client.query(
-          `INSERT INTO ${s}.functions (slug, app_id, name, config, paused, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, false, false, $5, $5)
-           ON CONFLICT (slug) DO UPDATE SET app_id = EXCLUDED.app_id, name = EXCLUDED.name, config = EXCLUDED.config, archived = false, updated_at = EXCLUDED.updated_at`,
-          [d.slug, appId, d.name, JSON.stringify(d.config), now],
-        );
-      }
-      archivedSlugs = existing.filter((r) => !slugs.has(r.slug) && !r.archived).map((r) => r.slug);
-      if (archivedSlugs.length) {
-        modified = true;
-        await client.query(`UPDATE ${s}.functions SET archived = true, updated_at = $2 WHERE slug = ANY($1::text[])`, [archivedSlugs, now]);
-      }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
+    const app = { id: appId, url, sdk: meta.sdk, framework: meta.framework, appVersion: meta.appVersion };
+    const { before, archived: archivedSlugs } = await saveAppSync(c.pool, c.s, app, defs, c.clock.now());
+    const prevOf = new Map(before.map((r) => [r.slug, r]));
+    // Changed: a function is new, back from the archive or has another config, or one is gone.
+    let modified = archivedSlugs.length > 0;
+    for (const d of defs) {
+      const prev = prevOf.get(d.slug);
+      if (!prev || prev.archived || JSON.stringify(prev.config) !== JSON.stringify(d.config)) modified = true;
+      d.paused = prev?.paused ?? false; // pausing is the operator's, not the app's: a sync keeps it
     }
-    for (const d of defs) d.paused = paused.get(d.slug) ?? false;
     const archived = archivedSlugs.map((slug) => ({ ...(c.registry.get(slug) as FnDef), archived: true })).filter((d) => d.slug);
     c.registry.setMany([...defs, ...archived]);
     this.cron.sync([...defs, ...archived]);
@@ -165,7 +138,7 @@ export class Apps {
       }
     }
     c.log.warn({ url, error }, "app sync failed");
-    await c.pool.query(`UPDATE ${c.s}.apps SET error = $2 WHERE url = $1`, [url, error]).catch(() => {});
+    await setAppSyncError(c.pool, c.s, url, error).catch(() => {});
     return { ok: false, error };
   }
 
@@ -174,8 +147,8 @@ export class Apps {
   }
 
   async knownUrls(): Promise<string[]> {
-    const { rows } = await this.ctx.pool.query(`SELECT url FROM ${this.ctx.s}.apps`);
-    return [...new Set([...this.extraUrls, ...rows.map((r) => r.url as string)])].map((u) => {
+    const stored = await selectAppUrls(this.ctx.pool, this.ctx.s);
+    return [...new Set([...this.extraUrls, ...stored])].map((u) => {
       // Apps register serve URLs; drop per-function query strings so one PUT covers the app.
       const parsed = new URL(u);
       parsed.searchParams.delete("fnId");
@@ -209,13 +182,9 @@ export class Apps {
 
   async removeApp(appId: string): Promise<boolean> {
     const c = this.ctx;
-    const res = await c.pool.query(`DELETE FROM ${c.s}.apps WHERE id = $1`, [appId]);
-    if (!res.rowCount) return false;
-    const { rows } = await c.pool.query(`UPDATE ${c.s}.functions SET archived = true, updated_at = $2 WHERE app_id = $1 RETURNING slug`, [
-      appId,
-      c.clock.now(),
-    ]);
-    const archived = rows.map((r) => ({ ...(c.registry.get(r.slug) as FnDef), archived: true })).filter((d) => d.slug);
+    if (!(await deleteApp(c.pool, c.s, appId))) return false;
+    const slugs = await archiveFunctionsOfApp(c.pool, c.s, appId, c.clock.now());
+    const archived = slugs.map((slug) => ({ ...(c.registry.get(slug) as FnDef), archived: true })).filter((d) => d.slug);
     c.registry.setMany(archived);
     this.cron.sync(archived);
     return true;

@@ -66,4 +66,10 @@ describe("engine layering", () => {
     }
     expect(upward).toEqual([]);
   });
+
+  it("keeps SQL in store/", () => {
+    const sql = /\b(SELECT|INSERT INTO|UPDATE \S+ SET|DELETE FROM)\b/;
+    const outside = files.filter((f) => !relative(src, f).startsWith("store") && sql.test(readFileSync(f, "utf8")));
+    expect(outside.map((f) => relative(src, f))).toEqual([]);
+  });
 });
