@@ -11,6 +11,7 @@ export interface Clock {
 /** setTimeout can wait at most this long; a later deadline is re-armed when it comes closer. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
+/** The machine's clock: the one place the engine reads Date.now() for time it acts on. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(at, fire) {

@@ -66,7 +66,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
   const clock = options.clock ?? systemClock;
   const bus = new EngineBus(log);
   const pool = createPool(opts, log);
-  const journal = new Journal(pool, opts.schema, log, (r) => bus.emit("row.refused", r));
+  const journal = new Journal(pool, opts.schema, log, clock, (r) => bus.emit("row.refused", r));
   const registry = new Registry();
   const timers = new Timers(clock);
   const flow = new FlowState(journal, clock, timers);
@@ -105,7 +105,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
     pauses: new PauseIndex(),
     runs,
     client,
-    availability: new AppAvailability(client, holds, scheduler, log),
+    availability: new AppAvailability(client, holds, scheduler, log, clock),
     stats: {
       startedAt: clock.now(),
       lastRunEndedAt: undefined,

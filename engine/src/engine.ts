@@ -105,7 +105,7 @@ export class Engine {
   /** Migrates, waits to become the active engine, recovers state, listens, and syncs the configured apps. */
   async start(): Promise<void> {
     const { ctx } = this;
-    const applied = await migrate(ctx.pool, ctx.opts.schema);
+    const applied = await migrate(ctx.pool, ctx.opts.schema, ctx.clock);
     if (applied.length) ctx.log.info({ applied }, "engine migrations applied");
     this.http = buildHttp({
       ctx,
@@ -149,13 +149,13 @@ export class Engine {
     this.ingest.sweep(now);
     ctx.runs.sweep(now);
     await deleteExpiredState(ctx.pool, ctx.s, now).catch((err) => ctx.log.warn({ err }, "sweep failed"));
-    if (ctx.opts.retentionMs > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) await this.pruneHistory();
+    if (ctx.opts.retentionMs > 0 && now - this.lastPrune >= PRUNE_EVERY_MS) await this.pruneHistory();
   }
 
   /** Deletes ended runs and events older than the retention (hourly while active; callable for tests and tools). */
   async pruneHistory(now = this.ctx.clock.now()): Promise<PruneResult> {
-    this.lastPrune = Date.now();
     const { ctx } = this;
+    this.lastPrune = ctx.clock.now();
     try {
       const result = await pruneHistory(ctx.pool, ctx.s, now - ctx.opts.retentionMs);
       if (result.runs || result.events) ctx.log.info(result, "pruned history past retention");
@@ -176,8 +176,8 @@ export class Engine {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     ctx.scheduler.stop();
     ctx.availability.stop();
-    const deadline = Date.now() + graceMs;
-    while (!ctx.scheduler.idle && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const deadline = ctx.clock.now() + graceMs;
+    while (!ctx.scheduler.idle && ctx.clock.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     ctx.timers.stop();
     await this.http?.close().catch(() => {});
     await ctx.journal.close();
@@ -197,7 +197,7 @@ export class Engine {
     }
     // A journal that has not been able to write for a while means nothing new is being acknowledged.
     const failingSince = ctx.journal.stats.failingSince;
-    const journalStuck = failingSince !== null && Date.now() - failingSince > 2000;
+    const journalStuck = failingSince !== null && ctx.clock.now() - failingSince > 2000;
     const leader = this.leadership.isLeader;
     const status = database === "ok" && !journalStuck && (this.started || !leader) ? "ok" : "degraded";
     return {

@@ -101,7 +101,7 @@ export class Leadership {
   }
 
   private async takeLease(client: pg.PoolClient): Promise<boolean> {
-    const now = Date.now();
+    const now = Date.now(); // wall clock: the lease is judged by other processes, on their clocks
     const cur = await selectLease(client, this.ctx.s);
     if (cur && cur.holder !== this.instanceId) {
       const fresh = now - Number(cur.heartbeat_at) < this.ctx.opts.leaseTtlMs;
@@ -119,6 +119,7 @@ export class Leadership {
 
   private async renewLease(): Promise<void> {
     try {
+      // Wall clock, as in takeLease: a standby on another process reads this heartbeat.
       if (!(await renewLease(this.ctx.pool, this.ctx.s, this.instanceId, Date.now()))) {
         this.ctx.log.fatal("lost the engine lease to another instance; exiting so that only one engine runs");
         process.exit(3);

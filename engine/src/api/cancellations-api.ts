@@ -118,7 +118,7 @@ export class CancellationsApi {
         const run = await ctx.runs.load(id);
         if (!run || ENDED.has(run.status)) continue;
         // Inngest's checker evaluates `if` with the run's triggering event bound as `event` (cancellation.go).
-        if (c.if && !test(c.if, { event: run.events[0] })) continue;
+        if (c.if && !test(c.if, { event: run.events[0] }, ctx.clock.now())) continue;
         this.lifecycle.cancelRun(u, run, reason);
         cancelled++;
       }

@@ -42,13 +42,13 @@ export class FlowControl {
       flow.put("dedup", key, 1, now + DAY_MS);
     }
     if (fn.idempotency) {
-      const key = flowKey(fn.slug, fn.idempotency, vars);
+      const key = flowKey(fn.slug, fn.idempotency, vars, now);
       if (flow.get("idempotency", key, now)) return "idempotency";
       flow.put("idempotency", key, 1, now + DAY_MS);
     }
     if (fn.rateLimit) {
       const rl = fn.rateLimit;
-      const key = flowKey(fn.slug, rl.key, vars);
+      const key = flowKey(fn.slug, rl.key, vars, now);
       const r = gcra(flow.get("ratelimit", key, now), now, rl.periodMs / rl.limit, rl.periodMs);
       if (!r.allowed) return "rate_limited";
       flow.put("ratelimit", key, r.tat, Math.ceil(r.tat));
@@ -63,7 +63,7 @@ export class FlowControl {
       if (batched === "started") return undefined;
     }
     if (fn.singleton) {
-      const key = flowKey(fn.slug, fn.singleton.key, vars);
+      const key = flowKey(fn.slug, fn.singleton.key, vars, now);
       const activeId = this.lifecycle.singletons.get(key);
       if (activeId) {
         if (fn.singleton.mode === "skip") return "singleton_skip";

@@ -21,7 +21,7 @@ export class Grouping {
 
   debounce(u: Unit, fn: FnDef, ev: EventRecord, now: number): void {
     const d = fn.debounce as NonNullable<FnDef["debounce"]>;
-    const key = flowKey(fn.slug, d.key, { event: toWire(ev) });
+    const key = flowKey(fn.slug, d.key, { event: toWire(ev) }, now);
     const cur = this.ctx.flow.get("debounce", key);
     const event = cur && cur.event.ts > ev.ts ? cur.event : ev; // an older event never replaces a newer one
     const firstAt = cur?.firstAt ?? now;
@@ -37,9 +37,9 @@ export class Grouping {
   batch(u: Unit, fn: FnDef, ev: EventRecord, now: number): "buffered" | "started" | "alone" {
     const b = fn.batch as NonNullable<FnDef["batch"]>;
     const vars = { event: toWire(ev) };
-    if (b.if && !test(b.if, vars)) return "alone";
+    if (b.if && !test(b.if, vars, now)) return "alone";
     const { flow } = this.ctx;
-    const key = flowKey(fn.slug, b.key, vars);
+    const key = flowKey(fn.slug, b.key, vars, now);
     const cur = flow.get("batch", key) ?? { events: [], firstAt: now };
     const events = [...cur.events, ev];
     if (events.length >= b.maxSize) {

@@ -81,10 +81,12 @@ export class Ingest {
 
   process(u: Unit, ev: EventRecord): void {
     const wire = toWire(ev);
+    // Expressions (a wait's `if`, cancelOn, trigger filters) see the engine's time in now().
+    const now = this.ctx.clock.now();
     for (const p of this.ctx.pauses.forEvent(ev.name)) {
       if (!receivedAfter(ev, p)) continue;
       if (p.kind === "cancel" && p.data.triggerInternalId === ev.internalId) continue;
-      if (p.expr && !test(p.expr, { event: p.data.trigger, async: wire })) continue;
+      if (p.expr && !test(p.expr, { event: p.data.trigger, async: wire }, now)) continue;
       this.pauseSystem.remove(p);
       if (p.kind === "wait" && p.stepHash) {
         this.queue.resume(u, p.runId, p.data.fnSlug, p.stepHash, wire, {
@@ -111,7 +113,7 @@ export class Ingest {
     for (const fn of this.ctx.registry.matching(ev.name)) {
       if (fn.archived) continue;
       const named = fn.triggers.filter((t) => t.event && (t.event === ev.name || t.pattern?.test(ev.name)));
-      const matched = named.some((t) => !t.expression || test(t.expression, { event: wire }));
+      const matched = named.some((t) => !t.expression || test(t.expression, { event: wire }, now));
       // A paused function still gets its runs: they wait, parked, and start when it resumes (nothing is lost).
       if (matched) start(fn);
       else if (named.length) fate.push({ function_id: fn.slug, outcome: "filtered", reason: "if_not_matched" });

@@ -6,7 +6,9 @@ import { Environment } from "@marcbachmann/cel-js";
  * - evaluation is strict first (so `has()` and `in` stay exact); if that throws "No such key", it is retried with
  *   objects whose missing keys read as null, which is Inngest's loosening;
  * - mixed int/double arithmetic and string concatenation with numbers get operator overloads;
- * - BigInt results become numbers.
+ * - BigInt results become numbers;
+ * - `now()`, `now_plus()` and `now_minus()` read the time the caller evaluates at (the engine's clock), not the
+ *   machine's, so a test that moves the engine's clock moves them too.
  */
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
 
@@ -29,10 +31,32 @@ env.registerOperator("double + string", (a: unknown, b: unknown) => `${a}${b}`);
 env.registerOperator("int + string", (a: unknown, b: unknown) => `${a}${b}`);
 env.registerFunction("lowercase(string): string", (s: string) => s.toLowerCase());
 env.registerFunction("uppercase(string): string", (s: string) => s.toUpperCase());
-env.registerFunction("now(): int", () => BigInt(Date.now()) * 1_000_000n);
-env.registerFunction("now_plus(string): int", (d: string) => BigInt(Date.now() + parseGoDuration(d)) * 1_000_000n);
-env.registerFunction("now_minus(string): int", (d: string) => BigInt(Date.now() - parseGoDuration(d)) * 1_000_000n);
+env.registerFunction("now(): int", () => BigInt(evaluationTime()) * 1_000_000n);
+env.registerFunction("now_plus(string): int", (d: string) => BigInt(evaluationTime() + parseGoDuration(d)) * 1_000_000n);
+env.registerFunction("now_minus(string): int", (d: string) => BigInt(evaluationTime() - parseGoDuration(d)) * 1_000_000n);
 env.registerFunction("date(string): int", (s: string) => BigInt(Date.parse(s)) * 1_000_000n);
+
+/**
+ * The time of the evaluation under way (epoch ms), set by `run` around it. Evaluation is synchronous, so one slot is
+ * enough, and no evaluation sees another's time.
+ */
+let evaluatingAt: number | undefined;
+
+function evaluationTime(): number {
+  if (evaluatingAt === undefined) throw new Error("now() outside an evaluation");
+  return evaluatingAt;
+}
+
+/** Runs a compiled expression at `now`: what its now() functions return. */
+function run(fn: Compiled, vars: Record<string, unknown>, now: number): unknown {
+  const outer = evaluatingAt;
+  evaluatingAt = now;
+  try {
+    return fn(vars);
+  } finally {
+    evaluatingAt = outer;
+  }
+}
 
 function parseGoDuration(d: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d);
@@ -90,37 +114,40 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
-/** Evaluates an expression; unknown keys are null. Throws ExpressionError if it cannot be evaluated. */
-export function evaluate(expression: string, vars: Record<string, unknown>): unknown {
+/**
+ * Evaluates an expression at `now` (the engine's clock: what now() answers); unknown keys are null. Throws
+ * ExpressionError if it cannot be evaluated.
+ */
+export function evaluate(expression: string, vars: Record<string, unknown>, now: number): unknown {
   const fn = compile(expression);
   try {
-    return normalize(fn(vars));
+    return normalize(run(fn, vars, now));
   } catch (err) {
     if (!/No such key/.test(firstLine(err))) throw new ExpressionError(firstLine(err));
   }
   const looseVars: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) looseVars[k] = loose(v);
   try {
-    return normalize(fn(looseVars));
+    return normalize(run(fn, looseVars, now));
   } catch (err) {
     throw new ExpressionError(firstLine(err));
   }
 }
 
 /** A predicate: anything but `true` (including an evaluation error) is false, as in Inngest trigger matching. */
-export function test(expression: string, vars: Record<string, unknown>): boolean {
+export function test(expression: string, vars: Record<string, unknown>, now: number): boolean {
   try {
-    return evaluate(expression, vars) === true;
+    return evaluate(expression, vars, now) === true;
   } catch {
     return false;
   }
 }
 
 /** A key expression rendered like Go's %v: strings as-is, everything else as JSON. */
-export function evaluateKey(expression: string, vars: Record<string, unknown>): string {
+export function evaluateKey(expression: string, vars: Record<string, unknown>, now: number): string {
   let v: unknown;
   try {
-    v = evaluate(expression, vars);
+    v = evaluate(expression, vars, now);
   } catch {
     v = null;
   }

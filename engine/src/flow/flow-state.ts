@@ -30,10 +30,10 @@ interface Entry {
 
 /**
  * The key of one function's flow-control bucket: "<fn slug>|<value>", where the value is the key expression
- * evaluated against the event (empty without an expression: one bucket for the function).
+ * evaluated against the event at `now` (empty without an expression: one bucket for the function).
  */
-export function flowKey(fnSlug: string, expression: string | undefined, vars: Record<string, unknown>): string {
-  return scopedKey(fnSlug, expression ? evaluateKey(expression, vars) : "");
+export function flowKey(fnSlug: string, expression: string | undefined, vars: Record<string, unknown>, now: number): string {
+  return scopedKey(fnSlug, expression ? evaluateKey(expression, vars, now) : "");
 }
 
 /** "<fn slug>|<value>" for a value that is not an expression's (an event id, a cron schedule). */
@@ -53,7 +53,8 @@ export class FlowState {
   private readonly timers = new Map<string, TimerHandle>();
 
   constructor(
-    private readonly journal: Journal,
+    /** Only its state rows: flow state is written through the journal with the decision that changed it. */
+    private readonly journal: Pick<Journal, "putState" | "deleteState">,
     private readonly clock: Clock,
     private readonly timerWheel: Timers,
   ) {}

@@ -51,8 +51,8 @@ export interface SerializedError {
 
 const DAY_MS = 86_400_000;
 
-/** `retry-after`: integer seconds or a date; clamped to [1 s, 24 h] like the Go server. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+/** `retry-after`: integer seconds or a date (read against `now`, the engine's clock); clamped to [1 s, 24 h] like the Go server. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (!value) return undefined;
   let ms: number;
   if (/^\d+$/.test(value.trim())) ms = Number(value) * 1000;
@@ -90,7 +90,7 @@ function isOp(v: unknown): v is Op {
 }
 
 /** Classifies the SDK's answer to an execution request; anything that is not a valid SDK answer is a retriable error. */
-export function classify(result: SdkResult, now = Date.now()): Outcome {
+export function classify(result: SdkResult, now: number): Outcome {
   if (!result.ok && result.code === "output_too_large") {
     // Inngest's HTTP driver words (syscode.CodeOutputTooLarge, httpdriver.go at 253303c); retried like any error.
     const message = "Your function's response body exceeds the maximum size limit";

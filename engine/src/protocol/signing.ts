@@ -12,7 +12,10 @@ export function canonicalJson(value: unknown): string {
   return canonicalize(value) ?? "null";
 }
 
-/** `X-Inngest-Signature: t=<unix seconds>&s=<hex HMAC-SHA256(body + t)>`. */
+/**
+ * `X-Inngest-Signature: t=<unix seconds>&s=<hex HMAC-SHA256(body + t)>`. `now` defaults to the machine's clock, not
+ * the engine's: the SDK checks the signature's time against its own wall clock.
+ */
 export function sign(body: string, signingKey: string, now = Date.now()): string {
   const t = Math.floor(now / 1000);
   const s = createHmac("sha256", hmacKey(signingKey))
@@ -21,7 +24,7 @@ export function sign(body: string, signingKey: string, now = Date.now()): string
   return `t=${t}&s=${s}`;
 }
 
-/** Verifies a signature header over a raw body; tolerates 5 minutes of clock skew like the SDK. */
+/** Verifies a signature header over a raw body; tolerates 5 minutes of clock skew like the SDK (wall clock, as in `sign`). */
 export function verify(body: string, header: string | undefined, keys: string[], now = Date.now()): boolean {
   if (!header) return false;
   const params = new URLSearchParams(header);

@@ -25,7 +25,7 @@ export async function checkpoint(sys: RunSystems, runId: string, qiId: string, o
   if (tooLarge) throw new PayloadTooLargeError(`step ${tooLarge.id} output too large: ${STEP_OUTPUT_TOO_LARGE}`);
   const u = new Unit();
   const now = ctx.clock.now();
-  const received = performance.now();
+  const received = performance.now(); // the transition latency stat (monotonic, as in exec-request.ts)
   for (const op of ops) {
     // defer() ops ship with the next checkpoint when the SDK runs steps inline (its lazy-op buffer).
     if (op.op === "DeferAdd") addDefer(run, op);

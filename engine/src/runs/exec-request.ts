@@ -95,6 +95,8 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const current = stackCurrent(run, item);
   const { payload, headers } = request(sys, run, fn, item, current);
   ctx.stats.counters.requests++;
+  // Request and transition durations are measured on the monotonic timer, for the latency stats only: sub-millisecond,
+  // and a test clock that jumps must not turn them into hours. Nothing the engine decides reads them.
   const sentAt = performance.now();
   if (item.isStart && item.attempt === 0) ctx.stats.latency.start.add(startedAt - run.createdAt);
   const answered = ctx.stats.lastAnswerAt.get(run.id);

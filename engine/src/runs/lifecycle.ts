@@ -75,9 +75,9 @@ export class RunLifecycle {
       pending: new Set(),
       memos: new Map(),
       stack: [],
-      priority: priorityOf(fn, vars),
+      priority: priorityOf(fn, vars, now),
       concurrency: fn.concurrency.map((c) => {
-        const value = c.key ? evaluateKey(c.key, vars) : undefined;
+        const value = c.key ? evaluateKey(c.key, vars, now) : undefined;
         const key = c.scope === "fn" ? `fn:${fn.slug}${value === undefined ? "" : `:${value}`}` : `${c.scope}:${value}`;
         return { key, limit: c.limit, label: value === undefined ? `function ${fn.slug}` : `key ${value}` };
       }),
@@ -85,7 +85,7 @@ export class RunLifecycle {
       replayOf: extra.replayOf,
     };
     if (fn.singleton) {
-      run.singletonKey = flowKey(fn.slug, fn.singleton.key, vars);
+      run.singletonKey = flowKey(fn.slug, fn.singleton.key, vars, now);
       this.singletons.set(run.singletonKey, run.id);
     }
     runs.set(run);
@@ -95,7 +95,7 @@ export class RunLifecycle {
     const at = Math.max(trigger.ts, now);
     this.queue.enqueue(u, run, "exec", "step", {
       isStart: true,
-      throttleKey: fn.throttle ? flowKey(fn.slug, fn.throttle.key, vars) : undefined,
+      throttleKey: fn.throttle ? flowKey(fn.slug, fn.throttle.key, vars, now) : undefined,
       at,
       wait: at > now ? { reason: "delayed", until: at } : undefined,
     });
@@ -242,10 +242,10 @@ export function engineFailure(e: SerializedError): { error: SerializedError; out
 }
 
 /** priority.run: an integer of seconds, clamped to ±12 h; anything else (or an error) is 0, as on Inngest. */
-function priorityOf(fn: FnDef, vars: Record<string, unknown>): number {
+function priorityOf(fn: FnDef, vars: Record<string, unknown>, now: number): number {
   if (!fn.priorityExpr) return 0;
   try {
-    const v = evaluate(fn.priorityExpr, vars);
+    const v = evaluate(fn.priorityExpr, vars, now);
     if (typeof v === "number" && Number.isInteger(v)) return Math.max(-PRIORITY_LIMIT, Math.min(PRIORITY_LIMIT, v));
   } catch {
     // Inngest ignores a priority expression that fails: factor 0.

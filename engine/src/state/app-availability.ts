@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Clock } from "../clock.js";
 import type { SdkClient } from "../protocol/sdk-client.js";
 import type { Holds } from "../sched/holds.js";
 import type { Scheduler } from "../sched/scheduler.js";
@@ -34,7 +35,10 @@ interface Held {
   timer?: NodeJS.Timeout;
 }
 
-/** Probes run on real time (not the engine's clock): they are about the network, not about any run's deadline. */
+/**
+ * Probes are spaced on real time (timers, not the engine's clock): they are about the network, not about any run's
+ * deadline. When an app was held is read from the engine's clock, like every time the engine shows.
+ */
 export class AppAvailability {
   private readonly held = new Map<string, Held>();
   /** Queue item id → how many times it found its app away, since it last got an answer. */
@@ -46,6 +50,7 @@ export class AppAvailability {
     private readonly holds: Holds,
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {}
 
   isHeld(appId: string): boolean {
@@ -69,7 +74,7 @@ export class AppAvailability {
     if (this.stopped || this.held.has(appId)) return;
     const url = serveUrlOf(fnUrl);
     if (!opts.quiet) this.log.warn({ app: appId, url, error }, "app unreachable: holding its requests until it answers");
-    const h: Held = { url, since: Date.now(), error, delay: FIRST_PROBE_MS };
+    const h: Held = { url, since: this.clock.now(), error, delay: FIRST_PROBE_MS };
     this.held.set(appId, h);
     this.holds.holdApp(appId);
     this.schedule(appId, h);
@@ -100,7 +105,7 @@ export class AppAvailability {
     if (!h) return;
     clearTimeout(h.timer);
     this.held.delete(appId);
-    this.log.info({ app: appId, heldMs: Date.now() - h.since }, "app answers again: resuming its requests");
+    this.log.info({ app: appId, heldMs: this.clock.now() - h.since }, "app answers again: resuming its requests");
     for (const slug of this.holds.releaseApp(appId)) this.scheduler.resumeFunction(slug);
   }
 

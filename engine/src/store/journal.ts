@@ -1,5 +1,6 @@
 import type { Pool } from "pg";
 import type { Logger } from "pino";
+import type { Clock } from "../clock.js";
 import type { EventRecord, HistoryRow, Pause, QueueItem, RunState, StateRow } from "../types.js";
 import { type Batch, buildBatchSql, emptyBatch } from "./batch.js";
 import { quoteIdent } from "./migrate.js";
@@ -54,6 +55,7 @@ export class Journal {
     private readonly pool: Pool,
     schema: string,
     private readonly log: Logger,
+    private readonly clock: Clock,
     /** Told about each row the database refused; the engine fails that row's run with the reason. */
     private readonly onRefused: (r: Refusal) => void = () => {},
   ) {
@@ -135,6 +137,7 @@ export class Journal {
         let delay = 50;
         for (;;) {
           try {
+            // A duration on the monotonic timer, for the stats only: sub-millisecond, and no test clock moves it.
             const started = performance.now();
             if (query) await this.pool.query(query.text, query.values);
             this.stats.flushes++;
@@ -153,7 +156,7 @@ export class Journal {
               for (const w of b.waiters) w.resolve();
               break;
             }
-            this.stats.failingSince ??= Date.now();
+            this.stats.failingSince ??= this.clock.now();
             if (this.closed) {
               for (const w of b.waiters) w.reject(err as Error);
               break;
@@ -182,7 +185,13 @@ export class Journal {
           break;
         } catch (err) {
           if (isDataError(err)) {
-            const refusal: Refusal = { table: one.table, key: one.key, runId: one.runId, message: (err as Error).message, at: Date.now() };
+            const refusal: Refusal = {
+              table: one.table,
+              key: one.key,
+              runId: one.runId,
+              message: (err as Error).message,
+              at: this.clock.now(),
+            };
             this.stats.refusedRows++;
             this.stats.lastRefusal = refusal;
             this.log.error({ err, ...refusal }, "the database refused a row; its run fails with the reason");

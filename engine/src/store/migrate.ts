@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Pool } from "pg";
+import type { Clock } from "../clock.js";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "migrations");
 const LOCK_ID = 727_073_691; // serialises concurrent engine starts on one database
@@ -15,7 +16,7 @@ export function quoteIdent(name: string): string {
  * Applies engine/src/store/migrations/NNN_name.sql in order inside the engine's own schema, each in its own
  * transaction, recording them in <schema>.migrations (the way graphile-worker and pg-boss migrate themselves).
  */
-export async function migrate(pool: Pool, schema: string): Promise<string[]> {
+export async function migrate(pool: Pool, schema: string, clock: Clock): Promise<string[]> {
   const s = quoteIdent(schema);
   const client = await pool.connect();
   const applied: string[] = [];
@@ -38,7 +39,7 @@ export async function migrate(pool: Pool, schema: string): Promise<string[]> {
       try {
         await client.query(`SET LOCAL search_path TO ${s}`);
         await client.query(sql);
-        await client.query(`INSERT INTO ${s}.migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [version, file, Date.now()]);
+        await client.query(`INSERT INTO ${s}.migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [version, file, clock.now()]);
         await client.query("COMMIT");
         applied.push(file);
       } catch (err) {

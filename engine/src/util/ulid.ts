@@ -35,6 +35,7 @@ let lastTime = -1;
 let lastEntropy = new Uint8Array(10);
 
 /** Monotonic ULID: ids made in the same millisecond still sort in creation order. */
+// The default reads the machine clock: ids only need to sort roughly by time; the engine passes its clock's time.
 export function ulid(now = Date.now()): string {
   if (now <= lastTime) {
     const e = lastEntropy;

@@ -1,15 +1,9 @@
-import { createHash } from "node:crypto";
+/** Small pure pieces of the engine: durations, ids, cron, function configs, step timing, predicted starts, exact storage. */
 import { parseStoredJson, restoredString, storableJsonExact, storableString } from "@jobdeck/safe-json";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { slotWait } from "../../src/api/predict.js";
 import { parseCron } from "../../src/cron.js";
-import { test as celTest, evaluate, evaluateKey } from "../../src/expr/cel.js";
-import { gcra } from "../../src/flow/gcra.js";
-import { backoffDelay } from "../../src/options.js";
-import { appUnreachable, classify, fatalUpstreamError, parseRetryAfter } from "../../src/protocol/response.js";
-import { appRedirectTarget } from "../../src/protocol/sdk-client.js";
-import { canonicalJson, hashSigningKey, sign, verify } from "../../src/protocol/signing.js";
 import { ConfigError, defineFunction } from "../../src/registry.js";
 import { parseDeadline, parseDuration } from "../../src/util/duration.js";
 import { parseSeed, ulid, ulidFromSeed, ulidTime } from "../../src/util/ulid.js";
@@ -45,49 +39,6 @@ describe("ULIDs", () => {
     const ids = Array.from({ length: 1000 }, () => ulid(1_700_000_000_000));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(1000);
-  });
-});
-
-describe("CEL with Inngest's loosening", () => {
-  const event = { name: "a/b", data: { n: 5, s: "x", user: { id: "u1" } } };
-  it("reads missing keys as null and keeps has() exact", () => {
-    expect(celTest("event.data.missing == null", { event })).toBe(true);
-    expect(celTest("has(event.data.missing)", { event })).toBe(false);
-    expect(celTest("event.data.n > 3 && event.data.s == 'x'", { event })).toBe(true);
-  });
-  it("mixes ints and doubles and renders keys like %v", () => {
-    expect(evaluate("event.data.n + 1", { event })).toBe(6);
-    expect(evaluate("event.data.n > 3 ? 600 : -600", { event })).toBe(600);
-    expect(evaluateKey("event.data.user.id", { event })).toBe("u1");
-    expect(evaluateKey("event.data.n", { event })).toBe("5");
-  });
-  it("treats an invalid expression as no match", () => {
-    expect(celTest("event.data.n ==", { event })).toBe(false);
-  });
-});
-
-describe("GCRA", () => {
-  it("spaces throttled starts evenly after the burst", () => {
-    const emission = 500;
-    let tat: number | undefined;
-    const r1 = gcra(tat, 0, emission, emission);
-    expect(r1.allowed).toBe(true);
-    tat = r1.tat;
-    const r2 = gcra(tat, 10, emission, emission);
-    expect(r2.allowed).toBe(false);
-    expect(r2.allowAt).toBe(500);
-  });
-  it("admits a rate limit's whole budget per period", () => {
-    let tat: number | undefined;
-    let allowed = 0;
-    for (let i = 0; i < 5; i++) {
-      const r = gcra(tat, 0, 1000 / 2, 1000);
-      if (r.allowed) {
-        allowed++;
-        tat = r.tat;
-      }
-    }
-    expect(allowed).toBe(2);
   });
 });
 
@@ -127,91 +78,6 @@ describe("function configs", () => {
     expect(() => defineFunction("app", { ...base, triggers: [{ event: "a" }], concurrency: { limit: 1, scope: "env" } })).toThrow(
       "needs a key",
     );
-  });
-});
-
-describe("signing", () => {
-  const key = "signkey-test-00112233445566778899aabbccddeeff";
-  it("signs canonical JSON and verifies with the fallback key", () => {
-    const body = canonicalJson({ b: 1, a: [2, { d: 1, c: "é" }] });
-    expect(body).toBe('{"a":[2,{"c":"é","d":1}],"b":1}');
-    const header = sign(body, key);
-    expect(verify(body, header, ["signkey-test-ffff", key])).toBe(true);
-    expect(verify(`${body} `, header, [key])).toBe(false);
-    expect(verify(body, header, [key], Date.now() + 10 * 60_000)).toBe(false);
-  });
-  it("hashes the signing key like the SDK's register bearer", () => {
-    const expected = `signkey-test-${createHash("sha256").update(Buffer.from("00112233445566778899aabbccddeeff", "hex")).digest("hex")}`;
-    expect(hashSigningKey(key)).toBe(expected);
-  });
-});
-
-describe("redirects from an app", () => {
-  it("resolves the Location and keeps the first request's query on top of the new one", () => {
-    const original = "http://a.test/api/inngest?fnId=app-f&stepId=step";
-    expect(appRedirectTarget(original, "/moved?x=1&stepId=other", original)).toBe("http://a.test/moved?x=1&stepId=step&fnId=app-f");
-    expect(appRedirectTarget("http://b.test/x", "https://c.test/api", original)).toBe("https://c.test/api?fnId=app-f&stepId=step");
-  });
-  it("refuses a Location that is no http(s) URL", () => {
-    expect(appRedirectTarget("http://a.test/", "file:///etc/passwd", "http://a.test/")).toBeNull();
-    expect(appRedirectTarget("http://a.test/", "http://[::1", "http://a.test/")).toBeNull();
-  });
-});
-
-describe("SDK responses", () => {
-  const ok = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
-    ok: true as const,
-    reply: {
-      status,
-      headers: { "x-inngest-sdk": "inngest-js:v4", ...headers },
-      body: typeof body === "string" ? body : JSON.stringify(body),
-    },
-  });
-  it("classifies completions, ops and errors", () => {
-    expect(classify(ok(200, { a: 1 }))).toMatchObject({ type: "complete", output: { a: 1 } });
-    expect(classify(ok(206, [{ id: "h", op: "StepRun", data: 1 }]))).toMatchObject({ type: "ops" });
-    expect(classify(ok(206, { id: "h", op: "Sleep", name: "1s" }))).toMatchObject({ type: "ops", ops: [{ op: "Sleep" }] });
-    expect(classify(ok(500, { name: "Error", message: "x" }, { "x-inngest-no-retry": "false" }))).toMatchObject({
-      type: "error",
-      retriable: true,
-    });
-    expect(classify(ok(400, { name: "NonRetriableError", message: "x" }, { "x-inngest-no-retry": "true" }))).toMatchObject({
-      type: "error",
-      retriable: false,
-    });
-    expect(classify({ ok: false, error: "ECONNREFUSED" })).toMatchObject({ type: "error", retriable: true });
-    expect(classify({ ok: true, reply: { status: 200, headers: {}, body: "<html>" } })).toMatchObject({ type: "error", retriable: true });
-    expect(classify(ok(206, "[{broken"))).toMatchObject({ type: "error", retriable: true });
-  });
-  it("holds an app only while it is away: refused, reset, or a bare 502/503 not from the SDK", () => {
-    const page = (status: number, body: string, headers: Record<string, string> = {}) => ({
-      ok: true as const,
-      reply: { status, headers: { "content-type": "text/html", ...headers }, body },
-    });
-    expect(appUnreachable({ ok: false, error: "connect ECONNREFUSED", code: "ECONNREFUSED" })).toMatch(/ECONNREFUSED/);
-    expect(appUnreachable(page(503, ""))).toMatch(/HTTP 503 with no body/);
-    expect(appUnreachable(page(502, " \n"))).toMatch(/HTTP 502 with no body/);
-    expect(appUnreachable(page(504, ""))).toBeUndefined();
-    expect(appUnreachable(page(502, "<html>502 Bad Gateway</html>"))).toBeUndefined();
-    expect(appUnreachable(page(503, "", { "x-inngest-sdk": "inngest-js:v4" }))).toBeUndefined();
-    const failed = classify(page(504, "<html>timeout</html>"));
-    expect(failed).toMatchObject({
-      type: "error",
-      retriable: true,
-      error: { name: "Server returned a fatal error", message: "Your server returned HTTP 504 before the SDK responded." },
-    });
-    const cut = fatalUpstreamError(502, "x".repeat(9000), undefined).stack as string;
-    expect(cut).toMatch(/Upstream response \(unknown content-type\):\nx{8192}\n… \(truncated\)$/);
-  });
-  it("clamps retry-after to [1 s, 24 h]", () => {
-    expect(parseRetryAfter("0")).toBe(1000);
-    expect(parseRetryAfter("30")).toBe(30_000);
-    expect(parseRetryAfter("999999")).toBe(86_400_000);
-  });
-  it("backs off like Inngest by default, or fast, or fixed", () => {
-    expect(backoffDelay("inngest", 0)).toBeGreaterThanOrEqual(15_000);
-    expect(backoffDelay("fast", 3)).toBe(8000);
-    expect(backoffDelay(250, 7)).toBe(250);
   });
 });
 
