@@ -6,6 +6,12 @@ import { ulid } from "../util/ulid.js";
 
 type RunRef = Pick<RunState, "id" | "fnSlug" | "createdAt" | "priority" | "concurrency">;
 
+/**
+ * An item's place among ready items (lower first): its run's start, brought forward by the run's priority in
+ * seconds, so older runs go first and `priority.run` moves a run ahead of those up to that many seconds older.
+ */
+export const scoreOf = (run: Pick<RunState, "createdAt" | "priority">): number => run.createdAt - run.priority * 1000;
+
 /** A run's next things to do, as durable queue items: journaled with the unit, dispatchable once it is committed. */
 export class RunQueue {
   constructor(private readonly ctx: EngineContext) {}
@@ -26,7 +32,7 @@ export class RunQueue {
       stepId,
       attempt: opts.attempt ?? 0,
       at: opts.at ?? clock.now(),
-      score: run.createdAt - run.priority * 1000,
+      score: scoreOf(run),
       isStart: opts.isStart ?? false,
       concurrency: kind === "exec" ? run.concurrency : [],
       throttleKey: opts.throttleKey,

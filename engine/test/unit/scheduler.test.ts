@@ -1,0 +1,209 @@
+import { describe, expect, it } from "vitest";
+import { scoreOf } from "../../src/runs/queue.js";
+import { Scheduler } from "../../src/sched/scheduler.js";
+import { Timers } from "../../src/sched/timers.js";
+import type { ConcurrencyKey, QueueItem } from "../../src/types.js";
+import { ManualClock } from "../support/manual-clock.js";
+
+/**
+ * sched/scheduler.ts: which queue item runs next. Items wait for their time, then go in score order (older runs and
+ * higher priority first); a concurrency key lets `limit` through at once, a held function's items wait parked, and a
+ * run's first request waits for its throttle. On a manual clock, with the hooks the engine wires in replaced.
+ */
+
+function rig(opts: { maxInFlight?: number; held?: Set<string>; throttle?: (item: QueueItem, now: number) => number } = {}) {
+  const clock = new ManualClock();
+  const held = opts.held ?? new Set<string>();
+  let readySignals = 0;
+  const scheduler = new Scheduler(
+    new Timers(clock),
+    clock,
+    {
+      isHeld: (slug) => held.has(slug),
+      throttle: opts.throttle ?? ((_item, now) => now),
+      onReady: () => readySignals++,
+    },
+    opts.maxInFlight ?? 10,
+  );
+  let n = 0;
+  const item = (o: Partial<QueueItem> & { createdAt?: number; priority?: number } = {}): QueueItem => {
+    const id = o.id ?? `item-${++n}`;
+    const { createdAt = clock.now(), priority = 0, ...rest } = o;
+    return {
+      id,
+      runId: `run-${id}`,
+      fnSlug: "app-f",
+      kind: "exec",
+      stepId: "step",
+      attempt: 0,
+      at: clock.now(),
+      score: scoreOf({ createdAt, priority }),
+      isStart: false,
+      concurrency: [],
+      seq: scheduler.nextSeq(),
+      ...rest,
+    };
+  };
+  /** Takes everything that may run now; returns the ids in the order handed out. */
+  const drain = () => {
+    const out: string[] = [];
+    for (let i = scheduler.take(); i; i = scheduler.take()) out.push(i.id);
+    return out;
+  };
+  return { clock, scheduler, item, drain, held, signals: () => readySignals };
+}
+
+const key = (k: string, limit: number): ConcurrencyKey => ({ key: k, limit, label: k });
+
+describe("ordering and priority", () => {
+  it("hands out older runs first, and in arrival order among equals", () => {
+    const { scheduler, item, drain, clock } = rig();
+    const t = clock.now();
+    scheduler.add(item({ id: "newer", createdAt: t }));
+    scheduler.add(item({ id: "older", createdAt: t - 5000 }));
+    scheduler.add(item({ id: "newer-2", createdAt: t }));
+    expect(drain()).toEqual(["older", "newer", "newer-2"]);
+  });
+
+  it("moves a run ahead by its priority in seconds: +600 passes runs up to ten minutes older, not more", () => {
+    const { scheduler, item, drain, clock } = rig();
+    const t = clock.now();
+    scheduler.add(item({ id: "low-old", createdAt: t - 300_000 }));
+    scheduler.add(item({ id: "high", createdAt: t, priority: 600 }));
+    scheduler.add(item({ id: "low-older-still", createdAt: t - 700_000 }));
+    scheduler.add(item({ id: "negative", createdAt: t - 1000, priority: -600 }));
+    expect(drain()).toEqual(["low-older-still", "high", "low-old", "negative"]);
+  });
+
+  it("keeps an item due later in its timer until the clock reaches it, then signals it is ready", () => {
+    const { scheduler, item, drain, clock, signals } = rig();
+    scheduler.add(item({ id: "later", at: clock.now() + 1000 }));
+    expect(drain()).toEqual([]);
+    expect(scheduler.whereIs(scheduler.get("later") as QueueItem)?.place).toBe("timer");
+    const before = signals();
+    clock.advance(999);
+    expect(drain()).toEqual([]);
+    clock.advance(1);
+    expect(signals()).toBe(before + 1);
+    expect(drain()).toEqual(["later"]);
+  });
+
+  it("never hands out more than maxInFlight at once; a settled item makes room", () => {
+    const { scheduler, item, clock } = rig({ maxInFlight: 2 });
+    for (const id of ["a", "b", "c"]) scheduler.add(item({ id, createdAt: clock.now() }));
+    const first = [scheduler.take(), scheduler.take()];
+    expect(scheduler.take()).toBeUndefined();
+    scheduler.settle(first[0] as QueueItem);
+    expect(scheduler.take()?.id).toBe("c");
+  });
+});
+
+describe("concurrency keys", () => {
+  it("lets `limit` items of a key run at once; the next waits on the key and goes when a slot frees", () => {
+    const { scheduler, item, drain } = rig();
+    for (const id of ["a", "b", "c"]) scheduler.add(item({ id, concurrency: [key("fn:app-f", 2)] }));
+    expect(drain()).toEqual(["a", "b"]);
+    const c = scheduler.get("c") as QueueItem;
+    expect(scheduler.whereIs(c)).toEqual({ place: "blocked", key: "fn:app-f" });
+    expect(scheduler.inFlightFor("fn:app-f")).toBe(2);
+    scheduler.settle(scheduler.get("a") as QueueItem);
+    expect(drain()).toEqual(["c"]);
+  });
+
+  it("limits each key on its own: a full key holds only its own items", () => {
+    const { scheduler, item, drain } = rig();
+    scheduler.add(item({ id: "acme-1", concurrency: [key("fn:app-f:acme", 1)] }));
+    scheduler.add(item({ id: "acme-2", concurrency: [key("fn:app-f:acme", 1)] }));
+    scheduler.add(item({ id: "globex-1", concurrency: [key("fn:app-f:globex", 1)] }));
+    expect(drain()).toEqual(["acme-1", "globex-1"]);
+  });
+
+  it("needs a free slot on every key an item has (a function limit and a shared env key)", () => {
+    const { scheduler, item, drain } = rig();
+    const env = key("env:openai", 1);
+    scheduler.add(item({ id: "f-1", fnSlug: "app-f", concurrency: [key("fn:app-f", 5), env] }));
+    scheduler.add(item({ id: "g-1", fnSlug: "app-g", concurrency: [key("fn:app-g", 5), env] }));
+    expect(drain()).toEqual(["f-1"]);
+    expect(scheduler.whereIs(scheduler.get("g-1") as QueueItem)).toEqual({ place: "blocked", key: "env:openai" });
+    scheduler.settle(scheduler.get("f-1") as QueueItem);
+    expect(drain()).toEqual(["g-1"]);
+  });
+
+  it("passes a slot freed on one key on to the next waiter when the item it released waits on another key", () => {
+    const { scheduler, item, drain } = rig();
+    const shared = key("env:shared", 1);
+    const own = key("fn:app-f", 1);
+    scheduler.add(item({ id: "holder", concurrency: [own] }));
+    scheduler.add(item({ id: "other", fnSlug: "app-g", concurrency: [shared] }));
+    expect(drain()).toEqual(["holder", "other"]);
+    // Both keys full: "both" and then "next" wait on the shared key ("both" first in line).
+    scheduler.add(item({ id: "both", concurrency: [shared, own] }));
+    scheduler.add(item({ id: "next", fnSlug: "app-g", concurrency: [shared] }));
+    expect(drain()).toEqual([]);
+    // The shared slot frees: "both" is let through but still waits on its own key, so "next" must get the slot.
+    scheduler.settle(scheduler.get("other") as QueueItem);
+    expect(drain()).toEqual(["next"]);
+  });
+
+  it("applies keys to SDK requests only: a sleep's resume or a cancel is never held by a full key", () => {
+    const { scheduler, item, drain } = rig();
+    const k = key("fn:app-f", 1);
+    scheduler.add(item({ id: "request", concurrency: [k] }));
+    scheduler.add(item({ id: "resume", kind: "resume", concurrency: [k] }));
+    scheduler.add(item({ id: "cancel", kind: "cancel", concurrency: [k] }));
+    expect(drain()).toEqual(["request", "resume", "cancel"]);
+  });
+
+  it("tells a blocked item how many wait before it on its key and since when the slots are held", () => {
+    const { scheduler, item, drain, clock } = rig();
+    const k = key("fn:app-f:acme", 1);
+    scheduler.add(item({ id: "running", concurrency: [k] }));
+    const heldSince = clock.now();
+    drain();
+    clock.advance(250);
+    for (const id of ["w1", "w2", "w3"]) scheduler.add(item({ id, concurrency: [k] }));
+    drain();
+    expect(scheduler.lineOf(scheduler.get("w3") as QueueItem, k.key)).toEqual({ ahead: 2, inFlightSince: [heldSince] });
+  });
+});
+
+describe("held functions and throttle", () => {
+  it("parks a held function's requests and puts them back in order when it is released", () => {
+    const { scheduler, item, drain, held, clock } = rig();
+    held.add("app-f");
+    scheduler.add(item({ id: "f-new", createdAt: clock.now() }));
+    scheduler.add(item({ id: "f-old", createdAt: clock.now() - 1000 }));
+    scheduler.add(item({ id: "g", fnSlug: "app-g" }));
+    expect(drain()).toEqual(["g"]);
+    expect(scheduler.counts.parked).toBe(2);
+    held.delete("app-f");
+    scheduler.resumeFunction("app-f");
+    expect(drain()).toEqual(["f-old", "f-new"]);
+    expect(scheduler.counts.parked).toBe(0);
+  });
+
+  it("holds a run's first request until its throttle allows it, saying why it waits", () => {
+    let allowAt = 0;
+    const { scheduler, item, drain, clock } = rig({ throttle: (_item, now) => Math.max(now, allowAt) });
+    allowAt = clock.now() + 500;
+    scheduler.add(item({ id: "start", isStart: true, throttleKey: "app-f|" }));
+    scheduler.add(item({ id: "not-a-start", throttleKey: "app-f|" }));
+    expect(drain()).toEqual(["not-a-start"]);
+    const waiting = scheduler.get("start") as QueueItem;
+    expect(waiting.wait).toEqual({ reason: "throttle", until: allowAt });
+    expect(scheduler.whereIs(waiting)?.place).toBe("timer");
+    clock.advance(500);
+    expect(drain()).toEqual(["start"]);
+  });
+
+  it("forgets a removed item wherever it waits, and a removed run's items all", () => {
+    const { scheduler, item, drain, clock } = rig();
+    scheduler.add(item({ id: "timer", at: clock.now() + 1000, runId: "r1" }));
+    scheduler.add(item({ id: "ready", runId: "r1" }));
+    scheduler.add(item({ id: "other", runId: "r2" }));
+    scheduler.removeRun("r1");
+    clock.advance(1000);
+    expect(drain()).toEqual(["other"]);
+    expect(scheduler.itemsOf("r1")).toEqual([]);
+  });
+});
