@@ -27,6 +27,8 @@ export interface EngineEvents {
   "queue.ready": Record<string, never>;
   /** The database refused a row of this batch; its run fails. */
   "row.refused": Refusal;
+  /** A held app was probed (state/app-availability.ts): `error` says why it still does not answer; none, it answered. */
+  "app.probed": { appId: string; error?: string };
 }
 
 type Listener<K extends keyof EngineEvents> = (payload: EngineEvents[K]) => void;

@@ -105,7 +105,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
     pauses: new PauseIndex(),
     runs,
     client,
-    availability: new AppAvailability(client, holds, scheduler, log, clock),
+    availability: new AppAvailability(client, holds, scheduler, log, clock, bus),
     stats: {
       startedAt: clock.now(),
       lastRunEndedAt: undefined,

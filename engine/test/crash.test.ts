@@ -102,14 +102,14 @@ describe("crash recovery (SIGKILL)", () => {
           body: JSON.stringify([{ name: "c/burst", id: `burst-${i}`, data: { i } }]),
         }).catch(() => undefined);
         if (res?.status === 200) acked.push(i);
-        await sleep(4);
+        await sleep(4); // paces the burst: events keep arriving while the engine is killed
       }
     })();
-    await sleep(350);
+    // Killed mid-burst: once a good part of it is acknowledged (runs at every stage), not after a fixed time.
+    await until("a burst under way", () => acked.length >= 40, 30_000, 5);
     const killedAt = Date.now();
     await engine?.kill("SIGKILL");
     await sender;
-    await sleep(300);
     await start();
     // Events not acknowledged (refused while down, or stored but killed before the answer) are sent again with the
     // same id, as a producer should: the id makes the resend start no second run.

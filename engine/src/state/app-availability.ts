@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { EngineBus } from "../bus.js";
 import type { Clock } from "../clock.js";
 import type { SdkClient } from "../protocol/sdk-client.js";
 import type { Holds } from "../sched/holds.js";
@@ -51,6 +52,7 @@ export class AppAvailability {
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
     private readonly clock: Clock,
+    private readonly bus: EngineBus,
   ) {}
 
   isHeld(appId: string): boolean {
@@ -123,6 +125,7 @@ export class AppAvailability {
     if (this.stopped || this.held.get(appId) !== h) return;
     const answered = await this.client.probe(h.url);
     if (this.held.get(appId) !== h) return;
+    this.bus.emit("app.probed", answered === true ? { appId } : { appId, error: answered });
     if (answered === true) return this.release(appId);
     h.error = answered;
     h.delay = Math.min(h.delay * 2, MAX_PROBE_MS);

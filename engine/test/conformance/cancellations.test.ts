@@ -1,15 +1,6 @@
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { post, type Rig, rig, runsOf } from "../support/harness.js";
-
-const until = async <T>(what: string, check: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /**
  * Bulk cancellations as Inngest's REST API has them (pkg/api/apiv1/cancellation.go and
@@ -30,10 +21,14 @@ describe("POST/GET/DELETE /v1/cancellations", () => {
   afterAll(async () => r?.stop());
 
   const sleeping = async (n: number) =>
-    until(`${n} sleeping runs`, async () => {
-      const runs = await runsOf(r.engine, "cnl-sleeper", "Running");
-      return runs.length >= n && runs;
-    });
+    until(
+      `${n} sleeping runs`,
+      async () => {
+        const runs = await runsOf(r.engine, "cnl-sleeper", "Running");
+        return runs.length >= n && runs;
+      },
+      15_000,
+    );
 
   it("cancels only the runs whose event matches `if`, and answers with Inngest's cancellation object", async () => {
     await r.client.send([

@@ -124,7 +124,6 @@ describe("one active engine per database", () => {
       expect((await (await fetch(`${b.url}/health`)).json()).role).toBe("active");
       const [run] = await endedRuns(b, "ha-nap", 1, 10_000);
       expect(run?.output).toBe("woke");
-      await sleep(50);
     } finally {
       await app.close();
       await b.stop(200);

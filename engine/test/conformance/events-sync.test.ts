@@ -1,4 +1,4 @@
-import { sleep, until } from "@jobdeck/test-kit";
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endedRuns, post, type Rig, rig, runsOf, startEngine } from "../support/harness.js";
 import { createClient, startApp } from "../support/sdk-app.js";
@@ -214,7 +214,8 @@ describe("unreachable and misbehaving apps", () => {
       expect(waiting).toMatch(/^app flaky is not answering at .* \(ECONNREFUSED/);
       const health = (await (await fetch(`${engine.url}/health`)).json()) as { apps_unreachable: Array<{ app: string }> };
       expect(health.apps_unreachable.map((a) => a.app)).toEqual(["flaky"]);
-      await sleep(1500); // several probes while it is away
+      // Several probes find it away (100, 200, 400 ms apart) while its request waits without spending an attempt.
+      for (let i = 0; i < 3; i++) await engine.events.waitFor("app.probed", (p) => p.appId === "flaky" && p.error !== undefined);
       app = await startApp(client, [fn], { port });
       const [run] = await endedRuns(engine, "flaky-f", 1);
       expect(run?.status).toBe("Completed");

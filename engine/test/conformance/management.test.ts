@@ -175,8 +175,10 @@ describe("management API", () => {
 
   it("lists events received in a window, both bounds inclusive, as Inngest's GET /v1/events does", async () => {
     for (const n of [1, 2, 3]) {
+      const sentAt = r.engine.ctx.clock.now();
       await r.client.send({ name: "m/window", data: { n } });
-      await new Promise((resolve) => setTimeout(resolve, 15)); // distinct received_at milliseconds
+      // Each event in a millisecond of its own on the engine's clock, which stamps received_at.
+      await until("the engine's clock past that millisecond", () => r.engine.ctx.clock.now() > sentAt, 1000, 1);
     }
     const all = (await (await fetch(`${r.engine.url}/v1/events?name=m/window`)).json()).data as {
       data: { n: number };

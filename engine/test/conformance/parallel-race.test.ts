@@ -1,7 +1,6 @@
+import { sleep } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endedRunsOf, type Rig, rig } from "../support/harness.js";
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * `group.parallel({ mode: "race" })`: the run asks for its next steps as soon as the first parallel step ends, as
@@ -19,7 +18,7 @@ describe("group.parallel race mode", () => {
           Promise.race([
             step.run("fast", () => "fast"),
             step.run("slow", async () => {
-              await pause(2500);
+              await sleep(2500); // the slow step: still running when the race is decided
               log.push(`${mode}:slow ended`);
               return "slow";
             }),

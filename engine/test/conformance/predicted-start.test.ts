@@ -1,8 +1,7 @@
-import { until } from "@jobdeck/test-kit";
+import { sleep, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endedRunsOf, type Rig, rig } from "../support/harness.js";
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const STEP_MS = 400;
 
 /**
@@ -18,7 +17,7 @@ describe("predicted start", () => {
       inngest.createFunction(
         { id: "slow", concurrency: { limit: 1, key: "event.data.tenant" }, triggers: [{ event: "pred/go" }] },
         async ({ step }) => {
-          await step.run("work", () => pause(STEP_MS));
+          await step.run("work", () => sleep(STEP_MS)); // the step's known duration, which the prediction is checked against
           return "ok";
         },
       ),

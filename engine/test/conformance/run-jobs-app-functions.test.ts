@@ -1,3 +1,4 @@
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Rig, rig, runsOf } from "../support/harness.js";
 
@@ -21,14 +22,12 @@ describe("GET /v1/runs/:id/jobs and GET /v1/apps/:app/functions", () => {
 
   it("lists a sleeping run's wake-up as its one job", async () => {
     await r.client.send({ name: "rjf/go", data: {} });
-    let runId = "";
-    for (let i = 0; i < 200 && !runId; i++) {
+    // Once the start request has answered, the run's one job is the sleep's wake-up.
+    const runId = await until("the run asleep, its wake-up queued", async () => {
       const [run] = await runsOf(r.engine, "rjf-napper", "Running");
       const jobs = run ? await (await fetch(`${r.engine.url}/v1/runs/${run.run_id}/jobs`)).json() : undefined;
-      if (jobs?.data?.[0]?.kind === "sleep")
-        runId = run?.run_id as string; // once the start request has answered
-      else await new Promise((res) => setTimeout(res, 50));
-    }
+      return jobs?.data?.[0]?.kind === "sleep" && (run?.run_id as string);
+    });
     const res = await fetch(`${r.engine.url}/v1/runs/${runId}/jobs`);
     expect(res.status).toBe(200);
     const body = await res.json();
