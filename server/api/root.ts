@@ -1,4 +1,5 @@
 import { jobRouter } from "./routers/job";
+import { planRouter } from "./routers/plan";
 import { runRouter } from "./routers/run";
 import { systemRouter } from "./routers/system";
 import { creditRouter, documentRouter, mailboxRouter } from "./routers/workspace";
@@ -8,6 +9,7 @@ import { createCallerFactory, protectedProcedure, publicProcedure, router } from
 export const appRouter = router({
   job: jobRouter,
   run: runRouter,
+  plan: planRouter,
   mailbox: mailboxRouter,
   document: documentRouter,
   credits: creditRouter,

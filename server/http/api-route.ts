@@ -14,7 +14,9 @@ import { isJsonType } from "./request-safety";
 export function errorResponse(err: unknown): Response {
   const known = knownError(err);
   if (known) {
-    const headers = known.code === "UNAVAILABLE" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : undefined;
+    // Both mean "try again later": the database away, or the organization at its pending-job limit.
+    const headers =
+      known.code === "UNAVAILABLE" || known.code === "TOO_MANY_REQUESTS" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : undefined;
     return Response.json(known.toJSON(), { status: known.httpStatus, headers });
   }
   log.error({ err }, "unexpected error in an API route");
@@ -22,9 +24,9 @@ export function errorResponse(err: unknown): Response {
 }
 
 /** The request body as JSON: an empty body is `{}`, a non-JSON content type a 415, anything unparsable a 400. */
-export async function readJsonBody(req: Request): Promise<unknown> {
+export async function readJsonBody(req: Request, maxBytes?: number): Promise<unknown> {
   const type = req.headers.get("content-type");
-  const text = await readBoundedText(req);
+  const text = await readBoundedText(req, maxBytes);
   if (!text.trim()) return {};
   if (!type || !isJsonType(type)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `request bodies must be JSON (content-type: application/json), not ${type ?? "untyped"}`);

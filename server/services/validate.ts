@@ -3,18 +3,29 @@ import type { z } from "zod";
 import { validationError } from "../errors";
 
 /**
- * Parses `raw` with `schema`, or throws a 400 AppError naming every bad field (prefixed with `prefix`). Before the
- * schema, anything PostgreSQL could not store (a NUL, half an emoji, nesting past 100 levels) is refused by name,
- * so it is a 400 here rather than a database error later.
+ * `raw` parsed with `schema`, or every problem with its field path. Before the schema, anything PostgreSQL could not
+ * store (a NUL, half an emoji, nesting past 100 levels) is refused by name, so it is a 400 rather than a database
+ * error later.
  */
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, prefix?: string): z.output<S> {
-  const unstorable = jsonIssue(raw, prefix ?? "");
-  if (unstorable)
-    throw validationError([{ path: unstorable.path ? unstorable.path.split(".") : [], message: unstorable.message }], prefix ?? "input");
+export function issuesOf<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+): { ok: true; value: z.output<S> } | { ok: false; issues: Array<{ path: PropertyKey[]; message: string }> } {
+  const unstorable = jsonIssue(raw, "");
+  if (unstorable) return { ok: false, issues: [{ path: unstorable.path ? unstorable.path.split(".") : [], message: unstorable.message }] };
   const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: prefix ? [prefix, ...i.path] : i.path, message: readable(i) }));
-  throw validationError(issues, prefix ?? "input");
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, issues: result.error.issues.map((i) => ({ path: i.path, message: readable(i) })) };
+}
+
+/** Parses `raw` with `schema`, or throws a 400 AppError naming every bad field (prefixed with `prefix`). */
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, prefix?: string): z.output<S> {
+  const parsed = issuesOf(schema, raw);
+  if (parsed.ok) return parsed.value;
+  throw validationError(
+    parsed.issues.map((i) => ({ path: prefix ? [prefix, ...i.path] : i.path, message: i.message })),
+    prefix ?? "input",
+  );
 }
 
 /** A missing field reads "required", as a form says it, not zod's "Invalid input: expected string, received undefined". */

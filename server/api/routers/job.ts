@@ -4,6 +4,7 @@ import { acknowledgeFailures } from "../../services/jobs/acknowledge-failures";
 import { bulkInput, bulkJobs } from "../../services/jobs/bulk-jobs";
 import { cancelJob } from "../../services/jobs/cancel-job";
 import { createJob } from "../../services/jobs/create-job";
+import { createJobs } from "../../services/jobs/create-jobs";
 import { decideApproval, decisionInput } from "../../services/jobs/decide-approval";
 import { getJob } from "../../services/jobs/get-job";
 import { getJobStatus } from "../../services/jobs/get-job-status";
@@ -27,6 +28,10 @@ export const jobRouter = router({
   create: protectedProcedure
     .input((raw: unknown) => raw as CreateJobInput)
     .mutation(({ ctx, input }) => createJob(ctx.scope, input, "TRPC")),
+  /** Up to 1,000 jobs in one call: all created or none (createJobs). Typed per item like `create`. */
+  createMany: protectedProcedure
+    .input((raw: unknown) => raw as { items: CreateJobInput[] })
+    .mutation(({ ctx, input }) => createJobs(ctx.scope, input, "TRPC")),
   list: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => listJobs(ctx.scope, input ?? {})),
   count: protectedProcedure.input(listJobsInput.optional()).query(({ ctx, input }) => countJobs(ctx.scope, input ?? {})),
   byId: protectedProcedure.input(byId).query(({ ctx, input }) => getJob(ctx.scope, input.id)),

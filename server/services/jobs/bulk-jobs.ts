@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { env } from "@/env";
 import { type Job, Prisma } from "@/generated/prisma/client";
 import type { JobStatus } from "@/generated/prisma/enums";
 import { jobCancelEventId, jobCancelRequested, jobContractOf, jobStartEventId } from "@/jobs";
@@ -8,10 +7,10 @@ import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import type { OutgoingEvent } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
+import { pendingRoom } from "./active-limit";
 import { isJobId } from "./find-job";
 import { jobId, listJobsInput } from "./inputs";
 import { runJobCommand } from "./job-command";
-import { activeJobCount } from "./job-counts";
 import { assertSearchable, filterConditions, type JobFilterInput, statusesOf, statusIn } from "./job-query";
 import { ACTIVE, RETRYABLE, type Requeue, requeueJobs, transitionJobs } from "./job-status";
 import { closeOpenSteps } from "./record-progress";
@@ -105,13 +104,12 @@ type Emit = (events: OutgoingEvent[]) => Promise<void>;
 
 /** New attempts for as many jobs as the active-job limit leaves room for, oldest first; the rest are reported. */
 async function retryMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[], result: BulkResult, emit: Emit): Promise<number> {
-  const room = Math.max(0, env().JOBS_MAX_ACTIVE_PER_ORG - (await activeJobCount(tx, scope.orgId)));
+  const { room, max } = await pendingRoom(tx, scope.orgId);
   const requeues: Requeue[] = [];
   for (const job of jobs) {
     if (!jobContractOf(job.type))
       result.skipped.push({ id: job.id, reason: `job type "${job.type}" no longer exists, so job ${job.id} cannot be retried` });
-    else if (requeues.length >= room)
-      result.skipped.push({ id: job.id, reason: `over the active-job limit (${env().JOBS_MAX_ACTIVE_PER_ORG}); not retried` });
+    else if (requeues.length >= room) result.skipped.push({ id: job.id, reason: `over the pending-job limit (${max}); not retried` });
     else requeues.push({ id: job.id, attempt: job.attempt + 1, eventId: jobStartEventId(job.id, job.attempt + 1) });
   }
   const moved = new Set(await requeueJobs(tx, scope.orgId, requeues));

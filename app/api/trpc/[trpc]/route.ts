@@ -5,6 +5,7 @@ import { logUnexpectedError } from "@/server/api/trpc";
 import { RETRY_AFTER_SECONDS } from "@/server/errors";
 import { errorResponse } from "@/server/http/api-route";
 import { withBoundedBody } from "@/server/http/bounded-body";
+import { maxBodyBytes } from "@/server/http/request-safety";
 
 /** The console batches a page's queries into one request; more than this in one request is refused with a 400. */
 const MAX_BATCH = 20;
@@ -12,7 +13,7 @@ const MAX_BATCH = 20;
 async function handler(req: Request): Promise<Response> {
   let bounded: Request;
   try {
-    bounded = await withBoundedBody(req);
+    bounded = await withBoundedBody(req, maxBodyBytes(new URL(req.url).pathname));
   } catch (err) {
     return errorResponse(err);
   }
@@ -25,7 +26,9 @@ async function handler(req: Request): Promise<Response> {
     onError: logUnexpectedError,
     // A database that is away is a 503 with the time to retry, as on the REST API.
     responseMeta: ({ errors }) =>
-      errors.some((e) => e.code === "SERVICE_UNAVAILABLE") ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } } : {},
+      errors.some((e) => e.code === "SERVICE_UNAVAILABLE" || e.code === "TOO_MANY_REQUESTS")
+        ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } }
+        : {},
   });
 }
 

@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppStack, startAppStack } from "../support/app-stack.js";
+
+/**
+ * Bulk create (job.createMany, the service behind POST /api/jobs/batch) and organizations' plans, on the real stack:
+ * every item checked by name, all created or none under the pending limit, idempotency within a batch and against
+ * existing jobs, and a plan an operator sets taking effect on the next create without a restart.
+ */
+let stack: AppStack;
+const org = () => `org_${randomBytes(4).toString("hex")}`;
+const OPERATOR = "user_ops";
+/** Approvals wait for a decision, so they stay pending for the whole test. */
+const approval = (title: string, idempotencyKey?: string) => ({
+  type: "approval-workflow" as const,
+  payload: { title },
+  ...(idempotencyKey ? { idempotencyKey } : {}),
+});
+
+beforeAll(async () => {
+  stack = await startAppStack({ JOBS_MAX_ACTIVE_PER_ORG: "5", JOBDECK_OPERATORS: OPERATOR });
+});
+afterAll(async () => stack?.stop());
+
+async function rejection(p: Promise<unknown>) {
+  return p.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (err) => err as { code: string; message: string; cause?: { details?: Array<{ path: string; message: string }> } },
+  );
+}
+
+describe("job.createMany", () => {
+  it("creates every item in one call, in order, with its start event", async () => {
+    const orgId = org();
+    const api = stack.caller(orgId);
+    const result = await api.job.createMany({
+      items: [
+        approval("a"),
+        { type: "render-report", payload: { days: 2 } },
+        { type: "demo-task", payload: { delayMs: 10 }, priority: 50 },
+      ],
+    });
+    expect(result.created).toBe(3);
+    const jobs = await stack.db().job.findMany({ where: { orgId }, orderBy: { createdAt: "asc" } });
+    expect(new Set(jobs.map((j) => j.id))).toEqual(new Set(result.items.map((i) => i.id)));
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    expect(result.items.map((i) => byId.get(i.id)?.type)).toEqual(["approval-workflow", "render-report", "demo-task"]);
+    expect(byId.get(result.items[2]?.id as string)?.priority).toBe(50);
+    expect(await stack.db().outboxEvent.count({ where: { jobId: { in: result.items.map((i) => i.id) } } })).toBe(3);
+  });
+
+  it("refuses a batch with a bad item by naming every bad field, creating nothing", async () => {
+    const orgId = org();
+    const api = stack.caller(orgId);
+    const items = Array.from({ length: 20 }, (_, i) => ({ type: "demo-task" as const, payload: { delayMs: 10 } }));
+    items[17] = { type: "demo-task", payload: { delayMs: -5 } };
+    (items as unknown[])[3] = { type: "nope", payload: {} };
+    const err = await rejection(api.job.createMany({ items: items.slice(0, 4).concat(items.slice(4)) }));
+    expect(err.code).toBe("BAD_REQUEST");
+    expect(err.cause?.details?.map((d) => d.path).sort()).toEqual(["items[17].payload.delayMs", "items[3].type"]);
+    expect(err.message).toMatch(/items\[17\]\.payload\.delayMs: /);
+    expect(await stack.db().job.count({ where: { orgId } })).toBe(0);
+    expect((await rejection(api.job.createMany({ items: [] }))).code).toBe("BAD_REQUEST");
+    const tooMany = Array.from({ length: 1001 }, () => ({ type: "demo-task" as const, payload: {} }));
+    expect((await rejection(api.job.createMany({ items: tooMany }))).message).toMatch(/at most 1000 jobs per call/);
+  });
+
+  it("creates all or none under the pending limit, and says how many would fit", async () => {
+    const orgId = org();
+    const api = stack.caller(orgId);
+    await api.job.createMany({ items: [approval("1"), approval("2")] });
+    const err = await rejection(api.job.createMany({ items: [approval("3"), approval("4"), approval("5"), approval("6")] }));
+    expect(err.code).toBe("TOO_MANY_REQUESTS");
+    expect(err.message).toMatch(/^Too many pending jobs for this organization: 4 new jobs would not fit: 3 would \(2 of 5 pending\)/);
+    expect(await stack.db().job.count({ where: { orgId } })).toBe(2);
+    expect((await api.job.createMany({ items: [approval("3"), approval("4"), approval("5")] })).created).toBe(3);
+    const single = await rejection(api.job.create(approval("6")));
+    expect(single.message).toMatch(/^Too many pending jobs for this organization/);
+  });
+
+  it("gives items that name an existing job that job, and one job to items repeating a key", async () => {
+    const api = stack.caller(org());
+    const first = await api.job.createMany({ items: [approval("x", "key-1"), approval("y", "key-2"), approval("y again", "key-2")] });
+    expect(first.created).toBe(2);
+    expect(first.items[2]?.id).toBe(first.items[1]?.id);
+    const again = await api.job.createMany({ items: [approval("x", "key-1"), approval("z", "key-3")] });
+    expect(again).toMatchObject({ created: 1, existing: 1 });
+    expect(again.items[0]).toEqual({ id: first.items[0]?.id, created: false });
+  });
+
+  it("lets only one of two batches at once through when both would not fit", async () => {
+    const orgId = org();
+    const api = stack.caller(orgId);
+    const batch = (tag: string) => api.job.createMany({ items: [1, 2, 3].map((i) => approval(`${tag}-${i}`)) });
+    const outcomes = await Promise.allSettled([batch("a"), batch("b")]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(await stack.db().job.count({ where: { orgId } })).toBe(3);
+  });
+});
+
+describe("plans", () => {
+  it("an operator raises an organization's pending limit; it applies to the next create, no restart", async () => {
+    const orgId = org();
+    const api = stack.caller(orgId);
+    expect(await api.plan.mine()).toMatchObject({ orgId, maxPendingJobs: 5, defaultLimit: true, weight: 1 });
+    await api.job.createMany({ items: [1, 2, 3, 4, 5].map((i) => approval(`${i}`)) });
+    expect((await rejection(api.job.create(approval("6")))).code).toBe("TOO_MANY_REQUESTS");
+
+    const operator = stack.caller(org(), OPERATOR);
+    const plan = await operator.plan.set({ orgId, maxPendingJobs: 8, weight: 3 });
+    expect(plan).toMatchObject({ maxPendingJobs: 8, defaultLimit: false, weight: 3, updatedBy: OPERATOR });
+    expect((await api.job.createMany({ items: [6, 7, 8].map((i) => approval(`${i}`)) })).created).toBe(3);
+    expect((await rejection(api.job.create(approval("9")))).message).toMatch(/it has 8 queued, running or waiting jobs and the limit is 8/);
+    expect((await operator.plan.list()).map((p) => p.orgId)).toContain(orgId);
+
+    // Back to the installation's default: null.
+    expect(await operator.plan.set({ orgId, maxPendingJobs: null })).toMatchObject({ maxPendingJobs: 5, defaultLimit: true, weight: 3 });
+  });
+
+  it("is an operator's to set: a tenant's admin is refused, and bad values are named", async () => {
+    const orgId = org();
+    const admin = stack.caller(orgId, "user_admin", "org:admin");
+    expect((await rejection(admin.plan.set({ orgId, maxPendingJobs: 1000 }))).code).toBe("FORBIDDEN");
+    expect((await rejection(admin.plan.list())).code).toBe("FORBIDDEN");
+    const operator = stack.caller(org(), OPERATOR);
+    const bad = await rejection(operator.plan.set({ orgId, maxPendingJobs: 0, weight: 1.5 } as never));
+    expect(bad.code).toBe("BAD_REQUEST");
+    expect(bad.cause?.details?.map((d) => d.path).sort()).toEqual(["maxPendingJobs", "weight"]);
+    expect(await stack.db().orgPlan.count({ where: { orgId } })).toBe(0);
+  });
+});
