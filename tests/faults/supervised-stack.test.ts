@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleep, until } from "@jobdeck/test-kit";
+import { processAlive, sleep, until } from "@jobdeck/test-kit";
 import { afterAll, describe, expect, it } from "vitest";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
@@ -19,14 +19,7 @@ interface ProcessStatus {
   lastExit: { reason: string } | null;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = processAlive;
 
 /** Whether a port can be listened on again (nothing kept it). */
 const portFree = (port: number) =>

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { sleep, until } from "@jobdeck/test-kit";
+import { processAlive, sleep, until } from "@jobdeck/test-kit";
 import { describe, expect, it } from "vitest";
 import { type ChildSpec, type ChildStatus, Supervisor } from "../../scripts/launcher/supervisor.js";
 
@@ -33,14 +33,7 @@ function supervisor(over: { maxCrashes?: number; backoffMs?: number; maxBackoffM
   return { s, changes, fatal };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = processAlive;
 
 const FOREVER = "setInterval(() => {}, 1000)";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type Job, Prisma } from "@/generated/prisma/client";
 import type { JobStatus } from "@/generated/prisma/enums";
-import { jobCancelEventId, jobCancelRequested, jobContractOf, jobStartEventId } from "@/jobs";
+import { type JobContract, jobCancelEventId, jobCancelRequested, jobContractOf, jobStartEventId } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
@@ -14,6 +14,7 @@ import { runJobCommand } from "./job-command";
 import { assertSearchable, filterConditions, type JobFilterInput, statusesOf, statusIn } from "./job-query";
 import { ACTIVE, RETRYABLE, type Requeue, requeueJobs, transitionJobs } from "./job-status";
 import { closeOpenSteps } from "./record-progress";
+import { startEventOf } from "./start-event";
 
 const MAX_BULK = 1_000;
 
@@ -119,20 +120,8 @@ async function retryMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[]
       .filter((r) => moved.has(r.id))
       .map((r) => {
         const job = byId.get(r.id) as Job;
-        const def = jobContractOf(job.type);
-        return {
-          id: r.eventId,
-          jobId: job.id,
-          name: def?.eventName ?? "",
-          data:
-            def?.toEventData(job.payload as Prisma.JsonObject, {
-              id: job.id,
-              orgId: job.orgId,
-              createdBy: job.createdBy,
-              priority: job.priority,
-              attempt: r.attempt,
-            }) ?? {},
-        };
+        // Only jobs whose type still exists were requeued (above).
+        return startEventOf(job, jobContractOf(job.type) as JobContract, r.attempt, r.eventId);
       }),
   );
   return moved.size;

@@ -1,4 +1,3 @@
-import type { Prisma } from "@/generated/prisma/client";
 import { jobContractOf, jobStartEventId } from "@/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
@@ -7,6 +6,7 @@ import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
 import { isRetryable, requeueJobs } from "./job-status";
 import { type JobView, toJobView } from "./job-view";
+import { startEventOf } from "./start-event";
 
 /**
  * Starts a new attempt of a FAILED or CANCELLED job: the same row goes back to QUEUED with its result, error and
@@ -26,18 +26,7 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
     if (!(await requeueJobs(tx, scope.orgId, [{ id: current.id, attempt, eventId }])).length) {
       throw new AppError("CONFLICT", `job ${id} changed while it was being retried; try again`);
     }
-    await emit({
-      id: eventId,
-      jobId: current.id,
-      name: def.eventName,
-      data: def.toEventData(current.payload as Prisma.JsonObject, {
-        id: current.id,
-        orgId: current.orgId,
-        createdBy: current.createdBy,
-        priority: current.priority,
-        attempt,
-      }),
-    });
+    await emit(startEventOf(current, def, attempt, eventId));
     return tx.job.findUniqueOrThrow({ where: { id: current.id } });
   });
   return toJobView(job);

@@ -1,7 +1,7 @@
-import type { Prisma } from "@/generated/prisma/client";
 import { jobContractOf, jobStartEventId } from "@/jobs";
 import { db } from "../../db";
 import { runJobCommand } from "../jobs/job-command";
+import { startEventOf } from "../jobs/start-event";
 import { startEventFate } from "../jobs/start-event-fate";
 
 /** A QUEUED job whose start event was sent this long ago and still has no run is looked at. */
@@ -36,18 +36,7 @@ export async function redeliverUnstartedJobs(now = new Date(), limit = 100): Pro
         data: { eventId },
       });
       if (!count) return false;
-      await emit({
-        id: eventId,
-        jobId: job.id,
-        name: def.eventName,
-        data: def.toEventData(job.payload as Prisma.JsonObject, {
-          id: job.id,
-          orgId: job.orgId,
-          createdBy: job.createdBy,
-          priority: job.priority,
-          attempt: job.attempt,
-        }),
-      });
+      await emit(startEventOf(job, def, job.attempt, eventId));
       return true;
     });
     if (sent) done.push({ jobId: job.id, eventId });
