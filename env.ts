@@ -73,8 +73,13 @@ const schema = z.object({
     .refine((u) => /^smtps?:\/\//.test(u), "must be an smtp:// or smtps:// URL")
     .optional(),
   EMAIL_FROM: z.string().min(3).default("Jobdeck <no-reply@jobdeck.local>"),
-  /** Key for the HMAC-SHA256 signature on outgoing webhooks (required in production). */
+  /**
+   * The installation's key that keeps each organization's webhook secret encrypted at rest (required in production).
+   * Before per-organization secrets it signed every webhook itself.
+   */
   WEBHOOK_SIGNING_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /** While receivers move to their organization's secret: also send the old single-secret X-Jobdeck-Signature. */
+  WEBHOOK_LEGACY_SIGNATURE: bool.default(false),
   /** Where track-failures posts a Slack-compatible `{text}` alert for every failed job. */
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   /** Credits a user starts with for process-with-credits jobs. */

@@ -22,4 +22,13 @@ export const jsonObject = z.record(z.string(), z.unknown());
  * installation's policy (OUTBOUND_ALLOW), which the job service applies to every field a contract lists in
  * `outboundUrls` (server/net/outbound.ts), and the connection itself checks again when it is opened.
  */
-export const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+export const httpUrl = z
+  .string()
+  .max(2_048, "must be at most 2048 characters")
+  .superRefine((value, ctx) => {
+    // A zone id (fe80::1%25lo) is not a URL any HTTP client can call: say so rather than "not a URL".
+    if (/\[[^\]]*%/.test(value))
+      ctx.addIssue({ code: "custom", message: "not a usable URL: an IPv6 address with a zone id (%25…) cannot be called" });
+    else if (!URL_FORM.safeParse(value).success) ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+  });
+const URL_FORM = z.url({ protocol: /^https?$/ });

@@ -23,8 +23,14 @@ export const deliverWebhookFunction = jobFunction(
   deliverWebhook,
   { retries: 5, concurrency: { limit: WEBHOOK_CONCURRENCY_PER_HOST, key: "event.data.host" } },
   async ({ event, step, attempt }) => {
+    const orgId = event.data.orgId;
+    // Signed with the organization's own secret: an event that speaks for no organization has nothing to sign with.
+    if (!orgId) throw new NonRetriableError("the delivery names no organization (data.orgId), so it cannot be signed");
+    // One id for every attempt of this delivery (the job's, or the raw event's), so a receiver can drop a repeat.
+    const messageId = `msg_${event.data.jobId ?? event.id}`;
     return step.run("post", async () => {
-      const res = await postWebhook(event.data.url, event.data.body, event.data.headers).catch((err: unknown) => {
+      const delivery = { url: event.data.url, payload: event.data.body, headers: event.data.headers, orgId, messageId };
+      const res = await postWebhook(delivery).catch((err: unknown) => {
         // A destination jobs may not reach (loopback, private, metadata) stays refused: no retries.
         const refusal = outboundRefusal(err);
         throw refusal ? new NonRetriableError(refusal.message) : err;

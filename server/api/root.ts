@@ -1,6 +1,7 @@
 import { jobRouter } from "./routers/job";
 import { planRouter } from "./routers/plan";
 import { runRouter } from "./routers/run";
+import { settingsRouter } from "./routers/settings";
 import { systemRouter } from "./routers/system";
 import { creditRouter, documentRouter, mailboxRouter } from "./routers/workspace";
 import { createCallerFactory, protectedProcedure, publicProcedure, router } from "./trpc";
@@ -10,6 +11,7 @@ export const appRouter = router({
   job: jobRouter,
   run: runRouter,
   plan: planRouter,
+  settings: settingsRouter,
   mailbox: mailboxRouter,
   document: documentRouter,
   credits: creditRouter,

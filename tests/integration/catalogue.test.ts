@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { until } from "@jobdeck/test-kit";
 import { TRPCError } from "@trpc/server";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../server/services/webhooks/deliver-webhook.js";
+import { orgWebhookSecrets } from "../../server/services/webhooks/org-secret.js";
 import { type AppStack, finishedJob as finished, startAppStack } from "../support/app-stack.js";
 import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
@@ -84,8 +85,9 @@ describe("deliver-webhook", () => {
   const deliver = (api: Api, path: string, body: unknown = { hello: "world" }) =>
     api.job.create({ type: "deliver-webhook", payload: { url: `${peer.url}${path}`, body } });
 
-  it("signs the body, and completes after one retry when a 500 is followed by a 200", async () => {
-    const api = stack.caller(org());
+  it("signs the body with the organization's secret, and completes after one retry when a 500 is followed by a 200", async () => {
+    const orgId = org();
+    const api = stack.caller(orgId);
     script.set("/flaky", [{ status: 500 }, { status: 200 }]);
     const { job } = await deliver(api, "/flaky", { order: 7 });
     const done = await finished(api, job.id);
@@ -94,10 +96,13 @@ describe("deliver-webhook", () => {
     expect((done.result as { latencyMs: number }).latencyMs).toBeGreaterThanOrEqual(0);
     const hits = peer.requests.filter((r) => r.path === "/flaky");
     expect(hits).toHaveLength(2);
-    const signature = String(hits[1]?.headers["x-jobdeck-signature"]);
-    const t = Number(/t=(\d+)/.exec(signature)?.[1]);
-    expect(signature).toBe(signWebhook(hits[1]?.body ?? "", "jobdeck-development-webhook-secret", t));
-    expect(JSON.parse(hits[1]?.body ?? "")).toEqual({ order: 7 });
+    // Verified as a receiver does, with the standardwebhooks library and this organization's secret.
+    const { current } = await orgWebhookSecrets(orgId);
+    expect(current).toMatch(/^whsec_/);
+    for (const hit of hits) expect(new Webhook(current).verify(hit.body, hit.headers as Record<string, string>)).toEqual({ order: 7 });
+    // One delivery, one webhook-id, whatever the retries: a receiver can drop a repeat.
+    expect(new Set(hits.map((h) => h.headers["webhook-id"]))).toEqual(new Set([`msg_${job.id}`]));
+    expect(hits[1]?.headers["x-jobdeck-signature"]).toBeUndefined();
   });
 
   it("gives up at once on a 404, without retrying", async () => {

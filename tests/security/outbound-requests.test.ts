@@ -86,7 +86,8 @@ describe("outbound requests made for a member", () => {
   it("refuses a name that resolves to loopback when the webhook connects", async () => {
     const { postWebhook } = await import("../../server/services/webhooks/deliver-webhook.js");
     const victim = await victimSleeping();
-    const err = await postWebhook(`http://localhost:${new URL(stack.engine.url).port}/v1/runs/cancel`, {}).catch((e) => e);
+    const url = `http://localhost:${new URL(stack.engine.url).port}/v1/runs/cancel`;
+    const err = await postWebhook({ url, payload: {}, orgId: victim.orgId, messageId: "msg_probe" }).catch((e) => e);
     expect(String(err?.cause?.message ?? err)).toMatch(/localhost \((127\.0\.0\.1|::1)\) refused: loopback/);
     expect(await runStatus(victim.runId)).toBe("Running");
   });
