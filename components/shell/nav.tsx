@@ -16,6 +16,7 @@ const LINKS = [
   { href: "/events", label: "Events" },
   { href: "/functions", label: "Functions" },
   { href: "/mailbox", label: "Mailbox" },
+  { href: "/settings", label: "Settings" },
 ];
 
 /** Unacknowledged failures, refreshed live (LiveJobUpdates); loud on purpose. */

@@ -16,7 +16,7 @@ export const appRouter = router({
   document: documentRouter,
   credits: creditRouter,
   system: systemRouter,
-  whoami: protectedProcedure.query(({ ctx }) => ({ ...ctx.identity, scope: ctx.scope })),
+  whoami: protectedProcedure.query(({ ctx }) => ({ ...ctx.identity, scope: ctx.scope, operator: ctx.operator })),
   ping: publicProcedure.query(() => ({ ok: true })),
 });
 
