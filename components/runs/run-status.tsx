@@ -6,7 +6,7 @@ export function waitKindOf(waiting: { reason?: string } | null | undefined): str
   if (r.startsWith("waiting for event")) return "event";
   if (r.startsWith("waiting for signal")) return "signal";
   if (r.startsWith("waiting for invoked")) return "invoke";
-  if (r.startsWith("concurrency")) return "concurrency";
+  if (r.startsWith("concurrency") || r.startsWith("waiting for a slot")) return "concurrency";
   if (r.startsWith("throttled")) return "throttle";
   if (r.includes("paused")) return "paused";
   return null;

@@ -14,6 +14,7 @@ import { Timers } from "./sched/timers.js";
 import { AppAvailability } from "./state/app-availability.js";
 import { PauseIndex } from "./state/pause-index.js";
 import { RunCache } from "./state/run-cache.js";
+import { TenantWeights } from "./state/tenant-weights.js";
 import { Journal } from "./store/journal.js";
 import { quoteIdent } from "./store/migrate.js";
 import { createPool } from "./store/pool.js";
@@ -57,6 +58,8 @@ export interface EngineContext {
   readonly runs: RunCache;
   readonly client: SdkClient;
   readonly availability: AppAvailability;
+  /** Tenants' weights in the fair share of slots (the scheduler reads them). */
+  readonly weights: TenantWeights;
   readonly stats: EngineStats;
 }
 
@@ -71,6 +74,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
   const timers = new Timers(clock);
   const flow = new FlowState(journal, clock, timers);
   const holds = new Holds(registry);
+  const weights = new TenantWeights();
   const scheduler = new Scheduler(
     timers,
     clock,
@@ -78,6 +82,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
       isHeld: (slug) => holds.isHeld(slug),
       throttle: (item, now) => throttleStart(flow, registry, item, now),
       onReady: () => bus.emit("queue.ready", {}),
+      weightOf: (tenant) => weights.weightOf(tenant),
     },
     opts.maxInFlight,
   );
@@ -106,6 +111,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
     runs,
     client,
     availability: new AppAvailability(client, holds, scheduler, log, clock, bus),
+    weights,
     stats: {
       startedAt: clock.now(),
       lastRunEndedAt: undefined,

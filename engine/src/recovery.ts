@@ -7,6 +7,7 @@ import { selectRecentEvents } from "./store/events-sql.js";
 import { selectFunctionsWithApps } from "./store/functions-sql.js";
 import { selectActiveRuns } from "./store/runs-sql.js";
 import { selectLiveState } from "./store/state-sql.js";
+import { selectTenantWeights } from "./store/tenant-weights-sql.js";
 import { deleteWorkOfEndedRuns, selectPauses, selectQueueItems } from "./store/work-sql.js";
 
 /** What recovery hands back to the systems that keep their own memory. */
@@ -40,6 +41,7 @@ export async function recover(ctx: EngineContext, pauses: PauseSystem, timeouts:
 
   const now = clock.now();
   for (const r of await selectLiveState(pool, s, now)) flow.restore(r.kind, r.key, r.value, r.expiresAt ?? null);
+  ctx.weights.apply(await selectTenantWeights(pool, s), true);
 
   const active = await selectActiveRuns(pool, s);
   const singletons: Array<[string, string]> = [];

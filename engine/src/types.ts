@@ -44,6 +44,11 @@ export interface ConcurrencyKey {
   limit: number;
   /** The expression's value, for "why is it waiting" messages. */
   label: string;
+  /**
+   * Set on the function's tenant key (its first keyed limit): the key's value, whose work the fair scheduler takes in
+   * turns with other tenants' (sched/fair-queue.ts). Absent on other keys and on runs stored before fairness.
+   */
+  tenant?: string;
 }
 
 export interface ParentRef {

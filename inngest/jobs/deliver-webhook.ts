@@ -21,7 +21,15 @@ function retryAfter(value: string): number | Date {
  */
 export const deliverWebhookFunction = jobFunction(
   deliverWebhook,
-  { retries: 5, concurrency: { limit: WEBHOOK_CONCURRENCY_PER_HOST, key: "event.data.host" } },
+  // The tenant key first (the organization), then the per-host limit: a slow receiver is not flooded, and the
+  // organizations sending to one host take turns at its slots.
+  {
+    retries: 5,
+    concurrency: [
+      { limit: 50, key: "event.data.orgId" },
+      { limit: WEBHOOK_CONCURRENCY_PER_HOST, key: "event.data.host" },
+    ],
+  },
   async ({ event, step, attempt }) => {
     const orgId = event.data.orgId;
     // Signed with the organization's own secret: an event that speaks for no organization has nothing to sign with.

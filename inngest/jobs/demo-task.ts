@@ -14,7 +14,9 @@ export const demoTaskFunction = jobFunction(
   {
     retries: 3,
     priority: { run: "event.data.priority" },
-    concurrency: { limit: 10 },
+    // At most 10 running; its tenant key at the same limit, so one organization alone may use all 10 and several
+    // take turns at them (the embedded engine's fair scheduling; on Inngest a per-key limit).
+    concurrency: [{ limit: 10 }, { limit: 10, key: "event.data.orgId" }],
     throttle: { limit: 100, period: "1m", burst: 10 },
     idempotency: "event.data.force == true ? event.id : event.data.taskId",
   },

@@ -23,20 +23,24 @@ export function renderWelcome(data: { email: string; name: string; message?: str
  * and completed after; a retry after a crash in between reports "unknown, not resent" instead of sending again.
  * SMTP refusing or being unreachable releases the reservation, so Inngest's retries try again.
  */
-export const sendWelcomeEmailFunction = jobFunction(sendWelcomeEmail, { retries: 4 }, async ({ event, step }) => {
-  const message = await step.run("render", () => renderWelcome(event.data));
-  // Keyed by organization too: an event naming another organization's job id can never take that job's send.
-  const key = `email:welcome:${event.data.orgId ?? "none"}:${event.data.jobId ?? event.id}`;
-  const outcome = await step.run("send", () =>
-    atMostOnce(
-      key,
-      { kind: "email", jobId: event.data.jobId },
-      () => deliverEmail(message, { orgId: event.data.orgId ?? "unknown", jobId: event.data.jobId }),
-      emailCertainlyNotSent,
-    ),
-  );
-  if (outcome.status === "unknown") {
-    return { sent: "unknown, not resent", to: message.to, reservedAt: outcome.reservedAt };
-  }
-  return { sent: outcome.status === "done" ? "sent" : "already sent", to: message.to, ...outcome.detail };
-});
+export const sendWelcomeEmailFunction = jobFunction(
+  sendWelcomeEmail,
+  { retries: 4, concurrency: { limit: 20, key: "event.data.orgId" } },
+  async ({ event, step }) => {
+    const message = await step.run("render", () => renderWelcome(event.data));
+    // Keyed by organization too: an event naming another organization's job id can never take that job's send.
+    const key = `email:welcome:${event.data.orgId ?? "none"}:${event.data.jobId ?? event.id}`;
+    const outcome = await step.run("send", () =>
+      atMostOnce(
+        key,
+        { kind: "email", jobId: event.data.jobId },
+        () => deliverEmail(message, { orgId: event.data.orgId ?? "unknown", jobId: event.data.jobId }),
+        emailCertainlyNotSent,
+      ),
+    );
+    if (outcome.status === "unknown") {
+      return { sent: "unknown, not resent", to: message.to, reservedAt: outcome.reservedAt };
+    }
+    return { sent: outcome.status === "done" ? "sent" : "already sent", to: message.to, ...outcome.detail };
+  },
+);

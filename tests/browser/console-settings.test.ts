@@ -63,7 +63,7 @@ describe.skipIf(chromiumMissing)("console in a browser: settings", () => {
     await s.page.getByRole("status").filter({ hasText: "org_big_customer may have 5000 pending jobs, weight 3" }).waitFor();
     const row = s.page.locator('tr[data-org-id="org_big_customer"]');
     await row.waitFor();
-    expect(await row.innerText()).toMatch(/5,000\s+3/);
+    expect(await row.textContent()).toMatch(/5,000\s+3/);
     expect((await s.api("/api/plans/org_big_customer")).weight).toBe(3);
     await s.shot("settings-plans");
     expect(s.cspViolations()).toEqual([]);

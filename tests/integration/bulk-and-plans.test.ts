@@ -54,7 +54,7 @@ describe("job.createMany", () => {
   it("refuses a batch with a bad item by naming every bad field, creating nothing", async () => {
     const orgId = org();
     const api = stack.caller(orgId);
-    const items = Array.from({ length: 20 }, (_, i) => ({ type: "demo-task" as const, payload: { delayMs: 10 } }));
+    const items = Array.from({ length: 20 }, (_, _i) => ({ type: "demo-task" as const, payload: { delayMs: 10 } }));
     items[17] = { type: "demo-task", payload: { delayMs: -5 } };
     (items as unknown[])[3] = { type: "nope", payload: {} };
     const err = await rejection(api.job.createMany({ items: items.slice(0, 4).concat(items.slice(4)) }));

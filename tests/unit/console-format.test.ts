@@ -40,6 +40,7 @@ describe("the console's formats", () => {
     expect(waitKindOf({ reason: "retry 1 of 3 at …" })).toBe("retry backoff");
     expect(waitKindOf({ reason: "sleeping until …" })).toBe("sleep");
     expect(waitKindOf({ reason: "concurrency fn full 10/10" })).toBe("concurrency");
+    expect(waitKindOf({ reason: "waiting for a slot: org_a runs 10 of its 10" })).toBe("concurrency");
   });
 
   it("writes flow control in words", () => {

@@ -1,5 +1,5 @@
 import { InngestTestEngine } from "@inngest/test";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   periodicReportCron,
   pruneOldJobsCron,
@@ -16,7 +16,6 @@ import { processWithCreditsFunction as processWithCredits } from "../../inngest/
 import { renderReportFunction as renderReport } from "../../inngest/jobs/render-report.js";
 import { sendWelcomeEmailFunction as sendWelcomeEmail } from "../../inngest/jobs/send-welcome-email.js";
 import { syncAnalyticsFunction as syncAnalytics } from "../../inngest/jobs/sync-analytics.js";
-import { type HttpPeer, startHttpPeer } from "../support/peers.js";
 
 /**
  * Each function's own logic with @inngest/test: steps that touch the database are replaced by their recorded
@@ -83,23 +82,14 @@ describe("send-welcome-email", () => {
 });
 
 describe("deliver-webhook", () => {
-  let peer: HttpPeer;
-  beforeAll(async () => {
-    peer = await startHttpPeer((req, res) => {
-      res.writeHead(req.path === "/ok" ? 204 : 410);
-      res.end();
-    });
-  });
-  afterAll(() => peer?.close());
+  // Deliveries themselves (signed with the organization's secret, which lives in the database) run through the real
+  // engine in tests/integration/catalogue.test.ts and tests/security/webhook-signatures.test.ts.
   const t = new InngestTestEngine({ function: deliverWebhook.fn });
-  const events = (path: string) => ev("webhook/delivery.requested", { url: `${peer.url}${path}`, host: "peer", body: { a: 1 } }) as never;
-  it("returns status and latency for a 2xx", async () => {
-    const { result } = await t.execute({ events: events("/ok") });
-    expect(result).toMatchObject({ status: 204, url: `${peer.url}/ok` });
-  });
-  it("does not retry another 4xx", async () => {
-    const { error } = await t.execute({ events: events("/gone") });
-    expect(error).toMatchObject({ name: "NonRetriableError" });
+  it("refuses, without retrying, a delivery that names no organization: there is no secret to sign it with", async () => {
+    const { error } = await t.execute({
+      events: ev("webhook/delivery.requested", { url: "https://hooks.example/x", host: "hooks.example", body: { a: 1 } }) as never,
+    });
+    expect(error).toMatchObject({ name: "NonRetriableError", message: expect.stringContaining("names no organization") });
   });
 });
 
@@ -235,5 +225,19 @@ describe("queues and the remaining schedules", () => {
       steps: [{ id: "mark-job-cancelled", handler: () => undefined }],
     });
     expect(cancelled.result).toEqual({ jobId: "j1" });
+  });
+});
+
+describe("every job type's tenant key", () => {
+  it("is declared: its first keyed concurrency limit is the organization (or the user, for per-user work)", async () => {
+    process.env.JOBDECK_BENCH_JOB_TYPES ??= "";
+    const { jobFunctions } = await import("../../inngest/jobs/index.js");
+    const { benchNoopFunction } = await import("../../inngest/jobs/bench-noop.js");
+    for (const { contract, fn } of [...jobFunctions, benchNoopFunction]) {
+      const raw = (fn as unknown as { opts: { concurrency?: unknown } }).opts.concurrency;
+      const entries = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) as Array<{ key?: string; scope?: string }>;
+      const tenant = entries.find((e) => e.key && (e.scope ?? "fn") === "fn")?.key;
+      expect(["event.data.orgId", "event.data.userId"], `${contract.type}: ${JSON.stringify(entries)}`).toContain(tenant);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { EngineContext } from "../context.js";
+import type { QueueItem } from "../types.js";
 import { formatDuration } from "../util/duration.js";
 import { iso } from "./run-filter.js";
 
@@ -16,10 +17,8 @@ export function explainWaiting(ctx: EngineContext, runId: string, fnSlug: string
     if (where.place === "inflight") reasons.push(`running: ${what}`);
     else if (where.place === "paused")
       reasons.push(fn?.paused || !fn ? `function ${fnSlug} is paused` : (availability.reason(fn.appId) ?? `function ${fnSlug} is held`));
-    else if (where.place === "blocked") {
-      const cc = item.concurrency.find((k) => k.key === where.key);
-      reasons.push(`concurrency ${cc?.label ?? where.key} full ${scheduler.inFlightFor(where.key ?? "")}/${cc?.limit ?? "?"}`);
-    } else if (where.place === "timer") {
+    else if (where.place === "blocked") reasons.push(blockedReason(ctx, item, where.key ?? ""));
+    else if (where.place === "timer") {
       if (item.kind === "resume") reasons.push(`sleeping until ${at(item.at)}`);
       else if (item.wait?.reason === "retry")
         reasons.push(`retry ${item.attempt} of ${(item.wait.maxAttempts ?? fn?.maxAttempts ?? 5) - 1} at ${at(item.at)}`);
@@ -34,4 +33,17 @@ export function explainWaiting(ctx: EngineContext, runId: string, fnSlug: string
   }
   if (!reasons.length) return null;
   return { reason: reasons[0] as string, reasons };
+}
+
+/**
+ * Why a blocked item waits. A run of a tenant (its function has a tenant key) is told about its own tenant's share
+ * only: "waiting for a slot: org_a runs 10 of its 10", never how busy other tenants keep a shared key.
+ */
+export function blockedReason(ctx: EngineContext, item: QueueItem, key: string): string {
+  const own = item.concurrency.find((k) => k.tenant !== undefined);
+  if (own) {
+    return `waiting for a slot: ${own.tenant} runs ${ctx.scheduler.inFlightFor(own.key)} of its ${own.limit}`;
+  }
+  const cc = item.concurrency.find((k) => k.key === key);
+  return `concurrency ${cc?.label ?? key} full ${ctx.scheduler.inFlightFor(key)}/${cc?.limit ?? "?"}`;
 }

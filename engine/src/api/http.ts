@@ -18,6 +18,7 @@ import type { MetadataApi } from "./metadata-api.js";
 import { parseStatuses, type RunFilter } from "./run-filter.js";
 import type { RunsApi } from "./runs-api.js";
 import type { SignalsApi } from "./signals-api.js";
+import { tenantRoutes } from "./tenants-api.js";
 
 /** What the HTTP surface serves. */
 export interface EngineApi {
@@ -104,6 +105,7 @@ export function buildHttp(api: EngineApi): FastifyInstance {
   runRoutes(app, api);
   eventRoutes(app, api);
   appRoutes(app, api);
+  tenantRoutes(app, api.ctx);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import type { EngineContext } from "../context.js";
 import type { QueueItem } from "../types.js";
 import { formatDuration } from "../util/duration.js";
+import { blockedReason } from "./explain.js";
 import { iso } from "./run-filter.js";
 
 /** A queued run's expected start, from the scheduler's state now. */
@@ -11,6 +12,7 @@ export interface PredictedStart {
   /** Its place in line on the concurrency key that holds it (1 = next). */
   position: number | null;
   key: string | null;
+  /** Slots busy and the limit of the key (null for a tenant's run: other tenants' use of a key is not told). */
   busy: number | null;
   limit: number | null;
   median_step_ms: number | null;
@@ -75,32 +77,37 @@ export function predictStart(ctx: EngineContext, runId: string, fnSlug: string):
 function blockedPrediction(ctx: EngineContext, item: QueueItem, key: string, median: number | null, now: number): PredictedStart {
   const cc = item.concurrency.find((c) => c.key === key);
   const limit = cc?.limit ?? 1;
-  const { ahead, inFlightSince } = ctx.scheduler.lineOf(item, key);
+  const { ahead, inFlightSince, share } = ctx.scheduler.lineOf(item, key);
   const position = ahead + 1;
   const busy = inFlightSince.length;
-  const line = `${ordinal(position)} in line for ${cc?.label ?? key} (${busy}/${limit} slots busy${median === null ? "" : `, median step ${formatDuration(median)}`})`;
+  const own = item.concurrency.find((c) => c.tenant !== undefined);
+  // A tenant's run is told of its own share only (blockedReason): its place among its tenant's jobs, not how busy
+  // other tenants keep the key.
+  const line = own
+    ? `${ordinal(position)} of ${own.tenant}'s jobs in line; ${blockedReason(ctx, item, key)}${median === null ? "" : ` (median step ${formatDuration(median)})`}`
+    : `${ordinal(position)} in line for ${cc?.label ?? key} (${busy}/${limit} slots busy${median === null ? "" : `, median step ${formatDuration(median)}`})`;
+  const shown = own ? { busy: null, limit: null, key: own.key } : { busy, limit, key };
   if (median === null) {
     return {
       starts_in_ms: null,
       at: null,
       position,
-      key,
-      busy,
-      limit,
+      ...shown,
       median_step_ms: null,
       reason: "concurrency",
       text: `start time unknown yet — ${line}`,
     };
   }
-  const inMs = slotWait(limit, inFlightSince, ahead, median, now);
-  const atLeast = ahead > MAX_SIMULATED ? "at least " : "about ";
+  // Its tenant gets `share` of the starts on the key while the tenants waiting take turns: the starts before its
+  // own are its tenant's items ahead of it, stretched by the turns the other tenants take in between.
+  const startsBefore = own ? Math.ceil(position / share) - 1 : ahead;
+  const inMs = slotWait(limit, inFlightSince, startsBefore, median, now);
+  const atLeast = startsBefore > MAX_SIMULATED ? "at least " : "about ";
   return {
     starts_in_ms: inMs,
     at: iso(now + inMs),
     position,
-    key,
-    busy,
-    limit,
+    ...shown,
     median_step_ms: Math.round(median),
     reason: "concurrency",
     text: `starts in ${atLeast}${formatDuration(inMs)} — ${line}`,

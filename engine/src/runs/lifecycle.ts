@@ -76,11 +76,7 @@ export class RunLifecycle {
       memos: new Map(),
       stack: [],
       priority: priorityOf(fn, vars, now),
-      concurrency: fn.concurrency.map((c) => {
-        const value = c.key ? evaluateKey(c.key, vars, now) : undefined;
-        const key = c.scope === "fn" ? `fn:${fn.slug}${value === undefined ? "" : `:${value}`}` : `${c.scope}:${value}`;
-        return { key, limit: c.limit, label: value === undefined ? `function ${fn.slug}` : `key ${value}` };
-      }),
+      concurrency: concurrencyKeys(fn, vars, now),
       parent: extra.parent,
       replayOf: extra.replayOf,
     };
@@ -251,4 +247,23 @@ function priorityOf(fn: FnDef, vars: Record<string, unknown>, now: number): numb
     // Inngest ignores a priority expression that fails: factor 0.
   }
   return 0;
+}
+
+/**
+ * A run's concurrency keys, evaluated on its event. The first keyed limit of the function's own scope is its tenant
+ * key: its value is
+ * the tenant the fair scheduler shares slots by (a keyed limit such as `{ key: "event.data.orgId", limit }` beside
+ * the function's own limit names it, with Inngest's own options; on Inngest it is a per-key limit).
+ */
+function concurrencyKeys(fn: FnDef, vars: Record<string, unknown>, now: number): RunState["concurrency"] {
+  let tenantNamed = false;
+  return fn.concurrency.map((c) => {
+    const value = c.key ? evaluateKey(c.key, vars, now) : undefined;
+    const key = c.scope === "fn" ? `fn:${fn.slug}${value === undefined ? "" : `:${value}`}` : `${c.scope}:${value}`;
+    const label = value === undefined ? `function ${fn.slug}` : `key ${value}`;
+    // An env- or account-scoped key is a resource shared across functions (an API's rate), not a tenant.
+    if (value === undefined || tenantNamed || c.scope !== "fn") return { key, limit: c.limit, label };
+    tenantNamed = true;
+    return { key, limit: c.limit, label, tenant: String(value) };
+  });
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { QueueItem } from "../types.js";
-import { Heap } from "../util/heap.js";
+import { FairQueue } from "./fair-queue.js";
 import type { TimerHandle, Timers } from "./timers.js";
 
 type Place = "timer" | "ready" | "blocked" | "paused" | "inflight";
@@ -12,21 +12,37 @@ export interface SchedulerHooks {
   throttle(item: QueueItem, now: number): number;
   /** Items are ready to be taken (the executor takes them). */
   onReady(): void;
+  /** A tenant's weight in the fair share (1 unless an operator gave it more). */
+  weightOf(tenant: string): number;
 }
 
 const byScore = (a: QueueItem, b: QueueItem) => a.score < b.score || (a.score === b.score && a.seq < b.seq);
 
 /**
+ * The tenant an item works for: the value of its function's tenant key (the first keyed concurrency limit), "" when
+ * the function names none. Fairness is across these values.
+ */
+export const tenantOf = (item: Pick<QueueItem, "concurrency">): string =>
+  item.concurrency.find((c) => c.tenant !== undefined)?.tenant ?? "";
+
+/**
  * In-memory queue of durable items (the rows live in the queue table). Items wait in a timer until due, then in
- * a ready heap ordered by score; concurrency-limited items wait in a heap per concurrency key and move back one
- * at a time as slots free; a held function's items are parked until it is released. The executor `take()`s what
- * may run now and `settle()`s it when its dispatch is over.
+ * the ready queue; concurrency-limited items wait in a queue per concurrency key and move back one at a time as
+ * slots free; a held function's items are parked until it is released. The executor `take()`s what may run now and
+ * `settle()`s it when its dispatch is over.
+ *
+ * Both kinds of queue are fair across tenants (sched/fair-queue.ts): deficit round-robin over the values of the
+ * function's tenant key, weighted, with priority and age ordering each tenant's own items. So when a limit is the
+ * bottleneck (a function's, an account's, the engine's in-flight cap), one tenant's backlog cannot make another's
+ * work wait behind all of it, and no slot is left idle while any work waits.
  */
 export class Scheduler {
-  private readonly ready = new Heap<QueueItem>(byScore);
-  private readonly blocked = new Map<string, Heap<QueueItem>>();
+  private readonly ready: FairQueue<QueueItem>;
+  private readonly blocked = new Map<string, FairQueue<QueueItem>>();
   private readonly parked = new Map<string, Set<QueueItem>>();
   private readonly inFlightByKey = new Map<string, number>();
+  /** In-flight items per concurrency key and tenant ("<key>\u0000<tenant>"), for a tenant's share of a key. */
+  private readonly inFlightByKeyTenant = new Map<string, number>();
   private readonly place = new Map<QueueItem, Place>();
   private readonly timerOf = new Map<QueueItem, TimerHandle>();
   private readonly blockedOn = new Map<QueueItem, string>();
@@ -46,7 +62,13 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly hooks: SchedulerHooks,
     private readonly maxInFlight: number,
-  ) {}
+  ) {
+    this.ready = this.fairQueue();
+  }
+
+  private fairQueue(): FairQueue<QueueItem> {
+    return new FairQueue<QueueItem>(byScore, tenantOf, (tenant) => this.hooks.weightOf(tenant));
+  }
 
   get counts() {
     // Kept O(1): this is read on every run creation (backlog check).
@@ -65,6 +87,11 @@ export class Scheduler {
 
   inFlightFor(key: string): number {
     return this.inFlightByKey.get(key) ?? 0;
+  }
+
+  /** A tenant's in-flight items on a concurrency key. */
+  inFlightForTenant(key: string, tenant: string): number {
+    return this.inFlightByKeyTenant.get(`${key}\u0000${tenant}`) ?? 0;
   }
 
   /** SDK requests of a function in flight right now. */
@@ -232,7 +259,7 @@ export class Scheduler {
 
   private block(item: QueueItem, key: string): void {
     let heap = this.blocked.get(key);
-    if (!heap) this.blocked.set(key, (heap = new Heap<QueueItem>(byScore)));
+    if (!heap) this.blocked.set(key, (heap = this.fairQueue()));
     heap.push(item);
     this.place.set(item, "blocked");
     this.blockedOn.set(item, key);
@@ -243,7 +270,13 @@ export class Scheduler {
     this.startedAt.set(item, this.clock.now());
     this.inFlight++;
     this.inFlightByFn.set(item.fnSlug, this.inFlightOf(item.fnSlug) + 1);
-    if (item.kind === "exec") for (const c of item.concurrency) this.inFlightByKey.set(c.key, this.inFlightFor(c.key) + 1);
+    if (item.kind === "exec") {
+      const tenant = tenantOf(item);
+      for (const c of item.concurrency) {
+        this.inFlightByKey.set(c.key, this.inFlightFor(c.key) + 1);
+        this.inFlightByKeyTenant.set(`${c.key}\u0000${tenant}`, this.inFlightForTenant(c.key, tenant) + 1);
+      }
+    }
     item.wait = undefined;
   }
 
@@ -257,10 +290,10 @@ export class Scheduler {
     this.place.delete(item);
     this.forget(item);
     if (item.kind === "exec") {
+      const tenant = tenantOf(item);
       for (const c of item.concurrency) {
-        const left = this.inFlightFor(c.key) - 1;
-        if (left <= 0) this.inFlightByKey.delete(c.key);
-        else this.inFlightByKey.set(c.key, left);
+        decrement(this.inFlightByKey, c.key);
+        decrement(this.inFlightByKeyTenant, `${c.key}\u0000${tenant}`);
         this.unblock(c.key);
       }
     }
@@ -268,15 +301,25 @@ export class Scheduler {
   }
 
   /**
-   * Where a blocked item stands on its key: how many items wait there before it, and when each item holding a slot of
-   * that key started.
+   * Where a blocked item stands on its key, within its own tenant's share: how many of its tenant's items wait there
+   * before it, how many tenants take turns on the key (its weight against theirs), and when each item holding a slot
+   * of that key started. Nothing about any other tenant's items is told, only how many tenants share the key.
    */
-  lineOf(item: QueueItem, key: string): { ahead: number; inFlightSince: number[] } {
-    const heap = this.blocked.get(key);
-    const ahead = heap ? heap.values().filter((other) => other !== item && byScore(other, item)).length : 0;
+  lineOf(
+    item: QueueItem,
+    key: string,
+  ): { ahead: number; inFlightSince: number[]; tenant: string; tenantInFlight: number; tenants: number; share: number } {
+    const queue = this.blocked.get(key);
+    const tenant = tenantOf(item);
+    const ahead = queue ? queue.valuesOf(tenant).filter((other) => other !== item && byScore(other, item)).length : 0;
     const inFlightSince: number[] = [];
     for (const [it, since] of this.startedAt) if (it.concurrency.some((c) => c.key === key)) inFlightSince.push(since);
-    return { ahead, inFlightSince };
+    // The share of starts the tenant gets while every waiting tenant takes turns: its weight over theirs.
+    const waiting = new Set((queue?.values() ?? []).map(tenantOf));
+    waiting.add(tenant);
+    const total = [...waiting].reduce((sum, t) => sum + Math.max(1, this.hooks.weightOf(t)), 0);
+    const share = Math.max(1, this.hooks.weightOf(tenant)) / total;
+    return { ahead, inFlightSince, tenant, tenantInFlight: this.inFlightForTenant(key, tenant), tenants: waiting.size, share };
   }
 
   /** A slot freed on `key`: the best waiting item there gets another look. */
@@ -291,4 +334,10 @@ export class Scheduler {
     this.place.set(item, "ready");
     this.ready.push(item);
   }
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 0) - 1;
+  if (left <= 0) counts.delete(key);
+  else counts.set(key, left);
 }

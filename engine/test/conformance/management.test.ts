@@ -91,9 +91,10 @@ describe("management API", () => {
     );
     expect(waiting.waiting?.reason).toContain("waiting for event m/never until");
     const blocked = await until("concurrency reason", async () =>
-      (await runsOf(r.engine, "mg-one-at-a-time")).find((x) => x.waiting?.reason.startsWith("concurrency")),
+      (await runsOf(r.engine, "mg-one-at-a-time")).find((x) => x.waiting?.reason.startsWith("waiting for a slot")),
     );
-    expect(blocked.waiting?.reason).toBe("concurrency key acme full 1/1");
+    // A tenant's run hears of its own share only (the key is the function's tenant key).
+    expect(blocked.waiting?.reason).toBe("waiting for a slot: acme runs 1 of its 1");
     gate?.();
     await until("second slot run", async () => (await runsOf(r.engine, "mg-one-at-a-time", "Completed")).length === 1);
     gate?.();

@@ -11,7 +11,14 @@ import { ManualClock } from "../support/manual-clock.js";
  * run's first request waits for its throttle. On a manual clock, with the hooks the engine wires in replaced.
  */
 
-function rig(opts: { maxInFlight?: number; held?: Set<string>; throttle?: (item: QueueItem, now: number) => number } = {}) {
+function rig(
+  opts: {
+    maxInFlight?: number;
+    held?: Set<string>;
+    throttle?: (item: QueueItem, now: number) => number;
+    weights?: Record<string, number>;
+  } = {},
+) {
   const clock = new ManualClock();
   const held = opts.held ?? new Set<string>();
   let readySignals = 0;
@@ -22,6 +29,7 @@ function rig(opts: { maxInFlight?: number; held?: Set<string>; throttle?: (item:
       isHeld: (slug) => held.has(slug),
       throttle: opts.throttle ?? ((_item, now) => now),
       onReady: () => readySignals++,
+      weightOf: (tenant) => opts.weights?.[tenant] ?? 1,
     },
     opts.maxInFlight ?? 10,
   );
@@ -163,7 +171,7 @@ describe("concurrency keys", () => {
     clock.advance(250);
     for (const id of ["w1", "w2", "w3"]) scheduler.add(item({ id, concurrency: [k] }));
     drain();
-    expect(scheduler.lineOf(scheduler.get("w3") as QueueItem, k.key)).toEqual({ ahead: 2, inFlightSince: [heldSince] });
+    expect(scheduler.lineOf(scheduler.get("w3") as QueueItem, k.key)).toMatchObject({ ahead: 2, inFlightSince: [heldSince] });
   });
 });
 
@@ -205,5 +213,105 @@ describe("held functions and throttle", () => {
     clock.advance(1000);
     expect(drain()).toEqual(["other"]);
     expect(scheduler.itemsOf("r1")).toEqual([]);
+  });
+});
+
+describe("fair scheduling across tenants", () => {
+  /** A run of tenant `org` under a function limit of `limit`, with the tenant key beside it (as jobs declare it). */
+  const tenantKeys = (org: string, limit: number): ConcurrencyKey[] => [
+    key("fn:app-f", limit),
+    { key: `fn:app-f:${org}`, limit, label: `key ${org}`, tenant: org },
+  ];
+
+  it("starts a waiting tenant's work in turn with a tenant that has a backlog, not after all of it", () => {
+    const { scheduler, item, drain, clock } = rig();
+    const t = clock.now();
+    for (let i = 0; i < 20; i++) scheduler.add(item({ id: `b${i}`, createdAt: t - 10_000 + i, concurrency: tenantKeys("org_b", 2) }));
+    expect(drain()).toEqual(["b0", "b1"]);
+    scheduler.add(item({ id: "a0", createdAt: t, concurrency: tenantKeys("org_a", 2) }));
+    expect(drain()).toEqual([]);
+    // org_a joins the round behind org_b, whose turn it is: of the next two freed slots, one is org_a's, though 18
+    // of org_b's older jobs wait.
+    scheduler.settle(scheduler.get("b0") as QueueItem);
+    expect(drain()).toEqual(["b2"]);
+    scheduler.settle(scheduler.get("b1") as QueueItem);
+    expect(drain()).toEqual(["a0"]);
+    expect(scheduler.inFlightForTenant("fn:app-f", "org_a")).toBe(1);
+    expect(scheduler.inFlightForTenant("fn:app-f", "org_b")).toBe(1);
+  });
+
+  it("never leaves a slot idle while work waits: a tenant alone takes every slot", () => {
+    const { scheduler, item, drain } = rig();
+    for (let i = 0; i < 5; i++) scheduler.add(item({ id: `b${i}`, concurrency: tenantKeys("org_b", 3) }));
+    expect(drain()).toEqual(["b0", "b1", "b2"]);
+    scheduler.settle(scheduler.get("b1") as QueueItem);
+    expect(drain()).toEqual(["b3"]);
+  });
+
+  it("gives a tenant of weight 3 three starts for each of another's, as slots free", () => {
+    const { scheduler, item, drain, clock } = rig({ weights: { org_big: 3 } });
+    const t = clock.now();
+    scheduler.add(item({ id: "holder", concurrency: tenantKeys("org_x", 1) }));
+    expect(drain()).toEqual(["holder"]);
+    for (let i = 0; i < 8; i++) {
+      scheduler.add(item({ id: `small${i}`, createdAt: t - 1_000 + i, concurrency: tenantKeys("org_small", 1) }));
+      scheduler.add(item({ id: `big${i}`, createdAt: t + i, concurrency: tenantKeys("org_big", 1) }));
+    }
+    const order: string[] = [];
+    let running = scheduler.get("holder") as QueueItem;
+    for (let i = 0; i < 8; i++) {
+      scheduler.settle(running);
+      const [next] = drain();
+      order.push((next as string).replace(/\d+$/, ""));
+      running = scheduler.get(next as string) as QueueItem;
+    }
+    expect(order).toEqual(["small", "big", "big", "big", "small", "big", "big", "big"]);
+  });
+
+  it("keeps priority in order inside a tenant", () => {
+    const { scheduler, item, drain, clock } = rig();
+    const t = clock.now();
+    scheduler.add(item({ id: "holder", concurrency: tenantKeys("org_a", 1) }));
+    drain();
+    scheduler.add(item({ id: "a-low", createdAt: t, concurrency: tenantKeys("org_a", 1) }));
+    scheduler.add(item({ id: "a-high", createdAt: t, priority: 600, concurrency: tenantKeys("org_a", 1) }));
+    scheduler.settle(scheduler.get("holder") as QueueItem);
+    expect(drain()).toEqual(["a-high"]);
+  });
+
+  it("gives a tenant no larger share for spreading its work over many keys of another limit", () => {
+    const { scheduler, item, drain, clock } = rig();
+    const t = clock.now();
+    // A function limit of 1 is the bottleneck; org_b spreads its 6 items over 6 hosts, org_a uses one host.
+    const keys = (org: string, host: string): ConcurrencyKey[] => [
+      key("fn:app-f", 1),
+      { key: `fn:app-f:${org}`, limit: 1, label: `key ${org}`, tenant: org },
+      key(`fn:app-f:${host}`, 5),
+    ];
+    scheduler.add(item({ id: "holder", concurrency: keys("org_x", "x") }));
+    drain();
+    for (let i = 0; i < 6; i++) scheduler.add(item({ id: `b${i}`, createdAt: t - 1000 + i, concurrency: keys("org_b", `host-${i}`) }));
+    for (let i = 0; i < 3; i++) scheduler.add(item({ id: `a${i}`, createdAt: t + i, concurrency: keys("org_a", "host-a") }));
+    const order: string[] = [];
+    let running = scheduler.get("holder") as QueueItem;
+    for (let i = 0; i < 6; i++) {
+      scheduler.settle(running);
+      const [next] = drain();
+      order.push((next as string)[0] as string);
+      running = scheduler.get(next as string) as QueueItem;
+    }
+    expect(order).toEqual(["b", "a", "b", "a", "b", "a"]);
+  });
+
+  it("tells a waiting item its place within its own tenant's share, and nothing of other tenants' items", () => {
+    const { scheduler, item, drain, clock } = rig({ weights: { org_a: 1, org_b: 1 } });
+    const t = clock.now();
+    for (let i = 0; i < 2; i++) scheduler.add(item({ id: `b${i}`, createdAt: t - 100 + i, concurrency: tenantKeys("org_b", 2) }));
+    drain();
+    for (let i = 0; i < 10; i++) scheduler.add(item({ id: `bq${i}`, createdAt: t + i, concurrency: tenantKeys("org_b", 2) }));
+    for (let i = 0; i < 3; i++) scheduler.add(item({ id: `a${i}`, createdAt: t + 50 + i, concurrency: tenantKeys("org_a", 2) }));
+    drain();
+    const line = scheduler.lineOf(scheduler.get("a2") as QueueItem, "fn:app-f");
+    expect(line).toMatchObject({ ahead: 2, tenant: "org_a", tenantInFlight: 0, tenants: 2, share: 0.5 });
   });
 });

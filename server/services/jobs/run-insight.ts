@@ -8,9 +8,9 @@ export interface RunInsight {
   runId: string | null;
   /** The run's status according to Inngest, when it could be asked. */
   runStatus: string | null;
-  /** "Why is it waiting": e.g. "waiting for event approval/decision.made …", "concurrency … full 10/10". */
+  /** "Why is it waiting": e.g. "waiting for event approval/decision.made …", "waiting for a slot: org_a runs 10 of its 10". */
   waiting: string[];
-  /** While its first request waits: "starts in about 40 s — 17th in line for key acme (10/10 slots busy, …)". */
+  /** While its first request waits: "starts in about 40 s — 3rd of your organization's jobs in line; …". */
   predictedStart?: string | null;
   /** Why Inngest could not be asked (not reachable, or an API that does not explain waits). */
   unavailable?: string;
@@ -25,8 +25,8 @@ export async function runInsight(scope: Scope, id: string): Promise<RunInsight> 
     return {
       runId: fate.kind === "run" ? fate.runId : null,
       runStatus: fate.kind === "run" ? fate.status : null,
-      waiting: [describeFate(fate)],
-      predictedStart: fate.kind === "run" ? await predictedStart(fate.runId) : null,
+      waiting: [yourWords(describeFate(fate), scope.orgId)],
+      predictedStart: fate.kind === "run" ? yourWords(await predictedStart(fate.runId), scope.orgId) : null,
     };
   }
   try {
@@ -42,8 +42,8 @@ export async function runInsight(scope: Scope, id: string): Promise<RunInsight> 
     return {
       runId: job.runId,
       runStatus,
-      waiting: body.data.waiting?.reasons ?? [],
-      predictedStart: body.data.predicted_start?.text ?? null,
+      waiting: (body.data.waiting?.reasons ?? []).map((w) => yourWords(w, scope.orgId)),
+      predictedStart: yourWords(body.data.predicted_start?.text ?? null, scope.orgId),
     };
   } catch (err) {
     return { runId: job.runId, runStatus: null, waiting: [], unavailable: (err as Error).message };
@@ -60,4 +60,12 @@ async function predictedStart(runId: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The engine names a tenant by its key's value ("waiting for a slot: org_a runs 10 of its 10"); to the tenant itself
+ * that is "your organization".
+ */
+function yourWords<T extends string | null>(text: T, orgId: string): T {
+  return (text === null ? text : text.split(orgId).join("your organization")) as T;
 }

@@ -1,0 +1,117 @@
+import { Heap } from "../util/heap.js";
+
+/**
+ * A queue that is fair across tenants: deficit round-robin over per-tenant lanes, weighted. Each lane is a heap in
+ * the caller's order (priority, then age), so priority still orders work inside a tenant; across tenants, each visit
+ * of the round lets a lane start as many items as its weight (a weight of 2 starts two where a weight of 1 starts
+ * one), and a tenant with nothing waiting leaves the round at once. `pop` returns an item whenever any waits, so no
+ * slot is left idle while work waits (work conservation). A tenant's share does not grow with how many other keys
+ * (hosts, users) it spreads its work over: lanes are by tenant only.
+ *
+ * Items of no tenant (functions without a tenant key) share one lane, so a queue of such items behaves as the plain
+ * heap it replaces.
+ */
+export class FairQueue<T> {
+  private readonly lanes = new Map<string, { heap: Heap<T>; deficit: number }>();
+  /** Tenants with items waiting, in round order; `cursor` is the lane being served. */
+  private ring: string[] = [];
+  private cursor = 0;
+  /** Whether the lane at `cursor` has had this round's quantum. */
+  private credited = false;
+  private count = 0;
+
+  constructor(
+    private readonly less: (a: T, b: T) => boolean,
+    private readonly tenantOf: (item: T) => string,
+    private readonly weightOf: (tenant: string) => number,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** How many tenants have items waiting. */
+  get tenants(): number {
+    return this.ring.length;
+  }
+
+  has(item: T): boolean {
+    return this.lanes.get(this.tenantOf(item))?.heap.has(item) ?? false;
+  }
+
+  push(item: T): void {
+    const tenant = this.tenantOf(item);
+    let lane = this.lanes.get(tenant);
+    if (!lane) {
+      lane = { heap: new Heap<T>(this.less), deficit: 0 };
+      this.lanes.set(tenant, lane);
+      // A new tenant joins at the end of the round: the lanes already waiting are served before it.
+      this.ring.splice(this.cursor, 0, tenant);
+      if (this.ring.length > 1) this.cursor++;
+      else this.credited = false;
+    }
+    if (lane.heap.has(item)) return;
+    lane.heap.push(item);
+    this.count++;
+  }
+
+  /** The next item by deficit round-robin, or undefined when nothing waits. */
+  pop(): T | undefined {
+    if (this.count === 0) return undefined;
+    for (;;) {
+      const tenant = this.ring[this.cursor] as string;
+      const lane = this.lanes.get(tenant) as { heap: Heap<T>; deficit: number };
+      if (!this.credited) {
+        lane.deficit += Math.max(1, Math.floor(this.weightOf(tenant)));
+        this.credited = true;
+      }
+      if (lane.deficit >= 1) {
+        const item = lane.heap.pop() as T;
+        this.count--;
+        lane.deficit--;
+        if (lane.heap.size === 0) this.drop(tenant);
+        else if (lane.deficit < 1) this.advance();
+        return item;
+      }
+      this.advance();
+    }
+  }
+
+  /** The tenant whose lane `pop` serves next. */
+  peekTenant(): string | undefined {
+    return this.count === 0 ? undefined : this.ring[this.cursor];
+  }
+
+  remove(item: T): boolean {
+    const tenant = this.tenantOf(item);
+    const lane = this.lanes.get(tenant);
+    if (!lane?.heap.remove(item)) return false;
+    this.count--;
+    if (lane.heap.size === 0) this.drop(tenant);
+    return true;
+  }
+
+  values(): T[] {
+    return [...this.lanes.values()].flatMap((l) => [...l.heap.values()]);
+  }
+
+  /** The items of one tenant, in their own order's heap (not sorted). */
+  valuesOf(tenant: string): readonly T[] {
+    return this.lanes.get(tenant)?.heap.values() ?? [];
+  }
+
+  /** A lane with nothing left leaves the round, and its deficit with it (DRR: an idle tenant saves up no credit). */
+  private drop(tenant: string): void {
+    this.lanes.delete(tenant);
+    const i = this.ring.indexOf(tenant);
+    this.ring.splice(i, 1);
+    if (i < this.cursor) this.cursor--;
+    else if (i === this.cursor) this.credited = false;
+    if (this.cursor >= this.ring.length) this.cursor = 0;
+  }
+
+  private advance(): void {
+    this.cursor = this.ring.length ? (this.cursor + 1) % this.ring.length : 0;
+    this.credited = false;
+  }
+}

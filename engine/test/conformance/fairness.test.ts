@@ -1,0 +1,119 @@
+import { sleep, until } from "@jobdeck/test-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { endedRunsOf, type Rig, rig, startEngine, uniqueSchema } from "../support/harness.js";
+
+const STEP_MS = 150;
+
+/**
+ * Fair scheduling through the real SDK: a function with a limit of 2 and its tenant key (`event.data.orgId`, a keyed
+ * limit beside it, as Inngest configures it). One tenant's backlog does not make another's run wait behind all of
+ * it; weights (PUT /v1/tenants/weights) give a tenant more starts and survive a restart; a waiting run hears of its
+ * own tenant's share only.
+ */
+describe("fair scheduling across tenants", () => {
+  let r: Rig;
+  const started: string[] = [];
+
+  beforeAll(async () => {
+    r = await rig("fair", (inngest) => [
+      inngest.createFunction(
+        {
+          id: "work",
+          concurrency: [{ limit: 2 }, { limit: 2, key: "event.data.orgId" }],
+          triggers: [{ event: "fair/go" }],
+        },
+        async ({ event, step }) => {
+          await step.run("work", async () => {
+            started.push(`${event.data.orgId}:${event.data.n}`);
+            await sleep(STEP_MS); // holds its slot for a known time
+          });
+          return event.data.orgId;
+        },
+      ),
+    ]);
+  });
+  afterAll(async () => r?.stop());
+
+  const send = (orgId: string, count: number) =>
+    r.client.send(Array.from({ length: count }, (_, n) => ({ name: "fair/go", data: { orgId, n } })));
+
+  it("starts a tenant's run within a couple of slot turnovers, however much another tenant has queued", async () => {
+    started.length = 0;
+    const backlog = await send("org_b", 20);
+    await until("org_b holding both slots", () => started.length >= 2, 10_000, 10);
+    const mine = await send("org_a", 1);
+    await endedRunsOf(r.engine, "fair-work", mine.ids, 30_000);
+    const position = started.indexOf("org_a:0");
+    console.log(`org_a's run started ${position + 1}th of ${started.length} (org_b had 20 queued)`);
+    // The two slots org_b held, then at most one more of org_b's (the round's turn), then org_a.
+    expect(position).toBeGreaterThanOrEqual(2);
+    expect(position).toBeLessThanOrEqual(3);
+    await endedRunsOf(r.engine, "fair-work", backlog.ids, 60_000);
+  });
+
+  it("tells a waiting run its place among its own tenant's jobs, not how busy the others keep the function", async () => {
+    started.length = 0;
+    const b = await send("org_b", 10);
+    await until("org_b holding both slots", () => started.length >= 2, 10_000, 10);
+    const a = await send("org_a", 3);
+    const last = a.ids[2] as string;
+    const run = await until("org_a's third run queued", async () => {
+      const runs = await r.engine.api.runs.list({ functionSlug: "fair-work", limit: 50 });
+      return runs.data.find((x) => x.event_id === last);
+    });
+    const view = await until("it waits on the function's slots", async () => {
+      const v = (await r.engine.api.runs.get(run.run_id as string)).data;
+      return v.predicted_start?.reason === "concurrency" ? v : undefined;
+    });
+    expect(view.waiting?.reason).toBe("waiting for a slot: org_a runs 0 of its 2");
+    expect(view.predicted_start?.text).toMatch(/3rd of org_a's jobs in line; waiting for a slot: org_a runs 0 of its 2/);
+    expect(view.predicted_start?.text).not.toMatch(/org_b|2\/2 slots busy/);
+    await endedRunsOf(r.engine, "fair-work", [...b.ids, ...a.ids], 60_000);
+  });
+
+  it("gives a weight-3 tenant three starts for each of another's while both wait", async () => {
+    const put = await fetch(`${r.engine.url}/v1/tenants/weights`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ weights: { org_big: 3 } }),
+    });
+    expect(await put.json()).toEqual({ data: { org_big: 3 } });
+    started.length = 0;
+    const holder = await send("org_x", 2);
+    await until("org_x holding both slots", () => started.length >= 2, 10_000, 10);
+    const small = await send("org_small", 8);
+    const big = await send("org_big", 8);
+    await endedRunsOf(r.engine, "fair-work", [...holder.ids, ...small.ids, ...big.ids], 60_000);
+    const order = started.slice(2, 10).map((s) => s.split(":")[0]);
+    const bigShare = order.filter((o) => o === "org_big").length;
+    console.log(`starts while both waited: ${order.join(" ")}`);
+    expect(bigShare).toBeGreaterThanOrEqual(5);
+    expect(bigShare).toBeLessThanOrEqual(7);
+  });
+});
+
+describe("tenant weights", () => {
+  it("are validated, kept in the database, and back after a restart", async () => {
+    const schema = uniqueSchema("weights");
+    let engine = await startEngine({ schema });
+    try {
+      const put = (body: unknown) =>
+        fetch(`${engine.url}/v1/tenants/weights`, {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      expect((await put({ weights: { org_a: 0 } })).status).toBe(400);
+      expect((await put({ weights: { org_a: 2.5 } })).status).toBe(400);
+      expect((await put({ weights: { org_a: 101 } })).status).toBe(400);
+      expect((await put({ weights: { org_a: 4, org_b: 2 } })).status).toBe(200);
+      expect((await (await put({ weights: { org_b: 1 } })).json()) as unknown).toEqual({ data: { org_a: 4 } });
+      await engine.stop(500);
+      engine = await startEngine({ schema });
+      expect(await (await fetch(`${engine.url}/v1/tenants/weights`)).json()).toEqual({ data: { org_a: 4 } });
+      expect(await (await put({ weights: { org_c: 2 }, replace: true })).json()).toEqual({ data: { org_c: 2 } });
+    } finally {
+      await engine.stop(500);
+    }
+  });
+});
