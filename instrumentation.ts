@@ -7,4 +7,7 @@ export async function register(): Promise<void> {
   const { env } = await import("./env");
   const { startOutboxRelay } = await import("./server/services/outbox/relay-outbox");
   startOutboxRelay(env().OUTBOX_RELAY_INTERVAL_MS, (err) => console.error("outbox relay pass failed:", err));
+  // The plans' weights for the engine's fair scheduler, once the server is up (best effort; the cron repeats it).
+  const { syncWeights } = await import("./server/services/plans/push-weights");
+  setTimeout(() => void syncWeights().catch(() => undefined), 2_000).unref();
 }

@@ -3,6 +3,7 @@ import { renderJobReport } from "@/server/services/documents/render-report";
 import { pruneAuxiliary, pruneJobsBatch } from "@/server/services/maintenance/prune-old-jobs";
 import { recoverStalledJobs } from "@/server/services/maintenance/recover-stalled-jobs";
 import { redeliverUnstartedJobs } from "@/server/services/maintenance/redeliver-unstarted-jobs";
+import { syncWeights } from "@/server/services/plans/push-weights";
 import { atMostOnce } from "@/server/services/side-effects/at-most-once";
 import { activeOrganizations } from "@/server/services/stats/active-organizations";
 import { aggregateQueueStats } from "@/server/services/stats/aggregate-queue-stats";
@@ -10,7 +11,8 @@ import { inngest } from "../client";
 
 /**
  * Every 5 minutes: RUNNING/WAITING jobs whose run is gone and whose heartbeat is old become FAILED ("stalled"), and
- * QUEUED jobs whose start event started no run (dropped while their function was paused) get it sent again.
+ * QUEUED jobs whose start event started no run (dropped while their function was paused) get it sent again, and the
+ * plans' weights are handed to the engine's fair scheduler again.
  */
 export const recoverStalledJobsCron = inngest.createFunction(
   { id: "recover-stalled-jobs", retries: 2, concurrency: { limit: 1 }, triggers: [{ cron: "*/5 * * * *" }] },
@@ -19,7 +21,9 @@ export const recoverStalledJobsCron = inngest.createFunction(
     for (const s of stalled) logger.warn(`job ${s.jobId} stalled: run ${s.runId ?? "(none)"} is ${s.runStatus}; marked FAILED`);
     const redelivered = await step.run("redeliver-unstarted", () => redeliverUnstartedJobs());
     for (const r of redelivered) logger.info(`job ${r.jobId}: its start event started no run; sent again as ${r.eventId}`);
-    return { stalled, redelivered };
+    // The plans' weights, again: the engine may have missed a push (it was restarting) or lost its own copy.
+    const weights = await step.run("sync-tenant-weights", () => syncWeights());
+    return { stalled, redelivered, weights };
   },
 );
 

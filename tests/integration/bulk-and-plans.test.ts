@@ -111,6 +111,13 @@ describe("plans", () => {
     const operator = stack.caller(org(), OPERATOR);
     const plan = await operator.plan.set({ orgId, maxPendingJobs: 8, weight: 3 });
     expect(plan).toMatchObject({ maxPendingJobs: 8, defaultLimit: false, weight: 3, updatedBy: OPERATOR });
+    // The engine's fair scheduler has the weight at once, and the maintenance sync gives it every plan's again.
+    const weights = async () => ((await (await stack.engineApi("/v1/tenants/weights")).json()) as { data: Record<string, number> }).data;
+    expect((await weights())[orgId]).toBe(3);
+    await stack.engine.ctx.weights.apply([[orgId, 1]]);
+    const { syncWeights } = await import("../../server/services/plans/push-weights.js");
+    expect(await syncWeights()).toBe("sent");
+    expect((await weights())[orgId]).toBe(3);
     expect((await api.job.createMany({ items: [6, 7, 8].map((i) => approval(`${i}`)) })).created).toBe(3);
     expect((await rejection(api.job.create(approval("9")))).message).toMatch(/it has 8 queued, running or waiting jobs and the limit is 8/);
     expect((await operator.plan.list()).map((p) => p.orgId)).toContain(orgId);

@@ -3,6 +3,7 @@ import { env } from "@/env";
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import { parseInput } from "../validate";
+import { pushWeight } from "./push-weights";
 
 /**
  * Organizations' plans: what an operator grants one organization beyond the installation's defaults — how many jobs
@@ -70,5 +71,7 @@ export async function setPlan(by: string, raw: z.input<typeof setPlanInput>): Pr
       updatedBy: by,
     },
   });
+  // The engine's fair scheduler learns the weight at once; the next sync makes good a push that failed.
+  if (input.weight !== undefined) await pushWeight(input.orgId, row.weight);
   return view(input.orgId, row);
 }

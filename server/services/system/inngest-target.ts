@@ -22,7 +22,7 @@ export function inngestDashboardUrl(): string {
  */
 export async function inngestApi(
   path: string,
-  init: { method?: "GET" | "POST"; timeoutMs?: number; body?: unknown } = {},
+  init: { method?: "GET" | "POST" | "PUT"; timeoutMs?: number; body?: unknown } = {},
 ): Promise<Response> {
   const { url } = inngestTarget();
   const key = env().INNGEST_SIGNING_KEY;
