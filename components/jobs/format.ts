@@ -47,3 +47,10 @@ export function formatTime(iso: string | null | undefined): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "null";
 }
+
+/** A size in bytes as people read it: 512 B, 12.3 KB, 4.1 MB (1 KB = 1024 bytes). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

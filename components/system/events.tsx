@@ -4,8 +4,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { fieldErrorsOf, parseJsonObject } from "../form-input";
-import { LoadError } from "../load-state";
-import { ScrollRegion } from "../scroll-region";
+import { formatBytes } from "../jobs/format";
+import { ListTable } from "../list-table";
+import { LoadError, Loading } from "../load-state";
 import { TableHead } from "../table-head";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { When } from "../when";
@@ -19,6 +20,7 @@ export function Events() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const events = useQuery(trpc.system.events.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const [open, setOpen] = useState<string | null>(null);
   const send = useMutation(
     trpc.system.sendEvent.mutationOptions({
       onSuccess: (r) => {
@@ -70,54 +72,80 @@ export function Events() {
       </form>
       <h2>Recent events</h2>
       {events.error ? <LoadError what="events" error={events.error} /> : null}
-      <ScrollRegion label="Recent events (scrolls)">
-        <table aria-label="Recent events">
-          <TableHead columns={["Received", "Name", "Runs started", "Data"]} />
-          <tbody>
-            {events.data?.length === 0 ? (
-              <tr>
-                <td colSpan={4} className="muted">
-                  No events from this organization yet.
-                </td>
-              </tr>
-            ) : null}
-            {events.data?.map((e) => (
-              <tr key={e.internal_id}>
-                <td>
-                  <When iso={e.received_at} />
-                </td>
-                <td>
-                  <code>{e.name}</code>
-                </td>
-                <td style={{ whiteSpace: "normal" }}>
-                  {e.runs.length ? (
-                    e.runs.map((r, i) => (
-                      <span key={r.run_id}>
-                        {i ? ", " : ""}
-                        <Link href={`/runs/${r.run_id}`}>{r.function_id}</Link> ({r.status.toLowerCase()})
-                      </span>
-                    ))
-                  ) : (
-                    <>
-                      none
-                      {e.no_run_reason ? <span className="muted"> — {e.no_run_reason}</span> : null}
-                    </>
-                  )}
-                  {typeof e.data?.jobId === "string" ? (
-                    <>
-                      {" · "}
-                      <Link href={`/jobs/${e.data.jobId}`}>job {e.data.jobId.slice(0, 8)}</Link>
-                    </>
-                  ) : null}
-                </td>
-                <td>
-                  <code>{JSON.stringify(e.data).slice(0, 80)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <ListTable
+        label="Recent events"
+        columns={5}
+        loading={events.isLoading}
+        empty={events.data?.length === 0 ? "No events from this organization yet." : undefined}
+        head={<TableHead columns={["Received", "Name", "Runs started", "Size", "Data"]} />}
+      >
+        {events.data?.map((e) => (
+          <tr key={e.internal_id} data-event-id={e.id}>
+            <td>
+              <When iso={e.received_at} />
+            </td>
+            <td>
+              <code>{e.name}</code>
+            </td>
+            <td style={{ whiteSpace: "normal" }}>
+              {e.runs.length ? (
+                e.runs.map((r, i) => (
+                  <span key={r.run_id}>
+                    {i ? ", " : ""}
+                    <Link href={`/runs/${r.run_id}`}>{r.function_id}</Link> ({r.status.toLowerCase()})
+                  </span>
+                ))
+              ) : (
+                <>
+                  none
+                  {e.no_run_reason ? <span className="muted"> — {e.no_run_reason}</span> : null}
+                </>
+              )}
+              {e.job_id ? (
+                <>
+                  {" · "}
+                  <Link href={`/jobs/${e.job_id}`}>job {e.job_id.slice(0, 8)}</Link>
+                </>
+              ) : null}
+            </td>
+            <td>{formatBytes(e.bytes)}</td>
+            <td>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => setOpen(open === e.id ? null : e.id)}
+                aria-expanded={open === e.id}
+              >
+                {open === e.id ? "Hide" : "Show"}
+                <span className="visually-hidden"> data of {e.name}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
+      {open ? <EventData id={open} /> : null}
     </div>
+  );
+}
+
+/** One event's data, read when asked for (the list carries none); a large event shows its first 64 KB. */
+function EventData({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const event = useQuery(trpc.system.event.queryOptions({ id }));
+  if (event.isLoading) return <Loading height="6rem" label="the event's data" />;
+  if (event.error) return <LoadError what="the event" error={event.error} />;
+  const e = event.data;
+  if (!e) return null;
+  return (
+    <section className="panel" aria-label={`Data of event ${e.id}`}>
+      <h3 style={{ marginTop: 0 }}>
+        <code>{e.name}</code> <span className="muted">· {e.id}</span>
+      </h3>
+      {e.preview !== null ? <p className="notice">{formatBytes(e.bytes)}: the first 64 KB are shown.</p> : null}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long data scrolls; keyboard users need focus to scroll it */}
+      <pre tabIndex={0} data-testid="event-data">
+        {e.preview ?? JSON.stringify(e.data, null, 2)}
+      </pre>
+    </section>
   );
 }

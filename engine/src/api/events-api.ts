@@ -80,7 +80,10 @@ function view(r: Record<string, unknown>) {
     internal_id: r.internal_id,
     id: r.id,
     name: r.name,
-    data: r.data,
+    // A summary (the list's) carries the data's size instead of the data: fetch one event for its data.
+    ...("data" in r ? { data: r.data } : {}),
+    ...(r.data_bytes !== undefined ? { data_bytes: r.data_bytes } : {}),
+    ...(r.tenant !== undefined ? { tenant: r.tenant } : {}),
     user: r.user ?? {},
     ...(r.meta ? { meta: r.meta } : {}),
     ts: Number(r.ts),

@@ -46,6 +46,7 @@ const runFilterSchema = z
     ids: z.array(z.string()).max(10_000).optional(),
     q: z.string().max(200, "q: at most 200 characters").optional(),
     event_data: z.string().max(2000, "event_data: at most 2000 characters").optional(),
+    tenant: z.string().min(1).max(200, "tenant: at most 200 characters").optional(),
   })
   .strict();
 
@@ -89,6 +90,7 @@ function toFilter(raw: unknown): RunFilter {
     ids: q.ids,
     text: q.q?.trim() || undefined,
     eventData: eventData(q.event_data),
+    tenant: q.tenant,
   };
 }
 
@@ -240,18 +242,28 @@ function runRoutes(app: FastifyInstance, api: EngineApi): void {
 }
 
 function eventRoutes(app: FastifyInstance, api: EngineApi): void {
-  app.get<{ Querystring: { name?: string; cursor?: string; limit?: string; received_after?: string; received_before?: string } }>(
-    "/v1/events",
-    async (req) => {
-      const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
-        throw new BadRequestError("limit: must be an integer from 1 to 500");
-      // As Inngest's GET /v1/events (pkg/api/apiv1/events.go): both bounds inclusive, on the time the event was received.
-      const receivedAfter = time("received_after", req.query.received_after);
-      const receivedBefore = time("received_before", req.query.received_before);
-      return api.events.list({ name: req.query.name, cursor: req.query.cursor, limit, receivedAfter, receivedBefore });
-    },
-  );
+  app.get<{
+    Querystring: {
+      name?: string;
+      cursor?: string;
+      limit?: string;
+      received_after?: string;
+      received_before?: string;
+      tenant?: string;
+      summary?: string;
+    };
+  }>("/v1/events", async (req) => {
+    const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
+      throw new BadRequestError("limit: must be an integer from 1 to 500");
+    // As Inngest's GET /v1/events (pkg/api/apiv1/events.go): both bounds inclusive, on the time the event was received.
+    const receivedAfter = time("received_after", req.query.received_after);
+    const receivedBefore = time("received_before", req.query.received_before);
+    // Engine extensions: one tenant's events only (its index range), and a summary without each event's data.
+    const tenant = req.query.tenant === undefined || req.query.tenant === "" ? undefined : req.query.tenant;
+    const summary = req.query.summary === "true" || req.query.summary === "1";
+    return api.events.list({ name: req.query.name, cursor: req.query.cursor, limit, receivedAfter, receivedBefore, tenant, summary });
+  });
   app.get<{ Params: { id: string } }>("/v1/events/:id", async (req) => api.events.get(req.params.id));
   app.get<{ Params: { id: string } }>("/v1/events/:id/runs", async (req) => api.events.runs(req.params.id));
   app.post("/v1/events", async (req) => {

@@ -7,21 +7,30 @@ export type EventRow = Record<string, any>;
 
 export interface EventsQuery {
   name?: string;
+  /** Only this tenant's events (the event data's orgId, migration 010): one index range, whatever others send. */
+  tenant?: string;
+  /** Without each event's data (the list's summary): name, ids, times, size, fate. */
+  summary?: boolean;
   cursor?: string;
   receivedAfter?: number;
   receivedBefore?: number;
 }
 
+/** An event's columns without its data (and its size instead). */
+const SUMMARY_COLUMNS = `internal_id, id, name, "user", v, meta, ts, received_at, fate, tenant, data_bytes`;
+
 /** Events matching the query, newest first: `limit + 1` rows, so the caller sees whether another page follows. */
 export async function selectEventsPage(pool: pg.Pool, s: string, q: EventsQuery, limit: number): Promise<EventRow[]> {
   const params: unknown[] = [];
   const conds: string[] = [];
+  if (q.tenant !== undefined) conds.push(`tenant = $${params.push(q.tenant)}`);
   if (q.name) conds.push(`name = $${params.push(q.name)}`);
   if (q.cursor) conds.push(`internal_id < $${params.push(q.cursor)}`);
   if (q.receivedAfter !== undefined) conds.push(`received_at >= $${params.push(q.receivedAfter)}`);
   if (q.receivedBefore !== undefined) conds.push(`received_at <= $${params.push(q.receivedBefore)}`);
   const { rows } = await pool.query(
-    `SELECT * FROM ${s}.events ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY internal_id DESC LIMIT ${limit + 1}`,
+    `SELECT ${q.summary ? SUMMARY_COLUMNS : "*"} FROM ${s}.events ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
+     ORDER BY internal_id DESC LIMIT ${limit + 1}`,
     params,
   );
   return rows;

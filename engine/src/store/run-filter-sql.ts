@@ -14,6 +14,15 @@ export interface RunFilter {
   text?: string;
   /** An object some triggering event's `data` contains (JSON containment), e.g. a tenant's `{orgId}`. */
   eventData?: Record<string, unknown>;
+  /** Only this tenant's runs (their triggering event's orgId, migration 010). */
+  tenant?: string;
+}
+
+/** The tenant an event_data filter names when it is exactly `{orgId: "<string>"}`. */
+function tenantOnly(data: Record<string, unknown> | undefined): string | undefined {
+  if (!data) return undefined;
+  const keys = Object.keys(data);
+  return keys.length === 1 && keys[0] === "orgId" && typeof data.orgId === "string" ? data.orgId : undefined;
 }
 
 /** `text` as a LIKE pattern matching it literally. */
@@ -28,8 +37,11 @@ export function runsWhere(f: RunFilter, params: unknown[]): string {
   if (f.to !== undefined) conds.push(`created_at <= $${params.push(f.to)}`);
   if (f.cursor) conds.push(`id < $${params.push(f.cursor)}`);
   if (f.ids?.length) conds.push(`id = ANY($${params.push(f.ids)}::text[])`);
+  // `{orgId: X}` alone is the tenant: its own indexed column rather than containment over every run's events.
+  const tenant = f.tenant ?? tenantOnly(f.eventData);
+  if (tenant !== undefined) conds.push(`tenant = $${params.push(tenant)}`);
   // Escaped as the stored events are (store/batch.ts), so a value starting with U+FFFF still matches itself.
-  if (f.eventData) conds.push(`events @> $${params.push(storableJsonExact([{ data: f.eventData }]))}::jsonb`);
+  else if (f.eventData) conds.push(`events @> $${params.push(storableJsonExact([{ data: f.eventData }]))}::jsonb`);
   if (f.text) {
     const p = params.push(likePattern(f.text));
     conds.push(`(events::text ILIKE $${p} OR coalesce(output::text, '') ILIKE $${p} OR coalesce(error::text, '') ILIKE $${p})`);

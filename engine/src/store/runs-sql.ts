@@ -87,8 +87,10 @@ export async function selectRunsEvents(pool: pg.Pool, s: string, f: RunFilter, m
 
 /** Summaries of the runs any of these events (internal ids) started, oldest first. */
 export async function selectRunsOfEvents(pool: pg.Pool, s: string, eventIds: string[]): Promise<SummaryRow[]> {
-  const { rows } = await pool.query(`SELECT ${SUMMARY_COLUMNS} FROM ${s}.runs WHERE event_ids && $1::text[] ORDER BY id`, [eventIds]);
-  return rows;
+  // Sorted here, not by the database: an ORDER BY id made PostgreSQL walk the primary key through every run instead
+  // of looking the page's events up in the event_ids index (9 s at a million runs).
+  const { rows } = await pool.query(`SELECT ${SUMMARY_COLUMNS} FROM ${s}.runs WHERE event_ids && $1::text[]`, [eventIds]);
+  return (rows as SummaryRow[]).sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
 }
 
 /** Runs per function and status: every active run, and the others created after `since`. */

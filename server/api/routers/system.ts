@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { listEvents, listFunctions, sendEvent, sendEventInput, setFunctionPaused } from "../../services/system/inngest-admin";
+import { getEvent, listEvents } from "../../services/system/event-views";
+import { listFunctions, sendEvent, sendEventInput, setFunctionPaused } from "../../services/system/inngest-admin";
 import { protectedProcedure, router } from "../trpc";
 
 /** Inngest itself as the console shows it: functions, events, pause/resume. */
@@ -10,6 +11,9 @@ export const systemRouter = router({
     .mutation(({ ctx, input }) => setFunctionPaused(ctx.operator, input.id, input.paused)),
   events: protectedProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).optional())
-    .query(({ ctx, input }) => listEvents(ctx.scope, input?.limit)),
+    .query(({ ctx, input }) => listEvents(ctx.scope, ctx.operator, input?.limit)),
+  event: protectedProcedure
+    .input(z.object({ id: z.string().min(1).max(200) }))
+    .query(({ ctx, input }) => getEvent(ctx.scope, ctx.operator, input.id)),
   sendEvent: protectedProcedure.input(sendEventInput).mutation(({ ctx, input }) => sendEvent(ctx.scope, input)),
 });

@@ -13,15 +13,19 @@ import { inngestApi, inngestTarget } from "./inngest-target";
  * embedded engine and the Dev Server serve; against Inngest Cloud the console points to its dashboard instead.
  */
 
-async function v1<T>(path: string): Promise<T> {
-  let res: Response;
+/** A `/v1` read from Inngest; anything that goes wrong (no answer, a timeout mid-body, an error status) is a 503. */
+export async function v1<T>(path: string): Promise<T> {
   try {
-    res = await inngestApi(path);
+    const res = await inngestApi(path);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new AppError("UNAVAILABLE", `Inngest answered ${res.status} for ${path.split("?")[0]}`);
+    }
+    return ((await res.json()) as { data: T }).data;
   } catch (err) {
-    throw new AppError("UNAVAILABLE", `Inngest at ${inngestTarget().url} did not answer: ${(err as Error).message}`);
+    if (err instanceof AppError) throw err;
+    throw new AppError("UNAVAILABLE", `Inngest at ${inngestTarget().url} did not answer in time: ${(err as Error).message}`);
   }
-  if (!res.ok) throw new AppError("UNAVAILABLE", `Inngest answered ${res.status} for ${path}`);
-  return ((await res.json()) as { data: T }).data;
 }
 
 export interface FunctionView {
@@ -101,23 +105,6 @@ export async function setFunctionPaused(operator: boolean, id: string, paused: b
   if (res.status === 404) throw new AppError("NOT_FOUND", `no function "${id}"`);
   if (!res.ok) throw new AppError("UNAVAILABLE", `Inngest answered ${res.status}; this Inngest may not support pausing from the API`);
   return ((await res.json()) as { data: FunctionView }).data;
-}
-
-export interface EventView {
-  internal_id: string;
-  id: string;
-  name: string;
-  data: Record<string, unknown>;
-  received_at: string;
-  runs: Array<{ run_id: string; function_id: string; status: string }>;
-  /** Why it started no run (the embedded engine says; Inngest's API has no such field). */
-  no_run_reason?: string | null;
-}
-
-/** Recent events of the caller's organization (events carry `orgId`), with the runs each started. */
-export async function listEvents(scope: Scope, limit = 50): Promise<EventView[]> {
-  const all = await v1<EventView[]>("/v1/events?limit=500");
-  return all.filter((e) => e.data?.orgId === scope.orgId).slice(0, Math.min(limit, 200));
 }
 
 /**

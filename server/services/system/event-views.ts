@@ -1,0 +1,85 @@
+import { AppError } from "../../errors";
+import type { Scope } from "../../identity";
+import { v1 } from "./inngest-admin";
+
+/** An event as the events list shows it: no data, its size instead (one event's data is read on its own). */
+export interface EventSummary {
+  internal_id: string;
+  id: string;
+  name: string;
+  received_at: string;
+  /** Size of its data as JSON, in bytes. */
+  bytes: number;
+  runs: Array<{ run_id: string; function_id: string; status: string }>;
+  /** Why it started no run (the embedded engine says; Inngest's API has no such field). */
+  no_run_reason?: string | null;
+  /** The job it starts, cancels or decides, when it is one of the job service's events. */
+  job_id: string | null;
+}
+
+/** One event with its data, cut to a preview when large. */
+export interface EventDetail extends EventSummary {
+  data: Record<string, unknown> | null;
+  /** The data's JSON text cut at PREVIEW_BYTES, when the data is larger (then `data` is null). */
+  preview: string | null;
+}
+
+/** How much of an event's data the console is sent: a 3 MB event is shown as its first 64 KB. */
+export const PREVIEW_BYTES = 64 * 1024;
+
+interface RawEvent {
+  internal_id: string;
+  id: string;
+  name: string;
+  received_at: string;
+  data?: Record<string, unknown>;
+  data_bytes?: number;
+  tenant?: string | null;
+  runs?: EventSummary["runs"];
+  no_run_reason?: string | null;
+}
+
+/** The job service's event ids name their job: `jobdeck-<job id>-start-1`. */
+const jobIdOf = (id: string) => /^jobdeck-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/.exec(id)?.[1] ?? null;
+
+function summary(e: RawEvent): EventSummary {
+  return {
+    internal_id: e.internal_id,
+    id: e.id,
+    name: e.name,
+    received_at: e.received_at,
+    bytes: e.data_bytes ?? Buffer.byteLength(JSON.stringify(e.data ?? {})),
+    runs: e.runs ?? [],
+    no_run_reason: e.no_run_reason ?? null,
+    job_id: jobIdOf(e.id) ?? (typeof e.data?.jobId === "string" ? e.data.jobId : null),
+  };
+}
+
+/**
+ * The caller's organization's recent events, newest first (an operator's: everyone's). The embedded engine filters
+ * by tenant and leaves the data out at the source (`tenant`, `summary`), so the page costs the same whatever other
+ * organizations send; another Inngest answers without knowing those parameters, and its page is filtered here.
+ */
+export async function listEvents(scope: Scope, operator: boolean, limit = 50): Promise<EventSummary[]> {
+  const n = Math.min(Math.max(limit, 1), 200);
+  const query = new URLSearchParams({ limit: String(operator ? n : Math.max(n, 200)), summary: "true" });
+  if (!operator) query.set("tenant", scope.orgId);
+  const page = await v1<RawEvent[]>(`/v1/events?${query}`);
+  const atSource = page.every((e) => e.data === undefined);
+  const mine = operator || atSource ? page : page.filter((e) => e.data?.orgId === scope.orgId);
+  return mine.slice(0, n).map(summary);
+}
+
+/** One event of the caller's organization (an operator's: any), its data cut to a preview past 64 KB; else 404. */
+export async function getEvent(scope: Scope, operator: boolean, id: string): Promise<EventDetail> {
+  if (!/^[\w.:-]{1,200}$/.test(id)) throw new AppError("NOT_FOUND", `no event "${id.slice(0, 64)}"`);
+  const e = await v1<RawEvent>(`/v1/events/${encodeURIComponent(id)}`).catch((err: unknown) => {
+    if (err instanceof AppError && /answered 404/.test(err.message)) throw new AppError("NOT_FOUND", `no event ${id}`);
+    throw err;
+  });
+  const tenant = e.tenant ?? (typeof e.data?.orgId === "string" ? e.data.orgId : null);
+  if (!operator && tenant !== scope.orgId) throw new AppError("NOT_FOUND", `no event ${id} in your organization`);
+  const text = JSON.stringify(e.data ?? {});
+  const big = Buffer.byteLength(text) > PREVIEW_BYTES;
+  return { ...summary(e), data: big ? null : (e.data ?? {}), preview: big ? text.slice(0, PREVIEW_BYTES) : null };
+}
