@@ -85,8 +85,12 @@ describe("plans at 100,000 jobs", () => {
       ["unacknowledged failures", { unacknowledged: true }, undefined, "Job_unacknowledged_failures_idx"],
       ["a rare word", { q: "zanzibar" }, undefined, "Job_searchVector_idx"],
     ];
+    const { isRareText } = await import("../../server/services/jobs/list-jobs.js");
+    // A word in every job's payload: the list's own index, walked until the page is full.
+    cases.push(["a common word", { q: "task" }, undefined, newest]);
     for (const [what, filter, before, index] of cases) {
-      const plan = await planOf(pageQuery(scope, filter, before, 26));
+      const q = (filter as { q?: string }).q;
+      const plan = await planOf(pageQuery(scope, filter, before, 26, q ? await isRareText(q) : false));
       expectIndexed(plan, index, what);
       // A seq scan of this table would read thousands of pages; a page of 26 rows reads a few hundred at most.
       expect(plan.buffers, `${what}: pages touched`).toBeLessThan(600);
@@ -121,6 +125,106 @@ describe("plans at 100,000 jobs", () => {
     const window = { from: new Date(Date.now() - 60 * 60_000), to: new Date() };
     const stats = await planOf(queueStatsStatement(window), false);
     for (const index of ["Job_createdAt_idx", "Job_startedAt_idx", "Job_status_finishedAt_idx"]) expectIndexed(stats, index);
+  });
+});
+
+describe("the observability views at 100,000 rows", () => {
+  // One organization's runs, events and log lines among other organizations', as the engine and the app store them.
+  beforeAll(async () => {
+    const runId = (i: string) => `lpad(to_hex(${i}), 26, '0')`;
+    for (const [org, n] of [
+      [BIG, N],
+      ["org_side_0", 20_000],
+      ["org_side_1", 20_000],
+    ] as const) {
+      const base = org === BIG ? 0 : org === "org_side_0" ? 10_000_000 : 20_000_000;
+      await admin.query(
+        `INSERT INTO engine.events (internal_id, id, name, data, ts, received_at)
+         SELECT ${runId(`${base} + g`)}, 'evt-' || (${base} + g), 'demo/task.requested',
+                jsonb_build_object('orgId', $1::text, 'n', g), 0, g FROM generate_series(1, $2::int) g`,
+        [org, n],
+      );
+      await admin.query(
+        `INSERT INTO engine.runs (id, function_slug, status, event_ids, events, created_at)
+         SELECT ${runId(`${base} + g`)}, 'jobdeck-demo-task', 'completed', ARRAY[${runId(`${base} + g`)}],
+                jsonb_build_array(jsonb_build_object('name', 'demo/task.requested', 'data', jsonb_build_object('orgId', $1::text))), g
+         FROM generate_series(1, $2::int) g`,
+        [org, n],
+      );
+      await admin.query(
+        `INSERT INTO "StepLog" ("orgId", "runId", "functionId", "level", "message")
+         SELECT $1, 'run-' || g, 'jobdeck-demo-task', 'info', 'step-3-process: working on task t' || g || CASE WHEN g = 4242 THEN ' quetzal' ELSE '' END
+         FROM generate_series(1, $2::int) g`,
+        [org, n],
+      );
+    }
+    await admin.query(`UPDATE "Job" SET "runId" = 'run-' || "id" WHERE "orgId" = $1 AND "createdAt" > now() - interval '2 days'`, [BIG]);
+    for (const t of ["engine.events", "engine.runs", `"StepLog"`, `"Job"`]) await admin.query(`ANALYZE ${t}`);
+  }, 300_000);
+
+  /** A plan of a statement run with the pg client (the engine's statements), flattened. */
+  async function enginePlan(sql: string, params: unknown[]) {
+    const { rows } = await admin.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+    const root = (rows[0] as { "QUERY PLAN": Array<{ Plan: PlanNode }> })["QUERY PLAN"][0]?.Plan as PlanNode;
+    return { nodes: nodesOf(root), buffers: Number(root["Shared Hit Blocks"] ?? 0) + Number(root["Shared Read Blocks"] ?? 0) };
+  }
+  const usesIndex = (plan: { nodes: PlanNode[] }, index: string) => plan.nodes.some((n) => n["Index Name"] === index);
+  const seqScanned = (plan: { nodes: PlanNode[] }) =>
+    plan.nodes.filter((n) => n["Node Type"] === "Seq Scan").map((n) => n["Relation Name"]);
+
+  it("reads a tenant's events and runs pages from an index, whatever the other tenants have", async () => {
+    const { selectEventsPage } = await import("../../engine/src/store/events-sql.js");
+    const { runsOrder, runsWhere } = await import("../../engine/src/store/run-filter-sql.js");
+    // A tenant with a handful of events among 140,000: its own index range (the organization that owns most of the
+    // table is read newest-first through the primary key instead, which stops as soon as the page is full).
+    await admin.query(
+      `INSERT INTO engine.events (internal_id, id, name, data, ts, received_at)
+       SELECT lpad(to_hex(30000000 + g), 26, '0'), 'evt-small-' || g, 'x/y', jsonb_build_object('orgId', 'org_small'), 0, g
+       FROM generate_series(1, 40) g`,
+    );
+    await admin.query("ANALYZE engine.events");
+    for (const [tenant, index] of [
+      ["org_small", "events_tenant_idx"],
+      [BIG, undefined],
+      ["org_side_0", undefined],
+    ] as const) {
+      let captured: { sql: string; params: unknown[] } | undefined;
+      const spy = { query: async (sql: string, params: unknown[]) => ((captured = { sql, params }), { rows: [] }) };
+      await selectEventsPage(spy as never, "engine", { tenant, summary: true }, 50);
+      const plan = await enginePlan((captured as { sql: string }).sql, (captured as { params: unknown[] }).params);
+      expect(seqScanned(plan), tenant).toEqual([]);
+      if (index) expect(usesIndex(plan, index), tenant).toBe(true);
+      expect(plan.buffers, `${tenant}: pages touched`).toBeLessThan(300);
+    }
+    // The app's runs explorer asks with event_data={orgId}: the tenant column, not containment over every run.
+    for (const tenant of [BIG, "org_side_1"]) {
+      const params: unknown[] = [];
+      const where = runsWhere({ functionSlug: "jobdeck-demo-task", eventData: { orgId: tenant } }, params);
+      expect(where).toContain("tenant >=");
+      const filter = { functionSlug: "jobdeck-demo-task", eventData: { orgId: tenant } };
+      const runs = await enginePlan(`SELECT id FROM engine.runs ${where} ORDER BY ${runsOrder(filter)} LIMIT 51`, params);
+      expect(seqScanned(runs), tenant).toEqual([]);
+      expect(runs.buffers, `${tenant}: pages touched`).toBeLessThan(300);
+    }
+  });
+
+  it("links a page of runs to their jobs through the runId index, and searches logs from their indexes", async () => {
+    const ids = (await admin.query(`SELECT "runId" FROM "Job" WHERE "runId" IS NOT NULL LIMIT 50`)).rows.map((r) => r.runId);
+    const { Prisma } = await import("../../generated/prisma/client.js");
+    const jobs = await planOf(Prisma.sql`SELECT "id", "runId" FROM "Job" WHERE "runId" = ANY(${ids}) AND "orgId" = ${BIG}`);
+    expectIndexed(jobs, "Job_runId_idx", "jobs of a page of runs");
+    const { areRareWords, logSearchSql, parseLogQuery } = await import("../../server/services/logs/search-logs.js");
+    const scope = { orgId: BIG, userId: "seed" };
+    expect(await areRareWords("quetzal")).toBe(true);
+    expect(await areRareWords("working")).toBe(false);
+    const rare = await planOf(logSearchSql(scope, false, parseLogQuery("quetzal"), undefined, 100, true));
+    expect(usesIndex(rare, "StepLog_searchVector_idx")).toBe(true);
+    expect(rare.rows).toBe(1);
+    for (const org of [BIG, "org_side_1"]) {
+      const newest = await planOf(logSearchSql({ ...scope, orgId: org }, false, parseLogQuery(""), undefined, 100));
+      expect(seqScanned(newest), org).toEqual([]);
+      expect(newest.buffers, `${org}: pages touched`).toBeLessThan(300);
+    }
   });
 });
 

@@ -41,7 +41,8 @@ const token = (userId: string, orgId: string | null, role = "admin") => mintSess
 
 const call = (path: string, opts: JsonCall = {}) => callJson(`${stack.baseUrl}${path}`, opts);
 const trpcMutation = (path: string, input: unknown, t: string) => call(`/api/trpc/${path}`, { token: t, json: input });
-const trpcQuery = (path: string, t: string) => call(`/api/trpc/${path}`, { token: t });
+const trpcQuery = (path: string, t: string, input?: unknown) =>
+  call(`/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { token: t });
 
 async function rowsOf(orgId: string) {
   const c = new pg.Client({ connectionString: database.url });
@@ -106,8 +107,17 @@ describe("organization A against organization B's jobs", () => {
     const fns = (await trpcQuery("system.functions", mallory)).body.result.data;
     expect(fns.countsScope).toBe("organization");
     expect(fns.functions.find((f: { id: string }) => f.id === "jobdeck-demo-task").counts_24h).toEqual({});
-    const events = (await trpcQuery("system.events", mallory)).body.result.data as Array<{ data: { orgId: string } }>;
-    expect(events.every((e) => e.data.orgId === "org_a")).toBe(true);
+    const events = (await trpcQuery("system.events", mallory)).body.result.data as Array<{ internal_id: string; name: string }>;
+    expect(events.map((e) => e.name)).toContain("custom/hello");
+    for (const e of events) {
+      const detail = (await trpcQuery("system.event", mallory, { id: e.internal_id })).body.result.data;
+      expect(detail.data.orgId, e.name).toBe("org_a");
+    }
+    // B's events are not A's to open, even by id.
+    const { body: bobs } = await trpcQuery("system.events", bob);
+    const bobEvent = (bobs.result.data as Array<{ internal_id: string }>)[0];
+    expect(bobEvent).toBeDefined();
+    expect((await trpcQuery("system.event", mallory, { id: bobEvent?.internal_id })).status).toBe(404);
     // 5. A forged cross-site request riding on Bob's session cookie.
     const iat = Math.floor(Date.now() / 1000) - 60;
     const cookie = `__session=${bob}; __client_uat=${iat}; __clerk_db_jwt=dvb_test`;

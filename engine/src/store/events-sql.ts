@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { tenantIs } from "./tenant-sql.js";
 
 /** Reads of the events table (the journal writes it). */
 
@@ -23,17 +24,23 @@ const SUMMARY_COLUMNS = `internal_id, id, name, "user", v, meta, ts, received_at
 export async function selectEventsPage(pool: pg.Pool, s: string, q: EventsQuery, limit: number): Promise<EventRow[]> {
   const params: unknown[] = [];
   const conds: string[] = [];
-  if (q.tenant !== undefined) conds.push(`tenant = $${params.push(q.tenant)}`);
+  if (q.tenant !== undefined) conds.push(tenantIs(params.push(q.tenant)));
   if (q.name) conds.push(`name = $${params.push(q.name)}`);
   if (q.cursor) conds.push(`internal_id < $${params.push(q.cursor)}`);
   if (q.receivedAfter !== undefined) conds.push(`received_at >= $${params.push(q.receivedAfter)}`);
   if (q.receivedBefore !== undefined) conds.push(`received_at <= $${params.push(q.receivedBefore)}`);
   const { rows } = await pool.query(
     `SELECT ${q.summary ? SUMMARY_COLUMNS : "*"} FROM ${s}.events ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
-     ORDER BY internal_id DESC LIMIT ${limit + 1}`,
+     ORDER BY ${eventsOrder(q)} LIMIT ${limit + 1}`,
     params,
   );
   return rows;
+}
+
+/** Newest first; with a tenant, in its index's order (see tenantIs). */
+function eventsOrder(q: EventsQuery): string {
+  if (q.tenant === undefined) return "internal_id DESC";
+  return q.name ? "tenant, name, internal_id DESC" : "tenant, internal_id DESC";
 }
 
 /** One event by internal id or by its user-facing id (the newest, when a sender reused an id). */

@@ -1,5 +1,6 @@
 import { storableJsonExact } from "@jobdeck/safe-json";
 import type { RunStatus } from "../types.js";
+import { tenantIs } from "./tenant-sql.js";
 
 /** Which runs a list, a bulk cancel or a bulk replay is about (the `/v1/runs` query parameters). */
 export interface RunFilter {
@@ -25,6 +26,11 @@ function tenantOnly(data: Record<string, unknown> | undefined): string | undefin
   return keys.length === 1 && keys[0] === "orgId" && typeof data.orgId === "string" ? data.orgId : undefined;
 }
 
+/** Newest first; with a tenant, in its index's order (see tenantIs). */
+export function runsOrder(f: RunFilter): string {
+  return f.tenant !== undefined || tenantOnly(f.eventData) !== undefined ? "tenant, id DESC" : "id DESC";
+}
+
 /** `text` as a LIKE pattern matching it literally. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -39,7 +45,7 @@ export function runsWhere(f: RunFilter, params: unknown[]): string {
   if (f.ids?.length) conds.push(`id = ANY($${params.push(f.ids)}::text[])`);
   // `{orgId: X}` alone is the tenant: its own indexed column rather than containment over every run's events.
   const tenant = f.tenant ?? tenantOnly(f.eventData);
-  if (tenant !== undefined) conds.push(`tenant = $${params.push(tenant)}`);
+  if (tenant !== undefined) conds.push(tenantIs(params.push(tenant)));
   // Escaped as the stored events are (store/batch.ts), so a value starting with U+FFFF still matches itself.
   else if (f.eventData) conds.push(`events @> $${params.push(storableJsonExact([{ data: f.eventData }]))}::jsonb`);
   if (f.text) {

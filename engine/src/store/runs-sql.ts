@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { type RunFilter, runsWhere } from "./run-filter-sql.js";
+import { type RunFilter, runsOrder, runsWhere } from "./run-filter-sql.js";
 import type { RunRow } from "./run-row.js";
 import { ACTIVE_SQL } from "./statuses.js";
 
@@ -44,7 +44,7 @@ export interface RunEventsRow {
 export async function selectRunsPage(pool: pg.Pool, s: string, f: RunFilter, limit: number): Promise<SummaryRow[]> {
   const params: unknown[] = [];
   const { rows } = await pool.query(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${s}.runs ${runsWhere(f, params)} ORDER BY id DESC LIMIT ${limit + 1}`,
+    `SELECT ${SUMMARY_COLUMNS} FROM ${s}.runs ${runsWhere(f, params)} ORDER BY ${runsOrder(f)} LIMIT ${limit + 1}`,
     params,
   );
   return rows;

@@ -36,7 +36,7 @@ export const utc = (at: Date) => Prisma.sql`(${at.toISOString()}::timestamptz AT
  * finds "needle-in-payload"), parsed by PostgreSQL's own parser, so nothing the user types is syntax. 'simple'
  * matches words as written (lower-cased), without stemming or stop words: ids and codes are found.
  */
-function textQuery(q: string): Prisma.Sql {
+export function textQuery(q: string): Prisma.Sql {
   // plainto_tsquery's output is `'word' & 'other'` (quotes inside a word doubled); each quoted word gets `:*`.
   // An expression of the parameter, not a subquery: the planner evaluates it to estimate how rare the words are
   // (a rare word is a GIN lookup, a common one walks the list's index until the page is full).

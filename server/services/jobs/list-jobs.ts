@@ -15,6 +15,7 @@ import {
   jobColumns,
   statusesOf,
   statusIn,
+  textQuery,
   utc,
 } from "./job-query";
 import { type JobView, toJobView } from "./job-view";
@@ -41,8 +42,38 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
+/** Fewer jobs than this in the whole table contain the searched words: the search reads them all from its index. */
+const RARE_MATCHES = 5_000;
+
+/**
+ * Whether the searched words are rare in the whole table (fewer than RARE_MATCHES jobs have them). Asked of the
+ * full-text index alone, which answers at once either way: a rare word is then read from that index and sorted (a
+ * few thousand rows at most); a common one walks the list's own index until the page is full. PostgreSQL cannot tell
+ * the two apart from its statistics for prefix words, and walked a million jobs' index for a rare one (3 s).
+ */
+export async function isRareText(q: string): Promise<boolean> {
+  const rows = await db().$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM (SELECT 1 FROM "Job" WHERE "searchVector" @@ ${textQuery(q)} LIMIT ${RARE_MATCHES}) AS hits`;
+  return (rows[0]?.n ?? 0) < RARE_MATCHES;
+}
+
 /** A filter's jobs newest first, from `before` on: one index range per status, merged. */
-export function pageQuery(scope: Scope, f: JobFilterInput, before: { createdAt: Date; id: string } | undefined, take: number): Prisma.Sql {
+export function pageQuery(
+  scope: Scope,
+  f: JobFilterInput,
+  before: { createdAt: Date; id: string } | undefined,
+  take: number,
+  rareText = false,
+): Prisma.Sql {
+  // Rare words: every job that has them, from the full-text index (materialized, so it is read that way), then the
+  // rest of the filter and the order on those few rows.
+  if (f.q && rareText) {
+    const rest: JobFilterInput = { ...f, q: undefined };
+    const where = [filterConditions(scope, rest), statusIn(statusesOf(rest))];
+    if (before) where.push(Prisma.sql`("createdAt", "id") < (${utc(before.createdAt)}, ${before.id}::uuid)`);
+    return Prisma.sql`WITH hits AS MATERIALIZED (SELECT * FROM "Job" WHERE "searchVector" @@ ${textQuery(f.q)})
+      SELECT ${jobColumns()} FROM hits WHERE ${Prisma.join(where, " AND ")} ORDER BY "createdAt" DESC, "id" DESC LIMIT ${take}`;
+  }
   const where = [filterConditions(scope, f)];
   if (before) where.push(Prisma.sql`("createdAt", "id") < (${utc(before.createdAt)}, ${before.id}::uuid)`);
   const order = Prisma.sql`ORDER BY "createdAt" DESC, "id" DESC LIMIT ${take}`;
@@ -64,7 +95,8 @@ export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<J
   const input = parseInput(listJobsInput, raw);
   assertSearchable(input.q);
   const before = input.cursor ? decodeCursor(input.cursor) : undefined;
-  const rows = await db().$queryRaw<JobRow[]>(pageQuery(scope, input, before, input.limit + 1));
+  const rare = input.q ? await isRareText(input.q) : false;
+  const rows = await db().$queryRaw<JobRow[]>(pageQuery(scope, input, before, input.limit + 1, rare));
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
@@ -96,10 +128,13 @@ export async function countJobs(scope: Scope, raw: ListJobsInput = {}): Promise<
     const buckets: CountBucket[] = input.unacknowledged ? ["UNACKNOWLEDGED"] : statusesOf(input);
     return { count: sumBuckets(counts, buckets, input.type), capped: false };
   }
-  const rows = await db().$queryRaw<Array<{ n: number }>>`
-    SELECT count(*)::int AS n FROM (
-      SELECT 1 FROM "Job" WHERE ${filterConditions(scope, input)} AND ${statusIn(statusesOf(input))} LIMIT ${COUNT_CAP + 1}
-    ) AS matching`;
+  const rows = await db().$queryRaw<Array<{ n: number }>>(
+    input.q && (await isRareText(input.q))
+      ? Prisma.sql`SELECT count(*)::int AS n FROM (${pageQuery(scope, input, undefined, COUNT_CAP + 1, true)}) AS matching`
+      : Prisma.sql`SELECT count(*)::int AS n FROM (
+          SELECT 1 FROM "Job" WHERE ${filterConditions(scope, input)} AND ${statusIn(statusesOf(input))} LIMIT ${COUNT_CAP + 1}
+        ) AS matching`,
+  );
   const n = rows[0]?.n ?? 0;
   return n > COUNT_CAP ? { count: COUNT_CAP, capped: true } : { count: n, capped: false };
 }

@@ -63,9 +63,14 @@ export function parseLogQuery(q: string): LogQuery {
   return out;
 }
 
-/** Who may read which lines: an organization its own; an operator every line, including runs without one. */
+/**
+ * Who may read which lines: an organization its own; an operator every line, including runs without one. The
+ * organization is spelled as a range of one value so the ORDER BY "orgId", "id" DESC keeps it and is served by the
+ * (orgId, id) index alone: with `=` PostgreSQL drops it from the order and walks the newest lines of every
+ * organization backwards for a page of this one's (every other organization's newer lines, read and thrown away).
+ */
 function visibleTo(scope: Scope, operator: boolean): Prisma.Sql {
-  return operator ? Prisma.sql`TRUE` : Prisma.sql`"orgId" = ${scope.orgId}`;
+  return operator ? Prisma.sql`TRUE` : Prisma.sql`"orgId" >= ${scope.orgId} AND "orgId" <= ${scope.orgId}`;
 }
 
 const LINE_FIELDS = {
@@ -87,17 +92,50 @@ const toView = (r: Omit<LogLineView, "id" | "at"> & { id: bigint; at: Date }): L
   at: r.at.toISOString(),
 });
 
-/** The search's statement, newest first; the words go through the full-text index (StepLog_searchVector_idx). */
-export function logSearchSql(scope: Scope, operator: boolean, query: LogQuery, cursor: string | undefined, limit: number): Prisma.Sql {
+/** Fewer lines than this in the whole table contain the searched words: the search reads them all from its index. */
+const RARE_MATCHES = 5_000;
+
+const wordsQuery = (words: string) => Prisma.sql`websearch_to_tsquery('simple', ${words})`;
+
+/**
+ * Whether the searched words are rare in the whole table (fewer than RARE_MATCHES lines have them), asked of the
+ * full-text index alone, which answers at once either way. A rare word is then read from that index and sorted; a
+ * common one walks the newest lines until the page is full. PostgreSQL's estimate cannot tell the two apart and
+ * walked every line of a big organization for a word only one of them has.
+ */
+export async function areRareWords(words: string): Promise<boolean> {
+  const rows = await db().$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM (SELECT 1 FROM "StepLog" WHERE "searchVector" @@ ${wordsQuery(words)} LIMIT ${RARE_MATCHES}) AS hits`;
+  return (rows[0]?.n ?? 0) < RARE_MATCHES;
+}
+
+const COLUMNS = Prisma.sql`"id", "runId", "jobId"::text AS "jobId", "functionId", "stepId", "stepName", "attempt", "level", "message", "at"`;
+
+/**
+ * The search's statement, newest first. Rare words: every line that has them, from the full-text index (materialized,
+ * so it is read that way), then the rest of the query on those few. Otherwise an organization's lines are read
+ * through its (orgId, id) index (visibleTo).
+ */
+export function logSearchSql(
+  scope: Scope,
+  operator: boolean,
+  query: LogQuery,
+  cursor: string | undefined,
+  limit: number,
+  rareWords = false,
+): Prisma.Sql {
   const conds: Prisma.Sql[] = [visibleTo(scope, operator)];
-  if (query.words) conds.push(Prisma.sql`"searchVector" @@ websearch_to_tsquery('simple', ${query.words})`);
   if (query.level) conds.push(Prisma.sql`"level" = ${query.level}`);
   if (query.runId) conds.push(Prisma.sql`"runId" = ${query.runId}`);
   if (query.functionId) conds.push(Prisma.sql`"functionId" = ${query.functionId}`);
   if (cursor) conds.push(Prisma.sql`"id" < ${BigInt(cursor)}`);
-  return Prisma.sql`
-    SELECT "id", "runId", "jobId"::text AS "jobId", "functionId", "stepId", "stepName", "attempt", "level", "message", "at"
-      FROM "StepLog" WHERE ${Prisma.join(conds, " AND ")} ORDER BY "id" DESC LIMIT ${limit + 1}`;
+  if (query.words && rareWords) {
+    return Prisma.sql`WITH hits AS MATERIALIZED (SELECT * FROM "StepLog" WHERE "searchVector" @@ ${wordsQuery(query.words)})
+      SELECT ${COLUMNS} FROM hits WHERE ${Prisma.join(conds, " AND ")} ORDER BY "id" DESC LIMIT ${limit + 1}`;
+  }
+  if (query.words) conds.push(Prisma.sql`"searchVector" @@ ${wordsQuery(query.words)}`);
+  const order = operator ? Prisma.sql`"id" DESC` : Prisma.sql`"orgId", "id" DESC`;
+  return Prisma.sql`SELECT ${COLUMNS} FROM "StepLog" WHERE ${Prisma.join(conds, " AND ")} ORDER BY ${order} LIMIT ${limit + 1}`;
 }
 
 /** Log lines across runs matching a query, newest first, one page at a time. */
@@ -108,7 +146,8 @@ export async function searchLogs(
 ): Promise<{ lines: LogLineView[]; cursor: string | null }> {
   const input = parseInput(searchLogsInput, raw);
   const query = parseLogQuery(input.q);
-  const rows = await db().$queryRaw<Parameters<typeof toView>[0][]>(logSearchSql(scope, operator, query, input.cursor, input.limit));
+  const rare = query.words ? await areRareWords(query.words) : false;
+  const rows = await db().$queryRaw<Parameters<typeof toView>[0][]>(logSearchSql(scope, operator, query, input.cursor, input.limit, rare));
   const page = rows.slice(0, input.limit).map(toView);
   return { lines: page, cursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null };
 }
