@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppStack, startAppStack } from "../support/app-stack.js";
 
@@ -137,4 +138,35 @@ describe("plans", () => {
     expect(bad.cause?.details?.map((d) => d.path).sort()).toEqual(["maxPendingJobs", "weight"]);
     expect(await stack.db().orgPlan.count({ where: { orgId } })).toBe(0);
   });
+});
+
+describe("a tenant's backlog", () => {
+  it("lets another organization's job start at the next slot that frees while one has 2,000 queued", async () => {
+    const big = org();
+    const small = org();
+    await stack.caller(org(), OPERATOR).plan.set({ orgId: big, maxPendingJobs: 5_000 });
+    const busy = stack.caller(big);
+    // Each holds a slot for 1.5 s; demo-task runs 10 at once, and all 10 may be the big organization's.
+    const items = Array.from({ length: 1_000 }, () => ({ type: "demo-task" as const, payload: { delayMs: 1_500 } }));
+    for (let i = 0; i < 2; i++) expect((await busy.job.createMany({ items })).created).toBe(1_000);
+    const running = () => stack.db().job.count({ where: { orgId: big, status: "RUNNING" } });
+    await until("the big organization fills every slot", async () => (await running()) === 10, 60_000, 100);
+
+    const { id } = (await stack.caller(small).job.create({ type: "demo-task", payload: { delayMs: 10 } })).job;
+    const created = await stack.db().job.findUniqueOrThrow({ where: { id } });
+    const started = await until(
+      "the small organization's job starts",
+      async () => (await stack.db().job.findUniqueOrThrow({ where: { id } })).startedAt ?? undefined,
+      60_000,
+      50,
+    );
+    // Between its create and its start, the big organization's queue got at most a slot turnover's worth of starts
+    // (ten slots freeing together, taken in turn): first come, first served would have started all 2,000 first.
+    const overtaken = await stack.db().job.count({
+      where: { orgId: big, startedAt: { gt: created.createdAt, lt: started } },
+    });
+    console.log(`the small organization's job started after ${overtaken} of the big one's 2,000 (${+started - +created.createdAt} ms)`);
+    expect(overtaken).toBeLessThanOrEqual(10);
+    expect(await stack.db().job.count({ where: { orgId: big, status: "QUEUED" } })).toBeGreaterThan(1_900);
+  }, 180_000);
 });
