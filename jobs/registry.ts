@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { approvalWorkflow } from "./approval-workflow";
 import { benchNoop } from "./bench-noop";
+import { benchSlot } from "./bench-slot";
 import type { JobContract } from "./define-job";
 import { deliverWebhook } from "./deliver-webhook";
 import { demoTask } from "./demo-task";
@@ -22,7 +23,7 @@ const PRODUCT_JOBS = [
   generateContent,
   syncAnalytics,
 ] as const;
-const ALL_JOBS = [...PRODUCT_JOBS, benchNoop] as const;
+const ALL_JOBS = [...PRODUCT_JOBS, benchNoop, benchSlot] as const;
 
 type AnyJob = (typeof ALL_JOBS)[number];
 /** A job type's name: `"demo-task" | "send-welcome-email" | …`. */
@@ -33,8 +34,8 @@ export type PayloadOf<T extends JobType> = z.input<Extract<AnyJob, { type: T }>[
 export type ContractOf<T extends JobType> = Extract<AnyJob, { type: T }>;
 
 /**
- * The job types callers can create, in the console's order; the benchmark's no-op type only in a stack started for
- * `npm run bench:stack` (JOBDECK_BENCH_JOB_TYPES=1).
+ * The job types callers can create, in the console's order; the benchmarks' types only in a stack started for
+ * `npm run bench:stack` or `bench:tenants` (JOBDECK_BENCH_JOB_TYPES=1).
  */
 export const jobContracts: readonly JobContract[] = process.env.JOBDECK_BENCH_JOB_TYPES === "1" ? ALL_JOBS : PRODUCT_JOBS;
 export const JOB_TYPE_NAMES = jobContracts.map((c) => c.type);

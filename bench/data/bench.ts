@@ -2,20 +2,25 @@
  * `npm run bench:data`: the console's and API's queries at a year of jobs, on real PostgreSQL. Builds the data in a
  * fresh database with SQL (generate_series; scripts/lib/seed-jobs.ts) and grows it in stages: one organization of
  * 10k, then 100k, then 1M jobs over 90 days (~5 steps each, payloads of 200–2,000 bytes), plus 50 organizations of
- * 10k at the last stage. At each stage it prints, for every call the console, the API and the scheduled functions
- * make, the p50 and p95 of 7 runs (in-process service calls: the same code the routes run), the plan of the SQL
- * behind it (index or seq scan, rows, buffers), and the database CPU of five idle console tabs. No assertions.
+ * 10k at the last stage; every job with its start event and its run in the embedded engine's tables and a log line
+ * (scripts/lib/seed-engine.ts). The embedded engine runs in this process on the same database, and the app reads
+ * its runs and events from it as it does in production. At each stage it prints, for every call the console, the
+ * API and the scheduled functions make, the p50 and p95 of 7 runs (in-process service calls: the same code the
+ * routes run), the plan of the SQL behind it (index or seq scan, rows, buffers; the engine's statements too), and
+ * the database CPU of five idle console tabs. No assertions.
  *
  *   npm run bench:data -- [--stages 10000,100000,1000000] [--database-url postgres://…] [--idle-seconds 30]
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import pino from "pino";
+import { Engine } from "../../engine/src/engine.js";
 import { deploy } from "../../scripts/db/migrator.js";
+import { seedEngine } from "../../scripts/lib/seed-engine.js";
 import { seedJobs } from "../../scripts/lib/seed-jobs.js";
 import { recreateDatabase } from "../lib/databases.js";
+import { measureObservability } from "./observability-calls.js";
 
 const { values } = parseArgs({
   options: {
@@ -36,32 +41,16 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
 
-// Where the app sends its events: an endpoint that takes them and answers as Inngest's event API does, so creates
-// and bulk retries are timed on the database work (this benchmark measures PostgreSQL, not event delivery).
-const sink = createServer((req, res) => {
-  let body = "";
-  req.on("data", (c) => (body += c));
-  req.on("end", () => {
-    let n = 1;
-    try {
-      const parsed = JSON.parse(body || "[]");
-      n = Array.isArray(parsed) ? parsed.length : 1;
-    } catch {}
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ ids: Array.from({ length: n }, (_, i) => `evt-${i}`), status: 200 }));
-  });
-});
-await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
-
-// The app reads its settings on first use: point it at the bench database and the event sink, retention that
-// makes pruning due, and an active limit no stage reaches.
+// The app's settings, read on first use: the bench database, retention that makes pruning due, and an active limit
+// no stage reaches. Its Inngest (the embedded engine, started in main) is set once the engine listens.
 Object.assign(process.env, {
   DATABASE_URL: URL_,
-  INNGEST_DEV: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
   JOBS_MAX_ACTIVE_PER_ORG: "100000",
   RETENTION_COMPLETED_DAYS: "60",
   RETENTION_FAILED_DAYS: "365",
   NODE_ENV: "production",
+  INNGEST_SIGNING_KEY: `signkey-local-${"5a".repeat(32)}`,
+  INNGEST_EVENT_KEY: "evtkey-bench-data-0123456789abcdef",
 });
 
 /** CPU clock ticks (1/100 s) used so far by each PostgreSQL process on this machine, by pid. */
@@ -94,12 +83,35 @@ function postgresCpuSince(start: Map<string, number>, only?: Set<string>): numbe
 type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
 const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
 
+/** A plan in one line: its scans (index or table), and with ANALYZE the rows it returned and the buffers it read. */
+function describePlan(root: PlanNode, analyze: boolean): string {
+  const scans = nodesOf(root)
+    .filter((n) => (String(n["Node Type"]).includes("Scan") && n["Relation Name"] !== undefined) || n["Index Name"] !== undefined)
+    .map((n) => `${n["Node Type"]}${n["Index Name"] ? ` ${n["Index Name"]}` : ` ${n["Relation Name"]}`}`);
+  const unique = [...new Set(scans)].join(", ");
+  const buffers = Number(root["Shared Hit Blocks"] ?? 0) + Number(root["Shared Read Blocks"] ?? 0);
+  return analyze ? `${unique}; rows ${root["Actual Rows"]}; buffers ${buffers}` : unique;
+}
+
 async function main(): Promise<void> {
   await recreateDatabase(URL_);
   await deploy(URL_);
+  // The embedded engine on the same database, as `npm start` runs it (no app synced: the runs and events are seeded).
+  const engine = new Engine({
+    databaseUrl: URL_,
+    schema: "engine",
+    port: 0,
+    resyncIntervalMs: 0,
+    logger: pino({ level: "silent" }),
+    signingKey: process.env.INNGEST_SIGNING_KEY as string,
+    eventKeys: [process.env.INNGEST_EVENT_KEY as string],
+    requireKeys: true,
+  });
+  await engine.start();
+  process.env.INNGEST_DEV = engine.url;
   const { Prisma } = await import("../../generated/prisma/client.js");
   const { db } = await import("../../server/db.js");
-  const { listJobs, countJobs, pageQuery, encodeCursor } = await import("../../server/services/jobs/list-jobs.js");
+  const { listJobs, countJobs, pageQuery, encodeCursor, isRareText } = await import("../../server/services/jobs/list-jobs.js");
   const { jobStats, jobChangesVersion } = await import("../../server/services/jobs/job-stats.js");
   const { getJob } = await import("../../server/services/jobs/get-job.js");
   const { createJob } = await import("../../server/services/jobs/create-job.js");
@@ -123,13 +135,13 @@ async function main(): Promise<void> {
   async function planOf(query: Sql, analyze = true): Promise<string> {
     const opts = Prisma.raw(analyze ? "ANALYZE, BUFFERS, FORMAT JSON" : "FORMAT JSON");
     const rows = await db().$queryRaw<Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>>`EXPLAIN (${opts}) ${query}`;
-    const root = rows[0]?.["QUERY PLAN"][0]?.Plan as PlanNode;
-    const scans = nodesOf(root)
-      .filter((n) => (String(n["Node Type"]).includes("Scan") && n["Relation Name"] !== undefined) || n["Index Name"] !== undefined)
-      .map((n) => `${n["Node Type"]}${n["Index Name"] ? ` ${n["Index Name"]}` : ` ${n["Relation Name"]}`}`);
-    const unique = [...new Set(scans)].join(", ");
-    const buffers = Number(root["Shared Hit Blocks"] ?? 0) + Number(root["Shared Read Blocks"] ?? 0);
-    return analyze ? `${unique}; rows ${root["Actual Rows"]}; buffers ${buffers}` : unique;
+    return describePlan(rows[0]?.["QUERY PLAN"][0]?.Plan as PlanNode, analyze);
+  }
+
+  async function sqlPlanOf(sql: string, params: unknown[]): Promise<string> {
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+    const root = rows[0]["QUERY PLAN"][0].Plan as PlanNode;
+    return describePlan(root, true);
   }
 
   async function measure(name: string, fn: () => Promise<unknown>, plan?: () => Promise<string>, runs = RUNS): Promise<void> {
@@ -158,8 +170,12 @@ async function main(): Promise<void> {
       rareAt: seeded === 0 ? 7_777 : undefined,
     });
     seeded = size;
+    await seedEngine(client, { orgId: ORG, rareAt: 7_777 });
     if (size === STAGES[STAGES.length - 1]) {
-      for (let i = 0; i < 50; i++) await seedJobs(client, { orgId: `org_bench_${i}`, count: 10_000, days: 90, stepsPerJob: 5 });
+      for (let i = 0; i < 50; i++) {
+        await seedJobs(client, { orgId: `org_bench_${i}`, count: 10_000, days: 90, stepsPerJob: 5 });
+        await seedEngine(client, { orgId: `org_bench_${i}` });
+      }
     }
     await client.query("VACUUM ANALYZE");
     const total = Number((await client.query(`SELECT count(*) FROM "Job"`)).rows[0].count);
@@ -197,21 +213,22 @@ async function main(): Promise<void> {
       () => listJobs(scope, { type: "render-report" }),
       () => planOf(pageQuery(scope, { type: "render-report" }, undefined, 26)),
     );
-    await measure(
-      "GET /api/jobs?q=zanzibar (rare word)",
-      () => listJobs(scope, { q: "zanzibar" }),
-      () => planOf(pageQuery(scope, { q: "zanzibar" }, undefined, 26)),
-    );
-    await measure(
-      "GET /api/jobs?q=cust-42 (common words)",
-      () => listJobs(scope, { q: "cust-42" }),
-      () => planOf(pageQuery(scope, { q: "cust-42" }, undefined, 26)),
-    );
+    for (const [what, q] of [
+      ["rare word", "zanzibar"],
+      ["common words", "cust-42"],
+    ] as const) {
+      await measure(
+        `GET /api/jobs?q=${q} (${what})`,
+        () => listJobs(scope, { q }),
+        async () => planOf(pageQuery(scope, { q }, undefined, 26, await isRareText(q))),
+      );
+    }
     await measure(
       "failed badge list (unacknowledged)",
       () => listJobs(scope, { unacknowledged: true, limit: 5 }),
       () => planOf(pageQuery(scope, { unacknowledged: true }, undefined, 6)),
     );
+    await measureObservability({ client, scope, measure, planOf: planOf as never, sqlPlanOf });
     await measure("job.count (status filter, exact)", () => countJobs(scope, { status: "COMPLETED" }));
     await measure("job.count ?q=task (bounded at 1,000)", () => countJobs(scope, { q: "task" }));
     await measure("GET /api/dashboard (job.stats)", () => jobStats(scope));
@@ -347,6 +364,7 @@ async function main(): Promise<void> {
   );
 
   await client.end();
+  await engine.stop(1000);
   mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/data-${new Date().toISOString().replace(/[:.]/g, "-")}.md`;
   writeFileSync(file, `${report.join("\n")}\n`);

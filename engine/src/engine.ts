@@ -207,6 +207,8 @@ export class Engine {
       uptime_s: Math.round((ctx.clock.now() - ctx.stats.startedAt) / 1000),
       functions: ctx.registry.all().filter((f) => !f.archived).length,
       queue: ctx.scheduler.counts,
+      /** Concurrency keys with runs waiting for a slot (the 20 longest queues): a free slot here is one left idle. */
+      slots_waited_on: ctx.scheduler.slotsWaitedOn(20),
       pauses: ctx.pauses.size,
       runs_in_memory: ctx.runs.size,
       counters: ctx.stats.counters,

@@ -1,5 +1,6 @@
 import { approvalWorkflowFunction } from "./approval-workflow";
 import { benchNoopFunction } from "./bench-noop";
+import { benchSlotFunction } from "./bench-slot";
 import { deliverWebhookFunction } from "./deliver-webhook";
 import { demoTaskFunction } from "./demo-task";
 import { generateContentFunction } from "./generate-content";
@@ -10,8 +11,8 @@ import { sendWelcomeEmailFunction } from "./send-welcome-email";
 import { syncAnalyticsFunction } from "./sync-analytics";
 
 /**
- * The function of every job type callers can create (jobs/registry.ts lists the same types), the benchmark's
- * no-op only in a stack started for `npm run bench:stack` (JOBDECK_BENCH_JOB_TYPES=1).
+ * The function of every job type callers can create (jobs/registry.ts lists the same types), the benchmarks' only
+ * in a stack started for `npm run bench:stack` or `bench:tenants` (JOBDECK_BENCH_JOB_TYPES=1).
  */
 const productFunctions: readonly JobFunction[] = [
   demoTaskFunction,
@@ -24,4 +25,4 @@ const productFunctions: readonly JobFunction[] = [
   syncAnalyticsFunction,
 ];
 export const jobFunctions: readonly JobFunction[] =
-  process.env.JOBDECK_BENCH_JOB_TYPES === "1" ? [...productFunctions, benchNoopFunction] : productFunctions;
+  process.env.JOBDECK_BENCH_JOB_TYPES === "1" ? [...productFunctions, benchNoopFunction, benchSlotFunction] : productFunctions;

@@ -5,7 +5,8 @@ import type pg from "pg";
  * (bench/data) and the plan tests: `count` jobs spread evenly over `days` up to now, five job types, payloads of
  * 200–2,000 bytes, ~1% FAILED (half of them acknowledged), ~1% CANCELLED, a few QUEUED/RUNNING/WAITING, the rest
  * COMPLETED, and `stepsPerJob` step rows each. One statement per table, so the count trigger runs once per batch.
- * Job number `rareAt` (if given) carries the word "zanzibar", which no other payload has.
+ * Job number `rareAt` (if given) carries the word "zanzibar", which no other payload has. Each job names a run id
+ * shaped as the engine's (scripts/lib/seed-engine.ts makes those runs, their events and log lines).
  */
 export interface SeedOptions {
   orgId: string;
@@ -31,7 +32,10 @@ export async function seedJobs(client: pg.ClientBase, o: SeedOptions): Promise<v
        SELECT gen_random_uuid(), $1, 'seed', ($5::text[])[1 + i % 5], s.status::"JobStatus",
          jsonb_build_object('taskId', 'task-' || i, 'customer', 'cust-' || (i % 997),
            'note', CASE WHEN i = $6 THEN 'shipment to zanzibar ' ELSE '' END || repeat(md5(i::text), 5 + i % 55)),
-         'API', 1, 'seed-' || i, 'run-' || i, t.at, t.at, t.at + interval '1 second',
+         'API', 1, 'seed-' || i,
+         -- A run id as the engine makes them (26 characters that sort by creation time), unique across organizations.
+         upper(lpad(to_hex((extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || left(md5($1 || ':' || i), 14)),
+         t.at, t.at, t.at + interval '1 second',
          CASE WHEN s.status IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN t.at + interval '3 seconds' END,
          t.at + interval '2 seconds',
          CASE WHEN s.status = 'FAILED' AND i % 200 = 0 THEN t.at + interval '1 hour' END,

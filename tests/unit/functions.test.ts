@@ -137,7 +137,7 @@ describe("generate-content", () => {
 });
 
 describe("maintenance and system functions", () => {
-  it("recover-stalled-jobs returns what it failed and what it sent again", async () => {
+  it("recover-stalled-jobs returns what it failed, what it sent again, and whether the plans' weights went out", async () => {
     const t = new InngestTestEngine({ function: recoverStalledJobsCron });
     const stalled = [{ jobId: "j1", runId: "r1", runStatus: "gone" }];
     const redelivered = [{ jobId: "j2", eventId: "e2" }];
@@ -145,9 +145,10 @@ describe("maintenance and system functions", () => {
       steps: [
         { id: "recover", handler: () => stalled },
         { id: "redeliver-unstarted", handler: () => redelivered },
+        { id: "sync-tenant-weights", handler: () => "sent" },
       ],
     });
-    expect(result).toEqual({ stalled, redelivered });
+    expect(result).toEqual({ stalled, redelivered, weights: "sent" });
   });
   it("prune-old-jobs keeps taking batches while there are more", async () => {
     const t = new InngestTestEngine({ function: pruneOldJobsCron });
@@ -233,7 +234,8 @@ describe("every job type's tenant key", () => {
     process.env.JOBDECK_BENCH_JOB_TYPES ??= "";
     const { jobFunctions } = await import("../../inngest/jobs/index.js");
     const { benchNoopFunction } = await import("../../inngest/jobs/bench-noop.js");
-    for (const { contract, fn } of [...jobFunctions, benchNoopFunction]) {
+    const { benchSlotFunction } = await import("../../inngest/jobs/bench-slot.js");
+    for (const { contract, fn } of [...jobFunctions, benchNoopFunction, benchSlotFunction]) {
       const raw = (fn as unknown as { opts: { concurrency?: unknown } }).opts.concurrency;
       const entries = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) as Array<{ key?: string; scope?: string }>;
       const tenant = entries.find((e) => e.key && (e.scope ?? "fn") === "fn")?.key;

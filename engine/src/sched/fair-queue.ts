@@ -77,6 +77,12 @@ export class FairQueue<T> {
     }
   }
 
+  /** Some item (the next of the lane `pop` serves next), without taking it. */
+  peek(): T | undefined {
+    const tenant = this.peekTenant();
+    return tenant === undefined ? undefined : this.lanes.get(tenant)?.heap.peek();
+  }
+
   /** The tenant whose lane `pop` serves next. */
   peekTenant(): string | undefined {
     return this.count === 0 ? undefined : this.ring[this.cursor];

@@ -153,6 +153,19 @@ export class Scheduler {
     this.stopped = true;
   }
 
+  /**
+   * The concurrency keys runs are waiting on, with each key's limit and how many hold its slots now, the longest
+   * queues first (at most `max`). A key with waiting runs and a free slot is a slot left idle while work waits.
+   */
+  slotsWaitedOn(max: number): Array<{ key: string; limit: number; in_flight: number; waiting: number }> {
+    const out: Array<{ key: string; limit: number; in_flight: number; waiting: number }> = [];
+    for (const [key, heap] of this.blocked) {
+      const limit = heap.peek()?.concurrency.find((c) => c.key === key)?.limit ?? 0;
+      out.push({ key, limit, in_flight: this.inFlightFor(key), waiting: heap.size });
+    }
+    return out.sort((a, b) => b.waiting - a.waiting).slice(0, max);
+  }
+
   get idle(): boolean {
     return this.inFlight === 0;
   }

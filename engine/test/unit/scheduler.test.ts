@@ -118,6 +118,20 @@ describe("concurrency keys", () => {
     expect(drain()).toEqual(["c"]);
   });
 
+  it("reports the keys runs wait on with their limit and holders, so a free slot among them shows", () => {
+    const { scheduler, item, drain } = rig();
+    for (const id of ["a", "b", "c", "d"]) scheduler.add(item({ id, concurrency: [key("fn:app-f", 2)] }));
+    scheduler.add(item({ id: "x", concurrency: [key("fn:app-g", 5)] }));
+    expect(drain()).toEqual(["a", "b", "x"]);
+    expect(scheduler.slotsWaitedOn(10)).toEqual([{ key: "fn:app-f", limit: 2, in_flight: 2, waiting: 2 }]);
+    scheduler.settle(scheduler.get("a") as QueueItem);
+    // A slot freed and not yet taken: its waiter has moved to the ready queue, one still waits on the key.
+    expect(scheduler.slotsWaitedOn(10)).toEqual([{ key: "fn:app-f", limit: 2, in_flight: 1, waiting: 1 }]);
+    expect(drain()).toEqual(["c"]);
+    expect(scheduler.slotsWaitedOn(10)).toEqual([{ key: "fn:app-f", limit: 2, in_flight: 2, waiting: 1 }]);
+    expect(scheduler.slotsWaitedOn(0)).toEqual([]);
+  });
+
   it("limits each key on its own: a full key holds only its own items", () => {
     const { scheduler, item, drain } = rig();
     scheduler.add(item({ id: "acme-1", concurrency: [key("fn:app-f:acme", 1)] }));
