@@ -91,6 +91,10 @@ const schema = z.object({
   STALLED_AFTER_MINUTES: z.coerce.number().int().min(1).default(30),
   /** Where the launcher (npm run dev / npm start) keeps the state of its supervised processes, for /api/health. */
   JOBDECK_STACK_INFO_FILE: z.string().min(1).optional(),
+  /** The bearer token GET /api/metrics (and the engine's /metrics) require; unset: metrics answer 401. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Label the metrics of this many organizations (those with the most active jobs) by organization; 0: none. */
+  METRICS_TOP_ORGS: z.coerce.number().int().min(0).max(100).default(0),
   /** How often the in-process outbox relay looks for events that could not be sent at once. */
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 });

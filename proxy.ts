@@ -11,7 +11,8 @@ import { clerkFrontendApi, contentSecurityPolicy, refuseUnsafeRequest } from "./
  *     Clerk, server/auth.ts uses the development identity;
  *  3. pages get a Content-Security-Policy with a fresh nonce, which Next.js reads from the request and puts on its
  *     scripts.
- * /api/inngest is left out: Inngest signs its own requests.
+ * /api/inngest is left out (Inngest signs its own requests), and so is /api/metrics (its own bearer token, which
+ * Clerk's middleware would take for a session token).
  */
 let clerk: NextMiddleware | undefined;
 
@@ -43,7 +44,7 @@ export default function proxy(req: NextRequest, event: NextFetchEvent) {
 
 export const config = {
   matcher: [
-    "/((?!_next|api/inngest|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)",
-    "/(api(?!/inngest)|trpc)(.*)",
+    "/((?!_next|api/inngest|api/metrics|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)",
+    "/(api(?!/inngest|/metrics)|trpc)(.*)",
   ],
 };

@@ -169,6 +169,9 @@ async function main(): Promise<void> {
         eventKeys: [keys.eventKey],
         requireKeys: true,
         outboundAllow,
+        metricsToken: env.METRICS_TOKEN || keys.metricsToken,
+        // The launcher's process is the engine's: its CPU, memory and event loop are the engine's to report.
+        processMetrics: true,
         logger: log.child({ name: "engine" }),
       });
       await engine.start();
@@ -178,6 +181,7 @@ async function main(): Promise<void> {
         // The URL the SDK registers is this one, whatever Host header a request to /api/inngest carries.
         INNGEST_SERVE_ORIGIN: appOrigin,
         WEBHOOK_SIGNING_SECRET: env.WEBHOOK_SIGNING_SECRET || keys.webhookSecret,
+        METRICS_TOKEN: env.METRICS_TOKEN || keys.metricsToken,
       });
       if (prod) {
         // Cloud mode against the engine: the SDK verifies the engine's signature on every request, syncs included.
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
         appEnv.INNGEST_DEV = engine.url;
       }
       say(`engine     ${engine.url} (management API under /v1; keys in ${stackKeysPath(dataDir)})`);
+      say(`metrics    ${appOrigin}/api/metrics and ${engine.url}/metrics (Bearer <metricsToken from the keys file>)`);
     }
 
     const nextBin = join("node_modules", "next", "dist", "bin", "next");

@@ -23,6 +23,7 @@ Options (each also read from the environment variable shown):
       --poll-interval <d>    re-sync apps every <d> (default 15s; 0 = off)  ENGINE_POLL_INTERVAL
       --max-in-flight <n>    most concurrent SDK requests (default 128)    ENGINE_MAX_IN_FLIGHT
       --retention <dur>      keep ended runs and events this long (7d; 0 keeps all)  ENGINE_RETENTION
+      --metrics-token <t>    bearer token of GET /metrics (the signing key works too)  METRICS_TOKEN
   -h, --help
 `;
 
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       "poll-interval": { type: "string" },
       "max-in-flight": { type: "string" },
       retention: { type: "string" },
+      "metrics-token": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
       (values.retention ?? env.ENGINE_RETENTION) ? parseDuration(values.retention ?? (env.ENGINE_RETENTION as string)) : undefined,
     maxInFlight:
       (values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
+    metricsToken: values["metrics-token"] ?? env.METRICS_TOKEN,
+    processMetrics: true,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -18,6 +18,7 @@ import { TenantWeights } from "./state/tenant-weights.js";
 import { Journal } from "./store/journal.js";
 import { quoteIdent } from "./store/migrate.js";
 import { createPool } from "./store/pool.js";
+import { EngineMetrics } from "./util/engine-metrics.js";
 import { Samples } from "./util/samples.js";
 
 /** Counters and latency samples for /health and the benchmark. */
@@ -31,6 +32,8 @@ export interface EngineStats {
   readonly lastAnswerAt: Map<string, number>;
   /** Each function's recent request durations (memory only), for a queued run's predicted start. */
   readonly requestMs: Map<string, Samples>;
+  /** The Prometheus metrics of GET /metrics. */
+  readonly metrics: EngineMetrics;
 }
 
 /**
@@ -69,7 +72,15 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
   const clock = options.clock ?? systemClock;
   const bus = new EngineBus(log);
   const pool = createPool(opts, log);
-  const journal = new Journal(pool, opts.schema, log, clock, (r) => bus.emit("row.refused", r));
+  const metrics = new EngineMetrics({ processMetrics: opts.processMetrics });
+  const journal = new Journal(
+    pool,
+    opts.schema,
+    log,
+    clock,
+    (r) => bus.emit("row.refused", r),
+    (ms) => metrics.journalFlush.observe(ms / 1000),
+  );
   const registry = new Registry();
   const timers = new Timers(clock);
   const flow = new FlowState(journal, clock, timers);
@@ -119,6 +130,7 @@ export function createContext(options: EngineOptions & { clock?: Clock }): Engin
       latency: { start: new Samples(), transition: new Samples() },
       lastAnswerAt: new Map(),
       requestMs: new Map(),
+      metrics,
     },
   };
 }

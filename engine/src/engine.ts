@@ -72,7 +72,13 @@ export class Engine {
     const pauses = new PauseSystem(ctx, queue);
     this.timeouts = new RunTimeouts(ctx, queue);
     this.lifecycle = new RunLifecycle(ctx, queue, pauses, this.timeouts, trace);
-    const retry = new RetrySystem({ trace, queue, clock: ctx.clock, backoff: ctx.opts.backoff });
+    const retry = new RetrySystem({
+      trace,
+      queue,
+      clock: ctx.clock,
+      backoff: ctx.opts.backoff,
+      onRetry: (fnSlug) => ctx.stats.metrics.stepRetries.inc({ function: fnSlug }),
+    });
     this.sys = { ctx, queue, lifecycle: this.lifecycle, pauses, trace, retry };
     this.grouping = new Grouping(ctx, this.lifecycle);
     const flowControl = new FlowControl(ctx, this.lifecycle, queue, this.grouping);

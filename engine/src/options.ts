@@ -34,6 +34,10 @@ export interface EngineOptions {
   resyncIntervalMs?: number;
   /** Most SDK requests in flight at once, across all functions. */
   maxInFlight?: number;
+  /** The bearer token GET /metrics takes (the signing key is taken too, as self-hosted Inngest does). */
+  metricsToken?: string;
+  /** Also export this process's own metrics (CPU, memory, event loop) on /metrics: for an engine with a process of its own. */
+  processMetrics?: boolean;
   requestTimeoutMs?: number;
   /** Largest accepted event, in bytes of JSON. */
   maxEventBytes?: number;
@@ -57,9 +61,11 @@ export interface EngineOptions {
   logLevel?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<EngineOptions, "signingKey" | "signingKeyFallback" | "logger" | "logLevel">> {
+export interface ResolvedOptions
+  extends Required<Omit<EngineOptions, "signingKey" | "signingKeyFallback" | "logger" | "logLevel" | "metricsToken">> {
   signingKey?: string;
   signingKeyFallback?: string;
+  metricsToken?: string;
 }
 
 export function resolveOptions(o: EngineOptions): ResolvedOptions {
@@ -74,6 +80,8 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     appUrls: o.appUrls ?? [],
     signingKey: o.signingKey || undefined,
     signingKeyFallback: o.signingKeyFallback || undefined,
+    metricsToken: o.metricsToken || undefined,
+    processMetrics: o.processMetrics ?? false,
     eventKeys: o.eventKeys ?? [],
     requireKeys: o.requireKeys ?? false,
     allowedOrigins: o.allowedOrigins ?? [],

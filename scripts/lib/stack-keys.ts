@@ -13,8 +13,10 @@ export interface StackKeys {
   signingKey: string;
   /** The event key the app sends events with (`POST /e/<key>`). */
   eventKey: string;
-  /** HMAC key of outgoing webhooks (WEBHOOK_SIGNING_SECRET), unless one is configured. */
+  /** The key organizations' webhook secrets are encrypted under (WEBHOOK_SIGNING_SECRET), unless one is configured. */
   webhookSecret: string;
+  /** The bearer token of /api/metrics and the engine's /metrics (METRICS_TOKEN), unless one is configured. */
+  metricsToken: string;
 }
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
@@ -23,7 +25,8 @@ export function stackKeysPath(dataDir: string): string {
   return `${resolve(dataDir)}.keys.json`;
 }
 
-function valid(k: Partial<StackKeys>): k is StackKeys {
+/** The keys every version has written (the metrics token came later and is added when missing). */
+function valid(k: Partial<StackKeys>): k is Omit<StackKeys, "metricsToken"> & Partial<StackKeys> {
   return (
     typeof k.signingKey === "string" &&
     /^signkey-\w+-[0-9a-f]{64}$/.test(k.signingKey) &&
@@ -34,23 +37,37 @@ function valid(k: Partial<StackKeys>): k is StackKeys {
   );
 }
 
-/** The keys of the installation whose data lives in `dataDir`, created (once) if there are none yet. */
-export function stackKeys(dataDir: string): StackKeys {
-  const path = stackKeysPath(dataDir);
-  try {
-    const stored = JSON.parse(readFileSync(path, "utf8")) as Partial<StackKeys>;
-    if (valid(stored)) return stored;
-  } catch {
-    // none yet (or unreadable): make new ones below
-  }
-  const keys: StackKeys = { signingKey: `signkey-local-${hex(32)}`, eventKey: hex(24), webhookSecret: hex(32) };
+const validToken = (t: unknown): t is string => typeof t === "string" && t.length >= 32;
+
+function write(path: string, keys: StackKeys): StackKeys {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
   return keys;
 }
 
+/**
+ * The keys of the installation whose data lives in `dataDir`, created (once) if there are none yet. A key added by
+ * a later version (the metrics token) is added to an existing file, never by replacing the others: the webhook key
+ * protects secrets already stored, and the signing key is what the app was given.
+ */
+export function stackKeys(dataDir: string): StackKeys {
+  const path = stackKeysPath(dataDir);
+  let stored: Partial<StackKeys> | undefined;
+  try {
+    stored = JSON.parse(readFileSync(path, "utf8")) as Partial<StackKeys>;
+  } catch {
+    // none yet (or unreadable): make new ones below
+  }
+  if (stored && valid(stored)) {
+    const { metricsToken } = stored;
+    return validToken(metricsToken) ? { ...stored, metricsToken } : write(path, { ...stored, metricsToken: hex(24) });
+  }
+  return write(path, { signingKey: `signkey-local-${hex(32)}`, eventKey: hex(24), webhookSecret: hex(32), metricsToken: hex(24) });
+}
+
 /** The keys if that installation has any (for command-line producers talking to a running stack). */
-export function existingStackKeys(dataDir: string): StackKeys | undefined {
+export function existingStackKeys(dataDir: string): (Omit<StackKeys, "metricsToken"> & Partial<StackKeys>) | undefined {
   try {
     const stored = JSON.parse(readFileSync(stackKeysPath(dataDir), "utf8")) as Partial<StackKeys>;
     return valid(stored) ? stored : undefined;

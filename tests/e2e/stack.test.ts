@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callJson, type JsonCall, until } from "@jobdeck/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existingStackKeys } from "../../scripts/lib/stack-keys.js";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
+import { havePrometheus, promtoolProblems, startPrometheus } from "../support/prometheus.js";
 import { submitActionForm } from "../support/server-action-form.js";
 
 /**
@@ -209,6 +211,63 @@ describe("npm start (embedded database and engine, development identity)", () =>
     const finals = await Promise.all(ids.map((id, i) => waitForStatus(id, i === 1 || i === 2 ? "FAILED" : "COMPLETED")));
     expect(finals.map((f) => f.status)).toEqual(["COMPLETED", "FAILED", "FAILED", "COMPLETED", "COMPLETED"]);
   }, 90_000);
+
+  it.skipIf(!havePrometheus)(
+    "exports Prometheus metrics from the app and the engine behind the installation's token, scraped by a real Prometheus",
+    async () => {
+      const token = existingStackKeys(dataDir)?.metricsToken as string;
+      expect(token, "the launcher wrote a metrics token into the keys file").toMatch(/^[0-9a-f]{48}$/);
+      const get = (url: string, auth?: string) => fetch(url, { headers: auth ? { authorization: auth } : {} });
+      for (const url of [`${stack.baseUrl}/api/metrics`, `${stack.engineUrl}/metrics`]) {
+        expect((await get(url)).status, url).toBe(401);
+        expect((await get(url, "Bearer not-the-token")).status, url).toBe(401);
+      }
+      const appText = await (await get(`${stack.baseUrl}/api/metrics`, `Bearer ${token}`)).text();
+      const engineText = await (await get(`${stack.engineUrl}/metrics`, `Bearer ${token}`)).text();
+      expect(promtoolProblems(appText)).toBe("");
+      expect(promtoolProblems(engineText)).toBe("");
+      expect(appText).toMatch(/^jobdeck_jobs\{type="demo-task",status="COMPLETED"\} [1-9]\d*$/m);
+      expect(appText).toMatch(/^jobdeck_job_queue_wait_seconds_count\{type="demo-task"\} [1-9]\d*$/m);
+      expect(engineText).toMatch(/^inngest_queue_depth \d+$/m);
+      expect(engineText).toMatch(/^jobdeck_engine_runs_finished_total\{function="jobdeck-demo-task",status="completed"\} [1-9]\d*$/m);
+
+      const prometheus = await startPrometheus([
+        { job: "jobdeck-app", url: `${stack.baseUrl}/api/metrics`, token },
+        { job: "jobdeck-engine", url: `${stack.engineUrl}/metrics`, token },
+      ]);
+      try {
+        await until(
+          "Prometheus to scrape both",
+          async () => {
+            const targets = await prometheus.targetsUp();
+            return targets.length === 2 && targets.every((t) => t.health === "up") && targets;
+          },
+          30_000,
+          250,
+        );
+        // The job counts through PromQL are the organization's (the only one here) as the API reports them.
+        await until(
+          "PromQL job counts to match /api/dashboard",
+          async () => {
+            const { jobs } = (await api("/api/dashboard")).body as { jobs: Record<string, number> };
+            const rows = await prometheus.query("sum by (status) (jobdeck_jobs)");
+            const promql = Object.fromEntries(rows.map((r) => [r.metric.status?.toLowerCase(), Number(r.value[1])]));
+            const want = Object.fromEntries(["queued", "running", "waiting", "completed", "failed", "cancelled"].map((k) => [k, jobs[k]]));
+            return JSON.stringify(promql, Object.keys(want).sort()) === JSON.stringify(want, Object.keys(want).sort()) && promql;
+          },
+          30_000,
+          500,
+        );
+        const failed = await prometheus.query('sum(jobdeck_jobs_finished_total{outcome="failed"})');
+        expect(Number(failed[0]?.value[1])).toBeGreaterThanOrEqual(2);
+        expect(await prometheus.query("inngest_queue_depth")).toHaveLength(1);
+        expect((await prometheus.query('jobdeck_engine_app_reachable{app="jobdeck"}'))[0]?.value[1]).toBe("1");
+      } finally {
+        await prometheus.stop();
+      }
+    },
+    90_000,
+  );
 
   it("stops cleanly on Ctrl-C and releases the database folder", async () => {
     const exited = new Promise<number | null>((resolve) => stack.process.on("exit", (code) => resolve(code)));

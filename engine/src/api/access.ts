@@ -11,7 +11,8 @@ import { acceptedBearers } from "../protocol/signing.js";
  *    such bodies as JSON;
  *  - with `requireKeys`, the management API wants `Authorization: Bearer <signing key>` (the key itself or its SDK
  *    hash, as Inngest's REST API takes it), the event API an event key in its path (checked by its route), and sync
- *    and checkpoints the hashed signing key (checked whenever a signing key is set).
+ *    and checkpoints the hashed signing key (checked whenever a signing key is set); /metrics checks its own token
+ *    whether or not keys are required.
  */
 
 const PUBLIC_PATHS = new Set(["/", "/health"]);
@@ -75,6 +76,7 @@ export function accessGuard(opts: ResolvedOptions) {
     if (!opts.requireKeys) return;
     const path = pathOf(req.url);
     if (PUBLIC_PATHS.has(path) || path.startsWith("/e/") || path === "/fn/register" || path.startsWith("/v1/checkpoint/")) return;
+    if (path === "/metrics") return; // its own token (api/metrics-api.ts)
     if (!bearers.has(String(req.headers.authorization ?? ""))) {
       return refuse(reply, 401, "unauthorized: the management API needs Authorization: Bearer <this engine's signing key>");
     }

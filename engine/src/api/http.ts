@@ -15,6 +15,7 @@ import { eventIntakeRoutes } from "./event-intake.js";
 import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
 import type { MetadataApi } from "./metadata-api.js";
+import { metricsRoutes } from "./metrics-api.js";
 import { parseStatuses, type RunFilter } from "./run-filter.js";
 import type { RunsApi } from "./runs-api.js";
 import type { SignalsApi } from "./signals-api.js";
@@ -108,6 +109,7 @@ export function buildHttp(api: EngineApi): FastifyInstance {
   eventRoutes(app, api);
   appRoutes(app, api);
   tenantRoutes(app, api.ctx);
+  metricsRoutes(app, api.ctx);
   return app;
 }
 

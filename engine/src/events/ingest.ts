@@ -72,6 +72,7 @@ export class Ingest {
       };
       journal.insertEvent(rec);
       stats.counters.eventsReceived++;
+      stats.metrics.eventsReceived.inc();
       this.process(u, rec);
       u.after.push(() => bus.emit("event.stored", { event: rec }));
     }

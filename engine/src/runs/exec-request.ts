@@ -98,11 +98,16 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   // Request and transition durations are measured on the monotonic timer, for the latency stats only: sub-millisecond,
   // and a test clock that jumps must not turn them into hours. Nothing the engine decides reads them.
   const sentAt = performance.now();
-  if (item.isStart && item.attempt === 0) ctx.stats.latency.start.add(startedAt - run.createdAt);
+  if (item.isStart && item.attempt === 0) {
+    ctx.stats.latency.start.add(startedAt - run.createdAt);
+    ctx.stats.metrics.dispatchLatency.observe(Math.max(0, startedAt - run.createdAt) / 1000);
+  }
   const answered = ctx.stats.lastAnswerAt.get(run.id);
   if (answered !== undefined && item.attempt === 0) ctx.stats.latency.transition.add(sentAt - answered);
   const result = await ctx.client.call(stepUrl(fn.url, item.stepId), payload, headers);
-  recordRequestTime(ctx.stats.requestMs, fn.slug, performance.now() - sentAt);
+  const requestMs = performance.now() - sentAt;
+  recordRequestTime(ctx.stats.requestMs, fn.slug, requestMs);
+  ctx.stats.metrics.requestSeconds.observe({ function: fn.slug }, requestMs / 1000);
   if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
   if (heldWhileAway(sys, fn, item, result)) return;
   const outcome = withinLimits(classify(result, ctx.clock.now()));

@@ -88,6 +88,7 @@ export class RunLifecycle {
     journal.insertRun(run);
     for (const [hash, memo] of extra.memos ?? []) this.queue.setMemo(run, hash, memo);
     stats.counters.runsStarted++;
+    stats.metrics.runsStarted.inc({ function: fn.slug });
     const at = Math.max(trigger.ts, now);
     this.queue.enqueue(u, run, "exec", "step", {
       isStart: true,
@@ -146,6 +147,7 @@ export class RunLifecycle {
     if (run.singletonKey && this.singletons.get(run.singletonKey) === run.id) this.singletons.delete(run.singletonKey);
     runs.markEnded(run.id);
     stats.counters.runsEnded++;
+    stats.metrics.runsFinished.inc({ function: run.fnSlug, status });
     stats.lastRunEndedAt = now;
     this.emitEndEvents(u, run, status, result.reason);
     this.scheduleDefers(u, run);

@@ -48,6 +48,8 @@ export interface RetryDeps {
   queue: Pick<RunQueue, "enqueue">;
   clock: Clock;
   backoff: BackoffSetting;
+  /** Told of each retry queued (the metrics count them by function). */
+  onRetry?: (fnSlug: string) => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export class RetrySystem {
     });
     if (!decision.retry) return false;
     trace.record(failed.step, { status: "errored", error: failed.error });
+    this.deps.onRetry?.(run.fnSlug);
     queue.enqueue(u, run, failed.kind, item.stepId, {
       attempt: item.attempt + 1,
       at: decision.at,

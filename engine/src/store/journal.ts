@@ -58,6 +58,8 @@ export class Journal {
     private readonly clock: Clock,
     /** Told about each row the database refused; the engine fails that row's run with the reason. */
     private readonly onRefused: (r: Refusal) => void = () => {},
+    /** Told how long each flush that committed took (ms), for the metrics. */
+    private readonly onFlushed: (ms: number) => void = () => {},
   ) {
     this.s = quoteIdent(schema);
   }
@@ -143,6 +145,7 @@ export class Journal {
             this.stats.flushes++;
             this.stats.rows += b.size;
             this.stats.lastFlushMs = performance.now() - started;
+            this.onFlushed(this.stats.lastFlushMs);
             this.stats.failingSince = null;
             for (const w of b.waiters) w.resolve();
             break;
