@@ -16,6 +16,13 @@ const config: NextConfig = {
   poweredByHeader: false,
   // Next's dev indicator sits bottom-left by default, over the identity at the foot of the navigation.
   devIndicators: { position: "bottom-right" },
+  experimental: {
+    // Turbopack's persistent dev cache off (opt back in with JOBDECK_TURBOPACK_DEV_CACHE=1). A snapshot it restores,
+    // taken after several pages had compiled, answers the first tab to reconnect after a restart with a "restart"
+    // frame on every connect, which reloads it, and the next, over and over (Next.js 16.4 / Turbopack; only
+    // `rm -rf .next` cured it). Without the cache each `npm run dev` compiles from scratch (~10 s more here).
+    turbopackFileSystemCacheForDev: process.env.JOBDECK_TURBOPACK_DEV_CACHE === "1",
+  },
   // Local packages shipped as TypeScript source.
   transpilePackages: ["@jobdeck/outbound-guard", "@jobdeck/safe-json"],
   async headers() {

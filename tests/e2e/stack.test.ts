@@ -103,7 +103,7 @@ describe("npm start (embedded database and engine, development identity)", () =>
     const bad = await api("/api/jobs", { json: { type: "demo-task", payload: { delayMs: -1 }, priority: 1000 } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("BAD_REQUEST");
-    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["priority"]);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["payload.delayMs", "priority"]);
     const badPayload = await api("/api/jobs", { json: { type: "demo-task", payload: { delayMs: -1 } } });
     expect(badPayload.body.error.details).toEqual([{ path: "payload.delayMs", message: expect.any(String) }]);
     const malformed = await api("/api/jobs", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } });

@@ -2,6 +2,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 
 /** Seconds buckets of an SDK request or a dispatch: a few milliseconds to the longest request (5 minutes). */
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** prom-client's default gauges whose names end in `_total`. */
+export const MISNAMED_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 const FLUSH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
 /**
@@ -86,6 +88,11 @@ export class EngineMetrics {
     });
     // The process's own (CPU, memory, event loop lag, GC), for the engine's process only: tests start many engines
     // in one process and would count them all.
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (opts.processMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges prom-client names like counters (promtool refuses a `_total` gauge); the same counts stay available
+      // without the suffix (nodejs_active_handles, …).
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
   }
 }

@@ -17,6 +17,10 @@ function processRegistry(): Registry {
   if (!globalForMetrics.jobdeckProcessMetrics) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: "jobdeck_app_" });
+    // Gauges prom-client names like counters (promtool refuses a `_total` gauge); the unsuffixed ones stay.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+      registry.removeSingleMetric(`jobdeck_app_${name}`);
+    }
     globalForMetrics.jobdeckProcessMetrics = registry;
   }
   return globalForMetrics.jobdeckProcessMetrics;
