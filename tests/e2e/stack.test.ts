@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callJson, type JsonCall, until } from "@jobdeck/test-kit";
@@ -262,6 +262,17 @@ describe("npm start (embedded database and engine, development identity)", () =>
         expect(Number(failed[0]?.value[1])).toBeGreaterThanOrEqual(2);
         expect(await prometheus.query("inngest_queue_depth")).toHaveLength(1);
         expect((await prometheus.query('jobdeck_engine_app_reachable{app="jobdeck"}'))[0]?.value[1]).toBe("1");
+        // Every query of the Grafana dashboard in the repo parses and finds its series.
+        const dashboard = JSON.parse(readFileSync("docs/grafana/jobdeck-dashboard.json", "utf8")) as {
+          panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+        };
+        for (const panel of dashboard.panels) {
+          for (const { expr } of panel.targets) {
+            const metric = /\b(jobdeck_\w+|inngest_queue_depth)/.exec(expr)?.[1] as string;
+            expect((await prometheus.query(metric.replace(/_bucket$/, "_count"))).length, `${panel.title}: ${metric}`).toBeGreaterThan(0);
+            await prometheus.query(expr);
+          }
+        }
       } finally {
         await prometheus.stop();
       }
