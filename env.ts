@@ -66,6 +66,8 @@ const schema = z.object({
         .filter(Boolean),
     ),
   DEV_ORG_ID: z.string().min(1).default("org_dev"),
+  /** The development identity's organization role: org:admin, org:member, or anything else for a read-only viewer. */
+  DEV_ORG_ROLE: z.string().min(1).max(100).default("org:admin"),
   JOBS_MAX_ACTIVE_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(50),
   /** SMTP server for email jobs, e.g. smtp://user:pass@smtp.example.com:587. Unset: the local mailbox. */
   SMTP_URL: z
@@ -87,6 +89,8 @@ const schema = z.object({
   /** prune-old-jobs keeps failed/cancelled jobs this many days, completed ones that many. */
   RETENTION_FAILED_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_COMPLETED_DAYS: z.coerce.number().int().min(1).default(7),
+  /** prune-old-jobs keeps the audit trail this many days. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   /** recover-stalled-jobs fails RUNNING/WAITING jobs whose heartbeat is older than this (minutes). */
   STALLED_AFTER_MINUTES: z.coerce.number().int().min(1).default(30),
   /** Where the launcher (npm run dev / npm start) keeps the state of its supervised processes, for /api/health. */

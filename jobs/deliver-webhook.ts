@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineJob } from "./define-job";
-import { httpUrl } from "./fields";
+import { httpUrl, sensitive } from "./fields";
 
 /**
  * Headers a tenant may not set on its deliveries (case-insensitive): the Standard Webhooks signature headers and the
@@ -53,7 +53,8 @@ export const deliverWebhook = defineJob({
   payload: z.object({
     url: httpUrl,
     body: z.unknown().default({}),
-    headers: tenantHeaders.optional(),
+    // Tenants put credentials here (Authorization): read-only members see it masked.
+    headers: sensitive(tenantHeaders).optional(),
   }),
   event: "webhook/delivery.requested",
   /** The destination host: the key of the per-host concurrency limit. */

@@ -32,3 +32,25 @@ export const httpUrl = z
     else if (!URL_FORM.safeParse(value).success) ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
   });
 const URL_FORM = z.url({ protocol: /^https?$/ });
+
+/**
+ * Marks a payload field sensitive (an address, a credential in a header): a viewer (read-only role) sees it masked
+ * in job lists and pages, events and replay forms. Also in the job type's JSON Schema (`"sensitive": true`).
+ */
+export const sensitive = <T extends z.ZodType>(schema: T): T => schema.meta({ sensitive: true }) as T;
+
+/** Whether a field's schema, or the schema an optional/default/nullable wrapper holds, is marked sensitive. */
+function isSensitive(schema: z.ZodType | undefined): boolean {
+  for (let s = schema, depth = 0; s && depth < 5; depth++) {
+    if ((s.meta() as { sensitive?: unknown } | undefined)?.sensitive === true) return true;
+    s = (s as unknown as { _zod?: { def?: { innerType?: z.ZodType } } })._zod?.def?.innerType;
+  }
+  return false;
+}
+
+/** The top-level payload fields a contract marks sensitive. */
+export function sensitiveKeys(payload: z.ZodObject): string[] {
+  return Object.entries(payload.shape)
+    .filter(([, field]) => isSensitive(field as z.ZodType))
+    .map(([key]) => key);
+}

@@ -24,5 +24,5 @@ export async function getIdentity(): Promise<Identity | null> {
       "authentication is not configured: set the Clerk keys (NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY, CLERK_JWT_KEY) or ALLOW_DEV_AUTH=1 to use the development identity in production",
     );
   }
-  return { userId: e.DEV_USER_ID, orgId: e.DEV_ORG_ID, orgRole: "org:admin", source: "dev" };
+  return { userId: e.DEV_USER_ID, orgId: e.DEV_ORG_ID, orgRole: e.DEV_ORG_ROLE, source: "dev" };
 }

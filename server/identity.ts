@@ -10,19 +10,66 @@ export interface Identity {
   source: "clerk" | "dev";
 }
 
-/** The tenant every read and write is confined to. */
+/**
+ * What a caller may do in its organization, from its Clerk organization role: `org:admin` everything (settings,
+ * alert rules, secrets), `org:member` create and act on jobs, any other role (`org:viewer`, a custom one) read only.
+ */
+export type Role = "admin" | "member" | "viewer";
+
+const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2 };
+
+/** Where a request came from, for the audit trail: its id, the client's address and user agent, and the door. */
+export interface RequestMeta {
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  door: "rest" | "trpc" | "action" | "cli" | "system";
+}
+
+/** The tenant every read and write is confined to, and who acts in it. */
 export interface Scope {
   orgId: string;
   userId: string;
+  /** Unset for the system's own callers (crons, scripts), which act as the organization's admin. */
+  role?: Role;
+  request?: RequestMeta;
+}
+
+export function roleOf(identity: Identity): Role {
+  // A personal workspace is its owner's.
+  if (!identity.orgId) return "admin";
+  const role = (identity.orgRole ?? "").toLowerCase();
+  if (role === "org:admin" || role === "admin") return "admin";
+  if (role === "org:member" || role === "member" || role === "basic_member") return "member";
+  return "viewer";
 }
 
 /**
  * A user without an active organization works in a personal workspace of their own, so jobs are never shared by
  * accident between people who have not joined the same organization.
  */
-export function scopeOf(identity: Identity | null): Scope {
+export function scopeOf(identity: Identity | null, request?: RequestMeta): Scope {
   if (!identity) throw new AppError("UNAUTHORIZED", "sign in first: send a Clerk session token (Authorization: Bearer …) or cookie");
-  return { orgId: identity.orgId ?? `personal:${identity.userId}`, userId: identity.userId };
+  return {
+    orgId: identity.orgId ?? `personal:${identity.userId}`,
+    userId: identity.userId,
+    role: roleOf(identity),
+    ...(request ? { request } : {}),
+  };
+}
+
+/** The caller's role (the system's own callers count as admin). */
+export const roleIn = (scope: Scope): Role => scope.role ?? "admin";
+
+/**
+ * Throws 403 naming what the caller tried and what it needs, unless its role is at least `needed`. Services call it
+ * first, so every door (REST, tRPC, server actions) answers the same.
+ */
+export function requireRole(scope: Scope, needed: Exclude<Role, "viewer">, what: string): void {
+  const role = roleIn(scope);
+  if (RANK[role] >= RANK[needed]) return;
+  const who = needed === "admin" ? "an organization admin" : "a member or admin of the organization";
+  throw new AppError("FORBIDDEN", `${what} needs ${who}; your role (${role}) can only ${role === "viewer" ? "read" : "act on jobs"}`);
 }
 
 /**

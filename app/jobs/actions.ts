@@ -1,10 +1,12 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { CreateJobInput } from "@/jobs";
 import { getIdentity } from "@/server/auth";
 import { type FieldIssue, knownError } from "@/server/errors";
+import { requestMetaFrom } from "@/server/http/request-meta";
 import { scopeOf } from "@/server/identity";
 import { createJob } from "@/server/services/jobs/create-job";
 import type { JobView } from "@/server/services/jobs/job-view";
@@ -26,7 +28,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
 }
 
 async function scope() {
-  return scopeOf(await getIdentity());
+  return scopeOf(await getIdentity(), requestMetaFrom(await headers(), "action"));
 }
 
 export async function createJobAction(input: CreateJobInput): Promise<ActionResult<{ job: JobView; created: boolean }>> {

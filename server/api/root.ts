@@ -1,3 +1,4 @@
+import { auditRouter } from "./routers/audit";
 import { jobRouter } from "./routers/job";
 import { planRouter } from "./routers/plan";
 import { runRouter } from "./routers/run";
@@ -16,7 +17,14 @@ export const appRouter = router({
   document: documentRouter,
   credits: creditRouter,
   system: systemRouter,
-  whoami: protectedProcedure.query(({ ctx }) => ({ ...ctx.identity, scope: ctx.scope, operator: ctx.operator })),
+  audit: auditRouter,
+  whoami: protectedProcedure.query(({ ctx }) => ({
+    ...ctx.identity,
+    scope: { orgId: ctx.scope.orgId, userId: ctx.scope.userId },
+    /** admin, member or viewer (read only): the console hides what the role cannot do. */
+    role: ctx.scope.role ?? "admin",
+    operator: ctx.operator,
+  })),
   ping: publicProcedure.query(() => ({ ok: true })),
 });
 

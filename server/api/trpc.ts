@@ -2,7 +2,7 @@ import { jsonIssue } from "@jobdeck/safe-json";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { AppError, type FieldIssue, knownError } from "../errors";
-import { type Identity, isOperator, type Scope, scopeOf } from "../identity";
+import { type Identity, isOperator, type RequestMeta, type Scope, scopeOf } from "../identity";
 import { log } from "../log";
 
 /** What every procedure sees: the caller, already verified (or null when signed out). */
@@ -10,6 +10,8 @@ export interface Context {
   identity: Identity | null;
   /** Why no identity could be determined at all (auth misconfigured), reported by protected procedures. */
   authError?: AppError;
+  /** The HTTP request's id, client address and user agent (absent for in-process callers). */
+  request?: RequestMeta;
 }
 
 function detailsOf(cause: unknown): FieldIssue[] | undefined {
@@ -64,6 +66,6 @@ export const publicProcedure = t.procedure.use(appErrors).use(storableInput);
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.authError) throw new TRPCError({ code: ctx.authError.trpcCode, message: ctx.authError.message, cause: ctx.authError });
   if (!ctx.identity) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
-  const scope: Scope = scopeOf(ctx.identity);
+  const scope: Scope = scopeOf(ctx.identity, ctx.request);
   return next({ ctx: { identity: ctx.identity, scope, operator: isOperator(ctx.identity) } });
 });

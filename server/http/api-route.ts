@@ -5,6 +5,7 @@ import { AppError, knownError, RETRY_AFTER_SECONDS, validationError } from "../e
 import { isOperator, type Scope, scopeOf } from "../identity";
 import { log } from "../log";
 import { readBoundedText } from "./bounded-body";
+import { requestMetaFrom } from "./request-meta";
 import { isJsonType } from "./request-safety";
 
 /**
@@ -56,7 +57,7 @@ export function scopedRoute<P = Record<string, never>>(
   return async (req, ctx) => {
     try {
       const identity = await getIdentity();
-      const scope = scopeOf(identity);
+      const scope = scopeOf(identity, requestMetaFrom(req.headers, "rest"));
       return await handler({ req, scope, operator: isOperator(identity), params: await ctx.params });
     } catch (err) {
       return errorResponse(err);

@@ -4,7 +4,7 @@ import { until } from "@jobdeck/test-kit";
 import pino from "pino";
 import { Engine } from "../../engine/src/engine.js";
 import { deploy } from "../../scripts/db/migrator.js";
-import type { Identity } from "../../server/identity.js";
+import type { Identity, RequestMeta } from "../../server/identity.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 const quiet = pino({ level: process.env.APP_TEST_LOG ?? "silent" });
@@ -68,9 +68,9 @@ export async function startAppStack(env: Record<string, string> = {}, opts: { en
       });
     },
     /** tRPC as the given user of the given organization (source "dev" like the local identity). */
-    caller(orgId: string | null, userId = "user_test", orgRole = "org:admin") {
+    caller(orgId: string | null, userId = "user_test", orgRole = "org:admin", request?: RequestMeta) {
       const identity: Identity = { userId, orgId, orgRole, source: "dev" };
-      return createCaller({ identity });
+      return createCaller({ identity, request });
     },
     anonymous: () => createCaller({ identity: null }),
     /** Takes the engine away (events can no longer be sent), then brings it back on the same port and data. */

@@ -9,7 +9,7 @@ import { relayBackoffMs } from "../../server/services/outbox/relay-outbox.js";
 
 describe("job helpers", () => {
   it("scopes a user without an organization to a personal workspace, and refuses no identity with 401", () => {
-    expect(scopeOf({ userId: "u1", orgId: "o1", orgRole: null, source: "clerk" })).toEqual({ orgId: "o1", userId: "u1" });
+    expect(scopeOf({ userId: "u1", orgId: "o1", orgRole: null, source: "clerk" })).toEqual({ orgId: "o1", userId: "u1", role: "viewer" });
     expect(scopeOf({ userId: "u1", orgId: null, orgRole: null, source: "clerk" }).orgId).toBe("personal:u1");
     expect(() => scopeOf(null)).toThrow(AppError);
     try {

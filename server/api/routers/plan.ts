@@ -20,6 +20,6 @@ export const planRouter = router({
     .input((raw: unknown) => raw as z.input<typeof setPlanInput>)
     .mutation(({ ctx, input }) => {
       assertOperator(ctx.operator, "set a plan");
-      return setPlan(ctx.scope.userId, input);
+      return setPlan(ctx.scope, input);
     }),
 });

@@ -8,7 +8,7 @@ export const systemRouter = router({
   functions: protectedProcedure.query(({ ctx }) => listFunctions(ctx.scope, ctx.operator)),
   setPaused: protectedProcedure
     .input(z.object({ id: z.string().min(1), paused: z.boolean() }))
-    .mutation(({ ctx, input }) => setFunctionPaused(ctx.operator, input.id, input.paused)),
+    .mutation(({ ctx, input }) => setFunctionPaused(ctx.scope, ctx.operator, input.id, input.paused)),
   events: protectedProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).optional())
     .query(({ ctx, input }) => listEvents(ctx.scope, ctx.operator, input?.limit)),

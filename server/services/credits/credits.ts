@@ -4,6 +4,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import { AppError, validationError } from "../../errors";
 import type { Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { parseInput } from "../validate";
 
 /** The user's account, opened with CREDITS_INITIAL credits the first time it is needed. */
@@ -44,17 +45,30 @@ export async function grantCredits(
   const userId = input.userId ?? scope.userId;
   const orgId = input.orgId ?? scope.orgId;
   await account(db(), orgId, userId);
-  const rows = await db().$queryRaw<Array<{ balance: number }>>`
-    UPDATE "CreditAccount" SET "balance" = "balance" + ${input.amount}, "updatedAt" = now()
-    WHERE "orgId" = ${orgId} AND "userId" = ${userId} AND "balance" <= ${MAX_BALANCE - input.amount}
-    RETURNING "balance"`;
-  if (!rows[0]) {
-    const current = await creditBalance(orgId, userId);
-    throw validationError([
-      { path: ["amount"], message: `the balance (${current}) can grow by at most ${MAX_BALANCE - current}; ${input.amount} is too much` },
-    ]);
-  }
-  return { userId, orgId, balance: rows[0].balance };
+  return audited(
+    scope,
+    async (tx) => {
+      const rows = await tx.$queryRaw<Array<{ balance: number }>>`
+        UPDATE "CreditAccount" SET "balance" = "balance" + ${input.amount}, "updatedAt" = now()
+        WHERE "orgId" = ${orgId} AND "userId" = ${userId} AND "balance" <= ${MAX_BALANCE - input.amount}
+        RETURNING "balance"`;
+      if (!rows[0]) {
+        const current = await creditBalance(orgId, userId);
+        throw validationError([
+          {
+            path: ["amount"],
+            message: `the balance (${current}) can grow by at most ${MAX_BALANCE - current}; ${input.amount} is too much`,
+          },
+        ]);
+      }
+      const balance = rows[0].balance;
+      return {
+        result: { userId, orgId, balance },
+        audit: { action: "credits.grant", targetType: "user", targetId: userId, orgId, after: { amount: input.amount, balance } },
+      };
+    },
+    { operator: true },
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { isJobId } from "./find-job";
 
 /**
@@ -9,6 +10,7 @@ import { isJobId } from "./find-job";
  * organization is a 404, as for every single-job call (bulk acknowledge in bulk-jobs.ts skips such ids instead).
  */
 export async function acknowledgeFailures(scope: Scope, ids?: string[]): Promise<{ acknowledged: number }> {
+  requireRole(scope, "member", "acknowledging failures");
   if (ids?.length) {
     // One query for all ids rather than one lookup each.
     const found = new Set(
@@ -17,9 +19,18 @@ export async function acknowledgeFailures(scope: Scope, ids?: string[]): Promise
     const missing = ids.find((id) => !found.has(id));
     if (missing) throw new AppError("NOT_FOUND", `no job with id "${missing}"`);
   }
-  const { count } = await db().job.updateMany({
-    where: { orgId: scope.orgId, status: "FAILED", failureAcknowledgedAt: null, ...(ids ? { id: { in: ids } } : {}) },
-    data: { failureAcknowledgedAt: new Date() },
+  return audited(scope, async (tx) => {
+    const { count } = await tx.job.updateMany({
+      where: { orgId: scope.orgId, status: "FAILED", failureAcknowledgedAt: null, ...(ids ? { id: { in: ids } } : {}) },
+      data: { failureAcknowledgedAt: new Date() },
+    });
+    const audit = {
+      action: "job.acknowledge",
+      targetType: ids?.length === 1 ? "job" : "jobs",
+      targetId: ids?.length === 1 ? ids[0] : null,
+      before: ids && ids.length > 1 ? { ids: ids.slice(0, 20) } : null,
+      after: { acknowledged: count },
+    };
+    return { result: { acknowledged: count }, audit: count > 0 ? audit : null };
   });
-  return { acknowledged: count };
 }

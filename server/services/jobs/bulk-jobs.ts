@@ -4,7 +4,8 @@ import type { JobStatus } from "@/generated/prisma/enums";
 import { type JobContract, jobCancelEventId, jobCancelRequested, jobContractOf, jobStartEventId } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { type AuditEntry, audited } from "../audit/record-audit";
 import type { OutgoingEvent } from "../outbox/enqueue-event";
 import { parseInput } from "../validate";
 import { pendingRoom } from "./active-limit";
@@ -48,11 +49,16 @@ const ELIGIBLE: Record<BulkAction, readonly JobStatus[]> = { retry: RETRYABLE, c
  */
 export async function bulkJobs(scope: Scope, raw: z.input<typeof bulkInput>): Promise<BulkResult> {
   const input = parseInput(bulkInput, raw);
+  requireRole(
+    scope,
+    "member",
+    `${input.action === "acknowledge" ? "acknowledging" : input.action === "retry" ? "retrying" : "cancelling"} jobs`,
+  );
   const ids = input.filter ? await idsMatching(scope, input.filter, input.action) : (input.ids ?? []);
   const result: BulkResult = { action: input.action, matched: ids.length, done: 0, skipped: [] };
   if (!ids.length) return result;
-  if (input.action === "acknowledge") return acknowledgeMany(scope, ids, result);
-  return runJobCommand(scope, async (tx, emit) => {
+  if (input.action === "acknowledge") return acknowledgeMany(scope, ids, result, input.filter);
+  return runJobCommand(scope, async (tx, emit, audit) => {
     const found = await jobsOf(tx, scope, ids);
     const eligible: Job[] = [];
     for (const id of ids) {
@@ -64,6 +70,15 @@ export async function bulkJobs(scope: Scope, raw: z.input<typeof bulkInput>): Pr
     const done =
       input.action === "retry" ? await retryMany(tx, scope, eligible, result, emit) : await cancelMany(tx, scope, eligible, emit);
     result.done = done;
+    if (done > 0)
+      await audit(
+        bulkAudit(
+          input.action,
+          result,
+          eligible.map((j) => j.id),
+          input.filter,
+        ),
+      );
     return result;
   });
 }
@@ -155,8 +170,19 @@ async function cancelMany(tx: Prisma.TransactionClient, scope: Scope, jobs: Job[
   return moved.length;
 }
 
+/** One audit row for a bulk action: how many, the filter or ids it was given (the first ids, not a thousand). */
+function bulkAudit(action: BulkAction, result: BulkResult, ids: string[], filter: unknown): AuditEntry {
+  return {
+    action: `job.bulk.${action}`,
+    targetType: "jobs",
+    targetId: null,
+    before: filter ? { filter } : { ids: ids.slice(0, 20), more: Math.max(0, ids.length - 20) },
+    after: { matched: result.matched, done: result.done, skipped: result.skipped.length },
+  };
+}
+
 /** Acknowledging touches no run, so it is one statement over the ids that are unacknowledged failures. */
-async function acknowledgeMany(scope: Scope, ids: string[], result: BulkResult): Promise<BulkResult> {
+async function acknowledgeMany(scope: Scope, ids: string[], result: BulkResult, filter: unknown): Promise<BulkResult> {
   const found = await jobsOf(db(), scope, ids);
   const eligible: string[] = [];
   for (const id of ids) {
@@ -166,10 +192,12 @@ async function acknowledgeMany(scope: Scope, ids: string[], result: BulkResult):
     else if (job.failureAcknowledgedAt) result.skipped.push({ id, reason: `job ${id} was already acknowledged` });
     else eligible.push(id);
   }
-  const { count } = await db().job.updateMany({
-    where: { orgId: scope.orgId, id: { in: eligible }, status: "FAILED", failureAcknowledgedAt: null },
-    data: { failureAcknowledgedAt: new Date() },
+  return audited(scope, async (tx) => {
+    const { count } = await tx.job.updateMany({
+      where: { orgId: scope.orgId, id: { in: eligible }, status: "FAILED", failureAcknowledgedAt: null },
+      data: { failureAcknowledgedAt: new Date() },
+    });
+    result.done = count;
+    return { result, audit: count > 0 ? bulkAudit("acknowledge", result, eligible, filter) : null };
   });
-  result.done = count;
-  return result;
 }

@@ -1,6 +1,6 @@
 import { jobCancelEventId, jobCancelRequested } from "@/jobs";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
 import { ACTIVE, isActive, transitionJob } from "./job-status";
@@ -13,7 +13,8 @@ import { closeOpenSteps } from "./record-progress";
  * job function honours with `cancelOn`, so a running run stops before its next step.
  */
 export async function cancelJob(scope: Scope, id: string, reason = "cancelled by user"): Promise<JobView> {
-  const job = await runJobCommand(scope, async (tx, emit) => {
+  requireRole(scope, "member", "cancelling a job");
+  const job = await runJobCommand(scope, async (tx, emit, audit) => {
     const current = await findScopedJob(tx, scope, id);
     const refuse = (status: string) =>
       new AppError("CONFLICT", `job ${id} is already ${status}; only queued, running or waiting jobs can be cancelled`);
@@ -29,6 +30,13 @@ export async function cancelJob(scope: Scope, id: string, reason = "cancelled by
       jobId: current.id,
       name: jobCancelRequested.name,
       data: { jobId: current.id, orgId: current.orgId, reason },
+    });
+    await audit({
+      action: "job.cancel",
+      targetType: "job",
+      targetId: current.id,
+      before: { status: current.status },
+      after: { status: "CANCELLED", reason },
     });
     return tx.job.findUniqueOrThrow({ where: { id: current.id } });
   });

@@ -1,9 +1,10 @@
 import { env } from "@/env";
-import type { JobSource } from "@/generated/prisma/client";
+import { type JobSource, Prisma } from "@/generated/prisma/client";
 import { ACTIVE, type CreateJobInput } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { AUDIT_COLUMNS, auditSelectSql } from "../audit/record-audit";
 import { relayOutbox } from "../outbox/relay-outbox";
 import { activeLimitError } from "./active-limit";
 import { type JobView, toJobView } from "./job-view";
@@ -25,11 +26,16 @@ export async function createJob(
   scope: Scope,
   raw: CreateJobInput,
   source: JobSource,
-  /** A replay: the job it replays, named by the new job from the moment it exists (replay-job.ts). */
-  opts: { replayOf?: string } = {},
+  opts: {
+    /** A replay: the job it replays, named by the new job from the moment it exists (replay-job.ts). */
+    replayOf?: string;
+    /** The audit row the create writes (job.create by default); false when the caller records the action itself. */
+    audit?: { action: string; targetId?: string } | false;
+  } = {},
 ): Promise<CreateJobResult> {
+  requireRole(scope, "member", "creating a job");
   const job = prepareJobOrThrow(scope, raw);
-  const outcome = await insertJobOnce(scope, { ...job, source, replayOf: opts.replayOf ?? null });
+  const outcome = await insertJobOnce(scope, { ...job, source, replayOf: opts.replayOf ?? null }, opts.audit ?? { action: "job.create" });
   // Read before the relay: the answer describes the job as created (QUEUED), not whatever state a fast engine has
   // moved it to in the meantime.
   const row = await db().job.findUniqueOrThrow({ where: { id: outcome.id } });
@@ -49,12 +55,30 @@ interface NewJob extends PreparedJob {
  * the lock, so the active-job limit and the idempotency key stay exact under concurrency. Returns the new job, or
  * the existing one the key names; throws 429 at the limit.
  */
-async function insertJobOnce(scope: Scope, job: NewJob): Promise<{ id: string; created: boolean }> {
+async function insertJobOnce(
+  scope: Scope,
+  job: NewJob,
+  audit: { action: string; targetId?: string } | false,
+): Promise<{ id: string; created: boolean }> {
   const max = env().JOBS_MAX_ACTIVE_PER_ORG;
-  const rows = await db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint; max_pending: bigint }>>`
-    SELECT * FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
+  const create = Prisma.sql`SELECT * FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
       ${JSON.stringify(job.payload)}::jsonb, ${job.idempotencyKey}, ${job.source}::"JobSource", ${job.event.id}, ${job.event.name},
       ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[], ${job.replayOf}::uuid)`;
+  // The audit row is written by the same statement, only when it made the job: one round trip, all or nothing.
+  const statement = audit
+    ? Prisma.sql`WITH made AS (${create}),
+        logged AS (INSERT INTO "AuditEvent" ${AUDIT_COLUMNS}
+          SELECT ${auditSelectSql(
+            scope,
+            { action: audit.action, targetType: "job" },
+            audit.targetId ? Prisma.sql`${audit.targetId}` : Prisma.sql`made.created::text`,
+            Prisma.sql`jsonb_build_object('jobId', made.created, 'type', ${job.type}::text, 'priority', ${job.priority}::int,
+              'idempotencyKey', ${job.idempotencyKey}::text, 'source', ${job.source}::text)`,
+          )} FROM made WHERE made.created IS NOT NULL)
+      SELECT * FROM made`
+    : create;
+  const rows =
+    await db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint; max_pending: bigint }>>(statement);
   const row = rows[0];
   if (row?.created) return { id: row.created, created: true };
   if (row?.existing) return { id: row.existing, created: false };

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { env } from "@/env";
-import type { JobSource } from "@/generated/prisma/client";
+import { type JobSource, Prisma } from "@/generated/prisma/client";
 import { ACTIVE, type CreateJobInput } from "@/jobs";
 import { db } from "../../db";
 import { AppError, type FieldIssue } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { AUDIT_COLUMNS, auditSelectSql } from "../audit/record-audit";
 import { relayOutbox } from "../outbox/relay-outbox";
 import { activeLimitError } from "./active-limit";
 import { type PreparedJob, prepareJob } from "./prepare-job";
@@ -33,6 +34,7 @@ export interface CreateJobsResult {
  * Their start events go out through the outbox in batches.
  */
 export async function createJobs(scope: Scope, raw: { items: unknown[] }, source: JobSource): Promise<CreateJobsResult> {
+  requireRole(scope, "member", "creating jobs");
   const parsed = createJobsInput.safeParse(raw);
   if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues.map((i) => i.message).join("; "));
   const prepared: PreparedJob[] = [];
@@ -85,11 +87,24 @@ async function insertBatch(scope: Scope, source: JobSource, jobs: PreparedJob[])
     eventName: j.event.name,
     eventData: j.event.data,
   }));
+  // One audit row for the batch, written by the same statement when it made any job.
   const rows = await db().$queryRaw<
     Array<{ idx: number; created: string | null; existing: string | null; active: bigint; max_pending: bigint }>
   >`
-    SELECT * FROM jobdeck_create_jobs(${scope.orgId}, ${scope.userId}, ${source}::"JobSource", ${env().JOBS_MAX_ACTIVE_PER_ORG}::int8,
-      ${[...ACTIVE]}::text[], ${JSON.stringify(payload)}::jsonb)`;
+    WITH made AS (
+      SELECT * FROM jobdeck_create_jobs(${scope.orgId}, ${scope.userId}, ${source}::"JobSource", ${env().JOBS_MAX_ACTIVE_PER_ORG}::int8,
+        ${[...ACTIVE]}::text[], ${JSON.stringify(payload)}::jsonb)),
+    summary AS (
+      SELECT count(*) FILTER (WHERE created IS NOT NULL) AS n, (array_agg(created ORDER BY idx) FILTER (WHERE created IS NOT NULL))[1:20] AS ids
+        FROM made),
+    logged AS (INSERT INTO "AuditEvent" ${AUDIT_COLUMNS}
+      SELECT ${auditSelectSql(
+        scope,
+        { action: "job.createMany", targetType: "jobs" },
+        Prisma.sql`NULL`,
+        Prisma.sql`jsonb_build_object('created', summary.n, 'items', ${jobs.length}::int, 'firstIds', to_jsonb(summary.ids), 'source', ${source}::text)`,
+      )} FROM summary WHERE summary.n > 0)
+    SELECT * FROM made`;
   const first = rows[0];
   const fresh = rows.filter((r) => !r.existing).length;
   if (first && fresh > 0 && rows.every((r) => !r.created)) throw activeLimitError(Number(first.active), Number(first.max_pending), fresh);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { approvalDecisionMade, jobDecisionEventId } from "@/jobs";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
 import { parseInput } from "../validate";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
@@ -18,8 +18,9 @@ export type DecisionInput = z.input<typeof decisionInput>;
  * (409 otherwise: before the wait starts the event would match nothing, and a second decision would be ignored).
  */
 export async function decideApproval(scope: Scope, id: string, raw: DecisionInput): Promise<JobView> {
+  requireRole(scope, "member", "deciding an approval");
   const input = parseInput(decisionInput, raw);
-  const job = await runJobCommand(scope, async (tx, emit) => {
+  const job = await runJobCommand(scope, async (tx, emit, audit) => {
     const job = await findScopedJob(tx, scope, id);
     if (job.type !== "approval-workflow") throw new AppError("CONFLICT", `job ${id} is a ${job.type} job, not an approval`);
     const waiting = await tx.jobStep.findFirst({
@@ -35,6 +36,12 @@ export async function decideApproval(scope: Scope, id: string, raw: DecisionInpu
       jobId: job.id,
       name: approvalDecisionMade.name,
       data: { jobId: job.id, orgId: job.orgId, decision: input.decision, decidedBy: scope.userId, comment: input.comment },
+    });
+    await audit({
+      action: `job.${input.decision}`,
+      targetType: "job",
+      targetId: job.id,
+      after: { decision: input.decision, comment: input.comment ?? null },
     });
     return job;
   });

@@ -2,6 +2,7 @@ import { db } from "../../db";
 import type { Scope } from "../../identity";
 import { findScopedJob } from "./find-job";
 import { type JobStepView, type JobView, toJobStepView, toJobView } from "./job-view";
+import { eventDataFor, payloadFor } from "./mask-sensitive";
 
 /** The event that started the job's current attempt, as the job service sent it (kept a week after sending). */
 export interface StartEventView {
@@ -36,11 +37,12 @@ export async function getJob(scope: Scope, id: string): Promise<JobDetail> {
   ]);
   return {
     ...toJobView(job),
+    payload: payloadFor(scope, job.type, job.payload),
     steps: steps.map(toJobStepView),
     startEvent: event && {
       id: event.id,
       name: event.name,
-      data: event.data,
+      data: eventDataFor(scope, event.name, event.data),
       createdAt: event.createdAt.toISOString(),
       sentAt: event.sentAt?.toISOString() ?? null,
       attempts: event.attempts,

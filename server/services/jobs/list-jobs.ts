@@ -19,6 +19,7 @@ import {
   utc,
 } from "./job-query";
 import { type JobView, toJobView } from "./job-view";
+import { payloadFor } from "./mask-sensitive";
 
 export interface JobPage {
   items: JobView[];
@@ -100,7 +101,10 @@ export async function listJobs(scope: Scope, raw: ListJobsInput = {}): Promise<J
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    items: page.map(toJobView),
+    items: page.map((row) => {
+      const view = toJobView(row);
+      return { ...view, payload: payloadFor(scope, view.type, view.payload) };
+    }),
     nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
   };
 }

@@ -14,8 +14,11 @@ import { findScopedJob } from "./find-job";
 export async function replayJob(
   scope: Scope,
   id: string,
-  /** `idempotencyKey`: a bulk replay's own key per job, so two of them at once replay the job once. */
-  opts: { payload?: unknown; idempotencyKey?: string },
+  /**
+   * `idempotencyKey`: a bulk replay's own key per job, so two of them at once replay the job once; `audit: false`
+   * when the caller records the action itself (a bulk replay is one action).
+   */
+  opts: { payload?: unknown; idempotencyKey?: string; audit?: false },
 ): Promise<CreateJobResult> {
   const original = await findScopedJob(db(), scope, id);
   const payload = opts.payload === undefined ? (original.payload as Prisma.JsonObject) : opts.payload;
@@ -30,7 +33,7 @@ export async function replayJob(
       idempotencyKey: opts.idempotencyKey ?? `replay:${original.id}:${randomUUID()}`,
     } as CreateJobInput,
     "UI",
-    { replayOf: original.id },
+    { replayOf: original.id, audit: opts.audit ?? { action: "job.replay", targetId: original.id } },
   );
   return result;
 }

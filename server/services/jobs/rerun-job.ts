@@ -1,7 +1,8 @@
 import { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { runsApi } from "../runs/engine-runs";
 import { findScopedJob } from "./find-job";
 import { isRetryable, RETRYABLE } from "./job-status";
@@ -11,7 +12,8 @@ import { type JobView, toJobView } from "./job-view";
  * Runs a FAILED or CANCELLED job again from one of its steps: Inngest replays the job's last run from that step (the
  * steps before it are taken from the run's recorded outputs and not executed again), and the job goes back to
  * QUEUED for the new run. The attempt stays the same, since the new run carries the same start event. If Inngest
- * refuses (an unknown step, an Inngest without rerun-from-step), the job is put back as it was.
+ * refuses (an unknown step, an Inngest without rerun-from-step), the transaction around its answer leaves the job as
+ * it was.
  */
 export async function rerunJobFromStep(
   scope: Scope,
@@ -19,6 +21,7 @@ export async function rerunJobFromStep(
   fromStep: string,
   runId?: string,
 ): Promise<{ job: JobView; runId: string }> {
+  requireRole(scope, "member", "rerunning a job");
   const job = await findScopedJob(db(), scope, id);
   if (!isRetryable(job.status)) {
     throw new AppError("CONFLICT", `job ${id} is ${job.status}; only FAILED or CANCELLED jobs can be rerun from a step`);
@@ -26,42 +29,38 @@ export async function rerunJobFromStep(
   const from = runId ?? job.runId;
   if (!from) throw new AppError("CONFLICT", `job ${id} has no run to rerun from`);
   if (from !== job.runId) throw new AppError("CONFLICT", `run ${from} is not job ${id}'s latest run; rerun from its latest run`);
-  const moved = await db().job.updateMany({
-    where: { id: job.id, orgId: scope.orgId, status: { in: [...RETRYABLE] }, attempt: job.attempt },
-    data: {
-      status: "QUEUED",
-      replayCount: { increment: 1 },
-      runId: null,
-      result: Prisma.DbNull,
-      error: Prisma.DbNull,
-      stepsCompleted: 0,
-      startedAt: null,
-      finishedAt: null,
-      heartbeatAt: null,
-      cancelRequestedAt: null,
-    },
-  });
-  if (!moved.count) throw new AppError("CONFLICT", `job ${id} changed while it was being rerun; try again`);
-  let started: { data: { run_id: string } };
-  try {
-    started = await runsApi(`/v1/runs/${from}/replay`, { method: "POST", body: { from_step: fromStep } });
-  } catch (err) {
-    await db().job.updateMany({
-      where: { id: job.id, orgId: scope.orgId, status: "QUEUED", runId: null },
+  // One transaction around the engine's answer: if Inngest refuses, the job is as it was and nothing is recorded.
+  const runIdStarted = await audited(scope, async (tx) => {
+    const moved = await tx.job.updateMany({
+      where: { id: job.id, orgId: scope.orgId, status: { in: [...RETRYABLE] }, attempt: job.attempt },
       data: {
-        status: job.status,
-        replayCount: job.replayCount,
-        result: job.result ?? Prisma.DbNull,
-        error: job.error ?? Prisma.DbNull,
-        runId: job.runId,
-        stepsCompleted: job.stepsCompleted,
-        startedAt: job.startedAt,
-        finishedAt: job.finishedAt,
-        heartbeatAt: job.heartbeatAt,
-        cancelRequestedAt: job.cancelRequestedAt,
+        status: "QUEUED",
+        replayCount: { increment: 1 },
+        runId: null,
+        result: Prisma.DbNull,
+        error: Prisma.DbNull,
+        stepsCompleted: 0,
+        startedAt: null,
+        finishedAt: null,
+        heartbeatAt: null,
+        cancelRequestedAt: null,
       },
     });
-    throw err;
-  }
-  return { job: toJobView(await db().job.findUniqueOrThrow({ where: { id: job.id } })), runId: started.data.run_id };
+    if (!moved.count) throw new AppError("CONFLICT", `job ${id} changed while it was being rerun; try again`);
+    const started = await runsApi<{ data: { run_id: string } }>(`/v1/runs/${from}/replay`, {
+      method: "POST",
+      body: { from_step: fromStep },
+    });
+    return {
+      result: started.data.run_id,
+      audit: {
+        action: "job.rerunFromStep",
+        targetType: "job",
+        targetId: job.id,
+        before: { status: job.status, runId: from },
+        after: { status: "QUEUED", fromStep, runId: started.data.run_id },
+      },
+    };
+  });
+  return { job: toJobView(await db().job.findUniqueOrThrow({ where: { id: job.id } })), runId: runIdStarted };
 }

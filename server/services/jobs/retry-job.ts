@@ -1,6 +1,6 @@
 import { jobContractOf, jobStartEventId } from "@/jobs";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
 import { assertBelowActiveLimit } from "./active-limit";
 import { findScopedJob } from "./find-job";
 import { runJobCommand } from "./job-command";
@@ -13,7 +13,8 @@ import { startEventOf } from "./start-event";
  * step count cleared (the old steps stay as history) and a new start event, with its own id, goes out.
  */
 export async function retryJob(scope: Scope, id: string): Promise<JobView> {
-  const job = await runJobCommand(scope, async (tx, emit) => {
+  requireRole(scope, "member", "retrying a job");
+  const job = await runJobCommand(scope, async (tx, emit, audit) => {
     const current = await findScopedJob(tx, scope, id);
     if (!isRetryable(current.status)) {
       throw new AppError("CONFLICT", `job ${id} is ${current.status}; only FAILED or CANCELLED jobs can be retried`);
@@ -27,6 +28,13 @@ export async function retryJob(scope: Scope, id: string): Promise<JobView> {
       throw new AppError("CONFLICT", `job ${id} changed while it was being retried; try again`);
     }
     await emit(startEventOf(current, def, attempt, eventId));
+    await audit({
+      action: "job.retry",
+      targetType: "job",
+      targetId: current.id,
+      before: { status: current.status, attempt: current.attempt },
+      after: { status: "QUEUED", attempt },
+    });
     return tx.job.findUniqueOrThrow({ where: { id: current.id } });
   });
   return toJobView(job);

@@ -45,12 +45,16 @@ export async function pruneJobsBatch(kind: "completed" | "failed", limit = 500, 
  * Housekeeping beside jobs: relayed outbox events after a week; queue statistics, and the log lines of runs without a
  * job (a job's lines go with the job), after the failure retention.
  */
-export async function pruneAuxiliary(now = new Date()): Promise<{ outbox: number; queueStats: number; logLines: number }> {
+export async function pruneAuxiliary(
+  now = new Date(),
+): Promise<{ outbox: number; queueStats: number; logLines: number; auditEvents: number }> {
   const retained = new Date(now.getTime() - env().RETENTION_FAILED_DAYS * DAY);
-  const [outbox, stats, logs] = await Promise.all([
+  const [outbox, stats, logs, audit] = await Promise.all([
     db().outboxEvent.deleteMany({ where: { sentAt: { lt: new Date(now.getTime() - 7 * DAY) } } }),
     db().queueStat.deleteMany({ where: { minute: { lt: retained } } }),
     db().stepLog.deleteMany({ where: { jobId: null, at: { lt: retained } } }),
+    // The audit trail has its own retention (a year by default): often kept longer than the jobs it speaks of.
+    db().auditEvent.deleteMany({ where: { at: { lt: new Date(now.getTime() - env().AUDIT_RETENTION_DAYS * DAY) } } }),
   ]);
-  return { outbox: outbox.count, queueStats: stats.count, logLines: logs.count };
+  return { outbox: outbox.count, queueStats: stats.count, logLines: logs.count, auditEvents: audit.count };
 }

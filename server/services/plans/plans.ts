@@ -2,6 +2,8 @@ import { z } from "zod";
 import { env } from "@/env";
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
+import type { Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { parseInput } from "../validate";
 import { pushWeight } from "./push-weights";
 
@@ -60,17 +62,37 @@ export async function listPlans(): Promise<Plan[]> {
 }
 
 /** Sets (part of) an organization's plan; `maxPendingJobs: null` returns it to the installation's default. */
-export async function setPlan(by: string, raw: z.input<typeof setPlanInput>): Promise<Plan> {
+export async function setPlan(scope: Scope, raw: z.input<typeof setPlanInput>): Promise<Plan> {
   const input = parseInput(setPlanInput, raw);
-  const row = await db().orgPlan.upsert({
-    where: { orgId: input.orgId },
-    create: { orgId: input.orgId, maxPendingJobs: input.maxPendingJobs ?? null, weight: input.weight ?? 1, updatedBy: by },
-    update: {
-      ...(input.maxPendingJobs !== undefined ? { maxPendingJobs: input.maxPendingJobs } : {}),
-      ...(input.weight !== undefined ? { weight: input.weight } : {}),
-      updatedBy: by,
+  const row = await audited(
+    scope,
+    async (tx) => {
+      const before = await tx.orgPlan.findUnique({ where: { orgId: input.orgId } });
+      const saved = await tx.orgPlan.upsert({
+        where: { orgId: input.orgId },
+        create: { orgId: input.orgId, maxPendingJobs: input.maxPendingJobs ?? null, weight: input.weight ?? 1, updatedBy: scope.userId },
+        update: {
+          ...(input.maxPendingJobs !== undefined ? { maxPendingJobs: input.maxPendingJobs } : {}),
+          ...(input.weight !== undefined ? { weight: input.weight } : {}),
+          updatedBy: scope.userId,
+        },
+      });
+      const shape = (p: { maxPendingJobs: number | null; weight: number } | null) =>
+        p ? { maxPendingJobs: p.maxPendingJobs, weight: p.weight } : null;
+      return {
+        result: saved,
+        audit: {
+          action: "plan.set",
+          targetType: "organization",
+          targetId: input.orgId,
+          orgId: input.orgId,
+          before: shape(before),
+          after: shape(saved),
+        },
+      };
     },
-  });
+    { operator: true },
+  );
   // The engine's fair scheduler learns the weight at once; the next sync makes good a push that failed.
   if (input.weight !== undefined) await pushWeight(input.orgId, row.weight);
   return view(input.orgId, row);

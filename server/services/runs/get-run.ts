@@ -1,5 +1,6 @@
 import { db } from "../../db";
 import type { Scope } from "../../identity";
+import { eventDataFor } from "../jobs/mask-sensitive";
 import { type LogLineView, runLogs } from "../logs/search-logs";
 import { jobOfRun, orgOfRun, type RunDetail, scopedRun } from "./engine-runs";
 
@@ -18,5 +19,7 @@ export async function getRun(scope: Scope, operator: boolean, runId: string): Pr
     jobId && org && /^[0-9a-f-]{36}$/i.test(jobId)
       ? await db().job.findFirst({ where: { id: jobId, orgId: operator ? org : scope.orgId }, select: { id: true } })
       : null;
-  return { ...run, job_id: job?.id ?? null, logs: await runLogs(scope, operator, runId) };
+  // A viewer sees the events' sensitive fields masked, as on the job's own page.
+  const events = run.events.map((e) => ({ ...e, data: eventDataFor(scope, e.name, e.data) as Record<string, unknown> | undefined }));
+  return { ...run, events, job_id: job?.id ?? null, logs: await runLogs(scope, operator, runId) };
 }

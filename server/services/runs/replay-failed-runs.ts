@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { replayJob } from "../jobs/replay-job";
 import { parseInput } from "../validate";
 import { jobOfRun, type RunSummary, runsApi, scopedRun } from "./engine-runs";
@@ -117,6 +118,7 @@ async function plan(scope: Scope, runs: Array<{ runId: string; jobId: string | n
  */
 export async function replayFailedRuns(scope: Scope, operator: boolean, raw: z.input<typeof replayFailedInput>): Promise<BulkReplayResult> {
   const filter = parseInput(replayFailedInput, raw);
+  if (!filter.preview) requireRole(scope, "member", "replaying failed runs");
   const { ids, capped } = await failedRunIds(scope, operator, filter);
   const todo = await plan(scope, await jobsOfRuns(scope, operator, ids));
   const result: BulkReplayResult = {
@@ -134,8 +136,15 @@ export async function replayFailedRuns(scope: Scope, operator: boolean, raw: z.i
   }
   for (const runId of todo.runs) {
     try {
-      // `once`: a run that has a replay already is not replayed again (409).
-      await runsApi(`/v1/runs/${runId}/replay`, { method: "POST", body: { once: true } });
+      // `once`: a run that has a replay already is not replayed again (409). Each replay is its own change, recorded
+      // with it (as each job's replay is, by its create).
+      await audited(scope, async () => {
+        const { data } = await runsApi<{ data: { run_id: string } }>(`/v1/runs/${runId}/replay`, { method: "POST", body: { once: true } });
+        return {
+          result: null,
+          audit: { action: "run.replay", targetType: "run", targetId: runId, after: { runId: data.run_id, bulk: true } },
+        };
+      });
       result.replayed++;
     } catch (err) {
       if (!(err instanceof AppError) || !["CONFLICT", "NOT_FOUND"].includes(err.code)) throw err;

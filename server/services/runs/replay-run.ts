@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { replayJob } from "../jobs/replay-job";
 import { rerunJobFromStep } from "../jobs/rerun-job";
 import { parseInput } from "../validate";
@@ -20,6 +21,7 @@ export async function replayRun(
   operator: boolean,
   raw: z.input<typeof replayRunInput>,
 ): Promise<{ runId: string | null; jobId: string | null }> {
+  requireRole(scope, "member", "replaying a run");
   const input = parseInput(replayRunInput, raw);
   const run = await scopedRun(scope, operator, input.runId);
   const jobId = jobOfRun(run);
@@ -31,9 +33,17 @@ export async function replayRun(
     const { job } = await replayJob(scope, jobId, {});
     return { runId: null, jobId: job.id };
   }
-  const { data } = await runsApi<{ data: { run_id: string } }>(`/v1/runs/${input.runId}/replay`, {
-    method: "POST",
-    body: input.fromStep ? { from_step: input.fromStep } : {},
+  return audited(scope, async () => {
+    const { data } = await runsApi<{ data: { run_id: string } }>(`/v1/runs/${input.runId}/replay`, {
+      method: "POST",
+      body: input.fromStep ? { from_step: input.fromStep } : {},
+    });
+    const audit = {
+      action: "run.replay",
+      targetType: "run",
+      targetId: input.runId,
+      after: { runId: data.run_id, fromStep: input.fromStep ?? null },
+    };
+    return { result: { runId: data.run_id, jobId: null }, audit };
   });
-  return { runId: data.run_id, jobId: null };
 }

@@ -1,5 +1,6 @@
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
+import { eventDataFor } from "../jobs/mask-sensitive";
 import { v1 } from "./inngest-admin";
 
 /** An event as the events list shows it: no data, its size instead (one event's data is read on its own). */
@@ -79,7 +80,8 @@ export async function getEvent(scope: Scope, operator: boolean, id: string): Pro
   });
   const tenant = e.tenant ?? (typeof e.data?.orgId === "string" ? e.data.orgId : null);
   if (!operator && tenant !== scope.orgId) throw new AppError("NOT_FOUND", `no event ${id} in your organization`);
-  const text = JSON.stringify(e.data ?? {});
+  const data = eventDataFor(scope, e.name, e.data ?? {});
+  const text = JSON.stringify(data);
   const big = Buffer.byteLength(text) > PREVIEW_BYTES;
-  return { ...summary(e), data: big ? null : (e.data ?? {}), preview: big ? text.slice(0, PREVIEW_BYTES) : null };
+  return { ...summary(e), data: big ? null : (data as Record<string, unknown>), preview: big ? text.slice(0, PREVIEW_BYTES) : null };
 }

@@ -3,7 +3,8 @@ import { ACTIVE, APP_EVENT_NAMES, jobFunctionId } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import { sendEvents } from "../../events/send-events";
-import type { Scope } from "../../identity";
+import { requireRole, type Scope } from "../../identity";
+import { audited } from "../audit/record-audit";
 import { parseInput } from "../validate";
 import { inngestApi, inngestTarget } from "./inngest-target";
 
@@ -94,17 +95,24 @@ export async function listFunctions(scope: Scope, operator: boolean): Promise<Fu
 }
 
 /** Pausing stops new runs of a function for every organization, so it is an operator's action. */
-export async function setFunctionPaused(operator: boolean, id: string, paused: boolean): Promise<FunctionView> {
+export async function setFunctionPaused(scope: Scope, operator: boolean, id: string, paused: boolean): Promise<FunctionView> {
   if (!operator) {
     throw new AppError("FORBIDDEN", "only an operator can pause or resume functions: it stops them for every organization");
   }
   if (!/^[\w.-]+$/.test(id)) throw new AppError("NOT_FOUND", `no function "${id}"`);
-  const res = await inngestApi(`/v1/functions/${id}/${paused ? "pause" : "resume"}`, { method: "POST" }).catch((err: Error) => {
-    throw new AppError("UNAVAILABLE", `Inngest did not answer: ${err.message}`);
-  });
-  if (res.status === 404) throw new AppError("NOT_FOUND", `no function "${id}"`);
-  if (!res.ok) throw new AppError("UNAVAILABLE", `Inngest answered ${res.status}; this Inngest may not support pausing from the API`);
-  return ((await res.json()) as { data: FunctionView }).data;
+  return audited(
+    scope,
+    async () => {
+      const res = await inngestApi(`/v1/functions/${id}/${paused ? "pause" : "resume"}`, { method: "POST" }).catch((err: Error) => {
+        throw new AppError("UNAVAILABLE", `Inngest did not answer: ${err.message}`);
+      });
+      if (res.status === 404) throw new AppError("NOT_FOUND", `no function "${id}"`);
+      if (!res.ok) throw new AppError("UNAVAILABLE", `Inngest answered ${res.status}; this Inngest may not support pausing from the API`);
+      const fn = ((await res.json()) as { data: FunctionView }).data;
+      return { result: fn, audit: { action: paused ? "function.pause" : "function.resume", targetType: "function", targetId: id } };
+    },
+    { operator: true },
+  );
 }
 
 /**
@@ -132,11 +140,17 @@ export const sendEventInput = z.object({
  * event can only ever speak for the caller's own organization.
  */
 export async function sendEvent(scope: Scope, raw: z.input<typeof sendEventInput>): Promise<{ ids: string[] }> {
+  requireRole(scope, "member", "sending an event");
   const input = parseInput(sendEventInput, raw);
-  try {
-    const res = await sendEvents({ name: input.name, data: { ...input.data, orgId: scope.orgId, sentBy: scope.userId } });
-    return { ids: res.ids };
-  } catch (err) {
-    throw new AppError("UNAVAILABLE", `Inngest did not take the event: ${(err as Error).message}`);
-  }
+  return audited(scope, async () => {
+    try {
+      const res = await sendEvents({ name: input.name, data: { ...input.data, orgId: scope.orgId, sentBy: scope.userId } });
+      return {
+        result: { ids: res.ids },
+        audit: { action: "event.send", targetType: "event", targetId: res.ids[0] ?? null, after: { name: input.name } },
+      };
+    } catch (err) {
+      throw new AppError("UNAVAILABLE", `Inngest did not take the event: ${(err as Error).message}`);
+    }
+  });
 }

@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 import { env } from "@/env";
 import { db } from "../../db";
 import { AppError } from "../../errors";
+import { requireRole, type Scope } from "../../identity";
+import { audited, recordAudit } from "../audit/record-audit";
 
 /**
  * Each organization's webhook signing secret (Standard Webhooks: `whsec_` and 24 random bytes, base64), made on its
@@ -77,16 +79,33 @@ export async function signingSecrets(orgId: string): Promise<string[]> {
  * A new secret for the organization; the old one keeps signing (as a second signature) for `overlapHours`, so
  * receivers can move to the new one without refusing a delivery. One statement: two rotations at once keep a pair.
  */
-export async function rotateWebhookSecret(orgId: string, overlapHours = DEFAULT_OVERLAP_HOURS): Promise<OrgWebhookSecrets> {
+export async function rotateWebhookSecret(scope: Scope, overlapHours = DEFAULT_OVERLAP_HOURS): Promise<OrgWebhookSecrets> {
+  requireRole(scope, "admin", "rotating the webhook signing secret");
   if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > MAX_OVERLAP_HOURS) {
     throw new AppError("BAD_REQUEST", `overlapHours: a whole number of hours from 0 to ${MAX_OVERLAP_HOURS}`, {
       details: [{ path: "overlapHours", message: `a whole number of hours from 0 to ${MAX_OVERLAP_HOURS}` }],
     });
   }
+  const orgId = scope.orgId;
   await orgWebhookSecrets(orgId);
-  await db().$executeRaw`
-    UPDATE "OrgWebhookSecret" SET "previousSecret" = "secret", "secret" = ${seal(newSecret())},
-      "previousUntil" = now() + ${`${overlapHours} hours`}::interval, "rotatedAt" = now()
-    WHERE "orgId" = ${orgId}`;
+  await audited(scope, async (tx) => {
+    await tx.$executeRaw`
+      UPDATE "OrgWebhookSecret" SET "previousSecret" = "secret", "secret" = ${seal(newSecret())},
+        "previousUntil" = now() + ${`${overlapHours} hours`}::interval, "rotatedAt" = now()
+      WHERE "orgId" = ${orgId}`;
+    // Never the secrets themselves: only that one was rotated, and for how long the old one still signs.
+    return {
+      result: null,
+      audit: { action: "webhookSecret.rotate", targetType: "organization", targetId: orgId, after: { overlapHours } },
+    };
+  });
   return orgWebhookSecrets(orgId);
+}
+
+/** The organization's secrets for one of its admins, recorded in the audit trail (a secret seen is a secret shared). */
+export async function revealWebhookSecrets(scope: Scope): Promise<OrgWebhookSecrets> {
+  requireRole(scope, "admin", "seeing the webhook signing secret");
+  const secrets = await orgWebhookSecrets(scope.orgId);
+  await recordAudit(db(), scope, { action: "webhookSecret.reveal", targetType: "organization", targetId: scope.orgId });
+  return secrets;
 }

@@ -12,5 +12,5 @@ export const GET = scopedRoute<{ orgId: string }>(async ({ scope, operator, para
 export const PUT = scopedRoute<{ orgId: string }>(async ({ req, scope, operator, params }) => {
   if (!operator) throw new AppError("FORBIDDEN", "only an operator can set a plan: plans are set for the installation, not by a tenant");
   const body = (await readJsonBody(req)) as Record<string, unknown>;
-  return Response.json(await setPlan(scope.userId, { ...body, orgId: params.orgId } as never));
+  return Response.json(await setPlan(scope, { ...body, orgId: params.orgId } as never));
 });
