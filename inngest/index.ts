@@ -1,3 +1,4 @@
+import { evaluateAlertsCron } from "./functions/alerts";
 import { periodicReportCron, pruneOldJobsCron, recoverStalledJobsCron, snapshotQueueStatsCron } from "./functions/maintenance";
 import { relayOutboxCron } from "./functions/relay-outbox";
 import { trackCancellations, trackFailures } from "./functions/system";
@@ -13,4 +14,5 @@ export const functions = [
   trackFailures,
   trackCancellations,
   relayOutboxCron,
+  evaluateAlertsCron,
 ];

@@ -1,4 +1,3 @@
-import { sendAlert } from "@/server/services/alerts/send-alert";
 import { jobRefOf, recordCancelled, recordFailed } from "@/server/services/jobs/record-progress";
 import { inngest } from "../client";
 
@@ -12,8 +11,8 @@ interface FunctionEndEvent {
 }
 
 /**
- * Every failed run of any function: its job (if it has one) becomes FAILED with the error, and an alert goes to
- * ALERT_WEBHOOK_URL when one is configured.
+ * Every failed run of any function: its job (if it has one) becomes FAILED with the error. (ALERT_WEBHOOK_URL is an
+ * installation-wide alert rule now, told once when failures start and once when they stop: evaluate-alerts.)
  */
 export const trackFailures = inngest.createFunction(
   { id: "track-failures", retries: 3, triggers: [{ event: "inngest/function.failed" }] },
@@ -23,10 +22,7 @@ export const trackFailures = inngest.createFunction(
     const jobId = job?.jobId;
     const error = { name: data.error?.name ?? "Error", message: data.error?.message ?? "the run failed" };
     if (job) await step.run("mark-job-failed", () => recordFailed(job, error));
-    const alerted = await step.run("alert", () =>
-      sendAlert(`Jobdeck: ${data.function_id ?? "a function"} failed${jobId ? ` (job ${jobId})` : ""}: ${error.message}`),
-    );
-    return { jobId: jobId ?? null, functionId: data.function_id ?? null, alerted };
+    return { jobId: jobId ?? null, functionId: data.function_id ?? null };
   },
 );
 

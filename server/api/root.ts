@@ -1,3 +1,4 @@
+import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
 import { jobRouter } from "./routers/job";
 import { planRouter } from "./routers/plan";
@@ -18,6 +19,7 @@ export const appRouter = router({
   credits: creditRouter,
   system: systemRouter,
   audit: auditRouter,
+  alerts: alertsRouter,
   whoami: protectedProcedure.query(({ ctx }) => ({
     ...ctx.identity,
     scope: { orgId: ctx.scope.orgId, userId: ctx.scope.userId },

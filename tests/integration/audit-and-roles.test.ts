@@ -15,7 +15,7 @@ const org = () => `org_${randomBytes(4).toString("hex")}`;
 const request = { id: "req-test-1", ip: "203.0.113.7", userAgent: "audit-test/1.0", door: "trpc" as const };
 
 beforeAll(async () => {
-  stack = await startAppStack({ JOBDECK_OPERATORS: OPERATOR, OUTBOUND_ALLOW: "127.0.0.1" });
+  stack = await startAppStack({ JOBDECK_OPERATORS: OPERATOR });
 });
 afterAll(async () => stack?.stop());
 

@@ -170,12 +170,9 @@ describe("maintenance and system functions", () => {
         error: { name: "Error", message: "boom" },
         event: { data: { jobId: "j9", orgId: "o1" } },
       }) as never,
-      steps: [
-        { id: "mark-job-failed", handler: () => undefined },
-        { id: "alert", handler: () => false },
-      ],
+      steps: [{ id: "mark-job-failed", handler: () => undefined }],
     });
-    expect(result).toEqual({ jobId: "j9", functionId: "jobdeck-demo-task", alerted: false });
+    expect(result).toEqual({ jobId: "j9", functionId: "jobdeck-demo-task" });
   });
 });
 
