@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { Engine } from "./engine.js";
-import type { BackoffSetting } from "./options.js";
+import { type BackoffSetting, otlpTracesEndpoint } from "./options.js";
 import { parseDuration } from "./util/duration.js";
 
 const HELP = `Usage: npm run engine -- [options]
@@ -24,6 +24,9 @@ Options (each also read from the environment variable shown):
       --max-in-flight <n>    most concurrent SDK requests (default 128)    ENGINE_MAX_IN_FLIGHT
       --retention <dur>      keep ended runs and events this long (7d; 0 keeps all)  ENGINE_RETENTION
       --metrics-token <t>    bearer token of GET /metrics (the signing key works too)  METRICS_TOKEN
+      --otlp-traces-url <u>  export every ended run as a trace to this OTLP/HTTP endpoint
+                                                                            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
+                                                                            OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces
   -h, --help
 `;
 
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
       "max-in-flight": { type: "string" },
       retention: { type: "string" },
       "metrics-token": { type: "string" },
+      "otlp-traces-url": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
     maxInFlight:
       (values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
     metricsToken: values["metrics-token"] ?? env.METRICS_TOKEN,
+    otlpTracesUrl: values["otlp-traces-url"] ?? otlpTracesEndpoint(env),
+    otlpServiceName: env.OTEL_SERVICE_NAME,
     processMetrics: true,
   });
   let stopping = false;

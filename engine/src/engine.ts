@@ -26,6 +26,7 @@ import { RetrySystem } from "./runs/retry.js";
 import { RunTimeouts } from "./runs/run-timeouts.js";
 import type { RunSystems } from "./runs/systems.js";
 import { Trace } from "./runs/trace.js";
+import { TraceExport } from "./runs/trace-export.js";
 import { migrate } from "./store/migrate.js";
 import { ping } from "./store/pool.js";
 import { type PruneResult, pruneHistory } from "./store/retention.js";
@@ -58,6 +59,8 @@ export class Engine {
   private readonly sys: RunSystems;
   private readonly timeouts: RunTimeouts;
   private readonly grouping: Grouping;
+  /** Exports ended runs over OTLP when `otlpTracesUrl` is set; absent (and nothing of it loaded) otherwise. */
+  private readonly traceExport: TraceExport | undefined;
   private http: FastifyInstance | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
@@ -87,6 +90,7 @@ export class Engine {
     this.cron = new CronScheduler(ctx, (u, fn, ev) => flowControl.start(u, fn, ev));
     this.apps = new Apps(ctx, this.cron);
     this.leadership = new Leadership(ctx);
+    this.traceExport = ctx.opts.otlpTracesUrl ? new TraceExport(ctx, ctx.opts.otlpTracesUrl) : undefined;
     const runs = new RunsApi(ctx, this.lifecycle);
     this.api = {
       runs,
@@ -187,6 +191,8 @@ export class Engine {
     ctx.timers.stop();
     await this.http?.close().catch(() => {});
     await ctx.journal.close();
+    // After the journal: the runs that just ended are committed, so the export reads them whole.
+    await this.traceExport?.stop();
     await this.leadership.release();
     await ctx.client.close().catch(() => {});
     await ctx.pool.end().catch(() => {});

@@ -57,15 +57,29 @@ export interface EngineOptions {
   evictBacklogAbove?: number;
   /** How long ended runs and their events are kept (default 7 days, like a Dev Server you leave running); 0 keeps everything. */
   retentionMs?: number;
+  /**
+   * An OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`): when set, every run that ends is exported to it
+   * as a trace (the run, a span per step attempt, the spans its code made under their step; runs/trace-export.ts).
+   * Unset (the default), nothing is exported and nothing of it is loaded.
+   */
+  otlpTracesUrl?: string;
+  /** Headers sent with every export (a collector's API key); `OTEL_EXPORTER_OTLP_HEADERS` is read as a fallback. */
+  otlpHeaders?: Record<string, string>;
+  /** `service.name` of the engine's spans in the export (default "jobdeck-engine"); userland spans keep their app's. */
+  otlpServiceName?: string;
   logger?: Logger;
   logLevel?: string;
 }
 
 export interface ResolvedOptions
-  extends Required<Omit<EngineOptions, "signingKey" | "signingKeyFallback" | "logger" | "logLevel" | "metricsToken">> {
+  extends Required<
+    Omit<EngineOptions, "signingKey" | "signingKeyFallback" | "logger" | "logLevel" | "metricsToken" | "otlpTracesUrl" | "otlpHeaders">
+  > {
   signingKey?: string;
   signingKeyFallback?: string;
   metricsToken?: string;
+  otlpTracesUrl?: string;
+  otlpHeaders?: Record<string, string>;
 }
 
 export function resolveOptions(o: EngineOptions): ResolvedOptions {
@@ -98,7 +112,35 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     checkpointing: o.checkpointing ?? true,
     evictBacklogAbove: o.evictBacklogAbove ?? 5000,
     retentionMs: o.retentionMs ?? 7 * 86_400_000,
+    otlpTracesUrl: otlpUrl(o.otlpTracesUrl),
+    otlpHeaders: o.otlpHeaders,
+    otlpServiceName: o.otlpServiceName || "jobdeck-engine",
   };
+}
+
+/**
+ * The traces endpoint as OpenTelemetry's environment names it: the signal's own URL as it is, or the base endpoint
+ * with `/v1/traces` appended (the OTLP exporter specification's rule). Headers (`OTEL_EXPORTER_OTLP_HEADERS`) and
+ * timeouts are read by the exporter itself. For `npm run engine` and a launcher that starts the engine in-process.
+ */
+export function otlpTracesEndpoint(env: Record<string, string | undefined>): string | undefined {
+  if (env.OTEL_SDK_DISABLED === "true") return undefined;
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined;
+}
+
+/** An export endpoint is an http(s) URL; a mistyped one fails the start, not every export an hour later. */
+function otlpUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`otlpTracesUrl: "${url}" is not a URL (give the collector's traces endpoint, http://host:4318/v1/traces)`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`otlpTracesUrl: "${url}" is not an http(s) URL`);
+  return parsed.toString();
 }
 
 const TABLE = [15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_200_000, 2_400_000, 3_600_000, 7_200_000];

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedOptions } from "../options.js";
 import { acceptedBearers } from "../protocol/signing.js";
+import { TRACES_PATH } from "./traces-api.js";
 
 /**
  * Who may drive the engine. The engine does not trust its network position: a page in the user's browser and any
@@ -11,7 +12,8 @@ import { acceptedBearers } from "../protocol/signing.js";
  *    such bodies as JSON;
  *  - with `requireKeys`, the management API wants `Authorization: Bearer <signing key>` (the key itself or its SDK
  *    hash, as Inngest's REST API takes it), the event API an event key in its path (checked by its route), and sync
- *    and checkpoints the hashed signing key (checked whenever a signing key is set); /metrics checks its own token
+ *    and checkpoints the hashed signing key (checked whenever a signing key is set), userland traces the signing key
+ *    (raw or hashed, whenever one is set); /metrics checks its own token
  *    whether or not keys are required.
  */
 
@@ -76,6 +78,7 @@ export function accessGuard(opts: ResolvedOptions) {
     if (!opts.requireKeys) return;
     const path = pathOf(req.url);
     if (PUBLIC_PATHS.has(path) || path.startsWith("/e/") || path === "/fn/register" || path.startsWith("/v1/checkpoint/")) return;
+    if (path === TRACES_PATH) return; // the SDK's hashed signing key, checked by its route (api/traces-api.ts)
     if (path === "/metrics") return; // its own token (api/metrics-api.ts)
     if (!bearers.has(String(req.headers.authorization ?? ""))) {
       return refuse(reply, 401, "unauthorized: the management API needs Authorization: Bearer <this engine's signing key>");

@@ -20,6 +20,7 @@ import { parseStatuses, type RunFilter } from "./run-filter.js";
 import type { RunsApi } from "./runs-api.js";
 import type { SignalsApi } from "./signals-api.js";
 import { tenantRoutes } from "./tenants-api.js";
+import { TRACES_PATH, userlandTraceRoutes } from "./traces-api.js";
 
 /** What the HTTP surface serves. */
 export interface EngineApi {
@@ -110,6 +111,7 @@ export function buildHttp(api: EngineApi): FastifyInstance {
   appRoutes(app, api);
   tenantRoutes(app, api.ctx);
   metricsRoutes(app, api.ctx);
+  userlandTraceRoutes(app, api.ctx);
   return app;
 }
 
@@ -133,11 +135,13 @@ function guardRequests(app: FastifyInstance, ctx: EngineContext): void {
   app.addHook("onRequest", accessGuard(ctx.opts));
   // A NUL or broken Unicode in a path or query value is no id, name or date anything can match: 400, not a
   // database error.
-  // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), and a step's output
-  // in a checkpoint is stored exactly (what jsonb cannot hold is escaped: store/stored-types.ts).
+  // Bodies of management calls and syncs too; events say it in their own terms (validateEvents), a step's output
+  // in a checkpoint is stored exactly (what jsonb cannot hold is escaped: store/stored-types.ts), and a span's
+  // attributes are bounded and stored exactly by their own route (api/traces-api.ts), whose body is raw bytes here.
   app.addHook("preValidation", async (req, reply) => {
     const path = req.url.split("?")[0] ?? "";
-    const checksBody = (path.startsWith("/v1/") && !path.startsWith("/v1/checkpoint/") && path !== "/v1/events") || path === "/fn/register";
+    const ownBody = path.startsWith("/v1/checkpoint/") || path === "/v1/events" || path === TRACES_PATH;
+    const checksBody = (path.startsWith("/v1/") && !ownBody) || path === "/fn/register";
     const problem =
       jsonProblem(req.params, "path") ?? jsonProblem(req.query, "query") ?? (checksBody ? jsonProblem(req.body, "body") : undefined);
     if (problem) return fail(reply, 400, problem);

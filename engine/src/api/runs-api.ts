@@ -13,6 +13,7 @@ import {
   selectRunsEvents,
   selectRunsPage,
 } from "../store/runs-sql.js";
+import { selectRunSpans } from "../store/spans-sql.js";
 import { ACTIVE_STATUSES, ENDED, type EventRecord, type QueueItem, type RunStatus, type WireEvent } from "../types.js";
 import { Unit } from "../unit.js";
 import { isUlid } from "../util/ulid.js";
@@ -20,6 +21,7 @@ import { inngestEnvelope } from "./envelope.js";
 import { explainWaiting } from "./explain.js";
 import { predictStart } from "./predict.js";
 import { iso, type RunFilter, STATUS_LABEL } from "./run-filter.js";
+import { spanViews } from "./span-view.js";
 
 const MAX_BULK = 10_000;
 
@@ -74,7 +76,7 @@ export class RunsApi {
     const { pool, s } = this.ctx;
     const r = await selectRun(pool, s, id);
     if (!r) throw new NotFoundError(`run ${id} not found`);
-    const all = await selectHistory(pool, s, id);
+    const [all, spans] = await Promise.all([selectHistory(pool, s, id), selectRunSpans(pool, s, id)]);
     const hist = all.filter((h) => h.kind !== "metadata");
     const metadata = foldMetadata(
       all
@@ -104,6 +106,8 @@ export class RunsApi {
         pending: r.pending,
         steps,
         metadata,
+        /** Spans the function's own code made (Extended Traces), each under its step attempt (api/span-view.ts). */
+        spans: spanViews(spans),
         invoked: steps.flatMap((st) => {
           const child = (st.detail as { childRunId?: unknown } | null)?.childRunId;
           return typeof child === "string" && st.kind === "invoke" ? [{ step_id: st.step_id, name: st.name, run_id: child }] : [];

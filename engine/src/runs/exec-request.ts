@@ -1,5 +1,6 @@
 import { appUnreachable, classify, type Outcome } from "../protocol/response.js";
 import type { SdkResult } from "../protocol/sdk-client.js";
+import { traceHeaders } from "../protocol/trace-context.js";
 import type { FnDef } from "../registry.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
 import { Unit } from "../unit.js";
@@ -58,6 +59,8 @@ function request(sys: RunSystems, run: RunState, fn: FnDef, item: QueueItem, cur
     "x-request-id": ulid(),
     "x-inngest-step-id": item.stepId,
     "x-inngest-job-id": jobIdOf(item),
+    // Extended Traces: the SDK exports the spans a function makes only for a request with a traceparent.
+    ...traceHeaders(run.id, fn.appId, fn.slug),
   };
   if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
   return { payload, headers };

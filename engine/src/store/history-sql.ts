@@ -11,6 +11,12 @@ export async function selectHistory(pool: pg.Pool, s: string, runId: string): Pr
   return rows;
 }
 
+/** The traces of these runs, each run's in the order its entries started. */
+export async function selectHistoryOfRuns(pool: pg.Pool, s: string, runIds: string[]): Promise<HistoryTableRow[]> {
+  const { rows } = await pool.query(`SELECT * FROM ${s}.history WHERE run_id = ANY($1::text[]) ORDER BY run_id, started_at, id`, [runIds]);
+  return rows;
+}
+
 /** The names of the steps a run recorded (not the function's own entries, not metadata). */
 export async function selectStepNames(pool: pg.Pool, s: string, runId: string): Promise<string[]> {
   const { rows } = await pool.query<{ step_name: string | null }>(

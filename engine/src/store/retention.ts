@@ -7,7 +7,7 @@ export interface PruneResult {
 }
 
 /**
- * Deletes history past retention: runs that ended before `before` (with their memos, trace and any leftover
+ * Deletes history past retention: runs that ended before `before` (with their memos, trace, userland spans and any leftover
  * queue items or pauses), events received before it that no remaining run refers to, and bulk-cancellation records. Works in batches so each
  * statement stays short; only cold rows are touched, none of which the in-memory state is still acting on.
  */
@@ -21,6 +21,7 @@ export async function pruneHistory(pool: pg.Pool, schema: string, before: number
        ),
        m AS (DELETE FROM ${s}.memos WHERE run_id IN (SELECT id FROM doomed)),
        h AS (DELETE FROM ${s}.history WHERE run_id IN (SELECT id FROM doomed)),
+       sp AS (DELETE FROM ${s}.spans WHERE run_id IN (SELECT id FROM doomed)),
        q AS (DELETE FROM ${s}.queue WHERE run_id IN (SELECT id FROM doomed)),
        p AS (DELETE FROM ${s}.pauses WHERE run_id IN (SELECT id FROM doomed))
        DELETE FROM ${s}.runs WHERE id IN (SELECT id FROM doomed)`,

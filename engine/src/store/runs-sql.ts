@@ -63,6 +63,12 @@ export async function selectRunIds(pool: pg.Pool, s: string, f: RunFilter, max: 
   return rows.map((r) => r.id as string);
 }
 
+/** The summaries of these runs (those that exist), in no particular order. */
+export async function selectRunSummaries(pool: pg.Pool, s: string, ids: string[]): Promise<SummaryRow[]> {
+  const { rows } = await pool.query(`SELECT ${SUMMARY_COLUMNS} FROM ${s}.runs WHERE id = ANY($1::text[])`, [ids]);
+  return rows;
+}
+
 /** A run that replays `id`, if there is one. */
 export async function selectReplayOf(pool: pg.Pool, s: string, id: string): Promise<string | undefined> {
   const { rows } = await pool.query(`SELECT id FROM ${s}.runs WHERE replay_of = $1 LIMIT 1`, [id]);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { databaseUrl, endedRuns, post, rig, runsOf } from "../support/harness.js";
 
 describe("retention", () => {
-  it("prunes ended runs, their trace and orphaned events past retention, and keeps live runs and their events", async () => {
+  it("prunes ended runs, their trace and spans and orphaned events past retention, and keeps live runs and their events", async () => {
     const r = await rig("ret", (client) => [
       client.createFunction({ id: "quick", triggers: [{ event: "ret/quick" }] }, async ({ step }) => step.run("a", () => 1)),
       client.createFunction({ id: "waits", triggers: [{ event: "ret/wait" }] }, async ({ step }) => {
@@ -16,7 +16,18 @@ describe("retention", () => {
     const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
     try {
       await post(`${r.engine.url}/e/k`, [{ name: "ret/quick" }, { name: "ret/quick" }, { name: "ret/wait" }]);
-      await endedRuns(r.engine, "ret-quick", 2);
+      const quick = await endedRuns(r.engine, "ret-quick", 2);
+      // A span the app's code made in one of them (Extended Traces): it goes with its run.
+      const span = {
+        traceId: "4427f1ca4427f1ca4427f1ca4427f1ca",
+        spanId: "4427f1ca4427f1ca",
+        name: "work",
+        startTimeUnixNano: "1700000000000000000",
+        endTimeUnixNano: "1700000000000001000",
+        attributes: [{ key: "sdk.run.id", value: { stringValue: quick[0]?.run_id } }],
+      };
+      const sent = await post(`${r.engine.url}/v1/traces/userland`, { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+      expect(sent).toEqual({ status: 200, json: { partialSuccess: {} } });
       await until("waiting", async () => (await runsOf(r.engine, "ret-waits")).length === 1);
 
       // Not yet past the 7-day retention: nothing goes.
@@ -30,9 +41,10 @@ describe("retention", () => {
         `SELECT (SELECT count(*) FROM ${schema}.events WHERE name = 'ret/quick')::int AS quick,
                 (SELECT count(*) FROM ${schema}.events WHERE name = 'ret/wait')::int AS wait,
                 (SELECT count(*) FROM ${schema}.history WHERE run_id NOT IN (SELECT id FROM ${schema}.runs))::int AS orphan_trace,
-                (SELECT count(*) FROM ${schema}.memos WHERE run_id NOT IN (SELECT id FROM ${schema}.runs))::int AS orphan_memos`,
+                (SELECT count(*) FROM ${schema}.memos WHERE run_id NOT IN (SELECT id FROM ${schema}.runs))::int AS orphan_memos,
+                (SELECT count(*) FROM ${schema}.spans)::int AS spans`,
       );
-      expect(left.rows[0]).toEqual({ quick: 0, wait: 1, orphan_trace: 0, orphan_memos: 0 });
+      expect(left.rows[0]).toEqual({ quick: 0, wait: 1, orphan_trace: 0, orphan_memos: 0, spans: 0 });
 
       await post(`${r.engine.url}/e/k`, [{ name: "ret/go" }]);
       const [done] = await endedRuns(r.engine, "ret-waits", 1);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Inngest, type InngestFunction, type Logger } from "inngest";
 import { serve } from "inngest/node";
@@ -17,9 +17,14 @@ export function createClient(id: string, engineUrl: string, extra: Record<string
   return new Inngest({ id, isDev: !extra.signingKey, baseUrl: engineUrl, logger, ...extra } as ConstructorParameters<typeof Inngest>[0]);
 }
 
-export async function startApp(client: Inngest, functions: InngestFunction.Any[], opts: { port?: number } = {}): Promise<TestApp> {
+export async function startApp(
+  client: Inngest,
+  functions: InngestFunction.Any[],
+  opts: { port?: number; onRequest?: (req: IncomingMessage) => void } = {},
+): Promise<TestApp> {
   const handler = serve({ client, functions });
   const server: Server = createServer((req, res) => {
+    opts.onRequest?.(req);
     void handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
