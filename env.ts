@@ -99,6 +99,13 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** Label the metrics of this many organizations (those with the most active jobs) by organization; 0: none. */
   METRICS_TOP_ORGS: z.coerce.number().int().min(0).max(100).default(0),
+  /**
+   * Extended traces: the SDK's spans (and pg and fetch calls inside steps) sent to Inngest with each run (on by
+   * itself when OTEL_EXPORTER_OTLP_ENDPOINT is set; it costs a request per step, so it is off otherwise).
+   */
+  JOBDECK_EXTENDED_TRACES: bool.default(false),
+  /** An OpenTelemetry collector: the app's spans go there too (OTLP/HTTP), and the embedded engine sends its runs. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** How often the in-process outbox relay looks for events that could not be sent at once. */
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 });

@@ -1,9 +1,13 @@
 /**
- * Next.js calls register() once when a server process starts. In the Node.js runtime it starts the outbox relay
- * loop, which delivers job events that could not be sent when the job was created (Inngest down or slow).
+ * Next.js calls register() once when a server process starts. In the Node.js runtime it starts tracing when it is
+ * on (server/tracing.ts) and the outbox relay loop, which delivers job events that could not be sent when the job was
+ * created (Inngest down or slow).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // First: the tracer provider must exist before the Inngest client (its traces middleware) is made.
+  const { startTracing } = await import("./server/tracing");
+  await startTracing();
   const { env } = await import("./env");
   const { startOutboxRelay } = await import("./server/services/outbox/relay-outbox");
   startOutboxRelay(env().OUTBOX_RELAY_INTERVAL_MS, (err) => console.error("outbox relay pass failed:", err));

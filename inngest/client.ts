@@ -1,6 +1,8 @@
 import { Inngest } from "inngest";
+import { extendedTracesMiddleware } from "inngest/experimental";
 import { INNGEST_APP_ID } from "@/jobs";
 import { keepAliveFetch, snapshotProcessEnv } from "@/server/events/sdk-transport";
+import { tracingEnabled } from "@/server/tracing";
 import { JobTracking } from "./middleware/job-tracking";
 import { SourceMappedErrors } from "./middleware/source-mapped-errors";
 import { StepLogs } from "./middleware/step-logs";
@@ -14,4 +16,14 @@ snapshotProcessEnv();
  * or Inngest Cloud. `npm run dev` sets INNGEST_DEV to the embedded engine. JobTracking records every function's
  * job status and steps; SourceMappedErrors gives errors stacks in the app's source. Its own calls to Inngest (checkpoints, sends) use a keep-alive pool (sdk-transport.ts).
  */
-export const inngest = new Inngest({ id: INNGEST_APP_ID, middleware: [JobTracking, StepLogs, SourceMappedErrors], fetch: keepAliveFetch });
+export const inngest = new Inngest({
+  id: INNGEST_APP_ID,
+  middleware: [
+    JobTracking,
+    StepLogs,
+    SourceMappedErrors,
+    // Extended traces (server/tracing.ts): added to the provider registered at start; off unless tracing is on.
+    ...(tracingEnabled() ? [extendedTracesMiddleware({ behaviour: "extendProvider" })] : []),
+  ],
+  fetch: keepAliveFetch,
+});

@@ -18,6 +18,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { Engine } from "../engine/src/engine.js";
+import { otlpTracesEndpoint } from "../engine/src/options.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
 import { databaseChild, nextChild } from "./launcher/children.js";
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
         requireKeys: true,
         outboundAllow,
         metricsToken: env.METRICS_TOKEN || keys.metricsToken,
+        // A collector in OTEL_EXPORTER_OTLP_ENDPOINT gets every ended run as a trace (the app sends its own spans there too).
+        otlpTracesUrl: otlpTracesEndpoint(env),
         // The launcher's process is the engine's: its CPU, memory and event loop are the engine's to report.
         processMetrics: true,
         logger: log.child({ name: "engine" }),

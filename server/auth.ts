@@ -3,7 +3,7 @@ import { auth } from "@clerk/nextjs/server";
 import { headers } from "next/headers";
 import { clerkEnabled, env } from "@/env";
 import { AppError } from "./errors";
-import type { Identity } from "./identity";
+import { type Identity, type Role, roleOf } from "./identity";
 
 /**
  * The caller of the current request. With Clerk configured, the session Clerk's middleware (proxy.ts) verified
@@ -25,4 +25,14 @@ export async function getIdentity(): Promise<Identity | null> {
     );
   }
   return { userId: e.DEV_USER_ID, orgId: e.DEV_ORG_ID, orgRole: e.DEV_ORG_ROLE, source: "dev" };
+}
+
+/** The current caller's role in its organization, for a page deciding what to offer (null when signed out). */
+export async function currentRole(): Promise<Role | null> {
+  try {
+    const identity = await getIdentity();
+    return identity ? roleOf(identity) : null;
+  } catch {
+    return null;
+  }
 }

@@ -6,6 +6,7 @@ import { isActive, isRetryable } from "@/jobs/status";
 import { ActionMessage } from "../action-message";
 import { fieldErrorsOf, parseJsonObject } from "../form-input";
 import { RerunFromStep } from "../rerun-from-step";
+import { useRole } from "../shell/use-role";
 import { type RouterOutputs, useTRPC } from "../trpc";
 
 type Job = RouterOutputs["job"]["byId"];
@@ -16,6 +17,7 @@ type Job = RouterOutputs["job"]["byId"];
  * moves on.
  */
 export function JobActions({ job }: { job: Job }) {
+  const { canAct } = useRole();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [message, setMessage] = useState<{ text: string; href?: string } | null>(null);
@@ -79,6 +81,7 @@ export function JobActions({ job }: { job: Job }) {
     replay.mutate({ id: job.id, payload: parsed.value });
   };
 
+  if (!canAct) return null;
   return (
     <div style={{ marginBottom: "1rem" }}>
       <div className="row" style={{ minHeight: "2.4rem" }}>

@@ -9,6 +9,7 @@ import { CursorPager } from "../cursor-pager";
 import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } from "../filter-form";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
+import { ReadOnlyNote, useRole } from "../shell/use-role";
 import { useDebounced, useSortedRows } from "../sortable";
 import { TableHead } from "../table-head";
 import { type RouterOutputs, useTRPC } from "../trpc";
@@ -47,6 +48,7 @@ const SORTS: Record<string, (a: ListedJob, b: ListedJob) => number> = {
 
 /** Filters and sort are in the URL (`?status=FAILED&type=demo-task&range=24h&q=…&sort=duration&dir=asc`). */
 export function JobsList() {
+  const { canAct, role } = useRole();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [url, setUrl] = useUrlState(["status", "type", "range", "q", "sort", "dir"] as const);
@@ -145,25 +147,29 @@ export function JobsList() {
         </span>
       </FilterForm>
 
-      <div className="row" style={{ marginBottom: "0.75rem", minHeight: "2.2rem" }}>
-        <span aria-live="polite">
-          {count ? `${count} selected${allMatching ? " (all matching the filter)" : ""}` : "Select jobs for bulk actions"}
-        </span>
-        {pageAllSelected && !allMatching && (matching.data?.count ?? 0) > pageIds.length ? (
-          <button type="button" className="secondary" onClick={() => setAllMatching(true)}>
-            Select all {matching.data?.count} matching
+      {canAct ? (
+        <div className="row" style={{ marginBottom: "0.75rem", minHeight: "2.2rem" }}>
+          <span aria-live="polite">
+            {count ? `${count} selected${allMatching ? " (all matching the filter)" : ""}` : "Select jobs for bulk actions"}
+          </span>
+          {pageAllSelected && !allMatching && (matching.data?.count ?? 0) > pageIds.length ? (
+            <button type="button" className="secondary" onClick={() => setAllMatching(true)}>
+              Select all {matching.data?.count} matching
+            </button>
+          ) : null}
+          <button type="button" disabled={!count || bulk.isPending} onClick={() => setConfirm("retry")}>
+            Retry selected
           </button>
-        ) : null}
-        <button type="button" disabled={!count || bulk.isPending} onClick={() => setConfirm("retry")}>
-          Retry selected
-        </button>
-        <button type="button" className="danger" disabled={!count || bulk.isPending} onClick={() => setConfirm("cancel")}>
-          Cancel selected
-        </button>
-        <button type="button" className="secondary" disabled={!count || bulk.isPending} onClick={() => setConfirm("acknowledge")}>
-          Acknowledge failures
-        </button>
-      </div>
+          <button type="button" className="danger" disabled={!count || bulk.isPending} onClick={() => setConfirm("cancel")}>
+            Cancel selected
+          </button>
+          <button type="button" className="secondary" disabled={!count || bulk.isPending} onClick={() => setConfirm("acknowledge")}>
+            Acknowledge failures
+          </button>
+        </div>
+      ) : role ? (
+        <ReadOnlyNote what="jobs" />
+      ) : null}
 
       {confirm ? (
         <BulkConfirm
@@ -197,22 +203,26 @@ export function JobsList() {
         head={
           <TableHead
             leading={
-              <input
-                type="checkbox"
-                aria-label="Select all jobs on this page"
-                checked={pageAllSelected}
-                onChange={() =>
-                  setSelected((prev) => {
-                    setAllMatching(false);
-                    const next = new Set(prev);
-                    for (const id of pageIds) {
-                      if (pageAllSelected) next.delete(id);
-                      else next.add(id);
-                    }
-                    return next;
-                  })
-                }
-              />
+              canAct ? (
+                <input
+                  type="checkbox"
+                  aria-label="Select all jobs on this page"
+                  checked={pageAllSelected}
+                  onChange={() =>
+                    setSelected((prev) => {
+                      setAllMatching(false);
+                      const next = new Set(prev);
+                      for (const id of pageIds) {
+                        if (pageAllSelected) next.delete(id);
+                        else next.add(id);
+                      }
+                      return next;
+                    })
+                  }
+                />
+              ) : (
+                <span className="visually-hidden">Selection</span>
+              )
             }
             sortHeader={sortable}
             columns={[
@@ -231,12 +241,14 @@ export function JobsList() {
         {items.map((job) => (
           <tr key={job.id} data-job-id={job.id}>
             <td>
-              <input
-                type="checkbox"
-                aria-label={`Select job ${job.id.slice(0, 8)}`}
-                checked={allMatching || selected.has(job.id)}
-                onChange={() => toggle(job.id)}
-              />
+              {canAct ? (
+                <input
+                  type="checkbox"
+                  aria-label={`Select job ${job.id.slice(0, 8)}`}
+                  checked={allMatching || selected.has(job.id)}
+                  onChange={() => toggle(job.id)}
+                />
+              ) : null}
             </td>
             <td>
               <Link href={`/jobs/${job.id}`}>

@@ -9,6 +9,7 @@ import { ErrorView, placeErrors } from "../jobs/error-view";
 import { formatDuration } from "../jobs/format";
 import { Loading } from "../load-state";
 import { RerunFromStep } from "../rerun-from-step";
+import { IfRole } from "../shell/use-role";
 import { Card, TimeCards } from "../time-cards";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { RunStatus } from "./run-status";
@@ -111,15 +112,17 @@ export function RunDetail({ runId }: { runId: string }) {
         </ul>
       ) : null}
 
-      <div className="row" style={{ marginBottom: "1rem", minHeight: "2.4rem" }}>
-        <button type="button" className="secondary" disabled={replay.isPending} onClick={() => replay.mutate({ runId })}>
-          Replay
-        </button>
-        {ENDED.has(r.status) ? (
-          <RerunFromStep steps={steps} pending={replay.isPending} onRerun={(fromStep) => replay.mutate({ runId, fromStep })} />
-        ) : null}
-        <ActionMessage message={message} />
-      </div>
+      <IfRole atLeast="member">
+        <div className="row" style={{ marginBottom: "1rem", minHeight: "2.4rem" }}>
+          <button type="button" className="secondary" disabled={replay.isPending} onClick={() => replay.mutate({ runId })}>
+            Replay
+          </button>
+          {ENDED.has(r.status) ? (
+            <RerunFromStep steps={steps} pending={replay.isPending} onRerun={(fromStep) => replay.mutate({ runId, fromStep })} />
+          ) : null}
+          <ActionMessage message={message} />
+        </div>
+      </IfRole>
 
       {failed ? <ErrorView error={r.error ?? r.output} seenOn={errors.aboveSeenOn} /> : null}
       {r.status === "Cancelled" ? <p className="notice">Cancelled{r.cancel_reason ? `: ${r.cancel_reason}` : ""}.</p> : null}

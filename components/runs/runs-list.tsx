@@ -9,6 +9,7 @@ import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } fro
 import { formatDuration } from "../jobs/format";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
+import { IfRole } from "../shell/use-role";
 import { useDebounced, useSortedRows } from "../sortable";
 import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterInputs, type RouterOutputs, useTRPC } from "../trpc";
@@ -124,17 +125,19 @@ export function RunsList() {
         />
         <RangeField value={url.range} onChange={(v) => setUrl({ range: v })} />
         <SearchField label="Event or output contains" value={text} onChange={setText} placeholder="e.g. a task id or an email" />
-        <button
-          type="button"
-          className="secondary"
-          disabled={preview.isPending}
-          onClick={() => {
-            setOutcome(null);
-            preview.mutate({ ...failedFilter, preview: true });
-          }}
-        >
-          Replay failed runs…
-        </button>
+        <IfRole atLeast="member">
+          <button
+            type="button"
+            className="secondary"
+            disabled={preview.isPending}
+            onClick={() => {
+              setOutcome(null);
+              preview.mutate({ ...failedFilter, preview: true });
+            }}
+          >
+            Replay failed runs…
+          </button>
+        </IfRole>
       </FilterForm>
       {confirm !== null ? (
         <BulkConfirm

@@ -2,6 +2,7 @@ import { type ErrorPlacement, PlacedError } from "../jobs/error-view";
 import { formatDuration, formatTime } from "../jobs/format";
 import { type LogLine, logsByStep, StepLogLines, stepKey } from "../jobs/step-logs";
 import type { RouterOutputs } from "../trpc";
+import { StepSpans } from "./trace-spans";
 
 type Run = RouterOutputs["run"]["byId"];
 type Step = Run["steps"][number];
@@ -49,6 +50,8 @@ export function RunTrace({
   const end = Math.max(run.ended_at ? Date.parse(run.ended_at) : now, ...rows.map(endOf));
   const span = Math.max(end - start, 1);
   const lines = logsByStep(logs);
+  // Extended traces: each step attempt's spans (the engine tells which step and attempt made each).
+  const spansOf = (s: Step) => (run.spans ?? []).filter((x) => x.step_id === s.step_id && x.attempt === s.attempt && s.kind === "step");
   return (
     <div>
       <div className="timeline" style={{ marginBottom: 0 }}>
@@ -92,6 +95,7 @@ export function RunTrace({
               <span className="muted">
                 {s.status} · {formatDuration(length)}
               </span>
+              <StepSpans spans={spansOf(s)} start={start} span={span} now={now} />
               <StepLogLines lines={lines.get(stepKey(run.run_id, s.step_id, s.attempt))} />
               {s.error ? (
                 <div style={{ gridColumn: "1 / -1" }}>

@@ -6,9 +6,6 @@ import { LoadError, Loading } from "../load-state";
 import { useTRPC } from "../trpc";
 import { When } from "../when";
 
-/** `whsec_abcd…wxyz`: enough to tell secrets apart, not enough to use one. */
-const masked = (secret: string) => `${secret.slice(0, 10)}…${secret.slice(-4)}`;
-
 /**
  * The organization's webhook signing secret (Standard Webhooks), for its admins: shown masked until revealed, copied
  * for a receiver's configuration, and rotated with an overlap during which deliveries carry both signatures.
@@ -17,7 +14,10 @@ export function WebhookSecret() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const secret = useQuery(trpc.settings.webhookSecret.queryOptions(undefined, { retry: false }));
-  const [revealed, setRevealed] = useState(false);
+  // The secret in full is fetched only when an admin asks (reveal or copy), and that is in the audit trail.
+  const [revealed, setRevealed] = useState<string | null>(null);
+  const reveal = useMutation(trpc.settings.revealWebhookSecret.mutationOptions({ onError: (e) => setMessage(e.message) }));
+  const full = async () => revealed ?? (await reveal.mutateAsync()).current;
   const [overlapHours, setOverlapHours] = useState("24");
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
@@ -25,6 +25,7 @@ export function WebhookSecret() {
     trpc.settings.rotateWebhookSecret.mutationOptions({
       onSuccess: (s) => {
         setConfirming(false);
+        setRevealed(null);
         setMessage(
           s.previous
             ? `Rotated. Deliveries carry both signatures until ${new Date(s.previousUntil as string).toLocaleString("en-GB")}.`
@@ -54,14 +55,20 @@ export function WebhookSecret() {
         <code>webhook-timestamp</code>, <code>webhook-signature</code>). Give it to your receivers; no other organization can sign with it.
       </p>
       <div className="row">
-        <code data-testid="webhook-secret">{revealed ? s.current : masked(s.current)}</code>
-        <button type="button" className="secondary" onClick={() => setRevealed((r) => !r)}>
+        <code data-testid="webhook-secret">{revealed ?? s.current}</code>
+        <button
+          type="button"
+          className="secondary"
+          disabled={reveal.isPending}
+          onClick={() => (revealed ? setRevealed(null) : void full().then(setRevealed))}
+        >
           {revealed ? "Hide" : "Reveal"}
         </button>
         <button
           type="button"
           className="secondary"
-          onClick={() => void navigator.clipboard?.writeText(s.current).then(() => setMessage("Copied."))}
+          disabled={reveal.isPending}
+          onClick={() => void full().then((secret) => navigator.clipboard?.writeText(secret).then(() => setMessage("Copied.")))}
         >
           Copy
         </button>
@@ -77,7 +84,7 @@ export function WebhookSecret() {
         {s.previous && s.previousUntil ? (
           <>
             {" "}
-            The previous secret <code>{masked(s.previous)}</code> still signs until <When iso={s.previousUntil} />.
+            The previous secret <code>{s.previous}</code> still signs until <When iso={s.previousUntil} />.
           </>
         ) : null}
       </p>

@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { useTRPC } from "../trpc";
 import { LiveJobUpdates } from "./live-job-updates";
+import { useRole } from "./use-role";
 
 const LINKS = [
   { href: "/", label: "Overview" },
@@ -16,6 +17,8 @@ const LINKS = [
   { href: "/events", label: "Events" },
   { href: "/functions", label: "Functions" },
   { href: "/mailbox", label: "Mailbox" },
+  { href: "/alerts", label: "Alerts" },
+  { href: "/audit", label: "Audit" },
   { href: "/settings", label: "Settings" },
 ];
 
@@ -35,16 +38,20 @@ function FailedBadge() {
 
 export function Nav({ identity }: { identity: ReactNode }) {
   const path = usePathname();
+  const { role } = useRole();
   const current = (href: string) =>
     href === "/"
       ? path === "/"
-      : path === href || (href === "/jobs" && /^\/jobs\/(?!new)/.test(path)) || (href === "/runs" && path.startsWith("/runs/"));
+      : path === href ||
+        (href === "/jobs" && /^\/jobs\/(?!new)/.test(path)) ||
+        (href === "/runs" && path.startsWith("/runs/")) ||
+        (href === "/alerts" && path.startsWith("/alerts/"));
   return (
     <nav className="nav" aria-label="Console">
       <Link href="/" className="brand">
         Jobdeck
       </Link>
-      {LINKS.map((l) => (
+      {LINKS.filter((l) => l.href !== "/jobs/new" || role !== "viewer").map((l) => (
         <Link key={l.href} href={l.href} className="link" aria-current={current(l.href) ? "page" : undefined}>
           <span>{l.label}</span>
           {l.href === "/jobs" ? <FailedBadge /> : null}

@@ -7,12 +7,14 @@ import { fieldErrorsOf, parseJsonObject } from "../form-input";
 import { formatBytes } from "../jobs/format";
 import { ListTable } from "../list-table";
 import { LoadError, Loading } from "../load-state";
+import { useRole } from "../shell/use-role";
 import { TableHead } from "../table-head";
 import { LIVE_MS, useTRPC } from "../trpc";
 import { When } from "../when";
 
 /** Send an event (name + JSON data) and see the organization's recent events with the runs they started. */
 export function Events() {
+  const { canAct } = useRole();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState("demo/task.requested");
@@ -46,30 +48,37 @@ export function Events() {
   };
   return (
     <div>
-      <form
-        className="panel"
-        onSubmit={submit}
-        noValidate
-        aria-label="Send an event"
-        style={{ display: "grid", gap: "0.75rem", maxWidth: "40rem" }}
-      >
-        <div className="field">
-          <label htmlFor="event-name">Event name</label>
-          <input id="event-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={errors.name ? true : undefined} />
-          {errors.name ? <span className="error">{errors.name}</span> : null}
-        </div>
-        <div className="field">
-          <label htmlFor="event-data">Data (JSON)</label>
-          <textarea id="event-data" value={data} onChange={(e) => setData(e.target.value)} aria-invalid={errors.data ? true : undefined} />
-          {errors.data ? <span className="error">{errors.data}</span> : null}
-        </div>
-        <div>
-          <button type="submit" disabled={send.isPending}>
-            Send event
-          </button>
-        </div>
-        {message ? <p role="status">{message}</p> : null}
-      </form>
+      {canAct ? (
+        <form
+          className="panel"
+          onSubmit={submit}
+          noValidate
+          aria-label="Send an event"
+          style={{ display: "grid", gap: "0.75rem", maxWidth: "40rem" }}
+        >
+          <div className="field">
+            <label htmlFor="event-name">Event name</label>
+            <input id="event-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={errors.name ? true : undefined} />
+            {errors.name ? <span className="error">{errors.name}</span> : null}
+          </div>
+          <div className="field">
+            <label htmlFor="event-data">Data (JSON)</label>
+            <textarea
+              id="event-data"
+              value={data}
+              onChange={(e) => setData(e.target.value)}
+              aria-invalid={errors.data ? true : undefined}
+            />
+            {errors.data ? <span className="error">{errors.data}</span> : null}
+          </div>
+          <div>
+            <button type="submit" disabled={send.isPending}>
+              Send event
+            </button>
+          </div>
+          {message ? <p role="status">{message}</p> : null}
+        </form>
+      ) : null}
       <h2>Recent events</h2>
       {events.error ? <LoadError what="events" error={events.error} /> : null}
       <ListTable

@@ -96,7 +96,7 @@ describe("alert rules", () => {
     await evaluate();
     const mine = () => peer.requests.filter((r) => r.path === `/alerts/${orgId}`);
     await until("the firing notification", async () => mine().length >= 1);
-    const secret = await stack.caller(orgId).settings.webhookSecret();
+    const secret = await stack.caller(orgId).settings.revealWebhookSecret();
     const first = mine()[0] as (typeof peer.requests)[number];
     const verified = new Webhook(secret.current).verify(first.body, first.headers as Record<string, string>) as Record<string, unknown>;
     expect(verified).toMatchObject({ type: "alert.firing", rule: { id: rule.id, kind: "FAILURES" }, value: 3 });

@@ -122,6 +122,7 @@ describe("the audit trail", () => {
     await admin.job.createMany({ items: [1, 2, 3].map((n) => ({ type: "demo-task" as const, payload: { taskId: `bulk-${n}` } })) });
     await admin.settings.rotateWebhookSecret({ overlapHours: 2 });
     await admin.settings.webhookSecret();
+    await admin.settings.revealWebhookSecret();
     await stack.caller(org(), OPERATOR, "org:admin", request).plan.set({ orgId, maxPendingJobs: 77 });
 
     const rows = await auditOf(orgId);

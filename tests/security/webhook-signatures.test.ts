@@ -82,7 +82,8 @@ describe("webhook signatures per organization", () => {
   it("sends both signatures during a rotation's overlap, then only the new one", async () => {
     const orgId = org();
     const admin = stack.caller(orgId, "user_admin", "org:admin");
-    const before = await admin.settings.webhookSecret();
+    const before = await admin.settings.revealWebhookSecret();
+    expect((await admin.settings.webhookSecret()).current).toBe(`${before.current.slice(0, 10)}…${before.current.slice(-4)}`);
     const rotated = await admin.settings.rotateWebhookSecret({ overlapHours: 1 });
     expect(rotated.current).not.toBe(before.current);
     expect(rotated.previous).toBe(before.current);

@@ -22,7 +22,11 @@ export const STACK_KEYS = {
  *
  * Call before anything imports the app's modules: they read DATABASE_URL and INNGEST_DEV on first use.
  */
-export async function startAppStack(env: Record<string, string> = {}, opts: { engineBackoffMs?: number } = {}) {
+export async function startAppStack(
+  env: Record<string, string> = {},
+  /** `beforeApp`: runs after the environment is set and before the app's modules load (what instrumentation.ts does first). */
+  opts: { engineBackoffMs?: number; beforeApp?: () => Promise<void> } = {},
+) {
   const database: TestDatabase = await createTestDatabase();
   await deploy(database.url);
   Object.assign(process.env, {
@@ -37,6 +41,7 @@ export async function startAppStack(env: Record<string, string> = {}, opts: { en
   let engine = await startEngine(database.url, 0, backoff);
   const enginePort = Number(new URL(engine.url).port);
   process.env.INNGEST_DEV = engine.url;
+  await opts.beforeApp?.();
 
   const { serve } = await import("inngest/node");
   const { inngest } = await import("../../inngest/client.js");

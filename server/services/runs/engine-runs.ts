@@ -35,9 +35,27 @@ export interface TraceStep {
   detail: unknown;
 }
 
+/** A span the app's code made inside a run (extended traces: its own, pg, fetch), as the embedded engine keeps it. */
+export interface TraceSpan {
+  span_id: string;
+  parent_span_id: string | null;
+  /** The step (hash) and attempt it was made in; null outside any step. */
+  step_id: string | null;
+  attempt: number | null;
+  name: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  status: "ok" | "error" | "unset";
+  status_message?: string | null;
+  attributes: Record<string, unknown>;
+}
+
 export interface RunDetail extends RunSummary {
   events: Array<{ id?: string; name: string; data?: Record<string, unknown>; ts?: number }>;
   steps: TraceStep[];
+  /** Extended traces (the embedded engine; Inngest's API has none). */
+  spans?: TraceSpan[];
   invoked?: Array<{ step_id: string | null; name: string | null; run_id: string }>;
   predicted_start?: { text?: string } | null;
 }

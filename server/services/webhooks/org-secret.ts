@@ -102,7 +102,17 @@ export async function rotateWebhookSecret(scope: Scope, overlapHours = DEFAULT_O
   return orgWebhookSecrets(orgId);
 }
 
-/** The organization's secrets for one of its admins, recorded in the audit trail (a secret seen is a secret shared). */
+/** `whsec_abcd…wxyz`: enough to tell secrets apart, not enough to sign with one. */
+const mask = (secret: string) => `${secret.slice(0, 10)}…${secret.slice(-4)}`;
+
+/** The organization's secrets masked, for its admins' settings page (nothing usable leaves: not audited). */
+export async function webhookSecretInfo(scope: Scope): Promise<OrgWebhookSecrets> {
+  requireRole(scope, "admin", "seeing the webhook signing secret");
+  const s = await orgWebhookSecrets(scope.orgId);
+  return { ...s, current: mask(s.current), previous: s.previous ? mask(s.previous) : null };
+}
+
+/** The organization's secrets in full for one of its admins, recorded in the audit trail (a secret seen is a secret shared). */
 export async function revealWebhookSecrets(scope: Scope): Promise<OrgWebhookSecrets> {
   requireRole(scope, "admin", "seeing the webhook signing secret");
   const secrets = await orgWebhookSecrets(scope.orgId);
