@@ -92,6 +92,17 @@ export async function measureObservability(b: ObservabilityBench): Promise<void>
       },
     );
   }
+  const { renderMetrics } = await import("../../server/services/metrics/app-metrics.js");
+  await measure(
+    "GET /api/metrics (a Prometheus scrape)",
+    () => renderMetrics(),
+    () =>
+      planOf(
+        Prisma.sql`SELECT "type", "name", "label", sum("value")::int8 AS value FROM "JobMetric" GROUP BY "type", "name", "label"` as never,
+      ),
+  );
+  const { listAudit } = await import("../../server/services/audit/list-audit.js");
+  await measure("audit trail, first page (organization)", () => listAudit(scope, false, {}));
   await measure(
     "engine: events received in the last hour (recovery at start)",
     () => selectRecentEvents(b.client as never, "engine", Date.now() - 3_600_000),
