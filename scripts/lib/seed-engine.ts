@@ -18,7 +18,7 @@ const RUN_STATUS = `CASE j."status" WHEN 'COMPLETED' THEN 'completed' WHEN 'FAIL
 
 export async function seedEngine(client: pg.ClientBase, o: SeedEngineOptions): Promise<void> {
   const jobs = `FROM "Job" j, LATERAL (SELECT (extract(epoch FROM j."createdAt") * 1000)::bigint AS ms) AS t
-    WHERE j."orgId" = $1 AND j."createdBy" = 'seed'`;
+    WHERE j."orgId" = $1 AND j."createdBy" = 'seed' AND j."runId" IS NOT NULL`;
   const data = `jsonb_build_object('orgId', j."orgId", 'jobId', j."id", 'taskId', j."payload"->>'taskId')`;
   await client.query(
     `INSERT INTO engine.events (internal_id, id, name, data, ts, received_at)
@@ -43,7 +43,7 @@ export async function seedEngine(client: pg.ClientBase, o: SeedEngineOptions): P
        'step-' || n || ': working on ' || (j."payload"->>'taskId') || CASE WHEN j."payload"->>'taskId' = 'task-' || $3 AND n = 1 THEN ' quetzal' ELSE '' END,
        j."startedAt" + n * interval '100 ms'
      FROM "Job" j, generate_series(1, $2::int) AS n
-     WHERE j."orgId" = $1 AND j."createdBy" = 'seed' AND NOT EXISTS (SELECT 1 FROM "StepLog" l WHERE l."jobId" = j."id")`,
+     WHERE j."orgId" = $1 AND j."createdBy" = 'seed' AND j."runId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "StepLog" l WHERE l."jobId" = j."id")`,
     [o.orgId, lines, o.rareAt ?? -1],
   );
 }

@@ -7,6 +7,7 @@ import { stackKeysPath } from "../../scripts/lib/stack-keys.js";
 import { clerkTestKeys, mintSessionToken } from "../support/clerk.js";
 import { type LaunchedStack, launchStack } from "../support/launch-stack.js";
 import { ensureNextBuild } from "../support/next-build.js";
+import { submitActionForm } from "../support/server-action-form.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -86,7 +87,7 @@ describe("organization A against organization B's jobs", () => {
       expect(res.status, name).toBe(400);
     }
     const sent = await trpcMutation("system.sendEvent", { name: "custom/hello", data: { jobId: sleeper, orgId: "org_b" } }, mallory);
-    expect(sent.status).toBe(200);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
     // 2. Outbound requests into the engine's API, by any spelling.
     for (const url of [
       `${stack.engineUrl}/v1/runs/cancel`,
@@ -207,5 +208,58 @@ describe("what the public sees", () => {
       expect(text).not.toContain(k.signingKey.slice(-20));
       expect(text).not.toContain(k.eventKey);
     }
+  });
+});
+
+describe("roles through Clerk's real middleware", () => {
+  it("answers a viewer's change 403 at every door, and records an admin's change with the request it came in", async () => {
+    const viewer = await token("user_vera", "org_c", "viewer");
+    const admin = await token("user_ada", "org_c", "admin");
+    const why = /your role \(viewer\) can only read/;
+    const rest = await call("/api/jobs", { token: viewer, json: { type: "demo-task", payload: {} } });
+    expect(rest.status).toBe(403);
+    expect(rest.body.error.message).toMatch(why);
+    const batch = await call("/api/jobs/batch", { token: viewer, json: { items: [{ type: "demo-task", payload: {} }] } });
+    expect(batch.status).toBe(403);
+    const rpc = await trpcMutation("job.create", { type: "demo-task", payload: {} }, viewer);
+    expect(rpc.status).toBe(403);
+    expect(rpc.body.error.message).toMatch(why);
+    const alert = await call("/api/alerts", {
+      token: viewer,
+      json: { name: "x", kind: "BACKLOG", threshold: 1, channel: "EMAIL", target: "a@b.co" },
+    });
+    expect(alert.status).toBe(403);
+    // The page's plain form (its action ids read as an admin would see them), posted as the viewer: refused too.
+    const action = await submitActionForm(
+      stack.baseUrl,
+      "/jobs",
+      { delayMs: "0" },
+      { authorization: `Bearer ${admin}` },
+      { authorization: `Bearer ${viewer}` },
+    );
+    expect(decodeURIComponent(action.headers.get("location") ?? "")).toMatch(why);
+    // Reading is fine.
+    expect((await call("/api/jobs", { token: viewer })).status).toBe(200);
+    expect((await call("/api/audit", { token: viewer })).body.items).toEqual([]);
+
+    const made = await call("/api/jobs", {
+      token: admin,
+      json: { type: "approval-workflow", payload: { title: "audited" } },
+      headers: { "x-request-id": "req-clerk-42", "user-agent": "roles-test/2.0", "x-forwarded-for": "198.51.100.9, 10.0.0.1" },
+    });
+    expect(made.status).toBe(202);
+    const trail = (await call("/api/audit?action=job.create", { token: viewer })).body.items;
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({
+      orgId: "org_c",
+      actorId: "user_ada",
+      actorRole: "admin",
+      door: "rest",
+      action: "job.create",
+      targetId: made.body.id,
+      requestId: "req-clerk-42",
+      ip: "198.51.100.9",
+      userAgent: "roles-test/2.0",
+    });
   });
 });

@@ -21,7 +21,10 @@ export class EventsApi {
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
     const rows = await selectEventsPage(this.ctx.pool, this.ctx.s, q, limit);
     const page = rows.slice(0, limit);
-    const runs = await this.runsOf(page.map((r) => r.internal_id));
+    const runs = await this.runsOf(
+      page.map((r) => r.internal_id),
+      q.summary === true,
+    );
     return {
       data: page.map((r) => withRuns(r, runs.get(r.internal_id) ?? [])),
       cursor: rows.length > limit ? (page[page.length - 1]?.internal_id as string) : null,
@@ -49,10 +52,10 @@ export class EventsApi {
     return this.ingest.ingest(events, seed);
   }
 
-  private async runsOf(ids: string[]): Promise<Map<string, RunSummary[]>> {
+  private async runsOf(ids: string[], brief = false): Promise<Map<string, RunSummary[]>> {
     const out = new Map<string, RunSummary[]>();
     if (!ids.length) return out;
-    const rows = await selectRunsOfEvents(this.ctx.pool, this.ctx.s, ids);
+    const rows = await selectRunsOfEvents(this.ctx.pool, this.ctx.s, ids, brief);
     const wanted = new Set(ids);
     for (const r of rows) {
       for (const e of r.event_ids as string[]) {

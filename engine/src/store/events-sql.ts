@@ -45,7 +45,15 @@ function eventsOrder(q: EventsQuery): string {
 
 /** One event by internal id or by its user-facing id (the newest, when a sender reused an id). */
 export async function selectEvent(pool: pg.Pool, s: string, id: string): Promise<EventRow | undefined> {
-  const { rows } = await pool.query(`SELECT * FROM ${s}.events WHERE internal_id = $1 OR id = $1 ORDER BY internal_id DESC LIMIT 1`, [id]);
+  // Two index lookups rather than one `internal_id = $1 OR id = $1`, which PostgreSQL answered by reading every event
+  // (88 ms at 1.5 million).
+  const { rows } = await pool.query(
+    `(SELECT * FROM ${s}.events WHERE internal_id = $1)
+     UNION ALL
+     (SELECT * FROM ${s}.events WHERE id = $1 ORDER BY internal_id DESC LIMIT 1)
+     LIMIT 1`,
+    [id],
+  );
   return rows[0];
 }
 

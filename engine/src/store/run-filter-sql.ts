@@ -38,7 +38,9 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 export function runsWhere(f: RunFilter, params: unknown[]): string {
   const conds: string[] = [];
   if (f.functionSlug) conds.push(`function_slug = $${params.push(f.functionSlug)}`);
-  if (f.statuses?.length) conds.push(`status = ANY($${params.push(f.statuses)}::text[])`);
+  // One status as an equality, so an index on (…, status, id) keeps serving the newest-first order.
+  if (f.statuses?.length === 1) conds.push(`status = $${params.push(f.statuses[0])}`);
+  else if (f.statuses?.length) conds.push(`status = ANY($${params.push(f.statuses)}::text[])`);
   if (f.from !== undefined) conds.push(`created_at >= $${params.push(f.from)}`);
   if (f.to !== undefined) conds.push(`created_at <= $${params.push(f.to)}`);
   if (f.cursor) conds.push(`id < $${params.push(f.cursor)}`);

@@ -12,6 +12,9 @@ import { ACTIVE_SQL } from "./statuses.js";
 export const SUMMARY_COLUMNS =
   "id, function_slug, status, event_ids, events, batch_id, created_at, started_at, ended_at, output, error, replay_of, cancel_reason, priority, parent";
 
+/** A run as an events list names it: which function, how it stands, when. */
+const BRIEF_COLUMNS = "id, function_slug, status, event_ids, created_at, started_at, ended_at, priority";
+
 /** A run summary's columns (SUMMARY_COLUMNS). */
 export type SummaryRow = Pick<
   RunRow,
@@ -92,10 +95,12 @@ export async function selectRunsEvents(pool: pg.Pool, s: string, f: RunFilter, m
 }
 
 /** Summaries of the runs any of these events (internal ids) started, oldest first. */
-export async function selectRunsOfEvents(pool: pg.Pool, s: string, eventIds: string[]): Promise<SummaryRow[]> {
+export async function selectRunsOfEvents(pool: pg.Pool, s: string, eventIds: string[], brief = false): Promise<SummaryRow[]> {
   // Sorted here, not by the database: an ORDER BY id made PostgreSQL walk the primary key through every run instead
-  // of looking the page's events up in the event_ids index (9 s at a million runs).
-  const { rows } = await pool.query(`SELECT ${SUMMARY_COLUMNS} FROM ${s}.runs WHERE event_ids && $1::text[]`, [eventIds]);
+  // of looking the page's events up in the event_ids index (9 s at a million runs). `brief`: what an events list shows
+  // of each run (no events, output or error to read and send).
+  const columns = brief ? BRIEF_COLUMNS : SUMMARY_COLUMNS;
+  const { rows } = await pool.query(`SELECT ${columns} FROM ${s}.runs WHERE event_ids && $1::text[]`, [eventIds]);
   return (rows as SummaryRow[]).sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AlertRule } from "@/generated/prisma/client";
+import type { AlertRule, Prisma } from "@/generated/prisma/client";
 import { JOB_TYPE_NAMES } from "@/jobs";
 import { db } from "../../db";
 import { AppError } from "../../errors";
@@ -109,7 +109,7 @@ export const toRuleView = (r: AlertRule): AlertRuleView => ({
 });
 
 /** The fields a change is recorded with (the target too: where alerts go is what an attacker would change). */
-const audited_ = (r: AlertRule) => ({
+const ruleSnapshot = (r: AlertRule) => ({
   name: r.name,
   kind: r.kind,
   jobType: r.jobType,
@@ -129,7 +129,7 @@ export async function listAlertRules(scope: Scope): Promise<AlertRuleView[]> {
   return rows.map(toRuleView);
 }
 
-async function findRule(client: Pick<typeof db extends () => infer C ? C : never, "alertRule">, scope: Scope, id: string) {
+async function findRule(client: Pick<Prisma.TransactionClient, "alertRule">, scope: Scope, id: string) {
   const rule = z.uuid().safeParse(id).success ? await client.alertRule.findFirst({ where: { id, orgId: scope.orgId } }) : null;
   if (!rule) throw new AppError("NOT_FOUND", `no alert rule ${id.slice(0, 64)} in your organization`);
   return rule;
@@ -147,7 +147,7 @@ export async function createAlertRule(scope: Scope, raw: z.input<typeof createAl
     });
     return {
       result: toRuleView(rule),
-      audit: { action: "alertRule.create", targetType: "alertRule", targetId: rule.id, after: audited_(rule) },
+      audit: { action: "alertRule.create", targetType: "alertRule", targetId: rule.id, after: ruleSnapshot(rule) },
     };
   });
 }
@@ -157,7 +157,7 @@ export async function updateAlertRule(scope: Scope, raw: z.input<typeof updateAl
   const { id, ...patch } = parseInput(updateAlertRuleInput, raw);
   return audited(scope, async (tx) => {
     const before = await findRule(tx, scope, id);
-    const merged = parseInput(createAlertRuleInput, { ...audited_(before), ...patch, snoozedUntil: undefined });
+    const merged = parseInput(createAlertRuleInput, { ...ruleSnapshot(before), ...patch, snoozedUntil: undefined });
     const rule = await tx.alertRule.update({
       where: { id },
       // A rule changed starts over: it fires again if its new condition holds.
@@ -165,7 +165,7 @@ export async function updateAlertRule(scope: Scope, raw: z.input<typeof updateAl
     });
     return {
       result: toRuleView(rule),
-      audit: { action: "alertRule.update", targetType: "alertRule", targetId: id, before: audited_(before), after: audited_(rule) },
+      audit: { action: "alertRule.update", targetType: "alertRule", targetId: id, before: ruleSnapshot(before), after: ruleSnapshot(rule) },
     };
   });
 }
@@ -177,7 +177,7 @@ export async function deleteAlertRule(scope: Scope, id: string): Promise<{ delet
     await tx.alertRule.delete({ where: { id } });
     return {
       result: { deleted: id },
-      audit: { action: "alertRule.delete", targetType: "alertRule", targetId: id, before: audited_(before) },
+      audit: { action: "alertRule.delete", targetType: "alertRule", targetId: id, before: ruleSnapshot(before) },
     };
   });
 }

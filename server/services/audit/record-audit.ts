@@ -83,13 +83,13 @@ export async function recordAudit(
   await client.$executeRaw`INSERT INTO "AuditEvent" ${AUDIT_COLUMNS} VALUES ${Prisma.join(list.map((e) => auditRowSql(scope, e, opts)))}`;
 }
 
-/** Interactive transactions that include a call to Inngest (pausing, replaying) may take a while. */
-const TRANSACTION = { maxWait: 5_000, timeout: 30_000 };
+const TRANSACTION = { maxWait: 5_000, timeout: 10_000 };
 
 /**
  * Runs an action in a transaction and records what it reports in the same transaction. `fn` does its writes with
  * `tx`; it returns its result and the audit entries (none when it changed nothing). An action that throws, or
- * whose audit row cannot be written, changes nothing.
+ * whose audit row cannot be written, changes nothing. `fn` must not wait on Inngest: the embedded database serves one
+ * transaction at a time, and the engine shares it (use `auditedRemote` for a change Inngest makes).
  */
 export async function audited<T>(
   scope: Scope,
@@ -101,4 +101,19 @@ export async function audited<T>(
     if (audit) await recordAudit(tx, scope, audit, opts);
     return result;
   }, TRANSACTION);
+}
+
+/**
+ * A change Inngest makes (pausing a function, sending an event, replaying a run): it cannot share a transaction with
+ * the engine's own writes, so its row is written right after Inngest accepted it, in one statement. A call Inngest
+ * refuses records nothing.
+ */
+export async function auditedRemote<T>(
+  scope: Scope,
+  fn: () => Promise<{ result: T; audit: AuditEntry | AuditEntry[] | null }>,
+  opts: AuditActor = {},
+): Promise<T> {
+  const { result, audit } = await fn();
+  if (audit) await recordAudit(db(), scope, audit, opts);
+  return result;
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import { requireRole, type Scope } from "../../identity";
-import { audited } from "../audit/record-audit";
+import { auditedRemote } from "../audit/record-audit";
 import { replayJob } from "../jobs/replay-job";
 import { parseInput } from "../validate";
 import { jobOfRun, type RunSummary, runsApi, scopedRun } from "./engine-runs";
@@ -138,7 +138,7 @@ export async function replayFailedRuns(scope: Scope, operator: boolean, raw: z.i
     try {
       // `once`: a run that has a replay already is not replayed again (409). Each replay is its own change, recorded
       // with it (as each job's replay is, by its create).
-      await audited(scope, async () => {
+      await auditedRemote(scope, async () => {
         const { data } = await runsApi<{ data: { run_id: string } }>(`/v1/runs/${runId}/replay`, { method: "POST", body: { once: true } });
         return {
           result: null,

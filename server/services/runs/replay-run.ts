@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { requireRole, type Scope } from "../../identity";
-import { audited } from "../audit/record-audit";
+import { auditedRemote } from "../audit/record-audit";
 import { replayJob } from "../jobs/replay-job";
 import { rerunJobFromStep } from "../jobs/rerun-job";
 import { parseInput } from "../validate";
@@ -33,7 +33,7 @@ export async function replayRun(
     const { job } = await replayJob(scope, jobId, {});
     return { runId: null, jobId: job.id };
   }
-  return audited(scope, async () => {
+  return auditedRemote(scope, async () => {
     const { data } = await runsApi<{ data: { run_id: string } }>(`/v1/runs/${input.runId}/replay`, {
       method: "POST",
       body: input.fromStep ? { from_step: input.fromStep } : {},

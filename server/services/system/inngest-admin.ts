@@ -4,7 +4,7 @@ import { db } from "../../db";
 import { AppError } from "../../errors";
 import { sendEvents } from "../../events/send-events";
 import { requireRole, type Scope } from "../../identity";
-import { audited } from "../audit/record-audit";
+import { auditedRemote } from "../audit/record-audit";
 import { parseInput } from "../validate";
 import { inngestApi, inngestTarget } from "./inngest-target";
 
@@ -100,7 +100,7 @@ export async function setFunctionPaused(scope: Scope, operator: boolean, id: str
     throw new AppError("FORBIDDEN", "only an operator can pause or resume functions: it stops them for every organization");
   }
   if (!/^[\w.-]+$/.test(id)) throw new AppError("NOT_FOUND", `no function "${id}"`);
-  return audited(
+  return auditedRemote(
     scope,
     async () => {
       const res = await inngestApi(`/v1/functions/${id}/${paused ? "pause" : "resume"}`, { method: "POST" }).catch((err: Error) => {
@@ -142,7 +142,7 @@ export const sendEventInput = z.object({
 export async function sendEvent(scope: Scope, raw: z.input<typeof sendEventInput>): Promise<{ ids: string[] }> {
   requireRole(scope, "member", "sending an event");
   const input = parseInput(sendEventInput, raw);
-  return audited(scope, async () => {
+  return auditedRemote(scope, async () => {
     try {
       const res = await sendEvents({ name: input.name, data: { ...input.data, orgId: scope.orgId, sentBy: scope.userId } });
       return {
