@@ -19,14 +19,19 @@ let started = false;
 export async function startTracing(): Promise<void> {
   if (started || !tracingEnabled()) return;
   started = true;
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { resourceFromAttributes }, { registerInstrumentations }, { PgInstrumentation }, { UndiciInstrumentation }] =
-    await Promise.all([
-      import("@opentelemetry/sdk-trace-node"),
-      import("@opentelemetry/resources"),
-      import("@opentelemetry/instrumentation"),
-      import("@opentelemetry/instrumentation-pg"),
-      import("@opentelemetry/instrumentation-undici"),
-    ]);
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { resourceFromAttributes },
+    { registerInstrumentations },
+    { PgInstrumentation },
+    { UndiciInstrumentation },
+  ] = await Promise.all([
+    import("@opentelemetry/sdk-trace-node"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/instrumentation"),
+    import("@opentelemetry/instrumentation-pg"),
+    import("@opentelemetry/instrumentation-undici"),
+  ]);
   const spanProcessors = [];
   if (env().OTEL_EXPORTER_OTLP_ENDPOINT) {
     const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
