@@ -161,7 +161,21 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     const anyJob = ((await s.api("/api/jobs?limit=1")).items[0] ?? (await s.api("/api/jobs", { type: "demo-task", payload: {} })))
       .id as string;
     const wide: string[] = [];
-    for (const path of ["/", "/jobs", "/jobs/new", `/jobs/${anyJob}`, "/runs", "/logs", "/events", "/functions", "/mailbox", "/settings"]) {
+    for (const path of [
+      "/",
+      "/jobs",
+      "/jobs/new",
+      `/jobs/${anyJob}`,
+      "/runs",
+      "/logs",
+      "/events",
+      "/functions",
+      "/mailbox",
+      "/settings",
+      "/alerts",
+      "/alerts/history",
+      "/audit",
+    ]) {
       await s.page.goto(`${s.stack.baseUrl}${path}`);
       await s.page.locator("main h1").first().waitFor();
       await expect.poll(() => s.page.locator('[aria-busy="true"]').count(), { timeout: 15_000 }).toBe(0);
@@ -223,6 +237,9 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       "/functions",
       "/mailbox",
       "/settings",
+      "/alerts",
+      "/alerts/history",
+      "/audit",
     ];
     const problems: string[] = [];
     for (const path of pages) {

@@ -13,7 +13,8 @@ let stack: AppStack;
 const org = () => `org_${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
-  stack = await startAppStack();
+  // An operator of its own, so the organizations here see their own events only (not the installation's).
+  stack = await startAppStack({ JOBDECK_OPERATORS: "user:user_ops" });
 });
 afterAll(async () => stack?.stop());
 

@@ -32,7 +32,7 @@ function newestMtime(path: string): number {
  * into the same folder at the same time.
  */
 export async function ensureNextBuild(distDir: string, env: NodeJS.ProcessEnv): Promise<void> {
-  // One lock for every build folder: each build also regenerates the shared Prisma client.
+  // One lock for every build folder: two builds at once would share Next's and TypeScript's caches.
   const lock = ".next-build.lock";
   const deadline = Date.now() + 15 * 60_000;
   let fd: number | undefined;
@@ -49,11 +49,18 @@ export async function ensureNextBuild(distDir: string, env: NodeJS.ProcessEnv): 
   try {
     const buildId = join(distDir, "BUILD_ID");
     if (existsSync(buildId) && statSync(buildId).mtimeMs > Math.max(...SOURCES.map(newestMtime))) return;
-    const b = spawnSync("npm", ["run", "build"], {
+    // `next build` alone, not `npm run build`: that also regenerates the Prisma client, which test files running
+    // meanwhile import (a half-written client failed one with "Cannot find module …/prismaNamespace"). The client
+    // is generated before the suites run (scripts/run-tests.mjs), and only when missing here.
+    if (!existsSync(join("generated", "prisma", "client.ts"))) {
+      const g = spawnSync("npm", ["run", "db:generate"], { stdio: "inherit", env });
+      if (g.status !== 0) throw new Error("npm run db:generate failed");
+    }
+    const b = spawnSync(process.execPath, [join("node_modules", "next", "dist", "bin", "next"), "build"], {
       stdio: "inherit",
       env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
     });
-    if (b.status !== 0) throw new Error(`npm run build (${distDir}) failed`);
+    if (b.status !== 0) throw new Error(`next build (${distDir}) failed`);
   } finally {
     closeSync(fd);
     rmSync(lock, { force: true });
