@@ -1,6 +1,6 @@
 /**
- * `npm run bench:peers`: Jobdeck (engine + SDK app, over the Inngest protocol) against pg-boss, graphile-worker
- * and BullMQ, all started from this process, in interleaved rounds (the order rotates each round) on the same
+ * `npm run bench:peers`: Jobdeck (engine + SDK app, over the Inngest protocol) against the durable-execution engines
+ * Restate and DBOS Transact and the queues pg-boss, graphile-worker and BullMQ, all started from this process, in interleaved rounds (the order rotates each round) on the same
  * PostgreSQL and Redis. Per system and round it measures:
  *   - throughput: N no-op one-step jobs, and N/… five-step jobs (peers: five chained jobs), enqueued in bulk;
  *   - CPU seconds per 1,000 one-step jobs of the system's own processes, and of its database server;
@@ -9,12 +9,13 @@
  * bench/results. A system whose service is absent is skipped with a line saying why. No assertions.
  *
  *   npm run bench:peers -- [--rounds 3] [--jobs 3000] [--five 1000] [--rates 10,50,100] [--seconds 5]
- *                          [--systems Jobdeck,pg-boss,graphile-worker,BullMQ] [--database-url …] [--redis-url …]
+ *                          [--systems Jobdeck,Restate,DBOS,pg-boss,graphile-worker,BullMQ] [--database-url …] [--redis-url …]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { ensureDatabase } from "../lib/databases.js";
+import { dbos, restate } from "./durable-engines.js";
 import { cpuOfNamedSince, cpuSeconds, load, median, memoryMb, percentile } from "./measure.js";
 import { bullmq, graphileWorker, jobdeck, type Kind, newJob, pgBoss, type RunningSystem, type SystemDefinition } from "./systems.js";
 
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     five: { type: "string", default: "1000" },
     rates: { type: "string", default: "10,50,100" },
     seconds: { type: "string", default: "5" },
-    systems: { type: "string", default: "Jobdeck,pg-boss,graphile-worker,BullMQ" },
+    systems: { type: "string", default: "Jobdeck,Restate,DBOS,pg-boss,graphile-worker,BullMQ" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/jobdeck_peers_bench" },
     "redis-url": { type: "string", default: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379" },
     "max-in-flight": { type: "string", default: "128" },
@@ -65,7 +66,7 @@ interface Throughput {
 async function throughput(def: SystemDefinition, system: RunningSystem, kind: Kind, count: number): Promise<Throughput> {
   await system.reset();
   const cpu0 = system.pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
-  const databaseCpu = cpuOfNamedSince(def.databaseProcess);
+  const databaseCpu = def.databaseProcess ? cpuOfNamedSince(def.databaseProcess) : () => 0;
   const t0 = performance.now();
   let enqueued = 0;
   const producer = async () => {
@@ -111,7 +112,9 @@ async function main(): Promise<void> {
   // No PostgreSQL: the systems that need it say so and are skipped.
   await ensureDatabase(config.databaseUrl).catch(() => {});
   const wanted = new Set((values.systems as string).split(","));
-  const all = [jobdeck(config), pgBoss(config), graphileWorker(config), bullmq(config)].filter((d) => wanted.has(d.name));
+  const all = [jobdeck(config), restate(), dbos(config), pgBoss(config), graphileWorker(config), bullmq(config)].filter((d) =>
+    wanted.has(d.name),
+  );
   const running = new Map<string, { def: SystemDefinition; system: RunningSystem }>();
   for (const def of all) {
     const why = await def.unavailable();

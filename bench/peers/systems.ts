@@ -29,8 +29,9 @@ export interface RunningSystem {
 
 export interface SystemDefinition {
   name: string;
-  /** The command name of its database server's processes, whose CPU is reported next to the system's own. */
-  databaseProcess: "postgres" | "redis-server";
+  /** The command name of its database server's processes, whose CPU is reported next to the system's own; null
+   * when the system keeps its state in its own processes (Restate's server embeds its log and RocksDB). */
+  databaseProcess: "postgres" | "redis-server" | null;
   /** Why it cannot run here (its service is absent), or null. */
   unavailable(): Promise<string | null>;
   start(): Promise<RunningSystem>;
@@ -47,7 +48,7 @@ export interface BenchConfig {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const newJob = (): BenchJob => ({ sentAt: preciseNow(), step: 1 });
 
-async function postgresUnavailable(url: string): Promise<string | null> {
+export async function postgresUnavailable(url: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
@@ -78,7 +79,7 @@ function redisUnavailable(url: string): Promise<string | null> {
   });
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -86,7 +87,10 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 /** A peer's worker in a child process, answering `samples`/`reset` over IPC. */
-async function forkWorker(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; ask<T>(type: string): Promise<T> }> {
+export async function forkWorker(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcess; ask<T>(type: string): Promise<T> }> {
   const proc = fork(script, [], {
     execArgv: ["--import", "tsx"],
     env: { ...process.env, ...env },
@@ -117,13 +121,13 @@ async function forkWorker(script: string, env: Record<string, string>): Promise<
   };
 }
 
-const schemaName = (system: string) => `bench_${system}_${process.pid}`;
+export const schemaName = (system: string) => `bench_${system}_${process.pid}`;
 
-type Worker = Awaited<ReturnType<typeof forkWorker>>;
+export type Worker = Awaited<ReturnType<typeof forkWorker>>;
 type Producer = Pick<RunningSystem, "enqueueMany" | "enqueueOne"> & { close(): Promise<void> };
 
 /** A peer as the orchestrator drives it: its client enqueues, its worker child records; stop closes both, then cleans up. */
-function peerSystem(worker: Worker, producer: Producer, cleanup: () => Promise<void> = async () => {}): RunningSystem {
+export function peerSystem(worker: Worker, producer: Producer, cleanup: () => Promise<void> = async () => {}): RunningSystem {
   return {
     pids: () => [worker.proc.pid as number],
     enqueueMany: producer.enqueueMany,
