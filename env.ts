@@ -168,3 +168,23 @@ export function scheduleSettings(): z.infer<typeof scheduleSchema> {
   if (!result.success) throw envError(result.error);
   return result.data;
 }
+
+const checkpointSchema = z.object({
+  /**
+   * Steps the SDK runs before it reports them to Inngest (the SDK's `checkpointing.bufferedSteps`). 1, the default
+   * and Inngest's, reports every step as it finishes. More saves an exchange with Inngest per step, but a step not
+   * yet reported runs again if the app dies: the SDK reports a buffer only between steps (a timer cannot interrupt a
+   * running step), so quick steps before a long one stay unreported for the whole long step.
+   */
+  STEP_CHECKPOINT_BUFFER: z.coerce.number().int().min(1).max(100).default(1),
+  /** With a buffer: the longest finished steps wait to be reported, in ms, checked between steps (`maxInterval`). */
+  STEP_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).default(100),
+});
+
+/** How the app's functions report finished steps (inngest/client.ts); read at start and at `next build`. */
+export function checkpointSettings(): z.infer<typeof checkpointSchema> {
+  const keys = ["STEP_CHECKPOINT_BUFFER", "STEP_CHECKPOINT_INTERVAL_MS"];
+  const result = checkpointSchema.safeParse(Object.fromEntries(keys.map((k) => [k, process.env[k] === "" ? undefined : process.env[k]])));
+  if (!result.success) throw envError(result.error);
+  return result.data;
+}

@@ -1,7 +1,8 @@
 import { Inngest } from "inngest";
 import { extendedTracesMiddleware } from "inngest/experimental";
+import { checkpointSettings } from "@/env";
 import { INNGEST_APP_ID } from "@/jobs";
-import { keepAliveFetch, snapshotProcessEnv } from "@/server/events/sdk-transport";
+import { checkpointingOption, keepAliveFetch, snapshotProcessEnv } from "@/server/events/sdk-transport";
 import { tracingEnabled } from "@/server/tracing";
 import { JobTracking } from "./middleware/job-tracking";
 import { SourceMappedErrors } from "./middleware/source-mapped-errors";
@@ -26,4 +27,8 @@ export const inngest = new Inngest({
     ...(tracingEnabled() ? [extendedTracesMiddleware({ behaviour: "extendProvider" })] : []),
   ],
   fetch: keepAliveFetch,
+  // Each finished step is reported to Inngest at once (Inngest's default). An operator may trade that for fewer
+  // exchanges with STEP_CHECKPOINT_BUFFER (env.ts says what a crash then costs); a failing step, a sleep or a wait
+  // reports what is buffered first.
+  checkpointing: checkpointingOption(checkpointSettings()),
 });

@@ -7,9 +7,11 @@
  *     keys (scripts/lib/stack-keys.ts) on its management and event APIs; with --prod the app runs the SDK in cloud
  *     mode with the same signing key, so /api/inngest refuses unsigned requests;
  *  4. Next.js (`next dev`, or `next start` with --prod, building first when no build exists) on PORT (3000);
- *  5. the engine syncs the app; the URLs are printed. Ctrl-C stops everything; the next start resumes every run.
+ *  5. under `npm start`, the functions worker (scripts/launcher/functions-worker.ts) serves the Inngest functions to
+ *     the engine outside Next.js; `npm run dev` serves them from /api/inngest;
+ *  6. the engine syncs the app; the URLs are printed. Ctrl-C stops everything; the next start resumes every run.
  *
- * The database server and Next.js are supervised children (scripts/launcher/): one that dies is restarted with
+ * The database server, Next.js and the functions worker are supervised children (scripts/launcher/): one that dies is restarted with
  * backoff, one that keeps dying stops the stack with the reason (exit code 1). Ctrl-C (or SIGTERM) stops every
  * child within 10 s and frees every port; a second Ctrl-C kills them at once.
  */
@@ -21,7 +23,7 @@ import { Engine } from "../engine/src/engine.js";
 import { otlpTracesEndpoint } from "../engine/src/options.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
-import { databaseChild, nextChild } from "./launcher/children.js";
+import { databaseChild, freePort, functionsChild, nextChild } from "./launcher/children.js";
 import { type ChildStatus, DEFAULT_SUPERVISION, Supervisor } from "./launcher/supervisor.js";
 import { type StackInfo, stackInfoPath, stackKeys, stackKeysPath, writeStackInfo } from "./lib/stack-keys.js";
 
@@ -96,6 +98,8 @@ async function main(): Promise<void> {
         engine.stop().catch((err) => log.error({ err }, "engine stop failed")),
         3_000,
       );
+    // After the engine: its last step requests are answered rather than cut.
+    await supervisor.stop("functions");
     await supervisor.stop("database");
     process.exit(code);
   }
@@ -207,8 +211,19 @@ async function main(): Promise<void> {
     // `npm run bench:stack -- --profile` asks for a CPU profile of Next.js (--cpu-prof is refused in NODE_OPTIONS).
     const profile = env.JOBDECK_CPU_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", env.JOBDECK_CPU_PROFILE_DIR] : [];
     await supervisor.start(nextChild({ prod, host: appHost, port, env: appEnv as NodeJS.ProcessEnv, nodeArgs: profile }));
+    // npm start: the embedded engine runs the functions through the functions worker, outside Next.js's request
+    // pipeline (about half of a job's CPU on the whole stack went to Next.js serving /api/inngest). `npm run dev`
+    // keeps /api/inngest, where edits to a function reload; JOBDECK_FUNCTIONS_WORKER=0 keeps it under npm start too.
+    let functionsUrl = `${appOrigin}/api/inngest`;
+    if (engine && prod && env.JOBDECK_FUNCTIONS_WORKER !== "0") {
+      const functionsPort = Number(env.FUNCTIONS_PORT) || (await freePort());
+      const { INNGEST_SERVE_ORIGIN: _origin, ...workerEnv } = appEnv;
+      await supervisor.start(functionsChild({ port: functionsPort, env: workerEnv as NodeJS.ProcessEnv, nodeArgs: profile }));
+      functionsUrl = `http://127.0.0.1:${functionsPort}/api/inngest`;
+      say(`functions  ${functionsUrl} (served to the engine outside Next.js; /api/inngest serves Inngest Cloud)`);
+    }
     if (engine) {
-      engine.apps.addUrl(`${appOrigin}/api/inngest`);
+      engine.apps.addUrl(functionsUrl);
       const synced = await engine.apps.syncAll();
       const failed = synced.filter((s) => !s.ok);
       if (failed.length) log.warn({ failed }, "app sync failed; the engine retries when you POST /v1/apps/sync");

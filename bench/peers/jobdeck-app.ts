@@ -1,7 +1,7 @@
 /**
  * The SDK app of bench:peers' Jobdeck: engine/bench/sdk-app.ts served the way the Next.js app serves its functions
- * (inngest/client.ts): the process environment snapshotted and the SDK's own calls on a keep-alive pool
- * (server/events/sdk-transport.ts). `--vanilla` serves it with the SDK's defaults instead, to measure the difference.
+ * (inngest/client.ts): the process environment snapshotted, the SDK's own calls on a keep-alive pool
+ * (server/events/sdk-transport.ts), finished steps reported in batches (STEP_CHECKPOINT_BUFFER / _INTERVAL_MS). `--vanilla` serves it with the SDK's defaults instead, to measure the difference.
  *
  * The SDK's request handling is single-threaded CPU work (engine/ARCHITECTURE.md, "Where a run's time goes"), so
  * with BENCH_APP_WORKERS=N it runs as N processes sharing one port (node:cluster), as an app deployment runs several
@@ -13,7 +13,8 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import { type BenchSamples, startBenchApp } from "../../engine/bench/sdk-app.js";
-import { keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
+import { checkpointSettings } from "../../env.js";
+import { checkpointingOption, keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
 
 const vanilla = process.argv.includes("--vanilla");
 const workers = Number(process.env.BENCH_APP_WORKERS ?? Math.max(1, Math.floor((availableParallelism() - 2) / 2)));
@@ -24,7 +25,7 @@ function serveOne(report?: (samples: BenchSamples) => void): void {
     return;
   }
   snapshotProcessEnv();
-  startBenchApp({ fetch: keepAliveFetch }, report);
+  startBenchApp({ fetch: keepAliveFetch, checkpointing: checkpointingOption(checkpointSettings()) }, report);
 }
 
 if (workers <= 1) serveOne();

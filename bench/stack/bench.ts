@@ -3,11 +3,13 @@
  * the embedded engine in the launcher process, Next.js) on real PostgreSQL, with the benchmark's no-op job type
  * (one step, no flow control: JOBDECK_BENCH_JOB_TYPES=1). Jobs are created by `POST /api/jobs` from a number of
  * concurrent clients and timed to COMPLETED. Prints jobs/s, create latency, create→COMPLETED latency, CPU ms per
- * job of every process of the stack and of PostgreSQL, and transactions per job. No assertions.
+ * job of every process of the stack and of PostgreSQL, and transactions per job. Then --bulk jobs are created in calls
+ * of 1,000 through `POST /api/jobs/batch` (the time until every call answered, and until every job COMPLETED), and
+ * the RSS of the stack's processes is read. No assertions.
  *
  * With --profile, every process of the stack writes a V8 CPU profile (summarized at the end) into bench/results.
  *
- *   npm run bench:stack -- [--jobs 2000] [--clients 16] [--database-url postgres://…] [--profile]
+ *   npm run bench:stack -- [--jobs 2000] [--clients 16] [--bulk 10000] [--database-url postgres://…] [--profile]
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,12 +26,15 @@ const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "2000" },
     clients: { type: "string", default: "16" },
+    bulk: { type: "string", default: "10000" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/jobdeck_stack_bench" },
     profile: { type: "boolean", default: false },
   },
 });
 const JOBS = Number(values.jobs);
 const CLIENTS = Number(values.clients);
+const BULK = Number(values.bulk);
+const BATCH = 1000;
 const DB = values["database-url"] as string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -75,6 +80,22 @@ async function createJobs(baseUrl: string, n: number): Promise<number[]> {
   return latencies;
 }
 
+/** Creates `n` jobs in calls of BATCH items, one call at a time, as `npm run jobs:enqueue` does; returns seconds. */
+async function bulkCreate(baseUrl: string, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let done = 0; done < n; done += BATCH) {
+    const items = Array.from({ length: Math.min(BATCH, n - done) }, () => ({ type: "bench-noop", payload: {} }));
+    const res = await fetch(`${baseUrl}/api/jobs/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ items }),
+    });
+    const text = await res.text();
+    if (res.status !== 202) throw new Error(`POST /api/jobs/batch answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 async function completed(db: pg.Client): Promise<number> {
   const { rows } = await db.query(`SELECT count(*)::int AS n FROM "Job" WHERE "type" = 'bench-noop' AND "status" = 'COMPLETED'`);
   return rows[0].n as number;
@@ -90,7 +111,15 @@ async function main(): Promise<void> {
   if (values.profile) mkdirSync(profileDir, { recursive: true });
   const profiling: Record<string, string> = values.profile ? { JOBDECK_CPU_PROFILE_DIR: profileDir } : {};
   const stack = await launchStack(
-    { DATABASE_URL: DB, JOBDECK_DATA_DIR: dataDir, JOBDECK_BENCH_JOB_TYPES: "1", ALLOW_DEV_AUTH: "1", ...profiling },
+    {
+      DATABASE_URL: DB,
+      JOBDECK_DATA_DIR: dataDir,
+      JOBDECK_BENCH_JOB_TYPES: "1",
+      ALLOW_DEV_AUTH: "1",
+      // The bulk phase queues --bulk jobs at once: the organization's pending limit must hold them.
+      JOBS_MAX_ACTIVE_PER_ORG: String(BULK + BATCH),
+      ...profiling,
+    },
     AUTH_VARIABLES,
     values.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [],
   );
@@ -133,6 +162,20 @@ async function main(): Promise<void> {
     console.log(`  ${r1((pgCpu / JOBS) * 1000)}  PostgreSQL (all backends)`);
     console.log(`  ${r1(total + (pgCpu / JOBS) * 1000)}  in all`);
     console.log(`PostgreSQL transactions per job: ${r1((x1 - x0) / JOBS)}`);
+    const rssDuringThroughput = [...tree.keys()].reduce((sum, pid) => sum + memoryMb(pid).peak, 0);
+    console.log(`peak RSS of the stack's processes (launcher + engine, Next.js, functions worker): ${Math.round(rssDuringThroughput)} MB`);
+
+    if (BULK > 0) {
+      const before = await completed(db);
+      const b0 = performance.now();
+      const createSeconds = await bulkCreate(stack.baseUrl, BULK);
+      while ((await completed(db)) < before + BULK) await sleep(100);
+      const drainSeconds = (performance.now() - b0) / 1000;
+      console.log(
+        `\nbulk: ${BULK} jobs through POST /api/jobs/batch (${BATCH} per call, one call at a time): created in ${r1(createSeconds)} s ` +
+          `(${Math.round(BULK / createSeconds)} jobs/s); all COMPLETED after ${r1(drainSeconds)} s (${r1(BULK / drainSeconds)} jobs/s)`,
+      );
+    }
   } finally {
     await db.end();
     await stack.kill();

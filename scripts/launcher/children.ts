@@ -1,15 +1,17 @@
 /**
- * The two children the launcher supervises: the embedded PostgreSQL server and Next.js. Each is a ChildSpec
+ * The children the launcher supervises: the embedded PostgreSQL server, Next.js, and under `npm start` the functions
+ * worker that serves the Inngest functions to the embedded engine. Each is a ChildSpec
  * (scripts/launcher/supervisor.ts): how to start it in a process group of its own, when it serves, how to tell that
  * it stopped serving.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { ChildSpec } from "./supervisor.js";
 
 const EXIT_WITH_PARENT = fileURLToPath(new URL("./exit-with-parent.cjs", import.meta.url));
 const DATABASE_CHILD = fileURLToPath(new URL("./embedded-postgres-child.ts", import.meta.url));
+const FUNCTIONS_WORKER = fileURLToPath(new URL("./functions-worker.ts", import.meta.url));
 
 /** NODE_OPTIONS that load the orphan watchdog first, keeping whatever the user set. */
 export function withExitWithParent(nodeOptions: string | undefined): string {
@@ -108,5 +110,54 @@ export function nextChild(o: NextChildOptions): ChildSpec {
       throw new Error("exited before it served");
     },
     alive: () => accepts(o.host, o.port),
+  };
+}
+
+/** A port nothing listens on right now (the kernel's pick), for a child that must keep one port across restarts. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface FunctionsChildOptions {
+  /** Kept across restarts: the engine has this URL as the app's. */
+  port: number;
+  env: NodeJS.ProcessEnv;
+  nodeArgs: string[];
+}
+
+/**
+ * The functions worker (scripts/launcher/functions-worker.ts): the app's Inngest functions on a plain Node server
+ * on 127.0.0.1, so the embedded engine's step requests skip Next.js. Ready when it has printed its URL.
+ */
+export function functionsChild(o: FunctionsChildOptions): ChildSpec {
+  return {
+    name: "functions",
+    startTimeoutMs: 60_000,
+    stopGraceMs: 3_000,
+    spawn: () =>
+      spawn(process.execPath, [...o.nodeArgs, "--conditions=react-server", "--import", "tsx", FUNCTIONS_WORKER], {
+        detached: true,
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...o.env, FUNCTIONS_PORT: String(o.port), NODE_OPTIONS: withExitWithParent(o.env.NODE_OPTIONS) },
+      }),
+    ready: (child: ChildProcess) =>
+      new Promise<void>((resolve, reject) => {
+        let out = "";
+        child.stdout?.on("data", (d) => {
+          // Everything it prints after READY goes to the launcher's output, as Next.js's does.
+          if (out.includes("READY ")) return void process.stdout.write(d);
+          out += String(d);
+          if (out.includes("READY ")) resolve();
+        });
+        child.once("exit", () => reject(new Error("exited before it served")));
+      }),
+    alive: () => accepts("127.0.0.1", o.port),
   };
 }

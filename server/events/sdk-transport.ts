@@ -94,3 +94,15 @@ export async function keepAliveFetch(input: string | URL | Request, init?: Reque
   const nullBody = res.statusCode === 204 || res.statusCode === 304 || (res.statusCode >= 100 && res.statusCode < 200);
   return new Response(nullBody ? null : body, { status: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", headers: out });
 }
+
+/**
+ * The SDK's `checkpointing` option from STEP_CHECKPOINT_BUFFER / STEP_CHECKPOINT_INTERVAL_MS (env.ts): a buffer of 1
+ * is Inngest's default (`true`, a report per step); more reports finished steps together, between steps.
+ */
+export function checkpointingOption(settings: {
+  STEP_CHECKPOINT_BUFFER: number;
+  STEP_CHECKPOINT_INTERVAL_MS: number;
+}): true | { bufferedSteps: number; maxInterval: number } {
+  if (settings.STEP_CHECKPOINT_BUFFER <= 1) return true;
+  return { bufferedSteps: settings.STEP_CHECKPOINT_BUFFER, maxInterval: settings.STEP_CHECKPOINT_INTERVAL_MS };
+}

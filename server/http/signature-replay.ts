@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
 /**
  * Inngest signs each request to /api/inngest (`X-Inngest-Signature: t=<unix s>&s=<HMAC of body + t>`) and the SDK
  * accepts a signature for 5 minutes, so a request captured on the wire could be sent again within that window and
@@ -67,5 +69,26 @@ export function refuseReplayedSignatures<R extends Request, A extends unknown[]>
     const res = await handler(req, ...rest);
     if (res.status === 401) seen.release(signature);
     return res;
+  };
+}
+
+/** The same guard for a Node `(req, res)` handler (the SDK's `inngest/node` adapter, scripts/launcher/functions-worker.ts). */
+export function refuseReplayedSignaturesNode(
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const header = req.headers["x-inngest-signature"];
+    const signature = Array.isArray(header) ? header[0] : header;
+    if (signature && req.method === "POST") {
+      if (!seen.take(signature)) {
+        res.writeHead(401, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: "this request's signature was already used: a signed request is accepted once" }));
+        return;
+      }
+      res.once("finish", () => {
+        if (res.statusCode === 401) seen.release(signature);
+      });
+    }
+    await handler(req, res);
   };
 }

@@ -7,7 +7,7 @@ import { serve } from "inngest/node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/src/engine.js";
-import { envEnumerations, keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
+import { checkpointingOption, envEnumerations, keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -21,6 +21,7 @@ let database: TestDatabase;
 let engine: Engine;
 let server: Server;
 const calls: { method: string; url: string }[] = [];
+const executions = { a: 0, b: 0, c: 0 };
 
 beforeAll(async () => {
   snapshotProcessEnv();
@@ -44,7 +45,32 @@ beforeAll(async () => {
     const b = await step.run("b", () => 22);
     return { sum: a + b };
   });
-  const handler = serve({ client, functions: [twoSteps] });
+  // STEP_CHECKPOINT_BUFFER=10: finished steps travel together, with the run's end or before a failing step's error.
+  const buffered = client.createFunction(
+    {
+      id: "buffered",
+      retries: 1,
+      triggers: [{ event: "transport/buffered" }],
+      checkpointing: checkpointingOption({ STEP_CHECKPOINT_BUFFER: 10, STEP_CHECKPOINT_INTERVAL_MS: 100 }),
+    },
+    async ({ event, step, attempt }) => {
+      const a = await step.run("a", () => {
+        executions.a++;
+        return 1;
+      });
+      const b = await step.run("b", () => {
+        executions.b++;
+        return 2;
+      });
+      const c = await step.run("c", () => {
+        executions.c++;
+        if (event.data.failOnce && attempt === 0) throw new Error("c fails on the first attempt");
+        return 3;
+      });
+      return { sum: a + b + c };
+    },
+  );
+  const handler = serve({ client, functions: [twoSteps, buffered] });
   server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const sync = await engine.apps.syncUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/inngest`);
@@ -82,6 +108,41 @@ describe("the SDK over the app's transport", () => {
     expect(checkpoints[0]?.url.startsWith(engine.url)).toBe(true);
     // The SDK read its configuration from process.env while serving: through the snapshot.
     expect(envEnumerations()).toBeGreaterThan(listed);
+  });
+
+  it("with a step buffer, reports a run's quick steps with its end (no checkpoint calls), and a failing step's predecessors before its error", async () => {
+    const run = async (failOnce: boolean) => {
+      const before = calls.length;
+      Object.assign(executions, { a: 0, b: 0, c: 0 });
+      const sent = await fetch(`${engine.url}/e/test`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "transport/buffered", data: { failOnce } }),
+      });
+      const { ids } = (await sent.json()) as { ids: string[] };
+      const done = await until(
+        "the buffered run to complete",
+        async () => {
+          const res = await (await fetch(`${engine.url}/v1/events/${ids[0]}/runs`)).json();
+          return res.data?.[0]?.status === "Completed" ? res.data[0] : false;
+        },
+        30_000,
+      );
+      const checkpoints = calls.slice(before).filter((c) => /\/v1\/checkpoint\//.test(c.url)).length;
+      return { output: done.output, checkpoints, runId: done.run_id as string };
+    };
+    const quick = await run(false);
+    expect(quick.output).toEqual({ sum: 6 });
+    expect(quick.checkpoints).toBe(0);
+    expect(executions).toEqual({ a: 1, b: 1, c: 1 });
+    // Every step is in the engine's record of the run, as with a report per step.
+    const trace = await (await fetch(`${engine.url}/v1/runs/${quick.runId}`)).json();
+    expect(JSON.stringify(trace)).toMatch(/"a"[\s\S]*"b"[\s\S]*"c"/);
+
+    const failing = await run(true);
+    expect(failing.output).toEqual({ sum: 6 });
+    // a and b were reported before c's error, so the retry replays them from memory and runs only c again.
+    expect(executions).toEqual({ a: 1, b: 1, c: 2 });
   });
 
   it("keeps process.env behaving as the environment: strings, deletes, child processes, TZ", () => {

@@ -38,8 +38,15 @@ describe("npm start: the Inngest endpoint and the engine's API", () => {
     version: -1,
   };
 
-  it("refuses a step request the engine did not sign (no signature, or a wrong one)", async () => {
-    const url = `${stack.baseUrl}/api/inngest?fnId=jobdeck-demo-task&stepId=step`;
+  /** Both doors to the functions: Next.js's /api/inngest and the functions worker npm start serves the engine from. */
+  const doors = () => {
+    const worker = /functions {2}(\S+)/.exec(stack.output())?.[1];
+    expect(worker).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/inngest$/);
+    return [`${stack.baseUrl}/api/inngest`, worker as string];
+  };
+
+  it.each([0, 1])("refuses a step request the engine did not sign (no signature, or a wrong one), door %i", async (door) => {
+    const url = `${doors()[door]}?fnId=jobdeck-demo-task&stepId=step`;
     for (const signature of [undefined, `t=${Math.floor(Date.now() / 1000)}&s=${"0".repeat(64)}`]) {
       const res = await fetch(url, {
         method: "POST",
@@ -51,9 +58,9 @@ describe("npm start: the Inngest endpoint and the engine's API", () => {
     }
   });
 
-  it("accepts a signed step request once: the same request sent again within its window is refused", async () => {
-    const url = `${stack.baseUrl}/api/inngest?fnId=jobdeck-demo-task&stepId=step`;
-    const body = canonicalJson({ ...forgedStep, ctx: { ...forgedStep.ctx, run_id: "01REPLAYED" } });
+  it.each([0, 1])("accepts a signed step request once: the same request sent again within its window is refused, door %i", async (door) => {
+    const url = `${doors()[door]}?fnId=jobdeck-demo-task&stepId=step`;
+    const body = canonicalJson({ ...forgedStep, ctx: { ...forgedStep.ctx, run_id: `01REPLAYED${door}` } });
     const headers = { "content-type": "application/json", "x-inngest-signature": sign(body, keys.signingKey) };
     const first = await fetch(url, { method: "POST", headers, body });
     await first.body?.cancel();
@@ -72,12 +79,17 @@ describe("npm start: the Inngest endpoint and the engine's API", () => {
   });
 
   it("keeps the registered URL when a sync is asked for with another Host", async () => {
+    const appUrls = async () => {
+      const apps = await fetch(`${stack.engineUrl}/v1/apps`, { headers: { authorization: `Bearer ${keys.signingKey}` } });
+      return ((await apps.json()) as { data: Array<{ url: string }> }).data.map((a) => a.url);
+    };
+    // npm start registers the functions worker (scripts/launcher/functions-worker.ts) with the engine.
+    const registered = await appUrls();
+    expect(registered).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/inngest$/)]);
+    expect(stack.output()).toContain(`functions  ${registered[0]}`);
     const res = await request(`${stack.baseUrl}/api/inngest`, { method: "PUT", headers: { host: "attacker.example" } });
     await res.body.dump();
-    const apps = await fetch(`${stack.engineUrl}/v1/apps`, { headers: { authorization: `Bearer ${keys.signingKey}` } });
-    const list = ((await apps.json()) as { data: Array<{ url: string }> }).data;
-    expect(list.length).toBeGreaterThan(0);
-    for (const app of list) expect(new URL(app.url).host).toBe(new URL(stack.baseUrl).host);
+    expect(await appUrls()).toEqual(registered);
   });
 
   it("puts the engine's management API behind the signing key and its event API behind the event key", async () => {
