@@ -2,14 +2,15 @@
  * `npm run bench:peers`: Jobdeck (engine + SDK app, over the Inngest protocol) against the durable-execution engines
  * Restate and DBOS Transact and the queues pg-boss, graphile-worker and BullMQ, all started from this process, in interleaved rounds (the order rotates each round) on the same
  * PostgreSQL and Redis. Per system and round it measures:
- *   - throughput: N no-op one-step jobs, and N/… five-step jobs (peers: five chained jobs), enqueued in bulk;
+ *   - throughput: N no-op one-step jobs, and N/… five-step jobs (five memoized steps for Jobdeck, Restate and DBOS;
+ *     five chained jobs for the queues), enqueued in bulk;
  *   - CPU seconds per 1,000 one-step jobs of the system's own processes, and of its database server;
  *   - enqueue→start and step→step latency at offered rates (one job at a time, `--rates`);
  * and prints medians over the rounds with the ratio to Jobdeck, the load average, and a JSON file in
  * bench/results. A system whose service is absent is skipped with a line saying why. No assertions.
  *
  *   npm run bench:peers -- [--rounds 3] [--jobs 3000] [--five 1000] [--rates 10,50,100] [--seconds 5]
- *                          [--systems Jobdeck,Restate,DBOS,pg-boss,graphile-worker,BullMQ] [--database-url …] [--redis-url …]
+ *                          [--systems Jobdeck,Jobdeck-buffered,Restate,DBOS,pg-boss,graphile-worker,BullMQ] [--database-url …] [--redis-url …]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -26,7 +27,7 @@ const { values } = parseArgs({
     five: { type: "string", default: "1000" },
     rates: { type: "string", default: "10,50,100" },
     seconds: { type: "string", default: "5" },
-    systems: { type: "string", default: "Jobdeck,Restate,DBOS,pg-boss,graphile-worker,BullMQ" },
+    systems: { type: "string", default: "Jobdeck,Jobdeck-buffered,Restate,DBOS,pg-boss,graphile-worker,BullMQ" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/jobdeck_peers_bench" },
     "redis-url": { type: "string", default: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379" },
     "max-in-flight": { type: "string", default: "128" },
@@ -112,9 +113,16 @@ async function main(): Promise<void> {
   // No PostgreSQL: the systems that need it say so and are skipped.
   await ensureDatabase(config.databaseUrl).catch(() => {});
   const wanted = new Set((values.systems as string).split(","));
-  const all = [jobdeck(config), restate(), dbos(config), pgBoss(config), graphileWorker(config), bullmq(config)].filter((d) =>
-    wanted.has(d.name),
-  );
+  const all = [
+    jobdeck(config),
+    // The same with finished steps reported together (STEP_CHECKPOINT_BUFFER, env.ts: an operator's opt-in).
+    jobdeck(config, { name: "Jobdeck-buffered", appEnv: { STEP_CHECKPOINT_BUFFER: "10" } }),
+    restate(),
+    dbos(config),
+    pgBoss(config),
+    graphileWorker(config),
+    bullmq(config),
+  ].filter((d) => wanted.has(d.name));
   const running = new Map<string, { def: SystemDefinition; system: RunningSystem }>();
   for (const def of all) {
     const why = await def.unavailable();

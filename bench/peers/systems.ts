@@ -231,9 +231,9 @@ export function bullmq(config: BenchConfig): SystemDefinition {
 
 /** Jobdeck: the engine (its CLI, a child process) driving an Inngest SDK app (`serve()`, a child process) over the
  * Inngest protocol; jobs are events sent to the engine's event API, as `inngest.send` does. */
-export function jobdeck(config: BenchConfig): SystemDefinition {
+export function jobdeck(config: BenchConfig, variant?: { name: string; appEnv: Record<string, string> }): SystemDefinition {
   return {
-    name: "Jobdeck",
+    name: variant?.name ?? "Jobdeck",
     databaseProcess: "postgres",
     unavailable: () => postgresUnavailable(config.databaseUrl),
     async start() {
@@ -245,7 +245,7 @@ export function jobdeck(config: BenchConfig): SystemDefinition {
         process.execPath,
         [...profiling, "--import", "tsx", "bench/peers/jobdeck-app.ts", ...(process.env.BENCH_VANILLA_SDK ? ["--vanilla"] : [])],
         {
-          env: { ...process.env, BENCH_ENGINE_URL: engineUrl },
+          env: { ...process.env, ...variant?.appEnv, BENCH_ENGINE_URL: engineUrl },
           stdio: ["ignore", "pipe", "inherit"],
         },
       );
