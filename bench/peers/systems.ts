@@ -237,7 +237,8 @@ export function jobdeck(config: BenchConfig, variant?: { name: string; appEnv: R
     databaseProcess: "postgres",
     unavailable: () => postgresUnavailable(config.databaseUrl),
     async start() {
-      const schema = schemaName("jobdeck");
+      // One schema per variant: two engines on one schema would be leader and standby.
+      const schema = schemaName(variant ? `jobdeck_${variant.name.replace(/\W/g, "_").toLowerCase()}` : "jobdeck");
       const enginePort = 19288 + Math.floor(Math.random() * 1000);
       const engineUrl = `http://127.0.0.1:${enginePort}`;
       const profiling = config.profileDir ? ["--cpu-prof", "--cpu-prof-dir", config.profileDir] : [];

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type LaunchedStack, launchFreshMachineStack } from "../support/launch-stack.js";
 
 /**
- * `npm start` as a supervisor: kill -9 of the Next.js server and of the embedded database server during a burst of
- * jobs. Each comes back on its own (restarted with backoff, shown in /api/health), every job the API acknowledged
+ * `npm start` as a supervisor: kill -9 of the Next.js server, of the functions worker (which runs the jobs' steps) and
+ * of the embedded database server during a burst of jobs. Each comes back on its own (restarted with backoff, shown in /api/health), every job the API acknowledged
  * completes and none FAILED; then a double Ctrl-C leaves no process and no port behind.
  */
 interface ProcessStatus {
@@ -33,7 +33,7 @@ describe("npm start supervises its children", () => {
   let stack: LaunchedStack | undefined;
   afterAll(async () => stack?.kill());
 
-  it("restarts a killed Next.js and database during a burst; nothing acknowledged is lost or FAILED", async () => {
+  it("restarts a killed Next.js, functions worker and database during a burst; nothing acknowledged is lost or FAILED", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "jobdeck-supervised-")), "pglite");
     stack = await launchFreshMachineStack(dataDir);
     const base = stack.baseUrl;
@@ -46,6 +46,8 @@ describe("npm start supervises its children", () => {
     const first = await processes();
     const nextPid = first.next?.pid as number;
     const databasePid = first.database?.pid as number;
+    const functionsPid = first.functions?.pid as number;
+    expect(functionsPid).toBeGreaterThan(0);
     expect(nextPid).toBeGreaterThan(0);
     expect(databasePid).toBeGreaterThan(0);
 
@@ -80,6 +82,10 @@ describe("npm start supervises its children", () => {
     process.kill(nextPid, "SIGKILL");
     await until("Next.js restarted", async () => (await processes()).next?.state === "running", 60_000, 500);
     await acknowledgedAtLeast(acknowledged.length + 10);
+    // Mid-step: the engine holds the app's runs while its port refuses, and resumes them on the same port.
+    process.kill(functionsPid, "SIGKILL");
+    await until("the functions worker restarted", async () => (await processes()).functions?.state === "running", 60_000, 500);
+    await acknowledgedAtLeast(acknowledged.length + 10);
     process.kill(databasePid, "SIGKILL");
     await until("the database restarted", async () => (await processes()).database?.state === "running", 60_000, 500);
     await acknowledgedAtLeast(acknowledged.length + 10);
@@ -89,9 +95,11 @@ describe("npm start supervises its children", () => {
     const after = await processes();
     expect(after.next?.restarts).toBe(1);
     expect(after.next?.lastExit?.reason).toBe("killed by SIGKILL");
+    expect(after.functions?.restarts).toBe(1);
+    expect(after.functions?.lastExit?.reason).toBe("killed by SIGKILL");
     expect(after.database?.restarts).toBe(1);
     expect(after.database?.lastExit?.reason).toBe("killed by SIGKILL");
-    expect(alive(nextPid) || alive(databasePid)).toBe(false);
+    expect(alive(nextPid) || alive(databasePid) || alive(functionsPid)).toBe(false);
     expect(acknowledged.length).toBeGreaterThan(20);
 
     // Every acknowledged job completes; none FAILED.
@@ -121,7 +129,9 @@ describe("npm start supervises its children", () => {
     // A double Ctrl-C: everything is gone at once, every port free.
     const launcher = stack.process;
     const pids = [launcher.pid as number, ...(await health()).processes.map((p) => p.pid as number)];
-    const ports = [Number(new URL(base).port), Number(new URL(stack.engineUrl).port)];
+    const functionsPort = Number(/functions {2}http:\/\/127\.0\.0\.1:(\d+)/.exec(stack.output())?.[1]);
+    expect(functionsPort).toBeGreaterThan(0);
+    const ports = [Number(new URL(base).port), Number(new URL(stack.engineUrl).port), functionsPort];
     const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
     launcher.kill("SIGINT");
     await until("the launcher stopping", () => stack?.output().includes("stopping"), 5_000, 5);
@@ -138,11 +148,14 @@ describe("npm start supervises its children", () => {
     const s = await launchFreshMachineStack(dataDir);
     stack = s;
     const processes = ((await (await fetch(`${s.baseUrl}/api/health`)).json()) as { processes: ProcessStatus[] }).processes;
+    expect(processes.map((p) => p.name).sort()).toEqual(["database", "functions", "next"]);
+    const functionsPort = Number(/functions {2}http:\/\/127\.0\.0\.1:(\d+)/.exec(s.output())?.[1]);
     const exited = new Promise<number | null>((resolve) => s.process.once("exit", (code) => resolve(code)));
     s.process.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(processes.map((p) => p.pid as number).filter(alive)).toEqual([]);
-    for (const url of [s.baseUrl, s.engineUrl]) expect(await portFree(Number(new URL(url).port))).toBe(true);
+    for (const port of [Number(new URL(s.baseUrl).port), Number(new URL(s.engineUrl).port), functionsPort])
+      expect(await portFree(port), `port ${port}`).toBe(true);
     expect(s.output()).not.toMatch(/Signature validation failed/);
     stack = undefined;
   }, 300_000);

@@ -55,8 +55,11 @@ export async function createJobs(scope: Scope, raw: { items: unknown[] }, source
     return { id: row?.id ?? job.id, created: Boolean(row?.created && row.id === job.id) };
   });
   const sent = prepared.filter((_, i) => ids[i]?.created).map((job) => job.event.id);
+  // The sends overlap (each pass claims its own rows, so none is sent twice); one that fails is left to the relay.
+  const passes: Promise<unknown>[] = [];
   for (let i = 0; i < sent.length; i += RELAY_BATCH)
-    await relayOutbox({ ids: sent.slice(i, i + RELAY_BATCH), limit: RELAY_BATCH }).catch(() => undefined);
+    passes.push(relayOutbox({ ids: sent.slice(i, i + RELAY_BATCH), limit: RELAY_BATCH }).catch(() => undefined));
+  await Promise.all(passes);
   const created = ids.filter((x) => x.created).length;
   return { items: ids, created, existing: ids.length - created };
 }
