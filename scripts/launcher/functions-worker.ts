@@ -9,8 +9,8 @@
  */
 import { createServer } from "node:http";
 import { serve } from "inngest/node";
-import { startTracing } from "@/server/tracing";
 import { refuseReplayedSignaturesNode } from "@/server/http/signature-replay";
+import { startTracing } from "@/server/tracing";
 
 // As in instrumentation.ts: the tracer provider must exist before the Inngest client (its traces middleware) is made.
 await startTracing();
