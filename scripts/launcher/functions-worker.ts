@@ -22,7 +22,12 @@ const server = createServer((req, res) => {
     res.writeHead(404, { "content-type": "application/json" }).end('{"message":"the functions are served at /api/inngest"}');
     return;
   }
-  void handler(req, res);
+  handler(req, res).catch((err: unknown) => {
+    // The SDK answers its own errors; this is for one it did not catch, which must not take the worker down.
+    console.error("functions worker: a request failed", err);
+    if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: "the functions worker failed to answer" }));
+  });
 });
 // The engine's pool keeps connections open between steps; a shorter idle timeout than its own would race it.
 server.keepAliveTimeout = 65_000;

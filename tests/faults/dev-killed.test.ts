@@ -47,7 +47,9 @@ describe("npm run dev killed with SIGKILL", () => {
           j.steps.some((s: { name: string; status: string }) => s.name === "step-3-process" && s.status === "RUNNING");
         return jobs.filter(inStep3).length >= 3;
       },
-      120_000,
+      // next dev compiles each route on its first request; in the full suite it shares two cores with every other
+      // stack the tests start, and the first step requests have taken over two minutes to arrive.
+      240_000,
       200,
     );
     const killed = new Promise((r) => dev?.process.once("exit", r));

@@ -148,7 +148,9 @@ export class Apps {
 
   async knownUrls(): Promise<string[]> {
     const stored = await selectAppUrls(this.ctx.pool, this.ctx.s);
-    return [...new Set([...this.extraUrls, ...stored])].map((u) => {
+    // The URLs given at start come last, so they are synced last and win: an app stored at an older address (the
+    // same app served elsewhere by an earlier start) is synced first and then overridden, not the other way round.
+    return [...new Set([...stored.filter((u) => !this.extraUrls.has(u)), ...this.extraUrls])].map((u) => {
       // Apps register serve URLs; drop per-function query strings so one PUT covers the app.
       const parsed = new URL(u);
       parsed.searchParams.delete("fnId");
