@@ -179,6 +179,8 @@ async function main(): Promise<void> {
         otlpTracesUrl: otlpTracesEndpoint(env),
         // The launcher's process is the engine's: its CPU, memory and event loop are the engine's to report.
         processMetrics: true,
+        // A browser that opens the engine's address (as it would the Dev Server's) is sent to the console's runs page.
+        consoleUrl: appOrigin,
         logger: log.child({ name: "engine" }),
       });
       await engine.start();

@@ -25,6 +25,7 @@ Options (each also read from the environment variable shown):
       --retention <dur>      keep ended runs and events this long (7d; 0 keeps all)  ENGINE_RETENTION
       --metrics-token <t>    bearer token of GET /metrics (the signing key works too)  METRICS_TOKEN
       --otlp-traces-url <u>  export every ended run as a trace to this OTLP/HTTP endpoint
+      --console-url <u>      send a browser that opens the engine's address to this console (its /runs page)
                                                                             OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
                                                                             OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces
   -h, --help
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       retention: { type: "string" },
       "metrics-token": { type: "string" },
       "otlp-traces-url": { type: "string" },
+      "console-url": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
       (values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) ? Number(values["max-in-flight"] ?? env.ENGINE_MAX_IN_FLIGHT) : undefined,
     metricsToken: values["metrics-token"] ?? env.METRICS_TOKEN,
     otlpTracesUrl: values["otlp-traces-url"] ?? otlpTracesEndpoint(env),
+    consoleUrl: values["console-url"],
     otlpServiceName: env.OTEL_SERVICE_NAME,
     processMetrics: true,
   });

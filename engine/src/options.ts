@@ -67,14 +67,23 @@ export interface EngineOptions {
   otlpHeaders?: Record<string, string>;
   /** `service.name` of the engine's spans in the export (default "jobdeck-engine"); userland spans keep their app's. */
   otlpServiceName?: string;
+  /**
+   * Where a browser that opens the engine's address is sent: the console (its runs page), as the Inngest Dev Server's
+   * address opens its UI. Unset, a browser gets a small page of the engine's links; API clients always get JSON.
+   */
+  consoleUrl?: string;
   logger?: Logger;
   logLevel?: string;
 }
 
 export interface ResolvedOptions
   extends Required<
-    Omit<EngineOptions, "signingKey" | "signingKeyFallback" | "logger" | "logLevel" | "metricsToken" | "otlpTracesUrl" | "otlpHeaders">
+    Omit<
+      EngineOptions,
+      "signingKey" | "signingKeyFallback" | "logger" | "logLevel" | "metricsToken" | "otlpTracesUrl" | "otlpHeaders" | "consoleUrl"
+    >
   > {
+  consoleUrl?: string;
   signingKey?: string;
   signingKeyFallback?: string;
   metricsToken?: string;
@@ -115,7 +124,20 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     otlpTracesUrl: otlpUrl(o.otlpTracesUrl),
     otlpHeaders: o.otlpHeaders,
     otlpServiceName: o.otlpServiceName || "jobdeck-engine",
+    consoleUrl: consoleUrl(o.consoleUrl),
   };
+}
+
+function consoleUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`consoleUrl: "${url}" is not a URL (give the console's address, http://localhost:3000)`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`consoleUrl: "${url}" is not an http(s) URL`);
+  return parsed.origin + parsed.pathname.replace(/\/+$/, "");
 }
 
 /**

@@ -78,6 +78,14 @@ describe("npm start: the Inngest endpoint and the engine's API", () => {
     expect(resigned.status).not.toBe(401);
   });
 
+  it("sends a browser that opens the engine's address to the console's runs page; an API client gets JSON", async () => {
+    const browser = await fetch(`${stack.engineUrl}/`, { headers: { accept: "text/html,*/*;q=0.8" }, redirect: "manual" });
+    expect(browser.status).toBe(302);
+    expect(browser.headers.get("location")).toBe(`${stack.baseUrl}/runs`);
+    const api = await fetch(`${stack.engineUrl}/`);
+    expect((await api.json()) as { name: string }).toMatchObject({ name: "jobdeck-engine" });
+  });
+
   it("keeps the registered URL when a sync is asked for with another Host", async () => {
     const appUrls = async () => {
       const apps = await fetch(`${stack.engineUrl}/v1/apps`, { headers: { authorization: `Bearer ${keys.signingKey}` } });

@@ -16,6 +16,7 @@ import type { EventsApi } from "./events-api.js";
 import type { FunctionsApi } from "./functions-api.js";
 import type { MetadataApi } from "./metadata-api.js";
 import { metricsRoutes } from "./metrics-api.js";
+import { answerRoot } from "./root-page.js";
 import { parseStatuses, type RunFilter } from "./run-filter.js";
 import type { RunsApi } from "./runs-api.js";
 import type { SignalsApi } from "./signals-api.js";
@@ -160,7 +161,7 @@ function inngestRoutes(app: FastifyInstance, api: EngineApi): void {
     ctx.stats.latency.transition.reset();
     return { data: { reset: true } };
   });
-  app.get("/", async () => ({ name: "jobdeck-engine", protocol: "inngest", docs: "engine/README.md" }));
+  app.get("/", answerRoot(ctx.opts.consoleUrl));
 
   // ---- Inngest event API (any content type read as JSON, in a scope of its own)
   eventIntakeRoutes(app, ctx, api.events);
