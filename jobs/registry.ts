@@ -74,7 +74,9 @@ export type CreateJobInput = {
  */
 export const createJobInput: z.ZodType<CreateJobInput, CreateJobInput> = z.discriminatedUnion(
   "type",
-  jobContracts.map((c) => z.object({ type: z.literal(c.type), payload: c.payload.default({}), ...createOptions })) as unknown as [
+  // A payload key the type does not define is refused, not dropped: a misspelt field would otherwise vanish silently
+  // (at create, in a batch, and in a replay with an edited payload).
+  jobContracts.map((c) => z.object({ type: z.literal(c.type), payload: c.payload.strict().default({}), ...createOptions })) as unknown as [
     z.ZodObject,
     ...z.ZodObject[],
   ],

@@ -15,7 +15,13 @@ export function issuesOf<S extends z.ZodType>(
   if (unstorable) return { ok: false, issues: [{ path: unstorable.path ? unstorable.path.split(".") : [], message: unstorable.message }] };
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, issues: result.error.issues.map((i) => ({ path: i.path, message: readable(i) })) };
+  return { ok: false, issues: result.error.issues.flatMap(fieldIssues) };
+}
+
+/** One issue per field: keys a strict object does not know are named each at its own path ("payload.bogus"). */
+function fieldIssues(issue: z.core.$ZodIssue): Array<{ path: PropertyKey[]; message: string }> {
+  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...issue.path, key], message: "unknown field" }));
+  return [{ path: issue.path, message: readable(issue) }];
 }
 
 /** Parses `raw` with `schema`, or throws a 400 AppError naming every bad field (prefixed with `prefix`). */

@@ -199,7 +199,7 @@ describe("npm start (embedded database and engine, development identity)", () =>
     expect(bad.stderr).toContain("payload.failAtStep");
   }, 60_000);
 
-  it("npm run jobs:observability sends the seed's five demo tasks and prints their ids", async () => {
+  it("npm run jobs:observability sends the seed's five demo tasks and prints their console links", async () => {
     const out = spawnSync("npm", ["run", "-s", "jobs:observability"], {
       encoding: "utf8",
       env: { ...process.env, JOBDECK_DATA_DIR: dataDir, ENGINE_PORT: new URL(stack.engineUrl).port, DATABASE_URL: "" },
@@ -207,6 +207,9 @@ describe("npm start (embedded database and engine, development identity)", () =>
     expect(out.status, out.stderr).toBe(0);
     const ids = [...out.stdout.matchAll(/([0-9a-f-]{36})/g)].map((m) => m[1] as string);
     expect(ids).toHaveLength(5);
+    // Each is a link to its page in the running stack's console, which serves it.
+    for (const id of ids) expect(out.stdout).toContain(`${stack.baseUrl}/jobs/${id}`);
+    expect((await fetch(`${stack.baseUrl}/jobs/${ids[0]}`)).status).toBe(200);
     expect(out.stdout).toContain("fails at step 2");
     const finals = await Promise.all(ids.map((id, i) => waitForStatus(id, i === 1 || i === 2 ? "FAILED" : "COMPLETED")));
     expect(finals.map((f) => f.status)).toEqual(["COMPLETED", "FAILED", "FAILED", "COMPLETED", "COMPLETED"]);

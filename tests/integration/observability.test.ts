@@ -174,6 +174,18 @@ describe("replay and rerun", () => {
       code: "BAD_REQUEST",
       message: /payload\.delayMs/,
     });
+    // A key demo-task does not define is refused field by field, not dropped: at replay, at create, in a batch.
+    const unknown = { taskId: "edited", bogus: 1, delaySeconds: 5 };
+    await expect(api.job.replay({ id: job.id, payload: unknown })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/payload\.bogus: unknown field.*payload\.delaySeconds: unknown field/),
+    });
+    await expect(api.job.create({ type: "demo-task", payload: unknown as never })).rejects.toMatchObject({
+      message: /payload\.bogus: unknown field/,
+    });
+    await expect(api.job.createMany({ items: [{ type: "demo-task", payload: unknown }] })).rejects.toMatchObject({
+      message: /items\[0\]\.payload\.bogus: unknown field/,
+    });
     const { job: replay } = await api.job.replay({ id: job.id, payload: { taskId: "edited" } });
     expect(replay.id).not.toBe(job.id);
     expect(replay.replayOfId).toBe(job.id);
