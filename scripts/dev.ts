@@ -24,6 +24,7 @@ import { otlpTracesEndpoint } from "../engine/src/options.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
 import { databaseChild, freePort, functionsChild, nextChild } from "./launcher/children.js";
+import { retrySync } from "./launcher/retry-sync.js";
 import { type ChildStatus, DEFAULT_SUPERVISION, Supervisor } from "./launcher/supervisor.js";
 import { type StackInfo, stackInfoPath, stackKeys, stackKeysPath, writeStackInfo } from "./lib/stack-keys.js";
 
@@ -228,7 +229,12 @@ async function main(): Promise<void> {
       engine.apps.addUrl(functionsUrl);
       const synced = await engine.apps.syncAll();
       const failed = synced.filter((s) => !s.ok);
-      if (failed.length) log.warn({ failed }, "app sync failed; the engine retries when you POST /v1/apps/sync");
+      // Until the app is synced the engine knows none of its functions and no job starts, so a first sync that fails
+      // (a busy machine: next dev still compiling /api/inngest) is tried again, backing off, until it succeeds.
+      if (failed.length) {
+        log.warn({ failed }, "app sync failed; trying again");
+        void retrySync(engine.apps, functionsUrl, log);
+      }
     }
     info = { pid: process.pid, appUrl: appOrigin, engineUrl: engine?.url };
     publish();

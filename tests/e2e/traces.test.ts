@@ -55,9 +55,12 @@ describe("traces: extended traces and OTLP export on npm start", () => {
       async () => {
         const res = await fetch(`${stack.baseUrl}/api/trpc/run.byId?input=${encodeURIComponent(JSON.stringify({ runId: job.runId }))}`);
         const r = ((await res.json()) as { result: { data: { steps: any[]; spans?: any[] } } }).result.data;
-        return (
-          (r.spans ?? []).some((s) => s.attributes["db.system"] === "postgresql" || s.attributes["db.system.name"] === "postgresql") && r
-        );
+        // The app exports its spans in batches: wait for the post step's fetch and query spans, not just any span.
+        const step = r.steps.find((x) => x.kind === "step" && x.name === "post");
+        const spans = (r.spans ?? []).filter((x) => step && x.step_id === step.step_id && x.attempt === step.attempt);
+        const hasPost = spans.some((x) => /^POST\b/.test(x.name));
+        const hasQuery = spans.some((x) => (x.attributes["db.system"] ?? x.attributes["db.system.name"]) === "postgresql");
+        return hasPost && hasQuery && r;
       },
       20_000,
       250,

@@ -39,6 +39,16 @@ describe("npm run dev killed with SIGKILL", () => {
     dev = await start(port, enginePort);
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await call("/api/jobs", { type: "demo-task", payload: { delayMs: 2500 } })).id);
+    // On a timeout, what the jobs and the stack said (a failure in CI is then readable).
+    const explain = async (err: unknown) => {
+      const jobs = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`).catch(() => null)));
+      console.log(
+        "jobs:",
+        JSON.stringify(jobs.map((j) => j && { status: j.status, steps: j.steps?.map((s: any) => `${s.name}:${s.status}`) })),
+      );
+      console.log(`stack output (end):\n${dev?.output().slice(-6000)}`);
+      throw err;
+    };
     await until(
       "three jobs in step 3",
       async () => {
@@ -51,7 +61,7 @@ describe("npm run dev killed with SIGKILL", () => {
       // stack the tests start, and the first step requests have taken over two minutes to arrive.
       240_000,
       200,
-    );
+    ).catch(explain);
     const killed = new Promise((r) => dev?.process.once("exit", r));
     const killedAt = Date.now();
     process.kill(-(dev.process.pid as number), "SIGKILL");
