@@ -25,9 +25,9 @@ Options (each also read from the environment variable shown):
       --retention <dur>      keep ended runs and events this long (7d; 0 keeps all)  ENGINE_RETENTION
       --metrics-token <t>    bearer token of GET /metrics (the signing key works too)  METRICS_TOKEN
       --otlp-traces-url <u>  export every ended run as a trace to this OTLP/HTTP endpoint
-      --console-url <u>      send a browser that opens the engine's address to this console (its /runs page)
                                                                             OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
                                                                             OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces
+      --console-url <u>      send a browser that opens the engine's address to this console (its /runs page)
   -h, --help
 `;
 
