@@ -23,7 +23,7 @@ import { Engine } from "../engine/src/engine.js";
 import { otlpTracesEndpoint } from "../engine/src/options.js";
 import { parseDuration } from "../engine/src/util/duration.js";
 import { deploy } from "./db/migrator.js";
-import { databaseChild, freePort, functionsChild, nextChild } from "./launcher/children.js";
+import { databaseChild, functionsChild, nextChild } from "./launcher/children.js";
 import { retrySync } from "./launcher/retry-sync.js";
 import { type ChildStatus, DEFAULT_SUPERVISION, Supervisor } from "./launcher/supervisor.js";
 import { type StackInfo, stackInfoPath, stackKeys, stackKeysPath, writeStackInfo } from "./lib/stack-keys.js";
@@ -219,10 +219,10 @@ async function main(): Promise<void> {
     // keeps /api/inngest, where edits to a function reload; JOBDECK_FUNCTIONS_WORKER=0 keeps it under npm start too.
     let functionsUrl = `${appOrigin}/api/inngest`;
     if (engine && prod && env.JOBDECK_FUNCTIONS_WORKER !== "0") {
-      const functionsPort = Number(env.FUNCTIONS_PORT) || (await freePort());
       const { INNGEST_SERVE_ORIGIN: _origin, ...workerEnv } = appEnv;
-      await supervisor.start(functionsChild({ port: functionsPort, env: workerEnv as NodeJS.ProcessEnv, nodeArgs: profile }));
-      functionsUrl = `http://127.0.0.1:${functionsPort}/api/inngest`;
+      const port = Number(env.FUNCTIONS_PORT) || 0;
+      const onReady = (url: string) => void (functionsUrl = url);
+      await supervisor.start(functionsChild({ port, env: workerEnv as NodeJS.ProcessEnv, nodeArgs: profile, onReady }));
       say(`functions  ${functionsUrl} (served to the engine outside Next.js; /api/inngest serves Inngest Cloud)`);
     }
     if (engine) {

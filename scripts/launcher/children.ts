@@ -5,7 +5,7 @@
  * it stopped serving.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { ChildSpec } from "./supervisor.js";
 
@@ -113,30 +113,22 @@ export function nextChild(o: NextChildOptions): ChildSpec {
   };
 }
 
-/** A port nothing listens on right now (the kernel's pick), for a child that must keep one port across restarts. */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface FunctionsChildOptions {
-  /** Kept across restarts: the engine has this URL as the app's. */
+  /** A fixed port (FUNCTIONS_PORT), or 0: the worker's first start picks one, kept across restarts. */
   port: number;
   env: NodeJS.ProcessEnv;
   nodeArgs: string[];
+  /** The worker's URL once it first serves (the engine keeps it as the app's address, so restarts reuse the port). */
+  onReady(url: string): void;
 }
 
 /**
  * The functions worker (scripts/launcher/functions-worker.ts): the app's Inngest functions on a plain Node server
- * on 127.0.0.1, so the embedded engine's step requests skip Next.js. Ready when it has printed its URL.
+ * on 127.0.0.1, so the embedded engine's step requests skip Next.js. Ready when it has printed its URL. Like the
+ * database, its port is chosen on the first start and kept for restarts.
  */
 export function functionsChild(o: FunctionsChildOptions): ChildSpec {
+  let port = o.port;
   return {
     name: "functions",
     startTimeoutMs: 60_000,
@@ -145,7 +137,7 @@ export function functionsChild(o: FunctionsChildOptions): ChildSpec {
       spawn(process.execPath, [...o.nodeArgs, "--conditions=react-server", "--import", "tsx", FUNCTIONS_WORKER], {
         detached: true,
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...o.env, FUNCTIONS_PORT: String(o.port), NODE_OPTIONS: withExitWithParent(o.env.NODE_OPTIONS) },
+        env: { ...o.env, FUNCTIONS_PORT: String(port), NODE_OPTIONS: withExitWithParent(o.env.NODE_OPTIONS) },
       }),
     ready: (child: ChildProcess) =>
       new Promise<void>((resolve, reject) => {
@@ -154,10 +146,14 @@ export function functionsChild(o: FunctionsChildOptions): ChildSpec {
           // Everything it prints after READY goes to the launcher's output, as Next.js's does.
           if (out.includes("READY ")) return void process.stdout.write(d);
           out += String(d);
-          if (out.includes("READY ")) resolve();
+          const url = /READY (\S+)/.exec(out)?.[1];
+          if (!url) return;
+          port = Number(new URL(url).port);
+          o.onReady(url);
+          resolve();
         });
         child.once("exit", () => reject(new Error("exited before it served")));
       }),
-    alive: () => accepts("127.0.0.1", o.port),
+    alive: () => accepts("127.0.0.1", port),
   };
 }
