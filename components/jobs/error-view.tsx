@@ -7,10 +7,12 @@ export interface ShownError {
 
 /**
  * A frame of the framework or the runtime (folded), as opposed to the app's own code (highlighted). Jobdeck's own
- * Inngest middleware (job tracking, step logs, source maps) wraps every step, so it is plumbing too.
+ * Inngest middleware (job tracking, step logs, source maps) wraps every step, so it is plumbing too. `<anonymous>` is
+ * the runtime only as a frame's *location* (eval, native code): `at <anonymous> (inngest/jobs/demo-task.ts:36:17)`,
+ * how a step callback reads in the functions worker, is the app's own.
  */
 const FRAMEWORK =
-  /node_modules|node:internal|\(node:|<anonymous>|\/\.next\/server\/chunks\/[^/]*node_modules|(^|[\s(/])inngest\/middleware\//;
+  /node_modules|node:internal|\(node:|\(<anonymous>\)|^at <anonymous>$|\/\.next\/server\/chunks\/[^/]*node_modules|(^|[\s(/])inngest\/middleware\//;
 
 /** Any stored error value (the SDK's serialized error, the engine's `{error}`, a string) as name, message, stack. */
 export function toShownError(value: unknown): ShownError | null {
@@ -91,7 +93,7 @@ export function PlacedError({ error, placement, label }: { error: unknown; place
 }
 
 /** Splits a stack into its frames, grouping consecutive framework frames so they fold into one line. */
-function frames(stack: string): Array<{ app: boolean; lines: string[] }> {
+export function stackFrames(stack: string): Array<{ app: boolean; lines: string[] }> {
   const out: Array<{ app: boolean; lines: string[] }> = [];
   // The first line repeats "Name: message", already shown above.
   for (const raw of stack.split("\n").slice(1)) {
@@ -134,7 +136,7 @@ export function ErrorView({
       ) : null}
       {e.stack ? (
         <ol className="stack" aria-label="Stack">
-          {frames(e.stack).map((f, i) =>
+          {stackFrames(e.stack).map((f, i) =>
             f.app ? (
               // biome-ignore lint/suspicious/noArrayIndexKey: frames have no identity but their place
               <li key={i} className="app-frame">

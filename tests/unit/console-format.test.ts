@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { toShownError } from "../../components/jobs/error-view.js";
+import { stackFrames, toShownError } from "../../components/jobs/error-view.js";
 import { formatDuration, formatRelative } from "../../components/jobs/format.js";
 import { waitingKind } from "../../components/jobs/status-badge.js";
 import { waitKindOf } from "../../components/runs/run-status.js";
@@ -10,6 +10,29 @@ import { parseLogQuery } from "../../server/services/logs/search-logs.js";
 import { parseInput } from "../../server/services/validate.js";
 
 describe("the console's formats", () => {
+  it("keeps an anonymous step callback of the app's own file as an app frame, and folds the runtime's", () => {
+    const stack = [
+      "Error: simulated failure",
+      "    at <anonymous> (inngest/jobs/demo-task.ts:36:17)",
+      "    at Object.fn (node_modules/src/components/InngestStepTools.ts:455:38)",
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+      "    at eval (<anonymous>)",
+      "    at async JobTracking.wrapStepHandler (inngest/middleware/job-tracking.ts:130:16)",
+    ].join("\n");
+    expect(stackFrames(stack)).toEqual([
+      { app: true, lines: ["at <anonymous> (inngest/jobs/demo-task.ts:36:17)"] },
+      {
+        app: false,
+        lines: [
+          "at Object.fn (node_modules/src/components/InngestStepTools.ts:455:38)",
+          "at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+          "at eval (<anonymous>)",
+          "at async JobTracking.wrapStepHandler (inngest/middleware/job-tracking.ts:130:16)",
+        ],
+      },
+    ]);
+  });
+
   it("never reads a duration as 60 s or 1 min 60 s", () => {
     expect(formatDuration(59_960)).toBe("1 min 0 s");
     expect(formatDuration(59_940)).toBe("59.9 s");
