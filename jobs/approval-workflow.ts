@@ -16,4 +16,5 @@ export const approvalWorkflow = defineJob({
     timeout: duration.optional().describe("How long to wait for a decision (default 24h)"),
   }),
   event: "approval/requested",
+  example: { title: "Approve the Q3 budget", amount: 1200 },
 });

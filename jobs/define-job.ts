@@ -65,6 +65,8 @@ export interface JobContractSpec<T extends string, N extends string, P extends z
   impliedIdempotencyKey?(payload: z.output<z.ZodObject<P>>): string | undefined;
   /** Payload fields holding URLs the job will call: the job service checks them against the outbound policy. */
   outboundUrls?: ReadonlyArray<keyof P & string>;
+  /** A payload the schema accepts, offered by the console's forms (an empty payload when none is given). */
+  example?: z.input<z.ZodObject<P>>;
 }
 
 /** A job type's contract, as the job service, the console and the function built from it use it. */
@@ -88,6 +90,8 @@ export interface JobContract<
   requiresIdempotencyKey: boolean;
   impliedIdempotencyKey?(payload: Record<string, unknown>): string | undefined;
   outboundUrls: readonly string[];
+  /** A payload the schema accepts (the console's example). */
+  example: Record<string, unknown>;
 }
 
 /**
@@ -123,5 +127,6 @@ export function defineJob<
     requiresIdempotencyKey: spec.requiresIdempotencyKey ?? false,
     impliedIdempotencyKey: spec.impliedIdempotencyKey as JobContract["impliedIdempotencyKey"],
     outboundUrls: spec.outboundUrls ?? [],
+    example: (spec.example ?? {}) as Record<string, unknown>,
   };
 }

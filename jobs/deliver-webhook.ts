@@ -57,6 +57,7 @@ export const deliverWebhook = defineJob({
     headers: sensitive(tenantHeaders).optional(),
   }),
   event: "webhook/delivery.requested",
+  example: { url: "https://example.com/hooks/jobdeck", body: { hello: "world" } },
   /** The destination host: the key of the per-host concurrency limit. */
   eventFields: { host: z.string() },
   eventData: (p) => ({ host: new URL(p.url).host }),

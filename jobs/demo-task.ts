@@ -26,6 +26,7 @@ export const demoTask = defineJob({
     force: z.boolean().optional().describe("Run even if this taskId ran in the last 24 h"),
   }),
   event: "demo/task.requested",
+  example: { taskId: "example-task", delayMs: 500 },
   eventFields: {
     taskId: z.string().min(1).max(200),
     priority: z.number().int().min(-600).max(600).optional(),

@@ -12,4 +12,5 @@ export const generateContent = defineJob({
     variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   }),
   event: "content/generate.requested",
+  example: { title: "Welcome note", template: "Hello {{name}}!", variables: { name: "Ada" } },
 });

@@ -9,6 +9,7 @@ export const processWithCredits = defineJob({
   description: "Calls an HTTP endpoint for the user if they have a credit left, stores the result and deducts one credit exactly once.",
   payload: z.object({ url: httpUrl, input: jsonObject.optional() }),
   event: "credits/process.requested",
+  example: { url: "https://example.com/api/process", input: { text: "hello" } },
   /** The user whose credits pay: the key of the one-at-a-time concurrency limit. */
   eventFields: { userId: z.string() },
   eventData: (_p, job) => ({ userId: job.createdBy }),

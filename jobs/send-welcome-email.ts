@@ -13,5 +13,6 @@ export const sendWelcomeEmail = defineJob({
     message: z.string().max(5_000).default(""),
   }),
   event: "email/welcome.requested",
+  example: { email: "ada@example.com", name: "Ada" },
   requiresIdempotencyKey: true,
 });

@@ -8,4 +8,5 @@ export const syncAnalytics = defineJob({
   description: "Aggregates the last minutes of jobs into per-minute queue statistics (queue of 60).",
   payload: z.object({ minutes: z.number().int().min(1).max(1_440).default(60) }),
   event: "analytics/sync.requested",
+  example: { minutes: 60 },
 });

@@ -1,10 +1,13 @@
+import { Suspense } from "react";
 import { Events } from "@/components/system/events";
 
 export default function EventsPage() {
   return (
     <>
       <h1>Events</h1>
-      <Events />
+      <Suspense>
+        <Events />
+      </Suspense>
     </>
   );
 }

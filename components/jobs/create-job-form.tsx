@@ -35,18 +35,30 @@ export type CreateJobResult =
 export type CreateJobRequest = RouterInputs["job"]["create"];
 
 /** `create` is the page's server action (jobs created here have source UI). */
+/** A payload value as the form's field holds it (text for strings, numbers and JSON; a flag for booleans). */
+function fieldValue(v: unknown): string | boolean {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" || typeof v === "number") return String(v);
+  return JSON.stringify(v);
+}
+
 export function CreateJobForm({
   initialType,
+  initialPayload,
   create,
 }: {
   initialType?: string;
+  /** Prefills the fields (from the events form's "create a job with this data", or a link). */
+  initialPayload?: Record<string, unknown>;
   create: (input: CreateJobRequest) => Promise<CreateJobResult>;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
   const types = useQuery(trpc.job.types.queryOptions());
   const [type, setType] = useState(initialType ?? "demo-task");
-  const [values, setValues] = useState<Record<string, string | boolean>>({});
+  const [values, setValues] = useState<Record<string, string | boolean>>(() =>
+    Object.fromEntries(Object.entries(initialPayload ?? {}).map(([k, v]) => [k, fieldValue(v)])),
+  );
   const [priority, setPriority] = useState("0");
   const [idempotencyKey, setIdempotencyKey] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -60,7 +72,9 @@ export function CreateJobForm({
     startTransition(async () => {
       const result = await create(input);
       if (result.ok) {
-        router.push(`/jobs/${result.value.job.id}`);
+        // A key that names an existing job returns that job: the job page says so rather than pass it off as new.
+        const { job, created } = result.value;
+        router.push(created ? `/jobs/${job.id}` : `/jobs/${job.id}?${new URLSearchParams({ existing: job.idempotencyKey ?? "" })}`);
         return;
       }
       const byField: Record<string, string> = {};

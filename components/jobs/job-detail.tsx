@@ -56,7 +56,7 @@ function StartEvent({ job }: { job: Job }) {
 }
 
 /** One job: status, payload, result or error, the step waterfall with its logs, why it waits, and what can be done. */
-export function JobDetail({ id }: { id: string }) {
+export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?: string }) {
   const trpc = useTRPC();
   const job = useQuery(
     // A running job is polled for its steps (they do not move the change counter); a finished one follows it.
@@ -89,11 +89,16 @@ export function JobDetail({ id }: { id: string }) {
   }
   const j = job.data;
   if (!j) return null;
-  // The time this attempt waited before it started: from its own start event, not from the job's creation.
-  const queuedSince = j.startEvent?.createdAt ?? j.createdAt;
+  // The time this run waited before it started: from its attempt's own start event (not the job's creation), or from
+  // a rerun from a step, whichever is later (as the queue statistics reckon it).
+  const queuedSince = [j.startEvent?.createdAt ?? j.createdAt, j.queuedAt ?? j.createdAt].reduce((a, b) =>
+    Date.parse(a) >= Date.parse(b) ? a : b,
+  );
   const queueMs = j.startedAt ? Math.max(0, Date.parse(j.startedAt) - Date.parse(queuedSince)) : null;
   // One error repeated over a step's retries (and the job's attempts) is shown once, with where it happened.
   const runIndex = new Map([...new Set(j.steps.map((s) => s.runId ?? "unknown"))].map((r, i) => [r, i]));
+  // The current run counts before it has recorded a step.
+  const runCount = runIndex.size + (j.runId && !runIndex.has(j.runId) ? 1 : 0) || 1;
   const errors = placeErrors(
     j.steps.filter((s) => s.error).map((s) => ({ id: s.id, error: s.error, label: stepAttemptLabel(s, runIndex) })),
     j.error && j.status !== "CANCELLED" ? { error: j.error, label: "the job's error above" } : undefined,
@@ -107,6 +112,12 @@ export function JobDetail({ id }: { id: string }) {
         </h1>
         <StatusBadge status={j.status} detail={waitingKind(j)} />
       </div>
+      {returnedForKey !== undefined ? (
+        <p className="notice" role="status" data-testid="existing-job">
+          An existing job with key <code>{j.idempotencyKey ?? returnedForKey}</code> was returned (created <When iso={j.createdAt} />
+          ): no new job was made. Use another key, or none, for a new one.
+        </p>
+      ) : null}
       {j.replayOfId ? (
         <p>
           Replay of <Link href={`/jobs/${j.replayOfId}`}>job {j.replayOfId.slice(0, 8)}</Link>
@@ -118,9 +129,10 @@ export function JobDetail({ id }: { id: string }) {
             {formatDuration(j.durationMs)} · {formatDuration(queueMs)}
           </div>
         </Card>
-        <Card label="Attempt · steps">
-          <div>
-            {j.attempt} · {j.stepsCompleted} done
+        <Card label="Runs · steps done">
+          {/* Runs as the step timeline numbers them (a job attempt or a rerun from a step is a run); steps of the latest. */}
+          <div data-testid="runs-steps">
+            {runCount} · {j.stepsCompleted} in run {runCount}
           </div>
         </Card>
         <Card label="Priority · source">
@@ -128,6 +140,13 @@ export function JobDetail({ id }: { id: string }) {
             {j.priority} · {j.source.toLowerCase()}
           </div>
         </Card>
+        {j.idempotencyKey ? (
+          <Card label="Idempotency key">
+            <code data-testid="idempotency-key" style={{ overflowWrap: "anywhere" }}>
+              {j.idempotencyKey}
+            </code>
+          </Card>
+        ) : null}
       </TimeCards>
 
       <JobActions job={j} />

@@ -6,16 +6,16 @@ import { type LogLine, logsByStep, StepLogLines, stepKey } from "./step-logs";
 type Step = RouterOutputs["job"]["byId"]["steps"][number];
 
 /**
- * A waterfall of step executions per run (each job attempt is a run): every row is one attempt of one step,
+ * A waterfall of step executions per run (each job attempt, and each rerun from a step, is a run of its own): every row is one attempt of one step,
  * placed on the run's own time axis, coloured by outcome, with its output or error on demand.
  */
 /** The engine's own start and end of a run's sleeps and waits, by run and step name (the app sees them late). */
 export type EngineSpans = Map<string, { startedAt: string; finishedAt: string | null }>;
 export const spanKey = (runId: string | null, name: string) => `${runId}:${name}`;
 
-/** How a step attempt is named where its error is listed: "step-2-validate, attempt 1 try 3". */
+/** How a step attempt is named where its error is listed: "step-2-validate (run 1 try 3)". */
 export function stepAttemptLabel(s: { name: string; attempt: number; runId: string | null }, runIndex: Map<string, number>): string {
-  const run = runIndex.size > 1 ? `attempt ${(runIndex.get(s.runId ?? "unknown") ?? 0) + 1} ` : "";
+  const run = runIndex.size > 1 ? `run ${(runIndex.get(s.runId ?? "unknown") ?? 0) + 1} ` : "";
   return `${s.name} (${run}try ${s.attempt + 1})`;
 }
 
@@ -53,9 +53,9 @@ export function StepTimeline({
         const end = Math.max(...rows.map((r) => (r.finishedAt ? Date.parse(r.finishedAt) : now)));
         const span = Math.max(end - start, 1);
         return (
-          <section key={runId} aria-label={`Attempt ${i + 1}`} style={{ marginBottom: "1rem" }}>
+          <section key={runId} aria-label={`Run ${i + 1}`} style={{ marginBottom: "1rem" }}>
             <h3 style={{ fontSize: "0.95rem", margin: "0.5rem 0" }}>
-              Attempt {i + 1}{" "}
+              Run {i + 1}{" "}
               <span className="muted">
                 run {runId} · {formatDuration(end - start)}
               </span>

@@ -16,6 +16,8 @@ const LINKS = [
   { href: "/logs", label: "Logs" },
   { href: "/events", label: "Events" },
   { href: "/functions", label: "Functions" },
+  { href: "/schedules", label: "Schedules" },
+  { href: "/apps", label: "Apps" },
   { href: "/mailbox", label: "Mailbox" },
   { href: "/alerts", label: "Alerts" },
   { href: "/audit", label: "Audit" },
@@ -45,7 +47,8 @@ export function Nav({ identity }: { identity: ReactNode }) {
       : path === href ||
         (href === "/jobs" && /^\/jobs\/(?!new)/.test(path)) ||
         (href === "/runs" && path.startsWith("/runs/")) ||
-        (href === "/alerts" && path.startsWith("/alerts/"));
+        (href === "/alerts" && path.startsWith("/alerts/")) ||
+        (href === "/events" && path.startsWith("/events/"));
   return (
     <nav className="nav" aria-label="Console">
       <Link href="/" className="brand">

@@ -1,91 +1,52 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { type FormEvent, useState } from "react";
-import { fieldErrorsOf, parseJsonObject } from "../form-input";
+import { useState } from "react";
+import { FilterForm, isRange, RANGES, RangeField, SearchField } from "../filter-form";
 import { formatBytes } from "../jobs/format";
 import { ListTable } from "../list-table";
 import { LoadError, Loading } from "../load-state";
 import { useRole } from "../shell/use-role";
 import { TableHead } from "../table-head";
 import { LIVE_MS, useTRPC } from "../trpc";
+import { useUrlState } from "../url-state";
 import { When } from "../when";
+import { EventSender } from "./event-sender";
 
-/** Send an event (name + JSON data) and see the organization's recent events with the runs they started. */
+/** Send an event, and see the organization's recent events (by name and time, in the URL) with the runs they started. */
 export function Events() {
   const { canAct } = useRole();
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [name, setName] = useState("demo/task.requested");
-  const [data, setData] = useState('{\n  "taskId": "from-the-console"\n}');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const events = useQuery(trpc.system.events.queryOptions(undefined, { refetchInterval: LIVE_MS }));
-  const [open, setOpen] = useState<string | null>(null);
-  const send = useMutation(
-    trpc.system.sendEvent.mutationOptions({
-      onSuccess: (r) => {
-        setMessage(`Sent: ${r.ids.join(", ")}`);
-        void queryClient.invalidateQueries();
-      },
-      onError: (e) => {
-        const fields = fieldErrorsOf(e, (path) => path.split(".")[0] as string);
-        setErrors(fields);
-        setMessage(Object.keys(fields).length ? null : e.message);
-      },
-    }),
-  );
-  const submit = (ev: FormEvent) => {
-    ev.preventDefault();
-    const parsed = parseJsonObject(data);
-    if ("error" in parsed) {
-      setErrors({ data: parsed.error });
-      return;
-    }
-    setErrors({});
-    send.mutate({ name, data: parsed.value });
+  const [url, setUrl] = useUrlState(["name", "range"] as const);
+  const filter = {
+    ...(url.name.trim() ? { name: url.name.trim() } : {}),
+    // The range's start, rounded to the minute so the query key (and the poll) does not change every render.
+    ...(isRange(url.range) ? { from: new Date(Math.floor((Date.now() - RANGES[url.range]) / 60_000) * 60_000) } : {}),
   };
+  const events = useQuery(trpc.system.events.queryOptions(filter, { refetchInterval: LIVE_MS }));
+  const [open, setOpen] = useState<string | null>(null);
+  const filtered = Boolean(filter.name || filter.from);
   return (
     <div>
-      {canAct ? (
-        <form
-          className="panel"
-          onSubmit={submit}
-          noValidate
-          aria-label="Send an event"
-          style={{ display: "grid", gap: "0.75rem", maxWidth: "40rem" }}
-        >
-          <div className="field">
-            <label htmlFor="event-name">Event name</label>
-            <input id="event-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={errors.name ? true : undefined} />
-            {errors.name ? <span className="error">{errors.name}</span> : null}
-          </div>
-          <div className="field">
-            <label htmlFor="event-data">Data (JSON)</label>
-            <textarea
-              id="event-data"
-              value={data}
-              onChange={(e) => setData(e.target.value)}
-              aria-invalid={errors.data ? true : undefined}
-            />
-            {errors.data ? <span className="error">{errors.data}</span> : null}
-          </div>
-          <div>
-            <button type="submit" disabled={send.isPending}>
-              Send event
-            </button>
-          </div>
-          {message ? <p role="status">{message}</p> : null}
-        </form>
-      ) : null}
+      {canAct ? <EventSender /> : null}
       <h2>Recent events</h2>
+      <FilterForm label="Filter events">
+        <SearchField label="Name" value={url.name} onChange={(name) => setUrl({ name })} placeholder="exact name, e.g. shop/order.placed" />
+        <RangeField value={url.range} onChange={(range) => setUrl({ range })} />
+      </FilterForm>
       {events.error ? <LoadError what="events" error={events.error} /> : null}
       <ListTable
         label="Recent events"
         columns={5}
         loading={events.isLoading}
-        empty={events.data?.length === 0 ? "No events from this organization yet." : undefined}
+        empty={
+          events.data?.length === 0
+            ? filtered
+              ? "No event of this organization matches."
+              : "No events from this organization yet."
+            : undefined
+        }
         head={<TableHead columns={["Received", "Name", "Runs started", "Size", "Data"]} />}
       >
         {events.data?.map((e) => (
@@ -94,7 +55,9 @@ export function Events() {
               <When iso={e.received_at} />
             </td>
             <td>
-              <code>{e.name}</code>
+              <Link href={`/events/${encodeURIComponent(e.id)}`}>
+                <code>{e.name}</code>
+              </Link>
             </td>
             <td style={{ whiteSpace: "normal" }}>
               {e.runs.length ? (
@@ -104,6 +67,10 @@ export function Events() {
                     <Link href={`/runs/${r.run_id}`}>{r.function_id}</Link> ({r.status.toLowerCase()})
                   </span>
                 ))
+              ) : e.internal ? (
+                <span className="muted" data-testid="internal-event">
+                  {e.internal}
+                </span>
               ) : (
                 <>
                   none
@@ -148,7 +115,7 @@ function EventData({ id }: { id: string }) {
   return (
     <section className="panel" aria-label={`Data of event ${e.id}`}>
       <h3 style={{ marginTop: 0 }}>
-        <code>{e.name}</code> <span className="muted">· {e.id}</span>
+        <code>{e.name}</code> <span className="muted">· {e.id}</span> <Link href={`/events/${encodeURIComponent(e.id)}`}>Open</Link>
       </h3>
       {e.preview !== null ? <p className="notice">{formatBytes(e.bytes)}: the first 64 KB are shown.</p> : null}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long data scrolls; keyboard users need focus to scroll it */}

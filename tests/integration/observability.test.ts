@@ -216,6 +216,18 @@ describe("replay and rerun", () => {
     const executed = done.steps.filter((s) => s.runId === runId).map((s) => s.name);
     expect(executed).toEqual(["step-3-process", "step-4-persist", "step-5-finalize"]);
     expect((done.result as { results: Record<string, unknown> }).results["step-1-initialize"]).toBeTruthy();
+    // Its queue latency is from the rerun, not from the attempt's start event seconds earlier; the overview's
+    // percentiles are over the window's jobs (here the one).
+    const row = await stack.db().job.findUniqueOrThrow({ where: { id: job.id } });
+    const event = await stack.db().outboxEvent.findUniqueOrThrow({ where: { id: row.eventId as string } });
+    const started = (row.startedAt as Date).getTime();
+    expect(row.queuedAt).not.toBeNull();
+    expect(started - event.createdAt.getTime()).toBeGreaterThan(3_500);
+    const latency = await api.job.latency({ minutes: 15 });
+    expect(latency.started).toBe(1);
+    expect(latency.p50Ms).toBe(latency.p95Ms);
+    expect(latency.p50Ms).toBeLessThanOrEqual(started - (row.queuedAt as Date).getTime() + 1);
+    expect(latency.p50Ms).toBeLessThan(started - event.createdAt.getTime() - 2_500);
   }, 120_000);
 
   it("replays a filter's failed runs after a preview of how many, within the organization", async () => {

@@ -1,13 +1,25 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { demoTask } from "../../jobs/demo-task.js";
-import { type CreateJobInput, createJobInput, type PayloadOf } from "../../jobs/index.js";
+import { type CreateJobInput, createJobInput, jobContracts, type PayloadOf } from "../../jobs/index.js";
 import { AppError } from "../../server/errors.js";
 import { scopeOf } from "../../server/identity.js";
 import { errorView, storedErrorView, truncateJson } from "../../server/services/jobs/stored-values.js";
 import { relayBackoffMs } from "../../server/services/outbox/relay-outbox.js";
 
 describe("job helpers", () => {
+  it("offers an example payload per job type that its own create accepts (the console's forms prefill it)", () => {
+    expect(jobContracts.length).toBeGreaterThan(5);
+    for (const c of jobContracts) {
+      const parsed = createJobInput.safeParse({
+        type: c.type,
+        payload: c.example,
+        ...(c.requiresIdempotencyKey ? { idempotencyKey: "k" } : {}),
+      });
+      expect(parsed.success, `${c.type}: ${parsed.error?.message}`).toBe(true);
+    }
+  });
+
   it("scopes a user without an organization to a personal workspace, and refuses no identity with 401", () => {
     expect(scopeOf({ userId: "u1", orgId: "o1", orgRole: null, source: "clerk" })).toEqual({ orgId: "o1", userId: "u1", role: "viewer" });
     expect(scopeOf({ userId: "u1", orgId: null, orgRole: null, source: "clerk" }).orgId).toBe("personal:u1");

@@ -4,8 +4,19 @@ import { createJobAction } from "../actions";
 
 export const dynamic = "force-dynamic";
 
+/** `?payload=` as a JSON object to prefill the form with; anything else prefills nothing (the form validates anyway). */
+function payloadParam(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text || text.length > 64_000) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export default async function NewJobPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
-  const { type } = await searchParams;
+  const { type, payload } = await searchParams;
   const role = await currentRole();
   return (
     <>
@@ -15,7 +26,7 @@ export default async function NewJobPage({ searchParams }: { searchParams: Promi
           Your role in this organization can read jobs but not create them; ask an admin for the member role.
         </p>
       ) : (
-        <CreateJobForm initialType={type} create={createJobAction} />
+        <CreateJobForm initialType={type} initialPayload={payloadParam(payload)} create={createJobAction} />
       )}
     </>
   );

@@ -16,6 +16,7 @@ import { rerunJobFromStep } from "../../services/jobs/rerun-job";
 import { retryJob } from "../../services/jobs/retry-job";
 import { runInsight } from "../../services/jobs/run-insight";
 import { jobLogs } from "../../services/logs/search-logs";
+import { queueLatency } from "../../services/stats/queue-latency";
 import { queueSeries } from "../../services/stats/queue-series";
 import { protectedProcedure, router } from "../trpc";
 
@@ -60,6 +61,10 @@ export const jobRouter = router({
   series: protectedProcedure
     .input(z.object({ minutes: z.number().int().min(5).max(1440).default(60) }).optional())
     .query(({ ctx, input }) => queueSeries(ctx.scope, input?.minutes)),
+  /** Queue latency percentiles over every job started in the last `minutes` (the overview's cards). */
+  latency: protectedProcedure
+    .input(z.object({ minutes: z.number().int().min(1).max(1440).default(15) }).optional())
+    .query(({ ctx, input }) => queueLatency(ctx.scope, input?.minutes)),
   stats: protectedProcedure.query(({ ctx }) => jobStats(ctx.scope)),
   /** The organization's change counter: the console refetches its job views only when it moves. */
   version: protectedProcedure.query(({ ctx }) => jobChangesVersion(ctx.scope)),
@@ -74,6 +79,10 @@ export const jobRouter = router({
       description: t.description,
       requiresIdempotencyKey: t.requiresIdempotencyKey,
       payloadSchema: z.toJSONSchema(t.payload, { io: "input" }),
+      /** The event that starts it and the function that runs it (the events form explains both). */
+      eventName: t.eventName,
+      functionId: t.functionId,
+      example: t.example,
     })),
   ),
 });

@@ -22,6 +22,8 @@ export interface JobView {
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
+  /** When a rerun from a step put it back in the queue (null if never rerun). */
+  queuedAt: string | null;
   finishedAt: string | null;
   heartbeatAt: string | null;
   cancelRequestedAt: string | null;
@@ -72,6 +74,7 @@ export function toJobView(job: Job): JobView {
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
     startedAt: iso(job.startedAt),
+    queuedAt: iso(job.queuedAt ?? null),
     finishedAt: iso(job.finishedAt),
     heartbeatAt: iso(job.heartbeatAt),
     cancelRequestedAt: iso(job.cancelRequestedAt),

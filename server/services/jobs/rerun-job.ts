@@ -11,7 +11,8 @@ import { type JobView, toJobView } from "./job-view";
 /**
  * Runs a FAILED or CANCELLED job again from one of its steps: Inngest replays the job's last run from that step (the
  * steps before it are taken from the run's recorded outputs and not executed again), and the job goes back to
- * QUEUED for the new run. The attempt stays the same, since the new run carries the same start event. If Inngest
+ * QUEUED for the new run (queuedAt: its queue latency starts now, not at the attempt's start event). The attempt stays
+ * the same, since the new run carries the same start event. If Inngest
  * refuses (an unknown step, an Inngest without rerun-from-step), the job is put back as it was and the action leaves
  * no audit row.
  */
@@ -37,6 +38,7 @@ export async function rerunJobFromStep(
       where: { id: job.id, orgId: scope.orgId, status: { in: [...RETRYABLE] }, attempt: job.attempt },
       data: {
         status: "QUEUED",
+        queuedAt: new Date(),
         replayCount: { increment: 1 },
         runId: null,
         result: Prisma.DbNull,
@@ -68,6 +70,7 @@ export async function rerunJobFromStep(
         where: { id: job.id, orgId: scope.orgId, status: "QUEUED", runId: null },
         data: {
           status: job.status,
+          queuedAt: job.queuedAt,
           replayCount: job.replayCount,
           result: job.result ?? Prisma.DbNull,
           error: job.error ?? Prisma.DbNull,

@@ -1,6 +1,9 @@
+import { z } from "zod";
+import { approvalDecisionMade, jobCancelRequested } from "@/jobs";
 import { AppError } from "../../errors";
 import type { Scope } from "../../identity";
 import { eventDataFor } from "../jobs/mask-sensitive";
+import { parseInput } from "../validate";
 import { v1 } from "./inngest-admin";
 
 /** An event as the events list shows it: no data, its size instead (one event's data is read on its own). */
@@ -16,6 +19,8 @@ export interface EventSummary {
   no_run_reason?: string | null;
   /** The job it starts, cancels or decides, when it is one of the job service's events. */
   job_id: string | null;
+  /** What an internal event (Inngest's, the job service's follow-ups) is for; it starts no run by design. */
+  internal: string | null;
 }
 
 /** One event with its data, cut to a preview when large. */
@@ -40,6 +45,15 @@ interface RawEvent {
   no_run_reason?: string | null;
 }
 
+/** What an internal event does instead of starting a run (null for any other event). */
+export function internalEventRole(name: string): string | null {
+  if (name === jobCancelRequested.name) return "internal: asks its job's run to stop (the job functions' cancelOn)";
+  if (name === approvalDecisionMade.name) return "internal: resumes the approval run waiting for this decision";
+  if (name.startsWith("inngest/")) return "internal: Inngest's own event (failures, cancellations, schedules, invokes)";
+  if (name.startsWith("jobdeck/")) return "internal: sent by the job service";
+  return null;
+}
+
 /** The job service's event ids name their job: `jobdeck-<job id>-start-1`. */
 const jobIdOf = (id: string) => /^jobdeck-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/.exec(id)?.[1] ?? null;
 
@@ -53,23 +67,44 @@ function summary(e: RawEvent): EventSummary {
     runs: e.runs ?? [],
     no_run_reason: e.no_run_reason ?? null,
     job_id: jobIdOf(e.id) ?? (typeof e.data?.jobId === "string" ? e.data.jobId : null),
+    internal: internalEventRole(e.name),
   };
 }
 
+const when = z.coerce.date().min(new Date(0), "must be a date from 1970 on").max(new Date("9999-12-31T23:59:59Z"), "must be before 10000");
+
+/** The events list's filter: an exact name, a window of receipt times (both ends included), how many. */
+export const listEventsInput = z
+  .object({
+    name: z.string().trim().max(200, "name: at most 200 characters").optional(),
+    from: when.optional(),
+    to: when.optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: "from must not be after to", path: ["from"] });
+export type ListEventsInput = z.input<typeof listEventsInput>;
+
 /**
- * The caller's organization's recent events, newest first (an operator's: everyone's). The embedded engine filters
- * by tenant and leaves the data out at the source (`tenant`, `summary`), so the page costs the same whatever other
- * organizations send; another Inngest answers without knowing those parameters, and its page is filtered here.
+ * The caller's organization's recent events, newest first (an operator's: everyone's), by name and time when asked.
+ * The embedded engine filters by tenant and leaves the data out at the source (`tenant`, `summary`), so the page costs
+ * the same whatever other organizations send; another Inngest answers without knowing those parameters, and its page
+ * is filtered here.
  */
-export async function listEvents(scope: Scope, operator: boolean, limit = 50): Promise<EventSummary[]> {
-  const n = Math.min(Math.max(limit, 1), 200);
+export async function listEvents(scope: Scope, operator: boolean, raw: ListEventsInput | number = {}): Promise<EventSummary[]> {
+  const f = parseInput(listEventsInput, typeof raw === "number" ? { limit: raw } : raw);
+  const n = f.limit;
   const query = new URLSearchParams({ limit: String(n), summary: "true" });
+  if (f.name) query.set("name", f.name);
+  if (f.from) query.set("received_after", f.from.toISOString());
+  if (f.to) query.set("received_before", f.to.toISOString());
   if (!operator) query.set("tenant", scope.orgId);
   const page = await v1<RawEvent[]>(`/v1/events?${query}`);
   const atSource = page.every((e) => e.data === undefined);
   if (operator || atSource) return page.slice(0, n).map(summary);
   // An Inngest that neither filters by tenant nor leaves the data out: a wider page, filtered here.
-  const wide = await v1<RawEvent[]>(`/v1/events?${new URLSearchParams({ limit: "200" })}`);
+  query.delete("summary");
+  query.set("limit", "200");
+  const wide = await v1<RawEvent[]>(`/v1/events?${query}`);
   return wide
     .filter((e) => e.data?.orgId === scope.orgId)
     .slice(0, n)
