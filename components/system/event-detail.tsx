@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatBytes } from "../jobs/format";
-import { LoadError, Loading } from "../load-state";
+import { Loading } from "../load-state";
 import { useTRPC } from "../trpc";
 import { When } from "../when";
 
