@@ -6,7 +6,7 @@ import { isActive } from "@/jobs/status";
 import { Loading } from "../load-state";
 import { Card, TimeCards } from "../time-cards";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
-import { When } from "../when";
+import { ReasonText, When } from "../when";
 import { CopyJson } from "./copy-json";
 import { ErrorView, placeErrors } from "./error-view";
 import { formatDuration } from "./format";
@@ -156,13 +156,15 @@ export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?:
           <h2 style={{ marginTop: 0 }}>Why it waits</h2>
           {insight.data?.predictedStart ? (
             <p data-testid="predicted-start">
-              <strong>Predicted start:</strong> {insight.data.predictedStart}
+              <strong>Predicted start:</strong> <ReasonText text={insight.data.predictedStart} />
             </p>
           ) : null}
           {insight.data?.waiting.length ? (
             <ul data-testid="waiting-reasons">
               {insight.data.waiting.map((r) => (
-                <li key={r}>{r}</li>
+                <li key={r}>
+                  <ReasonText text={r} />
+                </li>
               ))}
             </ul>
           ) : (

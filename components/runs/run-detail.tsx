@@ -12,6 +12,7 @@ import { RerunFromStep } from "../rerun-from-step";
 import { IfRole } from "../shell/use-role";
 import { Card, TimeCards } from "../time-cards";
 import { LIVE_MS, useTRPC } from "../trpc";
+import { ReasonText } from "../when";
 import { RunStatus } from "./run-status";
 import { RunTrace } from "./trace";
 
@@ -101,13 +102,15 @@ export function RunDetail({ runId }: { runId: string }) {
 
       {r.predicted_start?.text ? (
         <p className="notice" data-testid="predicted-start">
-          Predicted start: {r.predicted_start.text}
+          Predicted start: <ReasonText text={r.predicted_start.text} />
         </p>
       ) : null}
       {r.waiting?.reasons?.length ? (
         <ul data-testid="waiting-reasons">
           {r.waiting.reasons.map((w) => (
-            <li key={w}>{w}</li>
+            <li key={w}>
+              <ReasonText text={w} />
+            </li>
           ))}
         </ul>
       ) : null}

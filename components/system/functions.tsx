@@ -7,6 +7,7 @@ import { Loading } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
 import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
+import { celInWords } from "./cel-words";
 import { describeFlow } from "./flow-text";
 
 type ListedFunction = RouterOutputs["system"]["functions"]["functions"][number];
@@ -87,7 +88,7 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
                   </td>
                   <td style={{ whiteSpace: "normal", overflowWrap: "anywhere" }}>
                     {f.triggers
-                      .map((t) => (t.event ? `${t.event}${t.expression ? ` if ${t.expression}` : ""}` : `cron ${t.cron}`))
+                      .map((t) => (t.event ? `${t.event}${t.expression ? ` if ${celInWords(t.expression)}` : ""}` : `cron ${t.cron}`))
                       .join(", ")}
                   </td>
                   <td style={{ whiteSpace: "normal", fontSize: "0.8rem", overflowWrap: "anywhere" }}>

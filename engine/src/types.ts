@@ -121,7 +121,8 @@ export interface QueueItem {
   /** Kind-specific data: gateway request, sleep step name, etc. */
   data?: Record<string, unknown>;
   /** Why this item is waiting, for the management API. */
-  wait?: { reason: "retry" | "throttle" | "sleep" | "delayed"; until: number; maxAttempts?: number };
+  /** `step`: the step whose failure a retry follows, when the request that failed was running one. */
+  wait?: { reason: "retry" | "throttle" | "sleep" | "delayed"; until: number; maxAttempts?: number; step?: string };
   seq: number;
 }
 

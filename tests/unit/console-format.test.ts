@@ -4,6 +4,7 @@ import { stackFrames, toShownError } from "../../components/jobs/error-view.js";
 import { formatDuration, formatRelative } from "../../components/jobs/format.js";
 import { waitingKind } from "../../components/jobs/status-badge.js";
 import { waitKindOf } from "../../components/runs/run-status.js";
+import { celInWords } from "../../components/system/cel-words.js";
 import { describeFlow } from "../../components/system/flow-text.js";
 import { AppError } from "../../server/errors.js";
 import { parseLogQuery } from "../../server/services/logs/search-logs.js";
@@ -77,12 +78,25 @@ describe("the console's formats", () => {
       }),
     ).toEqual([
       "at most 10 running",
-      "at most 3 running per event.data.orgId",
+      "at most 3 running per organization",
       "starts at most 100 per 1m (bursts of 10)",
-      "one run per event.data.taskId in 24 h",
+      "one run per taskId in 24 h",
     ]);
     // A registered (not listed) config has concurrency as one object.
-    expect(describeFlow({ concurrency: { limit: 1, key: "event.data.userId" } })).toEqual(["at most 1 running per event.data.userId"]);
+    expect(describeFlow({ concurrency: { limit: 1, key: "event.data.userId" } })).toEqual(["at most 1 running per user"]);
+  });
+
+  it("puts the functions' CEL in words, and leaves what it cannot read as written", () => {
+    expect(celInWords("event.data.force == true ? event.id : event.data.taskId")).toBe("taskId (each event on its own when force is true)");
+    expect(celInWords("event.data.jobId == async.data.jobId && event.data.orgId == async.data.orgId")).toBe(
+      "the same job and organization",
+    );
+    expect(celInWords("string(int(event.ts / 3600000))")).toBe("1 h window of the event's time");
+    expect(celInWords("event.data.priority")).toBe("priority");
+    expect(
+      describeFlow({ idempotency: "event.data.force == true ? event.id : event.data.taskId", priority: { run: "event.data.priority" } }),
+    ).toEqual(["one run per taskId (each event on its own when force is true) in 24 h", "priority from the event's priority"]);
+    expect(celInWords("size(event.data.items) > 2")).toBe("size(event.data.items) > 2");
   });
 
   it("shows any stored error as name and message", () => {

@@ -12,7 +12,7 @@ export function explainWaiting(ctx: EngineContext, runId: string, fnSlug: string
   for (const item of scheduler.itemsOf(runId)) {
     const where = scheduler.whereIs(item);
     const what =
-      item.stepId === "step" ? (item.isStart ? "first request" : "next request") : `step ${String(item.data?.name ?? item.stepId)}`;
+      item.stepId === "step" ? (item.isStart ? "the first request" : "the next request") : `step ${String(item.data?.name ?? item.stepId)}`;
     if (!where) continue;
     if (where.place === "inflight") reasons.push(`running: ${what}`);
     else if (where.place === "paused")
@@ -20,9 +20,13 @@ export function explainWaiting(ctx: EngineContext, runId: string, fnSlug: string
     else if (where.place === "blocked") reasons.push(blockedReason(ctx, item, where.key ?? ""));
     else if (where.place === "timer") {
       if (item.kind === "resume") reasons.push(`sleeping until ${at(item.at)}`);
-      else if (item.wait?.reason === "retry")
-        reasons.push(`retry ${item.attempt} of ${(item.wait.maxAttempts ?? fn?.maxAttempts ?? 5) - 1} at ${at(item.at)}`);
-      else if (item.wait?.reason === "throttle") reasons.push(`throttled until ${at(item.at)}`);
+      else if (item.wait?.reason === "retry") {
+        // `attempt` counts the tries made so far (0-based), so the retry due is that many failures in.
+        const failed = item.attempt === 1 ? "once" : `${item.attempt} times`;
+        reasons.push(
+          `retry ${item.attempt} of ${(item.wait.maxAttempts ?? fn?.maxAttempts ?? 5) - 1}: ${item.wait.step ? `step ${item.wait.step}` : what} failed ${failed}, tries again at ${at(item.at)}`,
+        );
+      } else if (item.wait?.reason === "throttle") reasons.push(`throttled until ${at(item.at)}`);
       else reasons.push(`scheduled: ${what} at ${at(item.at)}`);
     } else if (where.place === "ready") reasons.push(`queued: ${what} waits for a free slot (${opts.maxInFlight} requests in flight)`);
   }

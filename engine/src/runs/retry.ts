@@ -81,7 +81,12 @@ export class RetrySystem {
       at: decision.at,
       isStart: failed.isStart,
       data: failed.data,
-      wait: { reason: "retry", until: decision.at, maxAttempts: failed.maxAttempts },
+      wait: {
+        reason: "retry",
+        until: decision.at,
+        maxAttempts: failed.maxAttempts,
+        ...(failed.step.stepName ? { step: failed.step.stepName } : {}),
+      },
     });
     return true;
   }

@@ -1,4 +1,5 @@
 import { until } from "@jobdeck/test-kit";
+import { RetryAfterError } from "inngest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endedRuns, endedRunsOf, post, type Rig, rig, runsOf } from "../support/harness.js";
 
@@ -34,6 +35,11 @@ describe("management API", () => {
         },
       ),
       inngest.createFunction({ id: "pausable", triggers: [{ event: "m/pausable" }] }, async () => "ran"),
+      inngest.createFunction({ id: "backing-off", retries: 3, triggers: [{ event: "m/backoff" }] }, async ({ step }) => {
+        await step.run("fetch-rates", () => {
+          throw new RetryAfterError("rates not published yet", "1h");
+        });
+      }),
     ]);
   });
   afterAll(async () => {
@@ -90,6 +96,12 @@ describe("management API", () => {
         (await runsOf(r.engine, "mg-waiter"))[0],
     );
     expect(waiting.waiting?.reason).toContain("waiting for event m/never until");
+    // A retry names its step and counts the failures so far, as the trace shows them.
+    await r.client.send({ name: "m/backoff", data: {} });
+    const backingOff = await until("retry reason", async () =>
+      (await runsOf(r.engine, "mg-backing-off")).find((x) => x.waiting?.reason.startsWith("retry")),
+    );
+    expect(backingOff.waiting?.reason).toMatch(/^retry 1 of 3: step fetch-rates failed once, tries again at \S+Z \(in (59m|1h)/);
     const blocked = await until("concurrency reason", async () =>
       (await runsOf(r.engine, "mg-one-at-a-time")).find((x) => x.waiting?.reason.startsWith("waiting for a slot")),
     );
@@ -204,6 +216,6 @@ describe("management API", () => {
   it("reports health", async () => {
     const h = await (await fetch(`${r.engine.url}/health`)).json();
     expect(h).toMatchObject({ status: "ok", role: "active", database: "ok" });
-    expect(h.functions).toBe(6);
+    expect(h.functions).toBe(7);
   });
 });

@@ -39,15 +39,34 @@ export async function runInsight(scope: Scope, id: string): Promise<RunInsight> 
     // Only the embedded engine explains waits; Inngest's own run API has no `waiting` field at all.
     if (body.data?.waiting === undefined)
       return { runId: job.runId, runStatus, waiting: [], unavailable: "this Inngest does not say what runs wait for" };
+    const running = await openStep(job.id, job.runId);
     return {
       runId: job.runId,
       runStatus,
-      waiting: (body.data.waiting?.reasons ?? []).map((w) => yourWords(w, scope.orgId)),
+      waiting: (body.data.waiting?.reasons ?? []).map((w) => namedStep(yourWords(w, scope.orgId), running)),
       predictedStart: yourWords(body.data.predicted_start?.text ?? null, scope.orgId),
     };
   } catch (err) {
     return { runId: job.runId, runStatus: null, waiting: [], unavailable: (err as Error).message };
   }
+}
+
+/** The step of the run the app saw start and not end yet (its request is the one in flight). */
+async function openStep(jobId: string, runId: string): Promise<{ name: string; attempt: number } | null> {
+  return db().jobStep.findFirst({
+    where: { jobId, runId, status: "RUNNING", kind: "RUN" },
+    orderBy: { startedAt: "desc" },
+    select: { name: true, attempt: true },
+  });
+}
+
+/**
+ * The engine sees a request in flight ("running: the next request"), not which step the SDK runs in it: the app
+ * does (the step opened by its job tracking), so the reason names it.
+ */
+function namedStep(reason: string, step: { name: string; attempt: number } | null): string {
+  if (!step || !/^running: the (first|next) request$/.test(reason)) return reason;
+  return `running: step ${step.name}${step.attempt > 0 ? ` (try ${step.attempt + 1})` : ""}`;
 }
 
 /** The engine's predicted start of a queued run (Inngest's API has none: then null). */
