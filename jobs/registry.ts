@@ -26,6 +26,9 @@ const PRODUCT_JOBS = [
 const ALL_JOBS = [...PRODUCT_JOBS, benchNoop, benchSlot] as const;
 
 type AnyJob = (typeof ALL_JOBS)[number];
+
+/** The Inngest function id of every job type (the bench ones too): the runs a job stands behind. */
+export const ALL_JOB_FUNCTION_IDS: readonly string[] = ALL_JOBS.map((c) => c.functionId);
 /** A job type's name: `"demo-task" | "send-welcome-email" | …`. */
 export type JobType = AnyJob["type"];
 /** The payload a caller gives for a job of type T (defaults may be left out). */

@@ -33,7 +33,7 @@ function skippedSummary(plan: ReplayPlan): string[] {
 type Filter = RouterInputs["run"]["list"];
 
 const STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
-const KEYS = ["function", "status", "range", "q", "sort", "dir"] as const;
+const KEYS = ["function", "status", "range", "q", "sort", "dir", "system"] as const;
 const PAGE = 50;
 
 const durationOf = (r: Run) =>
@@ -72,8 +72,9 @@ export function RunsList() {
       ...(url.status && (STATUSES as readonly string[]).includes(url.status) ? { status: [url.status as (typeof STATUSES)[number]] } : {}),
       ...(isRange(url.range) ? { from: new Date(Date.now() - RANGES[url.range]) } : {}),
       ...(url.q ? { q: url.q } : {}),
+      ...(url.system === "1" ? { includeSystem: true } : {}),
     }),
-    [url.function, url.status, url.range, url.q],
+    [url.function, url.status, url.range, url.q, url.system],
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
@@ -125,6 +126,12 @@ export function RunsList() {
         />
         <RangeField value={url.range} onChange={(v) => setUrl({ range: v })} />
         <SearchField label="Event or output contains" value={text} onChange={setText} placeholder="e.g. a task id or an email" />
+        <label className="field" title="Schedules, failure and cancellation trackers, alert evaluation: functions no job stands behind">
+          System functions
+          <span>
+            <input type="checkbox" checked={url.system === "1"} onChange={(e) => setUrl({ system: e.target.checked ? "1" : "" })} /> show
+          </span>
+        </label>
         <IfRole atLeast="member">
           <button
             type="button"

@@ -41,6 +41,8 @@ export interface EngineApi {
 const runFilterSchema = z
   .object({
     function_id: z.string().min(1).optional(),
+    /** Functions whose runs are left out, comma-separated (a console hides its system functions' runs). */
+    exclude_function_id: z.string().max(4000, "exclude_function_id: at most 4000 characters").optional(),
     status: z.string().optional(),
     from: z.string().optional(),
     to: z.string().optional(),
@@ -85,6 +87,10 @@ function toFilter(raw: unknown): RunFilter {
   const q = parsed.data;
   return {
     functionSlug: q.function_id,
+    excludeFunctionSlugs: q.exclude_function_id
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
     statuses: parseStatuses(q.status),
     from: time("from", q.from),
     to: time("to", q.to),

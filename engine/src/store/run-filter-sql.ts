@@ -5,6 +5,8 @@ import { tenantIs } from "./tenant-sql.js";
 /** Which runs a list, a bulk cancel or a bulk replay is about (the `/v1/runs` query parameters). */
 export interface RunFilter {
   functionSlug?: string;
+  /** Functions whose runs are left out. */
+  excludeFunctionSlugs?: string[];
   statuses?: RunStatus[];
   from?: number;
   to?: number;
@@ -38,6 +40,7 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 export function runsWhere(f: RunFilter, params: unknown[]): string {
   const conds: string[] = [];
   if (f.functionSlug) conds.push(`function_slug = $${params.push(f.functionSlug)}`);
+  if (f.excludeFunctionSlugs?.length) conds.push(`function_slug <> ALL($${params.push(f.excludeFunctionSlugs)}::text[])`);
   // One status as an equality, so an index on (…, status, id) keeps serving the newest-first order.
   if (f.statuses?.length === 1) conds.push(`status = $${params.push(f.statuses[0])}`);
   else if (f.statuses?.length) conds.push(`status = ANY($${params.push(f.statuses)}::text[])`);

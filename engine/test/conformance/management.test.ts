@@ -62,6 +62,11 @@ describe("management API", () => {
     expect(page3.cursor).toBeNull();
     const none = await (await fetch(`${r.engine.url}/v1/runs?function_id=mg-quick&from=${Date.now() + 60_000}`)).json();
     expect(none.data).toHaveLength(0);
+    // A console hides functions it names (its system crons) from a list of every run.
+    const all = await (await fetch(`${r.engine.url}/v1/runs?from=${from}&limit=50`)).json();
+    expect(all.data.some((x: { function_id: string }) => x.function_id === "mg-quick")).toBe(true);
+    const without = await (await fetch(`${r.engine.url}/v1/runs?from=${from}&limit=50&exclude_function_id=mg-quick,mg-other`)).json();
+    expect(without.data.filter((x: { function_id: string }) => x.function_id === "mg-quick")).toHaveLength(0);
   });
 
   it("shows a run's step trace with timings and outputs", async () => {

@@ -6,7 +6,7 @@ import { auditedRemote } from "../audit/record-audit";
 import { replayJob } from "../jobs/replay-job";
 import { parseInput } from "../validate";
 import { jobOfRun, type RunSummary, runsApi, scopedRun } from "./engine-runs";
-import { listRunsInput, runsQuery } from "./list-runs";
+import { listRunsInput, runsQuery, systemFunctionIds } from "./list-runs";
 
 export const replayFailedInput = listRunsInput.omit({ cursor: true, limit: true, status: true }).extend({
   /** Count only: what the replay would do, and what it would skip and why. */
@@ -43,8 +43,10 @@ const bulkReplayKey = (jobId: string) => `bulk-replay:${jobId}`;
 async function failedRunIds(scope: Scope, operator: boolean, filter: z.output<typeof replayFailedInput>) {
   const ids: string[] = [];
   let cursor: string | undefined;
+  // The runs the list shows for this filter: system functions' only when it includes them.
+  const system = filter.includeSystem || filter.functionId ? [] : await systemFunctionIds();
   do {
-    const q = runsQuery(scope, operator, { ...filter, status: ["failed"], limit: 200, cursor });
+    const q = runsQuery(scope, operator, { ...filter, status: ["failed"], limit: 200, cursor }, system);
     const page = await runsApi<{ data: RunSummary[]; cursor?: string | null }>(`/v1/runs?${q}`);
     ids.push(...page.data.map((r) => r.run_id));
     cursor = page.cursor ?? undefined;

@@ -1,0 +1,137 @@
+import { randomBytes } from "node:crypto";
+import { until } from "@jobdeck/test-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppStack, finishedJob, startAppStack } from "../support/app-stack.js";
+
+/**
+ * The console's view of Inngest itself on the real stack (engine, the SDK's serve() handler, PostgreSQL): schedules
+ * with their next times, synced apps and a resync, invoking a function and running a schedule now, the runs list
+ * without system functions unless asked, events by name and time, and an existing job returned by its key.
+ */
+let stack: AppStack;
+const hex = () => randomBytes(4).toString("hex");
+const OPERATOR = "user_operator";
+
+beforeAll(async () => {
+  stack = await startAppStack({ JOBDECK_OPERATORS: OPERATOR });
+});
+afterAll(async () => stack?.stop());
+
+describe("schedules and apps", () => {
+  it("lists every cron with its next times, soonest first; its last run is an operator's to see", async () => {
+    const org = `org_${hex()}`;
+    const schedules = await stack.caller(org).system.schedules();
+    const snapshot = schedules.find((s) => s.functionId === "jobdeck-snapshot-queue-stats");
+    expect(snapshot).toMatchObject({ cron: "* * * * *", timeZone: "UTC", problem: null, lastRun: null });
+    expect(snapshot?.next).toHaveLength(3);
+    const [a, b] = (snapshot?.next ?? []).map((t) => Date.parse(t));
+    expect((b as number) - (a as number)).toBe(60_000);
+    expect(a as number).toBeGreaterThan(Date.now() - 1_000);
+    expect(a as number).toBeLessThanOrEqual(Date.now() + 60_000);
+    const firsts = schedules.map((s) => s.next[0] ?? "~");
+    expect(firsts).toEqual([...firsts].sort());
+    expect(schedules.find((s) => s.functionId === "jobdeck-prune-old-jobs")?.next[0]).toMatch(/T03:00:00\.000Z$/);
+  });
+
+  it("runs a schedule now for an operator only, and the runs list shows it only when system functions are asked for", async () => {
+    const org = `org_${hex()}`;
+    const tenant = stack.caller(org);
+    const ops = stack.caller(org, OPERATOR);
+    await expect(tenant.system.invoke({ functionId: "jobdeck-snapshot-queue-stats" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const { eventId } = await ops.system.invoke({ functionId: "jobdeck-snapshot-queue-stats" });
+    expect(eventId).toBeTruthy();
+    const byName = await until("the run-now run completed", async () => {
+      const l = await ops.run.list({ functionId: "jobdeck-snapshot-queue-stats", status: ["completed"] });
+      return l.runs.some((r) => r.event_name === "inngest/function.invoked") && l;
+    });
+    const run = byName.runs.find((r) => r.event_name === "inngest/function.invoked");
+    expect((await ops.run.list({ includeSystem: true, limit: 200 })).runs.map((r) => r.run_id)).toContain(run?.run_id);
+    const jobsOnly = await ops.run.list({ limit: 200 });
+    expect(jobsOnly.runs.map((r) => r.run_id)).not.toContain(run?.run_id);
+    expect(jobsOnly.runs.every((r) => r.function_id.startsWith("jobdeck-") && !/snapshot|relay|alerts|track/.test(r.function_id))).toBe(
+      true,
+    );
+    // The schedule's last run, for an operator.
+    const schedules = await ops.system.schedules();
+    expect(schedules.find((s) => s.functionId === "jobdeck-snapshot-queue-stats")?.lastRun?.runId).toBeTruthy();
+  }, 60_000);
+
+  it("invokes a job function with data as the caller's organization, refusing the job service's own fields", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const taskId = `inv${hex()}`;
+    await expect(
+      api.system.invoke({ functionId: "jobdeck-demo-task", data: { taskId, jobId: "00000000-0000-0000-0000-000000000000" } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("jobId") });
+    await expect(api.system.invoke({ functionId: "no-such-function" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(api.system.invoke({ functionId: "bad id!" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await api.system.invoke({ functionId: "jobdeck-demo-task", data: { taskId, orgId: "someone-else" } });
+    const runs = await until("the invoked run completed", async () => {
+      const l = await api.run.list({ q: taskId });
+      return l.runs[0]?.status === "Completed" && l;
+    });
+    expect(runs.runs[0]?.function_id).toBe("jobdeck-demo-task");
+    // Its organization is the caller's, whatever the data said.
+    expect((await stack.caller(`org_${hex()}`).run.list({ q: taskId })).runs).toEqual([]);
+  }, 60_000);
+
+  it("lists the synced app with its functions and resyncs it for an operator only", async () => {
+    const org = `org_${hex()}`;
+    const [app] = await stack.caller(org).system.apps();
+    expect(app).toMatchObject({ id: "jobdeck", url: null, error: null });
+    expect(app?.sdk).toMatch(/js/);
+    expect(app?.functions).toContain("jobdeck-demo-task");
+    expect(app?.functionCount).toBe(app?.functions.length);
+    await expect(stack.caller(org).system.resyncApps()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const ops = stack.caller(org, OPERATOR);
+    const before = (await ops.system.apps())[0];
+    expect(before?.url).toMatch(/^http:\/\/.*\/api\/inngest/);
+    const out = await ops.system.resyncApps();
+    expect(out).toEqual([{ url: before?.url, ok: true, error: null }]);
+    expect(Date.parse((await ops.system.apps())[0]?.syncedAt as string)).toBeGreaterThan(Date.parse(before?.syncedAt as string));
+  });
+});
+
+describe("events and keys", () => {
+  it("filters events by name and time, and labels internal ones", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const since = new Date(Date.now() - 1_000);
+    await api.system.sendEvent({ name: "shop/order.placed", data: { n: 1 } });
+    await api.system.sendEvent({ name: "shop/order.shipped", data: { n: 2 } });
+    const { job } = await api.job.create({ type: "demo-task", payload: { taskId: `c${hex()}`, delayMs: 20_000 } });
+    await api.job.cancel({ id: job.id });
+    const placed = await until("the events listed", async () => {
+      const l = await api.system.events({ name: "shop/order.placed", from: since });
+      return l.length === 1 && l;
+    });
+    expect(placed[0]?.name).toBe("shop/order.placed");
+    expect(await api.system.events({ name: "shop/order.placed", from: new Date(Date.now() + 60_000) })).toEqual([]);
+    const cancel = await until("the cancel event listed", async () => {
+      const l = await api.system.events({ name: "jobdeck/job.cancel.requested" });
+      return l.length > 0 && l;
+    });
+    expect(cancel[0]?.internal).toMatch(/^internal: asks its job's run to stop/);
+    expect(placed[0]?.internal).toBeNull();
+    await expect(api.system.events({ from: new Date(Date.now()), to: new Date(Date.now() - 60_000) })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("from"),
+    });
+    await finishedJob(api, job.id);
+  }, 60_000);
+
+  it("returns an existing job for a reused key, saying it was not created, with the key on the job", async () => {
+    const api = stack.caller(`org_${hex()}`);
+    const key = `k${hex()}`;
+    const first = await api.job.create({ type: "demo-task", payload: { taskId: `a${hex()}` }, idempotencyKey: key });
+    const again = await api.job.create({ type: "demo-task", payload: { taskId: `b${hex()}` }, idempotencyKey: key });
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, job: { id: first.job.id, idempotencyKey: key } });
+    // A demo task's taskId is its implied key.
+    const taskId = `t${hex()}`;
+    const one = await api.job.create({ type: "demo-task", payload: { taskId } });
+    const two = await api.job.create({ type: "demo-task", payload: { taskId } });
+    expect(two).toMatchObject({ created: false, job: { id: one.job.id } });
+    expect(two.job.idempotencyKey).toContain(taskId);
+  });
+});
