@@ -156,6 +156,14 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
     await s.shot("mailbox");
   }, 60_000);
 
+  /** The page of one of the organization's events (every job made above sent its start event). */
+  const anEventPage = async () => {
+    await s.page.goto(`${s.stack.baseUrl}/events`);
+    const row = s.page.locator("tbody tr[data-event-id]").first();
+    await row.waitFor({ timeout: 30_000 });
+    return `/events/${await row.getAttribute("data-event-id")}`;
+  };
+
   it("stays usable at a phone's width: no page scrolls sideways", async () => {
     await s.page.setViewportSize({ width: 390, height: 800 });
     const anyJob = ((await s.api("/api/jobs?limit=1")).items[0] ?? (await s.api("/api/jobs", { type: "demo-task", payload: {} })))
@@ -169,7 +177,10 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       "/runs",
       "/logs",
       "/events",
+      await anEventPage(),
       "/functions",
+      "/schedules",
+      "/apps",
       "/mailbox",
       "/settings",
       "/alerts",
@@ -234,7 +245,10 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       `/runs/${aRun}`,
       "/logs?q=working",
       "/events",
+      await anEventPage(),
       "/functions",
+      "/schedules",
+      "/apps",
       "/mailbox",
       "/settings",
       "/alerts",

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { chromiumMissing } from "../support/browser.js";
+import { consoleSession } from "../support/console-session.js";
+
+/**
+ * The Inngest Dev Server's habits in a real browser against `npm start` (the local identity is the operator):
+ * schedules with their next times and "run now", the synced app and a resync, an event's own page, the events
+ * form's trigger suggestions and its way to a prefilled New job, a reused key's existing job, and the runs list
+ * without system functions unless asked.
+ */
+describe.skipIf(chromiumMissing)("console in a browser: the Dev Server's habits", () => {
+  const s = consoleSession("jobdeck-ui-habits-");
+
+  it("lists schedules with their next times, runs one now, and shows its last run", async () => {
+    await s.page.goto(`${s.stack.baseUrl}/schedules`);
+    const row = s.page.locator('tr[data-schedule="jobdeck-snapshot-queue-stats"]');
+    await row.getByTestId("next-runs").locator("li").nth(2).waitFor();
+    expect(await row.textContent()).toContain("* * * * *");
+    await s.page.getByRole("button", { name: "Run jobdeck-snapshot-queue-stats now" }).click();
+    await s.page.getByRole("status").filter({ hasText: "jobdeck-snapshot-queue-stats started now" }).waitFor();
+    await row.getByTestId("last-run").filter({ hasText: "completed" }).waitFor({ timeout: 30_000 });
+    await s.shot("schedules");
+  }, 60_000);
+
+  it("shows the synced app with its functions and resyncs it", async () => {
+    await s.page.goto(`${s.stack.baseUrl}/apps`);
+    const app = s.page.locator('tr[data-app="jobdeck"]');
+    await app.getByTestId("app-url").waitFor();
+    expect(await app.getByTestId("function-count").textContent()).toMatch(/^\d+ functions$/);
+    await s.page.getByRole("button", { name: "Resync apps" }).click();
+    await s.page.getByRole("status").filter({ hasText: "Synced 1 app." }).waitFor({ timeout: 30_000 });
+    await s.shot("apps");
+  }, 60_000);
+
+  it("explains a job's start event in the events form and opens New job prefilled; a reused key says it returned the existing job", async () => {
+    await s.page.goto(`${s.stack.baseUrl}/events`);
+    // The name field suggests every trigger.
+    const suggestions = () =>
+      s.page.locator("datalist#event-triggers option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    await expect.poll(suggestions, { timeout: 15_000 }).toContain("demo/task.requested");
+    await s.page.getByLabel("Event name").fill("demo/task.requested");
+    await s.page.getByTestId("event-meaning").filter({ hasText: "only the job service sends it" }).waitFor();
+    await s.page.getByRole("button", { name: "Use an example" }).click();
+    expect(JSON.parse(await s.page.getByLabel("Data (JSON)").inputValue())).toMatchObject({ taskId: "example-task" });
+    await s.page.getByLabel("Data (JSON)").fill('{"taskId": "from-events-form", "delayMs": 10}');
+    await s.shot("events-form-job-event");
+    await s.page.getByTestId("create-instead").click();
+    await s.page.waitForURL(/\/jobs\/new\?/);
+    expect(await s.page.getByLabel("taskId").inputValue()).toBe("from-events-form");
+    expect(await s.page.getByLabel(/delayMs/).inputValue()).toBe("10");
+    await s.page.getByLabel(/Idempotency key/).fill("habits-key");
+    await s.page.getByRole("button", { name: "Create job" }).click();
+    await s.page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    const firstId = s.page.url().split("/").at(-1) as string;
+    expect(await s.page.getByTestId("idempotency-key").textContent()).toBe("habits-key");
+    expect(await s.page.getByTestId("existing-job").count()).toBe(0);
+    // The same key again: the existing job, said so.
+    await s.page.goto(`${s.stack.baseUrl}/jobs/new?type=demo-task`);
+    await s.page.getByLabel(/Idempotency key/).fill("habits-key");
+    await s.page.getByRole("button", { name: "Create job" }).click();
+    await s.page.getByTestId("existing-job").filter({ hasText: "An existing job with key habits-key was returned" }).waitFor();
+    expect(s.page.url()).toContain(`/jobs/${firstId}?`);
+    await s.shot("job-existing-key");
+  }, 60_000);
+
+  it("opens an event's page with its full data and the runs it started; filters events by name", async () => {
+    await s.page.goto(`${s.stack.baseUrl}/events?name=demo%2Ftask.requested`);
+    const rows = s.page.locator("tbody tr[data-event-id]");
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await s.page.getByLabel("Name", { exact: true }).inputValue()).toBe("demo/task.requested");
+    for (const text of await rows.locator("td:nth-child(2)").allTextContents()) expect(text).toBe("demo/task.requested");
+    await rows.first().getByRole("link").first().click();
+    await s.page.waitForURL(/\/events\/[^/]+$/);
+    await s.page.getByTestId("event-functions").filter({ hasText: "jobdeck-demo-task" }).waitFor({ timeout: 30_000 });
+    expect(await s.page.getByTestId("event-data").textContent()).toContain('"taskId"');
+    await s.shot("event-page");
+  }, 60_000);
+
+  it("hides system functions' runs until asked, keeping job runs on page 1", async () => {
+    const { id } = await s.api("/api/jobs", { type: "demo-task", payload: {} });
+    await expect.poll(async () => (await s.api(`/api/jobs/${id}`)).status, { timeout: 30_000 }).toBe("COMPLETED");
+    await s.page.goto(`${s.stack.baseUrl}/runs`);
+    await s.page.locator("tbody tr[data-run-id]").first().waitFor({ timeout: 30_000 });
+    const fns = async () => s.page.locator("tbody tr[data-run-id] td:nth-child(2)").allTextContents();
+    expect((await fns()).some((f) => f === "jobdeck-snapshot-queue-stats")).toBe(false);
+    // The box follows the URL (it is a filter), so it reads checked once the URL says so.
+    await s.page.getByLabel("System functions").click();
+    await expect.poll(async () => (await fns()).includes("jobdeck-snapshot-queue-stats"), { timeout: 15_000 }).toBe(true);
+    expect(s.page.url()).toContain("system=1");
+    await s.shot("runs-with-system");
+  }, 60_000);
+});
