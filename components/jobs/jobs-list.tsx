@@ -27,7 +27,7 @@ type BulkAction = "retry" | "cancel" | "acknowledge";
 const VERBS: Record<BulkAction, { verb: string; done: string; cannot: string; noun: string }> = {
   retry: { verb: "Retry", done: "Retried", cannot: "cannot be retried", noun: "job" },
   cancel: { verb: "Cancel", done: "Cancelled", cannot: "cannot be cancelled", noun: "job" },
-  acknowledge: { verb: "Acknowledge", done: "Acknowledged", cannot: "are not unacknowledged failures", noun: "failure" },
+  acknowledge: { verb: "Acknowledge", done: "Acknowledged", cannot: "are not failures waiting to be acknowledged", noun: "failure" },
 };
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 

@@ -5,10 +5,12 @@ import Link from "next/link";
 import { Fragment, useState } from "react";
 import { Loading } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
+import { useRole } from "../shell/use-role";
 import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
 import { celInWords } from "./cel-words";
 import { describeFlow } from "./flow-text";
+import { InvokeForm } from "./invoke-form";
 
 type ListedFunction = RouterOutputs["system"]["functions"]["functions"][number];
 
@@ -41,6 +43,13 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
   const queryClient = useQueryClient();
   const [message, setMessage] = useState<string | null>(null);
   const fns = useQuery(trpc.system.functions.queryOptions(undefined, { refetchInterval: LIVE_MS, retry: false }));
+  const types = useQuery(trpc.job.types.queryOptions());
+  const { canAct, operator } = useRole();
+  const [invoking, setInvoking] = useState<string | null>(null);
+  const jobOf = (fnId: string) => types.data?.find((t) => t.functionId === fnId);
+  // A schedule runs for the installation: only an operator starts one out of its times.
+  const scheduledOnly = (f: Row) => f.triggers.length > 0 && f.triggers.every((t) => t.cron);
+  const mayInvoke = (f: Row) => f.paused === false && canAct && (operator || !scheduledOnly(f));
   const toggle = useMutation(
     trpc.system.setPaused.mutationOptions({
       onSuccess: (f) => {
@@ -107,6 +116,18 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
                     <Link href={`/runs?function=${encodeURIComponent(f.id)}`}>runs</Link>
                   </td>
                   <td>
+                    {mayInvoke(f) ? (
+                      <button
+                        type="button"
+                        className="secondary"
+                        style={{ marginBottom: "0.3rem" }}
+                        aria-expanded={invoking === f.id}
+                        aria-label={`${scheduledOnly(f) ? "Run" : "Invoke"} ${f.id}…`}
+                        onClick={() => setInvoking(invoking === f.id ? null : f.id)}
+                      >
+                        {scheduledOnly(f) ? "Run now…" : "Invoke…"}
+                      </button>
+                    ) : null}{" "}
                     {f.paused === null ? (
                       <span className="muted">in the dashboard</span>
                     ) : !canPause ? (
@@ -123,6 +144,18 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
                     )}
                   </td>
                 </tr>
+                {invoking === f.id ? (
+                  <tr className="sub-row" data-invoke={f.id}>
+                    <td colSpan={5}>
+                      <InvokeForm
+                        functionId={f.id}
+                        scheduled={scheduledOnly(f)}
+                        example={jobOf(f.id)?.example}
+                        jobType={jobOf(f.id) ? { type: jobOf(f.id)?.type as string, label: jobOf(f.id)?.label as string } : undefined}
+                      />
+                    </td>
+                  </tr>
+                ) : null}
                 {f.handlers.map((h) => (
                   <tr key={h.id} data-function={h.id} data-failure-handler-of={f.id} className="sub-row">
                     <td colSpan={3} style={{ whiteSpace: "normal", paddingLeft: "1.5rem", fontSize: "0.85rem" }}>
