@@ -122,10 +122,10 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
                         className="secondary"
                         style={{ marginBottom: "0.3rem" }}
                         aria-expanded={invoking === f.id}
-                        aria-label={`${scheduledOnly(f) ? "Run" : "Invoke"} ${f.id}…`}
                         onClick={() => setInvoking(invoking === f.id ? null : f.id)}
                       >
-                        {scheduledOnly(f) ? "Run now…" : "Invoke…"}
+                        {scheduledOnly(f) ? "Run now" : "Invoke"}
+                        <span className="visually-hidden"> {f.id}</span>…
                       </button>
                     ) : null}{" "}
                     {f.paused === null ? (

@@ -16,11 +16,11 @@ export function Mailbox() {
     <ul style={{ listStyle: "none", padding: 0 }}>
       {mail.data.map((m) => (
         <li key={m.id} className="panel" data-message-to={m.to}>
-          <div className="row" style={{ justifyContent: "space-between" }}>
-            <strong>{m.subject}</strong>
+          <div className="row" style={{ justifyContent: "space-between", flexWrap: "wrap", gap: "0.25rem 1rem" }}>
+            <strong style={{ overflowWrap: "anywhere", minWidth: 0 }}>{m.subject}</strong>
             <When iso={String(m.createdAt)} />
           </div>
-          <div className="muted">
+          <div className="muted" style={{ overflowWrap: "anywhere" }}>
             From {m.from} to {m.to}
           </div>
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long message scrolls; keyboard users need focus to scroll it */}

@@ -119,13 +119,8 @@ export function Schedules() {
             <td>
               {operator ? (
                 <div className="row" style={{ gap: "0.4rem" }}>
-                  <button
-                    type="button"
-                    disabled={s.paused || runNow.isPending}
-                    onClick={() => runNow.mutate({ functionId: s.functionId })}
-                    aria-label={`Run ${s.functionId} now`}
-                  >
-                    Run now
+                  <button type="button" disabled={s.paused || runNow.isPending} onClick={() => runNow.mutate({ functionId: s.functionId })}>
+                    Run now<span className="visually-hidden"> {s.functionId}</span>
                   </button>
                   <button
                     type="button"

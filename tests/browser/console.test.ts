@@ -193,7 +193,23 @@ describe.skipIf(chromiumMissing)("console in a browser", () => {
       // Wide tables scroll inside their own box; the page itself must not.
       const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       if (overflow > 1) wide.push(`${path} is ${overflow}px too wide`);
-      if (path === "/jobs") await s.shot("jobs-phone");
+      // The navigation folds behind its Menu button: the page's own content starts near the top.
+      const top = await s.page
+        .locator("main h1")
+        .first()
+        .evaluate((h) => h.getBoundingClientRect().top);
+      if (top > 120) wide.push(`${path} starts ${Math.round(top)}px down`);
+      if (path === "/jobs") {
+        // Rows are cards: every value under its column's name, no column too narrow for its words.
+        const cell = s.page.locator("tbody tr[data-job-id] td[data-label='Status']").first();
+        await cell.waitFor();
+        expect(await cell.evaluate((td) => getComputedStyle(td, "::before").content)).toBe('"Status"');
+        await s.shot("jobs-phone");
+        await s.page.getByRole("button", { name: /^Menu/ }).click();
+        await s.page.getByRole("link", { name: "Runs", exact: true }).click();
+        await s.page.waitForURL(/\/runs$/);
+        await expect.poll(() => s.page.getByRole("link", { name: "Logs", exact: true }).isVisible()).toBe(false);
+      }
     }
     expect(wide).toEqual([]);
     await s.page.setViewportSize({ width: 1280, height: 860 });
