@@ -79,7 +79,8 @@ export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?:
   );
 
   if (job.isLoading) return <Loading height="12rem" label="the job" />;
-  if (job.error) {
+  // A refetch that fails (the server away) keeps the job on the page; the live notice says it is not current.
+  if (job.error && !job.data) {
     return (
       <div className="alert" role="alert">
         {job.error.data?.code === "NOT_FOUND" ? "No such job in your organization." : `Could not load the job: ${job.error.message}`}{" "}

@@ -108,4 +108,39 @@ describe.skipIf(chromiumMissing)("console in a browser: the Dev Server's habits"
     expect(s.page.url()).toContain("system=1");
     await s.shot("runs-with-system");
   }, 60_000);
+
+  it("follows changes over one server-sent event stream, and keeps the page under a notice while the server is away", async () => {
+    const versionPolls: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes("job.version")) versionPolls.push(r.url());
+    };
+    s.page.on("request", onRequest);
+    try {
+      await s.page.goto(`${s.stack.baseUrl}/jobs`);
+      const mode = s.page.getByTestId("live-mode");
+      await expect.poll(() => mode.getAttribute("data-live-mode"), { timeout: 15_000 }).toBe("stream");
+      // A job made elsewhere appears without a reload and without polling: the stream said the counter moved.
+      const { id } = await s.api("/api/jobs", { type: "demo-task", payload: { taskId: "seen-live", delayMs: 15_000 } });
+      await s.page.locator(`tr[data-job-id="${id}"]`).waitFor({ timeout: 15_000 });
+      expect(versionPolls).toEqual([]);
+      // The job's page, then the server goes away: the job stays on the page under the notice.
+      await s.page.goto(`${s.stack.baseUrl}/jobs/${id}`);
+      await s.page.getByRole("heading", { name: /demo-task/ }).waitFor();
+      await expect.poll(() => mode.getAttribute("data-live-mode"), { timeout: 15_000 }).toBe("stream");
+      // Next.js dies (the launcher brings it back): the job stays on the page under the notice meanwhile.
+      const health = await s.api("/api/health");
+      const nextPid = (health.processes as Array<{ name: string; pid: number }>).find((p) => p.name === "next")?.pid as number;
+      process.kill(nextPid, "SIGKILL");
+      await s.page.getByRole("status").filter({ hasText: "Disconnected from the server, retrying" }).waitFor({ timeout: 10_000 });
+      expect(await s.page.getByRole("heading", { name: /demo-task/ }).isVisible()).toBe(true);
+      expect(await s.page.getByRole("alert").filter({ hasText: "Could not load the job" }).count()).toBe(0);
+      await s.shot("disconnected-notice");
+      await expect.poll(() => mode.getAttribute("data-live-mode"), { timeout: 60_000 }).toBe("stream");
+      expect(await s.page.getByText("Disconnected from the server").count()).toBe(0);
+      // Live again: the job page follows the job to its end.
+      await s.page.locator("h1 ~ [data-status=COMPLETED], [data-status=COMPLETED]").first().waitFor({ timeout: 30_000 });
+    } finally {
+      s.page.off("request", onRequest);
+    }
+  }, 120_000);
 });
