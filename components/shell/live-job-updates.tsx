@@ -86,6 +86,7 @@ export function LiveJobUpdates() {
       retry: false,
     }),
   );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the poll's outcome only
   useEffect(() => {
     if (mode === "stream" || mode === "connecting") return;
     if (poll.isError && poll.failureCount > 0) setMode("disconnected");
@@ -93,7 +94,6 @@ export function LiveJobUpdates() {
       setMode((m) => (m === "disconnected" ? "polling" : m));
       onVersion(poll.data.version);
     }
-    // biome-ignore lint/correctness/useExhaustiveDependencies: follows the poll's outcome only
   }, [poll.dataUpdatedAt, poll.errorUpdatedAt, mode]);
 
   return (
