@@ -1,3 +1,4 @@
+import { backoffsOf } from "../runs/backoff";
 import type { RouterOutputs } from "../trpc";
 import { type ErrorPlacement, PlacedError } from "./error-view";
 import { formatDuration } from "./format";
@@ -52,6 +53,14 @@ export function StepTimeline({
         const start = Math.min(...rows.map((r) => Date.parse(r.startedAt)));
         const end = Math.max(...rows.map((r) => (r.finishedAt ? Date.parse(r.finishedAt) : now)));
         const span = Math.max(end - start, 1);
+        // The wait before each retry of a step, for its label ("retry 2 in 4 s").
+        const backoffs = backoffsOf(rows, (r) => ({
+          id: r.id,
+          step: r.kind === "RUN" ? r.name : null,
+          attempt: r.attempt,
+          start: r.startedAt,
+          end: r.finishedAt,
+        }));
         return (
           <section key={runId} aria-label={`Run ${i + 1}`} style={{ marginBottom: "1rem" }}>
             <h3 style={{ fontSize: "0.95rem", margin: "0.5rem 0" }}>
@@ -62,6 +71,7 @@ export function StepTimeline({
             </h3>
             <ol className="timeline" style={{ listStyle: "none", padding: 0, margin: 0 }}>
               {rows.map((s) => {
+                const backoff = backoffs.get(s.id);
                 const from = Date.parse(s.startedAt) - start;
                 const length = (s.finishedAt ? Date.parse(s.finishedAt) : now) - Date.parse(s.startedAt);
                 const detail = s.output;
@@ -70,7 +80,13 @@ export function StepTimeline({
                     <span>
                       {s.name}
                       {s.kind !== "RUN" ? <span className="muted"> ({s.kind.toLowerCase().replaceAll("_", " ")})</span> : null}
-                      {s.attempt > 0 ? <span className="muted"> · retry {s.attempt}</span> : null}
+                      {s.attempt > 0 ? (
+                        <span className="muted">
+                          {" "}
+                          · retry {s.attempt}
+                          {backoff ? ` in ${formatDuration(backoff.ms)}` : ""}
+                        </span>
+                      ) : null}
                     </span>
                     <span
                       className="track"

@@ -2,6 +2,7 @@ import { type ErrorPlacement, PlacedError } from "../jobs/error-view";
 import { formatDuration, formatTime } from "../jobs/format";
 import { type LogLine, logsByStep, StepLogLines, stepKey } from "../jobs/step-logs";
 import type { RouterOutputs } from "../trpc";
+import { backoffsOf } from "./backoff";
 import { StepSpans } from "./trace-spans";
 
 type Run = RouterOutputs["run"]["byId"];
@@ -51,6 +52,14 @@ export function RunTrace({
   const span = Math.max(end - start, 1);
   const lines = logsByStep(logs);
   // Extended traces: each step attempt's spans (the engine tells which step and attempt made each).
+  // The wait before each retry, labelled and drawn in its gap.
+  const backoffs = backoffsOf(rows, (s) => ({
+    id: s.id,
+    step: s.kind === "step" || s.kind === "function" ? (s.step_id ?? s.kind) : null,
+    attempt: s.attempt,
+    start: s.started_at,
+    end: s.ended_at,
+  }));
   const spansOf = (s: Step) => (run.spans ?? []).filter((x) => x.step_id === s.step_id && x.attempt === s.attempt && s.kind === "step");
   return (
     <div>
@@ -73,6 +82,7 @@ export function RunTrace({
           const length = endOf(s) - Date.parse(s.started_at ?? "");
           const status = s.status.toUpperCase();
           const name = s.name ?? KIND_LABEL[s.kind] ?? s.kind;
+          const backoff = backoffs.get(s.id);
           const hover = [
             `${name} (${KIND_LABEL[s.kind] ?? s.kind}), attempt ${s.attempt + 1}: ${s.status}`,
             `started ${formatTime(s.started_at)} (+${formatDuration(from)})`,
@@ -83,10 +93,22 @@ export function RunTrace({
               <span>
                 {name}
                 {s.kind !== "step" ? <span className="muted"> ({KIND_LABEL[s.kind] ?? s.kind})</span> : null}
-                {s.attempt > 0 ? <span className="muted"> · retry {s.attempt}</span> : null}
+                {s.attempt > 0 ? (
+                  <span className="muted" data-testid="retry-label">
+                    {" "}
+                    · retry {s.attempt}
+                    {backoff ? ` in ${formatDuration(backoff.ms)}` : ""}
+                  </span>
+                ) : null}
                 {(s.detail as { from_run?: string } | null)?.from_run ? <span className="muted"> · reused</span> : null}
               </span>
               <span className="track" role="img" aria-label={`${name}: ${s.status}, ${formatDuration(length)}`} title={hover}>
+                {backoff ? (
+                  <span
+                    className="gap"
+                    style={{ left: `${((backoff.from - start) / span) * 100}%`, width: `${(backoff.ms / span) * 100}%` }}
+                  />
+                ) : null}
                 <span
                   className={`bar ${status === "WAITING" || !s.ended_at ? "RUNNING" : status === "ERRORED" ? "ERRORED" : status}`}
                   style={{ left: `${(from / span) * 100}%`, width: `${Math.max((length / span) * 100, 0.5)}%` }}

@@ -87,6 +87,8 @@ describe.skipIf(chromiumMissing)("console in a browser: logs, runs, replays", ()
     expect(await s.page.getByTestId("error-seen-on").textContent()).toMatch(/^Happened 4 times: step-2-validate \(try 1\), .*\(try 4\)$/);
     expect(await s.page.getByTestId("same-error").count()).toBe(4);
     expect(await s.page.locator(".app-frame").first().textContent()).toMatch(/inngest\/jobs\/demo-task\.ts:\d+:\d+/);
+    // Each retry says how long it waited after the failure before it (the backoff).
+    expect(await s.page.locator('li[data-step="step-2-validate"]').nth(2).textContent()).toMatch(/retry 2 in \d/);
     await s.shot("job-error-once");
     await s.page.getByRole("button", { name: "Replay with edited payload" }).click();
     const box = s.page.getByLabel(/Payload \(JSON/);

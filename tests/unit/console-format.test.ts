@@ -3,6 +3,7 @@ import { z } from "zod";
 import { stackFrames, toShownError } from "../../components/jobs/error-view.js";
 import { formatDuration, formatRelative } from "../../components/jobs/format.js";
 import { waitingKind } from "../../components/jobs/status-badge.js";
+import { backoffsOf } from "../../components/runs/backoff.js";
 import { waitKindOf } from "../../components/runs/run-status.js";
 import { celInWords } from "../../components/system/cel-words.js";
 import { describeFlow } from "../../components/system/flow-text.js";
@@ -84,6 +85,20 @@ describe("the console's formats", () => {
     ]);
     // A registered (not listed) config has concurrency as one object.
     expect(describeFlow({ concurrency: { limit: 1, key: "event.data.userId" } })).toEqual(["at most 1 running per user"]);
+  });
+
+  it("measures the backoff before each retry of a step, from the failed attempt's end to the retry's start", () => {
+    const rows = [
+      { id: "a0", step: "s1", attempt: 0, start: "2026-12-07T10:00:00.000Z", end: "2026-12-07T10:00:01.000Z" },
+      { id: "b0", step: "s2", attempt: 0, start: "2026-12-07T10:00:01.000Z", end: "2026-12-07T10:00:01.500Z" },
+      { id: "b1", step: "s2", attempt: 1, start: "2026-12-07T10:00:05.500Z", end: "2026-12-07T10:00:06.000Z" },
+      { id: "b2", step: "s2", attempt: 2, start: "2026-12-07T10:00:14.000Z", end: null },
+      { id: "c1", step: "s3", attempt: 1, start: "2026-12-07T10:00:20.000Z", end: null }, // its first try is not listed
+    ];
+    const b = backoffsOf(rows, (r) => r);
+    expect([...b.keys()]).toEqual(["b1", "b2"]);
+    expect(b.get("b1")?.ms).toBe(4_000);
+    expect(b.get("b2")?.ms).toBe(8_000);
   });
 
   it("puts the functions' CEL in words, and leaves what it cannot read as written", () => {
