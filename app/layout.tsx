@@ -1,5 +1,6 @@
 import "./globals.css";
 import "./timeline.css";
+import "./notices-and-tags.css";
 import { ClerkProvider } from "@clerk/nextjs";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";

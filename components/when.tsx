@@ -8,7 +8,9 @@ import { formatRelative, formatTime } from "./jobs/format";
  * counts down and turns into "2 s ago" instead of reading "in 4 s" for a moment long past.
  */
 const clock = (() => {
-  let now = Date.now();
+  // Whole seconds: every reading within a second is the same snapshot (React compares them).
+  const read = () => Math.floor(Date.now() / 1000) * 1000;
+  let now = read();
   const listeners = new Set<() => void>();
   let timer: ReturnType<typeof setInterval> | null = null;
   return {
@@ -16,7 +18,7 @@ const clock = (() => {
       listeners.add(listener);
       if (!timer) {
         timer = setInterval(() => {
-          now = Date.now();
+          now = read();
           for (const l of listeners) l();
         }, 1000);
       }
@@ -28,7 +30,11 @@ const clock = (() => {
         }
       };
     },
-    now: () => now,
+    // While nothing ticks (no time on the page until now) the last reading may be minutes old: read afresh.
+    now: () => {
+      if (!timer) now = read();
+      return now;
+    },
   };
 })();
 

@@ -60,15 +60,31 @@ export const APP_EVENT_NAMES: ReadonlySet<string> = new Set([
   jobCancelRequested.name,
 ]);
 
+/** One tag: what a person types and a URL carries as it is (letters, digits and - _ . : / =), up to 50 characters. */
+export const jobTag = z
+  .string()
+  .trim()
+  .min(1, "a tag may not be empty")
+  .max(50, "a tag is at most 50 characters")
+  .regex(/^[\p{L}\p{N}_.:/=-]+$/u, "a tag holds letters, digits and - _ . : / = only");
+
+/** A job's tags: up to 10, each once (in the order given). */
+export const jobTags = z
+  .array(jobTag)
+  .max(10, "at most 10 tags")
+  .default([])
+  .transform((tags) => [...new Set(tags)]);
+
 /** What every create carries besides its type and payload. */
 const createOptions = {
   priority: z.number().int("priority must be an integer").min(-600).max(600).default(0),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  tags: jobTags,
 };
 
 /** A create, typed per job type: `{ type: "demo-task", payload: PayloadOf<"demo-task">, … }` | …, at every door. */
 export type CreateJobInput = {
-  [T in JobType]: { type: T; payload?: PayloadOf<T>; priority?: number; idempotencyKey?: string };
+  [T in JobType]: { type: T; payload?: PayloadOf<T>; priority?: number; idempotencyKey?: string; tags?: string[] };
 }[JobType];
 
 /**

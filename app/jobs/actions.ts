@@ -43,6 +43,9 @@ export async function createDemoJobForm(form: FormData): Promise<void> {
   const result = await createJobAction({
     type: "demo-task",
     priority: optionalInt(form.get("priority")) ?? 0,
+    tags: String(form.get("tags") ?? "")
+      .split(/[\s,]+/)
+      .filter(Boolean),
     payload: {
       delayMs: optionalInt(form.get("delayMs")),
       ...(failAtStep ? { simulateFailure: true, failAtStep } : {}),

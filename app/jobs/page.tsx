@@ -33,6 +33,9 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
             <label className="field">
               Priority <input name="priority" type="number" min={-600} max={600} defaultValue={0} />
             </label>
+            <label className="field">
+              Tags <input name="tags" placeholder="e.g. demo" size={12} />
+            </label>
             <button type="submit">Run demo task</button>
           </form>
         </details>

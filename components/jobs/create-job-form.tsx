@@ -61,6 +61,7 @@ export function CreateJobForm({
   );
   const [priority, setPriority] = useState("0");
   const [idempotencyKey, setIdempotencyKey] = useState("");
+  const [tags, setTags] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const def = types.data?.find((t) => t.type === type);
@@ -78,7 +79,7 @@ export function CreateJobForm({
         return;
       }
       const byField: Record<string, string> = {};
-      for (const d of result.details ?? []) byField[d.path.replace(/^payload\./, "")] = d.message;
+      for (const d of result.details ?? []) byField[d.path.replace(/^payload\./, "").replace(/^tags\.\d+$/, "tags")] = d.message;
       setErrors(byField);
       setFormError(result.details?.length ? "Fix the highlighted fields." : result.message);
     });
@@ -113,7 +114,14 @@ export function CreateJobForm({
     }
     setFormError(null);
     // The type is one the server listed and the payload was built from its schema; the server validates both again.
-    send({ type, payload, priority: Number(priority || 0), ...(idempotencyKey ? { idempotencyKey } : {}) } as CreateJobRequest);
+    const tagList = tags.split(/[\s,]+/).filter(Boolean);
+    send({
+      type,
+      payload,
+      priority: Number(priority || 0),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(tagList.length ? { tags: tagList } : {}),
+    } as CreateJobRequest);
   };
 
   if (types.isLoading) return <Loading height="10rem" label="job types" />;
@@ -247,6 +255,25 @@ export function CreateJobForm({
             </span>
           ) : null}
         </div>
+      </div>
+      <div className="field" style={{ maxWidth: "24rem" }}>
+        <label htmlFor="f-tags">Tags (optional)</label>
+        <input
+          id="f-tags"
+          value={tags}
+          placeholder="e.g. customer:acme nightly"
+          aria-invalid={errors.tags ? true : undefined}
+          aria-describedby={["hint-tags", errors.tags ? errorId("tags") : ""].join(" ").trim()}
+          onChange={(e) => setTags(e.target.value)}
+        />
+        <span className="hint" id="hint-tags">
+          Separated by spaces or commas; the jobs list filters by them.
+        </span>
+        {errors.tags ? (
+          <span className="error" id={errorId("tags")}>
+            {errors.tags}
+          </span>
+        ) : null}
       </div>
       {formError ? (
         <p className="alert" role="alert" id="form-error">

@@ -141,6 +141,17 @@ export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?:
             {j.priority} · {j.source.toLowerCase()}
           </div>
         </Card>
+        {j.tags.length ? (
+          <Card label="Tags">
+            <div className="tag-list" data-testid="job-tags">
+              {j.tags.map((t) => (
+                <Link key={t} href={`/jobs?${new URLSearchParams({ tag: t })}`} className="tag">
+                  #{t}
+                </Link>
+              ))}
+            </div>
+          </Card>
+        ) : null}
         {j.idempotencyKey ? (
           <Card label="Idempotency key">
             <code data-testid="idempotency-key" style={{ overflowWrap: "anywhere" }}>

@@ -44,14 +44,15 @@ const SORTS: Record<string, (a: ListedJob, b: ListedJob) => number> = {
   status: (a, b) => a.status.localeCompare(b.status),
   duration: (a, b) => (a.durationMs ?? -1) - (b.durationMs ?? -1),
   attempt: (a, b) => a.attempt - b.attempt,
+  priority: (a, b) => a.priority - b.priority,
 };
 
-/** Filters and sort are in the URL (`?status=FAILED&type=demo-task&range=24h&q=…&sort=duration&dir=asc`). */
+/** Filters and sort are in the URL (`?status=FAILED&type=demo-task&tag=nightly&range=24h&q=…&sort=duration&dir=asc`). */
 export function JobsList() {
   const { canAct, role } = useRole();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [url, setUrl] = useUrlState(["status", "type", "range", "q", "sort", "dir"] as const);
+  const [url, setUrl] = useUrlState(["status", "type", "tag", "range", "q", "sort", "dir"] as const);
   const status: Status | "" = STATUSES.includes(url.status as Status) ? (url.status as Status) : "";
   const setStatus = (v: Status | "") => setUrl({ status: v });
   const type = url.type;
@@ -75,10 +76,11 @@ export function JobsList() {
     () => ({
       ...(status ? { status } : {}),
       ...(type ? { type } : {}),
+      ...(url.tag.trim() ? { tag: url.tag.trim() } : {}),
       ...(text ? { q: text } : {}),
       ...(rangeFrom ? { createdFrom: rangeFrom } : {}),
     }),
-    [status, type, text, rangeFrom],
+    [status, type, url.tag, text, rangeFrom],
   );
   const cursor = cursors.at(-1);
   // A new filter starts from the first page with nothing selected.
@@ -140,6 +142,7 @@ export function JobsList() {
           onChange={setType}
           options={(types.data ?? []).map((t) => ({ value: t.type, label: t.label }))}
         />
+        <SearchField label="Tag" value={url.tag} onChange={(tag) => setUrl({ tag })} placeholder="e.g. nightly" />
         <RangeField value={url.range} onChange={(v) => setUrl({ range: v })} />
         <SearchField label="Payload contains" value={q} onChange={setQ} placeholder="e.g. an email or task id" />
         <span className="muted" aria-live="polite">
@@ -191,7 +194,7 @@ export function JobsList() {
       {list.error ? <LoadError what="jobs" error={list.error} /> : null}
       <ListTable
         label="Jobs"
-        columns={9}
+        columns={10}
         loading={list.isLoading}
         empty={
           items.length === 0 ? (
@@ -233,6 +236,7 @@ export function JobsList() {
               "Finished",
               { label: "Duration", sort: "duration" },
               { label: "Attempt", sort: "attempt" },
+              { label: "Priority", sort: "priority" },
               "Error",
             ]}
           />
@@ -254,6 +258,20 @@ export function JobsList() {
               <Link href={`/jobs/${job.id}`}>
                 <code>{job.id.slice(0, 8)}</code>
               </Link>
+              {job.idempotencyKey ? (
+                <div className="muted key-line" title={`idempotency key ${job.idempotencyKey}`} data-testid="job-key">
+                  key {job.idempotencyKey}
+                </div>
+              ) : null}
+              {job.tags.length ? (
+                <div className="tag-list">
+                  {job.tags.map((t) => (
+                    <Link key={t} href={`/jobs?${new URLSearchParams({ tag: t })}`} className="tag" title={`Jobs tagged ${t}`}>
+                      #{t}
+                    </Link>
+                  ))}
+                </div>
+              ) : null}
             </td>
             <td>{job.type}</td>
             <td>
@@ -267,6 +285,7 @@ export function JobsList() {
             </td>
             <td>{formatDuration(job.durationMs)}</td>
             <td>{job.attempt}</td>
+            <td>{job.priority}</td>
             {/* Only a failure is an error; a cancellation's reason is not. */}
             <td className="error-cell">{job.status === "FAILED" && job.error ? `${job.error.name}: ${job.error.message}` : ""}</td>
           </tr>

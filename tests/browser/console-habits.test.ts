@@ -68,10 +68,20 @@ describe.skipIf(chromiumMissing)("console in a browser: the Dev Server's habits"
     expect(await s.page.getByLabel("taskId").inputValue()).toBe("from-events-form");
     expect(await s.page.getByLabel(/delayMs/).inputValue()).toBe("10");
     await s.page.getByLabel(/Idempotency key/).fill("habits-key");
+    await s.page.getByLabel(/Tags/).fill("from-form, customer:acme");
     await s.page.getByRole("button", { name: "Create job" }).click();
     await s.page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
     const firstId = s.page.url().split("/").at(-1) as string;
     expect(await s.page.getByTestId("idempotency-key").textContent()).toBe("habits-key");
+    expect(await s.page.getByTestId("job-tags").textContent()).toBe("#from-form#customer:acme");
+    // A tag leads to the jobs carrying it: the filter is in the URL, and the row shows its key and tags.
+    await s.page.getByTestId("job-tags").getByRole("link", { name: "#customer:acme" }).click();
+    await s.page.waitForURL(/\/jobs\?tag=customer%3Aacme$/);
+    await expect.poll(() => s.page.locator("tbody tr[data-job-id]").count(), { timeout: 15_000 }).toBe(1);
+    expect(await s.page.getByLabel("Tag", { exact: true }).inputValue()).toBe("customer:acme");
+    expect(await s.page.locator(`tr[data-job-id="${firstId}"] [data-testid="job-key"]`).textContent()).toBe("key habits-key");
+    await s.shot("jobs-by-tag");
+    await s.page.goto(`${s.stack.baseUrl}/jobs/${firstId}`);
     expect(await s.page.getByTestId("existing-job").count()).toBe(0);
     // The same key again: the existing job, said so.
     await s.page.goto(`${s.stack.baseUrl}/jobs/new?type=demo-task`);

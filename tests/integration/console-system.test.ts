@@ -134,4 +134,42 @@ describe("events and keys", () => {
     expect(two).toMatchObject({ created: false, job: { id: one.job.id } });
     expect(two.job.idempotencyKey).toContain(taskId);
   });
+
+  it("labels jobs with tags at create, one by one and in a batch, lists them by tag, and carries them to a replay", async () => {
+    const org = `org_${hex()}`;
+    const api = stack.caller(org);
+    const { job } = await api.job.create({
+      type: "demo-task",
+      payload: { taskId: `g${hex()}` },
+      tags: ["nightly", "customer:acme", "nightly"],
+    });
+    expect(job.tags).toEqual(["nightly", "customer:acme"]);
+    const batch = await api.job.createMany({
+      items: [
+        { type: "demo-task", payload: { taskId: `g${hex()}` }, tags: ["nightly"] },
+        { type: "demo-task", payload: { taskId: `g${hex()}` } },
+      ],
+    });
+    const batched = await Promise.all(batch.items.map((i) => api.job.byId({ id: i.id })));
+    expect(batched.map((j) => j.tags)).toEqual([["nightly"], []]);
+    const nightly = await api.job.list({ tag: "nightly" });
+    expect(nightly.items.map((j) => j.id).sort()).toEqual([job.id, batch.items[0]?.id].sort());
+    expect((await api.job.count({ tag: "customer:acme" })).count).toBe(1);
+    expect((await stack.caller(`org_${hex()}`).job.list({ tag: "nightly" })).items).toEqual([]);
+    // A bad tag is named by its place, at create and in a filter; nothing is written.
+    await expect(api.job.create({ type: "demo-task", payload: {}, tags: ["ok", "has space"] })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("tags.1"),
+    });
+    await expect(
+      api.job.create({ type: "demo-task", payload: {}, tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(api.job.list({ tag: "a b" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await api.job.count({})).count).toBe(3);
+    await finishedJob(api, job.id);
+    const { job: replay } = await api.job.replay({ id: job.id });
+    expect(replay.tags).toEqual(["nightly", "customer:acme"]);
+  }, 60_000);
 });

@@ -16,7 +16,7 @@ export const POST = scopedRoute(async ({ req, scope }) => {
   );
 });
 
-/** GET /api/jobs?status=&type=&q=&createdFrom=&createdTo=&limit=&cursor= (status may repeat or be comma-separated). */
+/** GET /api/jobs?status=&type=&tag=&q=&createdFrom=&createdTo=&limit=&cursor= (status may repeat or be comma-separated). */
 export const GET = scopedRoute(async ({ req, scope }) => {
   const params = new URL(req.url).searchParams;
   const statuses = params
@@ -24,7 +24,7 @@ export const GET = scopedRoute(async ({ req, scope }) => {
     .flatMap((s) => s.split(","))
     .filter(Boolean);
   const input: Record<string, unknown> = {};
-  for (const key of ["type", "q", "createdFrom", "createdTo", "limit", "cursor"]) {
+  for (const key of ["type", "tag", "q", "createdFrom", "createdTo", "limit", "cursor"]) {
     const v = params.get(key);
     if (v !== null && v !== "") input[key] = v;
   }

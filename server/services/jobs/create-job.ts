@@ -50,7 +50,8 @@ interface NewJob extends PreparedJob {
 
 /**
  * Inserts the job and its start event in one statement that takes the organization's lock itself
- * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function and 20261202190000_replay_link): the lock is held only while the
+ * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function, 20261202190000_replay_link and
+ * 20261207093000_job_tags): the lock is held only while the
  * database works, never across a round trip to this process, and the insert sees every create committed before
  * the lock, so the active-job limit and the idempotency key stay exact under concurrency. Returns the new job, or
  * the existing one the key names; throws 429 at the limit.
@@ -63,7 +64,8 @@ async function insertJobOnce(
   const max = env().JOBS_MAX_ACTIVE_PER_ORG;
   const create = Prisma.sql`SELECT * FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
       ${JSON.stringify(job.payload)}::jsonb, ${job.idempotencyKey}, ${job.source}::"JobSource", ${job.event.id}, ${job.event.name},
-      ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[], ${job.replayOf}::uuid)`;
+      ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[], ${job.replayOf}::uuid,
+      ${job.tags}::text[])`;
   // The audit row is written by the same statement, only when it made the job: one round trip, all or nothing.
   const statement = audit
     ? Prisma.sql`WITH made AS (${create}),

@@ -86,6 +86,7 @@ async function insertBatch(scope: Scope, source: JobSource, jobs: PreparedJob[])
     priority: j.priority,
     payload: j.payload,
     key: j.idempotencyKey,
+    tags: j.tags,
     eventId: j.event.id,
     eventName: j.event.name,
     eventData: j.event.data,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JobStatus } from "@/generated/prisma/enums";
+import { jobTag } from "@/jobs";
 
 /** Input shapes of the job service, shared by tRPC, REST and server actions so every door rejects the same way. */
 
@@ -29,5 +30,7 @@ export const listJobsInput = z.object({
   cursor: z.string().min(1).max(200).optional(),
   /** Only failures nobody has acknowledged yet (the badge's list). */
   unacknowledged: z.boolean().optional(),
+  /** Only jobs carrying this tag. */
+  tag: jobTag.optional(),
 });
 export type ListJobsInput = z.input<typeof listJobsInput>;

@@ -78,6 +78,7 @@ export function filterConditions(scope: Scope, f: JobFilterInput): Prisma.Sql {
   if (f.createdTo) parts.push(Prisma.sql`"createdAt" <= ${utc(f.createdTo)}`);
   if (f.q) parts.push(Prisma.sql`"searchVector" @@ ${textQuery(f.q)}`);
   if (f.unacknowledged) parts.push(Prisma.sql`"failureAcknowledgedAt" IS NULL`);
+  if (f.tag) parts.push(Prisma.sql`"tags" @> ARRAY[${f.tag}]::text[]`);
   return Prisma.join(parts, " AND ");
 }
 

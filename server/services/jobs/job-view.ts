@@ -12,6 +12,8 @@ export interface JobView {
   /** Why the job failed or was cancelled (or the last retried error while it waits); null otherwise. */
   error: ErrorView | null;
   idempotencyKey: string | null;
+  /** Labels given at create. */
+  tags: string[];
   source: Job["source"];
   createdBy: string;
   runId: string | null;
@@ -65,6 +67,7 @@ export function toJobView(job: Job): JobView {
     result: job.result ?? null,
     error: storedErrorView(job.error),
     idempotencyKey: job.idempotencyKey,
+    tags: job.tags ?? [],
     source: job.source,
     createdBy: job.createdBy,
     runId: job.runId,

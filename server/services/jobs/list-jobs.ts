@@ -121,13 +121,13 @@ export interface JobCountResult {
 
 /**
  * How many jobs match the list's filters (for "select all N matching"). Filters by status, type and
- * acknowledgement are read from the maintained counts, exactly; a text or date filter counts matching rows up
+ * acknowledgement are read from the maintained counts, exactly; a text, tag or date filter counts matching rows up
  * to COUNT_CAP, so a poll never walks a million index entries.
  */
 export async function countJobs(scope: Scope, raw: ListJobsInput = {}): Promise<JobCountResult> {
   const input = parseInput(listJobsInput, { ...raw, cursor: undefined });
   assertSearchable(input.q);
-  if (!input.q && !input.createdFrom && !input.createdTo) {
+  if (!input.q && !input.tag && !input.createdFrom && !input.createdTo) {
     const counts = await readJobCounts(db(), scope.orgId);
     const buckets: CountBucket[] = input.unacknowledged ? ["UNACKNOWLEDGED"] : statusesOf(input);
     return { count: sumBuckets(counts, buckets, input.type), capped: false };

@@ -19,6 +19,7 @@ export interface PreparedJob {
   priority: number;
   payload: Record<string, unknown>;
   idempotencyKey: string | null;
+  tags: string[];
   event: OutgoingEvent;
 }
 
@@ -30,7 +31,13 @@ export interface PreparedJob {
 export function prepareJob(scope: Scope, raw: CreateJobInput, prefix: string[] = []): PreparedJob | FieldIssue[] {
   const parsed = issuesOf(createJobInput, raw);
   if (!parsed.ok) return parsed.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join("."), message: i.message }));
-  const input = parsed.value as { type: string; payload: Record<string, unknown>; priority: number; idempotencyKey?: string };
+  const input = parsed.value as {
+    type: string;
+    payload: Record<string, unknown>;
+    priority: number;
+    idempotencyKey?: string;
+    tags: string[];
+  };
   const def = jobContractOf(input.type) as JobContract;
   const payload = input.payload;
   const at = (...path: string[]) => [...prefix, ...path].join(".");
@@ -51,6 +58,7 @@ export function prepareJob(scope: Scope, raw: CreateJobInput, prefix: string[] =
     priority: input.priority,
     payload,
     idempotencyKey: idempotencyKey ?? null,
+    tags: input.tags,
     event: { id: jobStartEventId(id, 1), name: def.eventName, data: event },
   };
 }

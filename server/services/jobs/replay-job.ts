@@ -29,6 +29,8 @@ export async function replayJob(
       type: original.type,
       payload,
       priority: original.priority,
+      // A replay is labelled as its original was.
+      tags: original.tags ?? [],
       // Always a key of its own: a key implied by the payload (demo-task's taskId) would find the original again.
       idempotencyKey: opts.idempotencyKey ?? `replay:${original.id}:${randomUUID()}`,
     } as CreateJobInput,
