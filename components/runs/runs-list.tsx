@@ -9,7 +9,7 @@ import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } fro
 import { formatDuration } from "../jobs/format";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
-import { IfRole } from "../shell/use-role";
+import { IfRole, useRole } from "../shell/use-role";
 import { useDebounced, useSortedRows } from "../sortable";
 import { TableHead } from "../table-head";
 import { LIVE_MS, type RouterInputs, type RouterOutputs, useTRPC } from "../trpc";
@@ -59,6 +59,10 @@ export function RunsList() {
   const q = useDebounced(text.trim(), 300);
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [confirm, setConfirm] = useState<ReplayPlan | null>(null);
+  // Runs picked by their checkboxes; `pickedPlan` is set while the confirmation is about them, not the filter.
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [pickedPlan, setPickedPlan] = useState<string[] | null>(null);
+  const { canAct } = useRole();
   const [outcome, setOutcome] = useState<string | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the URL follows the debounced text only
   useEffect(() => {
@@ -80,6 +84,7 @@ export function RunsList() {
   useEffect(() => {
     setCursors([undefined]);
     setOutcome(null);
+    setPicked(new Set());
   }, [filter]);
   const cursor = cursors.at(-1);
   const functions = useQuery(trpc.system.functions.queryOptions());
@@ -94,6 +99,8 @@ export function RunsList() {
             (r.skipped.length ? `; skipped ${r.skipped.length}: ${skippedSummary(r).join("; ")}.` : "."),
         );
         setConfirm(null);
+        setPickedPlan(null);
+        setPicked(new Set());
         void queryClient.invalidateQueries();
       },
       onError: (e) => setOutcome(e.message),
@@ -139,21 +146,38 @@ export function RunsList() {
             disabled={preview.isPending}
             onClick={() => {
               setOutcome(null);
+              setPickedPlan(null);
               preview.mutate({ ...failedFilter, preview: true });
             }}
           >
             Replay failed runs…
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={preview.isPending || picked.size === 0}
+            onClick={() => {
+              setOutcome(null);
+              setPickedPlan([...picked]);
+              preview.mutate({ runIds: [...picked], preview: true });
+            }}
+          >
+            Replay {picked.size || ""} selected…
           </button>
         </IfRole>
       </FilterForm>
       {confirm !== null ? (
         <BulkConfirm
           question={
-            confirm.matched === 0
-              ? "No failed runs match this filter."
-              : confirm.toReplay === 0
-                ? `Nothing to replay: all ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter are skipped.`
-                : `Replay ${confirm.toReplay} of ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter? A failed job replays once, as a new job.`
+            pickedPlan
+              ? confirm.toReplay === 0
+                ? `Nothing to replay among the ${pickedPlan.length} selected run${pickedPlan.length === 1 ? "" : "s"}.`
+                : `Replay ${confirm.toReplay} of the ${pickedPlan.length} selected run${pickedPlan.length === 1 ? "" : "s"}? A failed job replays once, as a new job.`
+              : confirm.matched === 0
+                ? "No failed runs match this filter."
+                : confirm.toReplay === 0
+                  ? `Nothing to replay: all ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter are skipped.`
+                  : `Replay ${confirm.toReplay} of ${confirm.matched} failed run${confirm.matched === 1 ? "" : "s"} matching this filter? A failed job replays once, as a new job.`
           }
           detail={
             confirm.skipped.length ? (
@@ -171,7 +195,7 @@ export function RunsList() {
             <button
               type="button"
               disabled={replayFailed.isPending}
-              onClick={() => replayFailed.mutate({ ...failedFilter, preview: false })}
+              onClick={() => replayFailed.mutate(pickedPlan ? { runIds: pickedPlan, preview: false } : { ...failedFilter, preview: false })}
             >
               Replay {confirm.toReplay} run{confirm.toReplay === 1 ? "" : "s"}
             </button>
@@ -182,11 +206,12 @@ export function RunsList() {
       {list.error ? <LoadError what="runs" error={list.error} /> : null}
       <ListTable
         label="Runs"
-        columns={8}
+        columns={canAct ? 9 : 8}
         loading={list.isLoading}
         empty={runs.length === 0 ? "No runs match." : undefined}
         head={
           <TableHead
+            leading={canAct ? <span className="visually-hidden">Select</span> : undefined}
             sortHeader={sortButton}
             columns={[
               "Run",
@@ -203,6 +228,23 @@ export function RunsList() {
       >
         {runs.map((r) => (
           <tr key={r.run_id} data-run-id={r.run_id}>
+            {canAct ? (
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Select run ${r.run_id.slice(-10)}`}
+                  checked={picked.has(r.run_id)}
+                  onChange={() =>
+                    setPicked((prev) => {
+                      const next = new Set(prev);
+                      if (next.has(r.run_id)) next.delete(r.run_id);
+                      else next.add(r.run_id);
+                      return next;
+                    })
+                  }
+                />
+              </td>
+            ) : null}
             <td>
               <Link href={`/runs/${r.run_id}`}>
                 <code>{r.run_id.slice(-10)}</code>

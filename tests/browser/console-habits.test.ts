@@ -110,14 +110,29 @@ describe.skipIf(chromiumMissing)("console in a browser: the Dev Server's habits"
     await expect.poll(async () => (await s.api(`/api/jobs/${id}`)).status, { timeout: 30_000 }).toBe("COMPLETED");
     await s.page.goto(`${s.stack.baseUrl}/runs`);
     await s.page.locator("tbody tr[data-run-id]").first().waitFor({ timeout: 30_000 });
-    const fns = async () => s.page.locator("tbody tr[data-run-id] td:nth-child(2)").allTextContents();
+    const fns = async () => s.page.locator("tbody tr[data-run-id] td[data-label='Function']").allTextContents();
     expect((await fns()).some((f) => f === "jobdeck-snapshot-queue-stats")).toBe(false);
     // The box follows the URL (it is a filter), so it reads checked once the URL says so.
     await s.page.getByLabel("System functions").click();
-    await expect.poll(async () => (await fns()).includes("jobdeck-snapshot-queue-stats"), { timeout: 15_000 }).toBe(true);
+    // The minute's crons (or the schedule run now above) are system runs.
+    await expect
+      .poll(async () => (await fns()).some((f) => /snapshot-queue-stats|relay-outbox|evaluate-alerts/.test(f)), { timeout: 75_000 })
+      .toBe(true);
     expect(s.page.url()).toContain("system=1");
     await s.shot("runs-with-system");
-  }, 60_000);
+    // Runs picked by checkbox: a failed one replays, a completed one is skipped with its reason.
+    const { id: failing } = await s.api("/api/jobs", { type: "demo-task", payload: { simulateFailure: true, failAtStep: 1 } });
+    await expect.poll(async () => (await s.api(`/api/jobs/${failing}`)).status, { timeout: 60_000 }).toBe("FAILED");
+    await s.page.goto(`${s.stack.baseUrl}/runs?q=${failing}`);
+    const failedRow = s.page.locator('tbody tr[data-run-id]:has([data-run-status="Failed"])').first();
+    await failedRow.waitFor({ timeout: 30_000 });
+    await failedRow.getByRole("checkbox").check();
+    await s.page.getByRole("button", { name: "Replay 1 selected…" }).click();
+    await s.page.getByText("Replay 1 of the 1 selected run?").waitFor();
+    await s.page.getByRole("button", { name: "Replay 1 run" }).click();
+    await s.page.getByText("Replayed 1 of 1 failed run").waitFor({ timeout: 30_000 });
+    await s.shot("runs-replay-selected");
+  }, 180_000);
 
   it("follows changes over one server-sent event stream, and keeps the page under a notice while the server is away", async () => {
     const versionPolls: string[] = [];

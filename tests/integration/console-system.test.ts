@@ -172,4 +172,26 @@ describe("events and keys", () => {
     const { job: replay } = await api.job.replay({ id: job.id });
     expect(replay.tags).toEqual(["nightly", "customer:acme"]);
   }, 60_000);
+
+  it("replays runs picked one by one: a failed one once, a completed one skipped with its reason", async () => {
+    const api = stack.caller(`org_${hex()}`);
+    const { job: bad } = await api.job.create({
+      type: "demo-task",
+      payload: { taskId: `f${hex()}`, simulateFailure: true, failAtStep: 1 },
+    });
+    const { job: good } = await api.job.create({ type: "demo-task", payload: { taskId: `o${hex()}` } });
+    const [failed, done] = await Promise.all([finishedJob(api, bad.id), finishedJob(api, good.id)]);
+    const runIds = [failed.runId as string, done.runId as string];
+    await until("both runs ended in the engine", async () => {
+      const l = await api.run.list({ limit: 50 });
+      return runIds.every((id) => l.runs.some((r) => r.run_id === id && ["Failed", "Completed"].includes(r.status)));
+    });
+    const previewed = await api.run.replayFailed({ runIds, preview: true });
+    expect(previewed).toMatchObject({ matched: 1, toReplay: 1, replayed: 0 });
+    expect(previewed.skipped).toEqual([{ runId: done.runId, jobId: null, reason: "it did not fail (completed)" }]);
+    expect((await api.run.replayFailed({ runIds, preview: false })).replayed).toBe(1);
+    expect((await api.run.replayFailed({ runIds, preview: false })).replayed).toBe(0);
+    await expect(api.run.replayFailed({ runIds: ["../x"], preview: true })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(api.run.replayFailed({ runIds: [], preview: true })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  }, 90_000);
 });

@@ -11,6 +11,12 @@ import { listRunsInput, runsQuery, systemFunctionIds } from "./list-runs";
 export const replayFailedInput = listRunsInput.omit({ cursor: true, limit: true, status: true }).extend({
   /** Count only: what the replay would do, and what it would skip and why. */
   preview: z.boolean().default(false),
+  /** Runs picked one by one (the list's checkboxes) instead of every failed run the filter matches. */
+  runIds: z
+    .array(z.string().regex(/^[0-9A-Z]{26}$/, "not a run id this list showed"))
+    .min(1, "pick at least one run")
+    .max(200, "at most 200 runs at once")
+    .optional(),
 });
 
 /** The most runs one bulk replay looks at. */
@@ -40,7 +46,12 @@ export interface BulkReplayResult {
 /** The idempotency key of a bulk replay's new job: two bulk replays (a double click) make one job per failed job. */
 const bulkReplayKey = (jobId: string) => `bulk-replay:${jobId}`;
 
-async function failedRunIds(scope: Scope, operator: boolean, filter: z.output<typeof replayFailedInput>) {
+async function failedRunIds(
+  scope: Scope,
+  operator: boolean,
+  filter: z.output<typeof replayFailedInput>,
+): Promise<{ ids: string[]; capped: boolean; notFailed: SkippedReplay[] }> {
+  if (filter.runIds) return pickedFailedRuns(scope, operator, [...new Set(filter.runIds)]);
   const ids: string[] = [];
   let cursor: string | undefined;
   // The runs the list shows for this filter: system functions' only when it includes them.
@@ -51,7 +62,22 @@ async function failedRunIds(scope: Scope, operator: boolean, filter: z.output<ty
     ids.push(...page.data.map((r) => r.run_id));
     cursor = page.cursor ?? undefined;
   } while (cursor && ids.length < MAX_BULK_REPLAY);
-  return { ids: ids.slice(0, MAX_BULK_REPLAY), capped: ids.length > MAX_BULK_REPLAY || Boolean(cursor) };
+  return { ids: ids.slice(0, MAX_BULK_REPLAY), capped: ids.length > MAX_BULK_REPLAY || Boolean(cursor), notFailed: [] };
+}
+
+/** Picked runs: the failed ones are replayed; any other (it ended well, or is still going) is skipped, saying so. */
+async function pickedFailedRuns(scope: Scope, operator: boolean, runIds: string[]) {
+  const statuses = new Array<string>(runIds.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < runIds.length; i = next++) statuses[i] = (await scopedRun(scope, operator, runIds[i] as string)).status;
+  };
+  await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, runIds.length) }, worker));
+  const ids = runIds.filter((_, i) => statuses[i] === "Failed");
+  const notFailed = runIds.flatMap((runId, i) =>
+    statuses[i] === "Failed" ? [] : [{ runId, jobId: null, reason: `it did not fail (${String(statuses[i]).toLowerCase()})` }],
+  );
+  return { ids, capped: false, notFailed };
 }
 
 /** Each run's job (null for a run of no job), newest run first as listed; a few lookups at a time. */
@@ -114,20 +140,21 @@ async function plan(scope: Scope, runs: Array<{ runId: string; jobId: string | n
 }
 
 /**
- * Replays the failed runs matching a filter (at most 1,000 looked at), or only says what it would do (preview):
+ * Replays the failed runs matching a filter (at most 1,000 looked at) or picked one by one (`runIds`, at most 200),
+ * or only says what it would do (preview):
  * one new job per failed job however many of its runs failed, nothing for a job already replayed or retried, and a
  * new Inngest run for each failed run of no job. Two replays at once (a double click) still make one job per job.
  */
 export async function replayFailedRuns(scope: Scope, operator: boolean, raw: z.input<typeof replayFailedInput>): Promise<BulkReplayResult> {
   const filter = parseInput(replayFailedInput, raw);
   if (!filter.preview) requireRole(scope, "member", "replaying failed runs");
-  const { ids, capped } = await failedRunIds(scope, operator, filter);
+  const { ids, capped, notFailed } = await failedRunIds(scope, operator, filter);
   const todo = await plan(scope, await jobsOfRuns(scope, operator, ids));
   const result: BulkReplayResult = {
     matched: ids.length,
     toReplay: todo.jobs.length + todo.runs.length,
     replayed: 0,
-    skipped: todo.skipped,
+    skipped: [...notFailed, ...todo.skipped],
     capped,
   };
   if (filter.preview) return result;
