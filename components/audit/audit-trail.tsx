@@ -5,6 +5,7 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { CursorPager } from "../cursor-pager";
 import { FilterForm, RANGES, RangeField, SearchField, SelectField } from "../filter-form";
+import { shortJobId, shortRunId } from "../ids";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
 import { useRole } from "../shell/use-role";
@@ -33,8 +34,8 @@ const FAMILIES = [
 /** Where a target links to in the console, when it has a page. */
 function Target({ type, id }: { type: string; id: string | null }) {
   if (!id) return <span className="muted">{type}</span>;
-  if (type === "job") return <Link href={`/jobs/${id}`}>job {id.slice(0, 8)}</Link>;
-  if (type === "run") return <Link href={`/runs/${id}`}>run {id.slice(-10)}</Link>;
+  if (type === "job") return <Link href={`/jobs/${id}`}>job {shortJobId(id)}</Link>;
+  if (type === "run") return <Link href={`/runs/${id}`}>run {shortRunId(id)}</Link>;
   return (
     <span>
       {type} <code>{id.length > 24 ? `${id.slice(0, 24)}…` : id}</code>

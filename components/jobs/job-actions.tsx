@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { isActive, isRetryable } from "@/jobs/status";
 import { ActionMessage } from "../action-message";
 import { fieldErrorsOf, parseJsonObject } from "../form-input";
+import { shortJobId } from "../ids";
 import { RerunFromStep } from "../rerun-from-step";
 import { useRole } from "../shell/use-role";
 import { type RouterOutputs, useTRPC } from "../trpc";
@@ -50,7 +51,7 @@ export function JobActions({ job }: { job: Job }) {
       onSuccess: (r) => {
         setEditing(false);
         setErrors({});
-        setMessage({ text: `Replayed as job ${r.job.id.slice(0, 8)}.`, href: `/jobs/${r.job.id}` });
+        setMessage({ text: `Replayed as job ${shortJobId(r.job.id)}.`, href: `/jobs/${r.job.id}` });
         void queryClient.invalidateQueries();
       },
       onError: (e) => {

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { isActive } from "@/jobs/status";
+import { shortJobId } from "../ids";
 import { Loading } from "../load-state";
 import { Card, TimeCards } from "../time-cards";
 import { LIVE_MS, type RouterOutputs, useTRPC } from "../trpc";
@@ -121,7 +122,7 @@ export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?:
       ) : null}
       {j.replayOfId ? (
         <p>
-          Replay of <Link href={`/jobs/${j.replayOfId}`}>job {j.replayOfId.slice(0, 8)}</Link>
+          Replay of <Link href={`/jobs/${j.replayOfId}`}>job {shortJobId(j.replayOfId)}</Link>
         </p>
       ) : null}
       <TimeCards created={j.createdAt} started={j.startedAt} ended={j.finishedAt} endedLabel="Finished">
@@ -208,7 +209,7 @@ export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?:
           <ul>
             {j.replays.map((r) => (
               <li key={r.id}>
-                <Link href={`/jobs/${r.id}`}>job {r.id.slice(0, 8)}</Link> <StatusBadge status={r.status} /> <When iso={r.createdAt} />
+                <Link href={`/jobs/${r.id}`}>job {shortJobId(r.id)}</Link> <StatusBadge status={r.status} /> <When iso={r.createdAt} />
               </li>
             ))}
           </ul>

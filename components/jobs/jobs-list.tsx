@@ -7,6 +7,7 @@ import { JOB_STATUSES } from "@/jobs/status";
 import { BulkConfirm, BulkOutcome } from "../bulk-confirm";
 import { CursorPager } from "../cursor-pager";
 import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } from "../filter-form";
+import { shortJobId } from "../ids";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
 import { ReadOnlyNote, useRole } from "../shell/use-role";
@@ -248,7 +249,7 @@ export function JobsList() {
               {canAct ? (
                 <input
                   type="checkbox"
-                  aria-label={`Select job ${job.id.slice(0, 8)}`}
+                  aria-label={`Select job ${shortJobId(job.id)}`}
                   checked={allMatching || selected.has(job.id)}
                   onChange={() => toggle(job.id)}
                 />
@@ -256,7 +257,7 @@ export function JobsList() {
             </td>
             <td>
               <Link href={`/jobs/${job.id}`}>
-                <code>{job.id.slice(0, 8)}</code>
+                <code>{shortJobId(job.id)}</code>
               </Link>
               {job.idempotencyKey ? (
                 <div className="muted key-line" title={`idempotency key ${job.idempotencyKey}`} data-testid="job-key">

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { CursorPager } from "../cursor-pager";
 import { FilterForm, SearchField } from "../filter-form";
+import { shortRunId } from "../ids";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
 import { TableHead } from "../table-head";
@@ -53,7 +54,7 @@ export function LogSearch() {
             <td>{l.stepName ?? <span className="muted">function</span>}</td>
             <td>{l.functionId}</td>
             <td>
-              <Link href={`/runs/${l.runId}`}>{l.runId.slice(-10)}</Link>
+              <Link href={`/runs/${l.runId}`}>{shortRunId(l.runId)}</Link>
               {l.jobId ? (
                 <>
                   {" · "}

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { shortJobId } from "../ids";
 import { StatusBadge } from "../jobs/status-badge";
 import { LoadError } from "../load-state";
 import { ScrollRegion } from "../scroll-region";
@@ -67,7 +68,7 @@ export function Overview() {
         {failures.data?.items.map((j) => (
           <li key={j.id} style={{ marginBottom: "0.4rem" }}>
             <Link href={`/jobs/${j.id}`}>
-              <code>{j.id.slice(0, 8)}</code>
+              <code>{shortJobId(j.id)}</code>
             </Link>{" "}
             {j.type} <StatusBadge status={j.status} /> <When iso={j.finishedAt} />
             <div className="muted">{j.error?.message}</div>

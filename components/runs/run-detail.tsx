@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { ActionMessage } from "../action-message";
+import { shortJobId, shortRunId } from "../ids";
 import { CopyJson } from "../jobs/copy-json";
 import { ErrorView, placeErrors } from "../jobs/error-view";
 import { formatDuration } from "../jobs/format";
@@ -80,19 +81,19 @@ export function RunDetail({ runId }: { runId: string }) {
           <div>{formatDuration(duration)}</div>
         </Card>
         <Card label="Job">
-          <div>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link> : <span className="muted">none</span>}</div>
+          <div>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{shortJobId(r.job_id)}</Link> : <span className="muted">none</span>}</div>
         </Card>
         <Card label="Links">
           <div>
             {r.parent_run_id ? (
               <>
-                invoked by <Link href={`/runs/${r.parent_run_id}`}>{r.parent_run_id.slice(-10)}</Link>
+                invoked by <Link href={`/runs/${r.parent_run_id}`}>{shortRunId(r.parent_run_id)}</Link>
               </>
             ) : null}
             {r.replay_of ? (
               <>
                 {" "}
-                replay of <Link href={`/runs/${r.replay_of}`}>{r.replay_of.slice(-10)}</Link>
+                replay of <Link href={`/runs/${r.replay_of}`}>{shortRunId(r.replay_of)}</Link>
               </>
             ) : null}
             {!r.parent_run_id && !r.replay_of ? <span className="muted">–</span> : null}

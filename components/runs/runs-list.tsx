@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from "react";
 import { BulkConfirm, BulkOutcome } from "../bulk-confirm";
 import { CursorPager } from "../cursor-pager";
 import { FilterForm, isRange, RANGES, RangeField, SearchField, SelectField } from "../filter-form";
+import { shortJobId, shortRunId } from "../ids";
 import { formatDuration } from "../jobs/format";
 import { ListTable } from "../list-table";
 import { LoadError } from "../load-state";
@@ -232,7 +233,7 @@ export function RunsList() {
               <td>
                 <input
                   type="checkbox"
-                  aria-label={`Select run ${r.run_id.slice(-10)}`}
+                  aria-label={`Select run ${shortRunId(r.run_id)}`}
                   checked={picked.has(r.run_id)}
                   onChange={() =>
                     setPicked((prev) => {
@@ -247,7 +248,7 @@ export function RunsList() {
             ) : null}
             <td>
               <Link href={`/runs/${r.run_id}`}>
-                <code>{r.run_id.slice(-10)}</code>
+                <code>{shortRunId(r.run_id)}</code>
               </Link>
             </td>
             <td>{r.function_id}</td>
@@ -261,7 +262,7 @@ export function RunsList() {
               <When iso={r.created_at} />
             </td>
             <td>{formatDuration(durationOf(r))}</td>
-            <td>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link> : <span className="muted">–</span>}</td>
+            <td>{r.job_id ? <Link href={`/jobs/${r.job_id}`}>{shortJobId(r.job_id)}</Link> : <span className="muted">–</span>}</td>
             <td className="error-cell">{r.status === "Failed" ? errorText(r.error) : ""}</td>
           </tr>
         ))}

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { shortJobId, shortRunId } from "../ids";
 import { formatBytes } from "../jobs/format";
 import { Loading } from "../load-state";
 import { useTRPC } from "../trpc";
@@ -42,7 +43,7 @@ export function EventDetail({ id }: { id: string }) {
         {e.job_id ? (
           <>
             {" · "}
-            <Link href={`/jobs/${e.job_id}`}>job {e.job_id.slice(0, 8)}</Link>
+            <Link href={`/jobs/${e.job_id}`}>job {shortJobId(e.job_id)}</Link>
           </>
         ) : null}
       </p>
@@ -63,7 +64,7 @@ export function EventDetail({ id }: { id: string }) {
                     runs.map((r, i) => (
                       <span key={r.run_id}>
                         {i ? ", " : ""}
-                        <Link href={`/runs/${r.run_id}`}>run {r.run_id.slice(-8)}</Link> ({r.status.toLowerCase()})
+                        <Link href={`/runs/${r.run_id}`}>run {shortRunId(r.run_id)}</Link> ({r.status.toLowerCase()})
                       </span>
                     ))
                   ) : (
@@ -74,7 +75,7 @@ export function EventDetail({ id }: { id: string }) {
             })}
             {others.map((r) => (
               <li key={r.run_id}>
-                <code>{r.function_id}</code>: <Link href={`/runs/${r.run_id}`}>run {r.run_id.slice(-8)}</Link> ({r.status.toLowerCase()})
+                <code>{r.function_id}</code>: <Link href={`/runs/${r.run_id}`}>run {shortRunId(r.run_id)}</Link> ({r.status.toLowerCase()})
               </li>
             ))}
           </ul>

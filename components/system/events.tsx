@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { FilterForm, isRange, RANGES, RangeField, SearchField } from "../filter-form";
+import { shortJobId } from "../ids";
 import { formatBytes } from "../jobs/format";
 import { ListTable } from "../list-table";
 import { LoadError, Loading } from "../load-state";
@@ -80,7 +81,7 @@ export function Events() {
               {e.job_id ? (
                 <>
                   {" · "}
-                  <Link href={`/jobs/${e.job_id}`}>job {e.job_id.slice(0, 8)}</Link>
+                  <Link href={`/jobs/${e.job_id}`}>job {shortJobId(e.job_id)}</Link>
                 </>
               ) : null}
             </td>
