@@ -47,9 +47,9 @@ export function Functions({ registered, dashboardUrl }: { registered: Registered
   const { canAct, operator } = useRole();
   const [invoking, setInvoking] = useState<string | null>(null);
   const jobOf = (fnId: string) => types.data?.find((t) => t.functionId === fnId);
-  // A schedule runs for the installation: only an operator starts one out of its times.
   const scheduledOnly = (f: Row) => f.triggers.length > 0 && f.triggers.every((t) => t.cron);
-  const mayInvoke = (f: Row) => f.paused === false && canAct && (operator || !scheduledOnly(f));
+  // A job type's function runs as a job (any member); every other function works for the installation (operators).
+  const mayInvoke = (f: Row) => f.paused === false && canAct && (operator || Boolean(jobOf(f.id)));
   const toggle = useMutation(
     trpc.system.setPaused.mutationOptions({
       onSuccess: (f) => {

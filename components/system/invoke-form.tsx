@@ -4,12 +4,13 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { fieldErrorsOf, parseJsonObject } from "../form-input";
+import { shortJobId } from "../ids";
 import { useTRPC } from "../trpc";
 
 /**
- * Starts one run of a function now, as the Dev Server's "Invoke" does: with JSON data for a function an event
- * starts (as the caller's organization), or with none for a schedule ("Run now", an operator's). A job function run
- * this way is a plain run, not a job: the form says so and links to New job for the tracked way.
+ * Runs a function now, as the Dev Server's "Invoke" does: a job type's function with JSON data as a new job's payload
+ * (the job service checks it, and the job is listed, retried and replayable), a schedule with none ("Run now"), any
+ * other function with JSON data as its event's (both operators').
  */
 export function InvokeForm({
   functionId,
@@ -20,7 +21,7 @@ export function InvokeForm({
   functionId: string;
   scheduled: boolean;
   example?: Record<string, unknown>;
-  /** The job type the function runs, when it is a job's function. */
+  /** The job type the function runs, when it is a job's function: the data is then its payload. */
   jobType?: { type: string; label: string };
 }) {
   const trpc = useTRPC();
@@ -28,14 +29,22 @@ export function InvokeForm({
   const [data, setData] = useState(() => JSON.stringify(example ?? {}, null, 2));
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
   const invoke = useMutation(
     trpc.system.invoke.mutationOptions({
       onSuccess: (r) => {
-        setMessage(`Started: event ${r.eventId}.`);
+        setMessage(
+          r.jobId
+            ? r.created
+              ? `Started as job ${shortJobId(r.jobId)}.`
+              : `An existing job with this key was returned: ${shortJobId(r.jobId)}.`
+            : `Started: event ${r.eventId}.`,
+        );
+        setJobId(r.jobId);
         void queryClient.invalidateQueries();
       },
       onError: (e) => {
-        const fields = fieldErrorsOf(e, (path) => path);
+        const fields = fieldErrorsOf(e, (path) => path.replace(/^payload\./, ""));
         setError(
           Object.keys(fields).length
             ? Object.entries(fields)
@@ -90,7 +99,11 @@ export function InvokeForm({
           {scheduled ? "Run now" : "Invoke"}
         </button>
       </div>
-      {message ? <p role="status">{message}</p> : null}
+      {message ? (
+        <p role="status">
+          {message} {jobId ? <Link href={`/jobs/${jobId}`}>Open the job</Link> : null}
+        </p>
+      ) : null}
     </form>
   );
 }

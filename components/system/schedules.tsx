@@ -43,7 +43,7 @@ export function Schedules() {
   };
   const runNow = useMutation(
     trpc.system.invoke.mutationOptions({
-      onSuccess: (r, v) => done(`${v.functionId} started now (event ${r.eventId}).`),
+      onSuccess: (_r, v) => done(`${v.functionId} started now.`),
       onError: (e) => setMessage(e.message),
     }),
   );

@@ -56,23 +56,27 @@ describe("schedules and apps", () => {
     expect(schedules.find((s) => s.functionId === "jobdeck-snapshot-queue-stats")?.lastRun?.runId).toBeTruthy();
   }, 60_000);
 
-  it("invokes a job function with data as the caller's organization, refusing the job service's own fields", async () => {
+  it("invokes a job function as a job of the caller's organization, and refuses a tenant any other function", async () => {
     const org = `org_${hex()}`;
     const api = stack.caller(org);
     const taskId = `inv${hex()}`;
-    await expect(
-      api.system.invoke({ functionId: "jobdeck-demo-task", data: { taskId, jobId: "00000000-0000-0000-0000-000000000000" } }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("jobId") });
+    // The data is the job's payload, checked as a create checks it.
+    await expect(api.system.invoke({ functionId: "jobdeck-demo-task", data: { taskId, jobId: "x" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("payload.jobId"),
+    });
     await expect(api.system.invoke({ functionId: "no-such-function" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.system.invoke({ functionId: "bad id!" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await api.system.invoke({ functionId: "jobdeck-demo-task", data: { taskId, orgId: "someone-else" } });
-    const runs = await until("the invoked run completed", async () => {
-      const l = await api.run.list({ q: taskId });
-      return l.runs[0]?.status === "Completed" && l;
-    });
-    expect(runs.runs[0]?.function_id).toBe("jobdeck-demo-task");
-    // Its organization is the caller's, whatever the data said.
-    expect((await stack.caller(`org_${hex()}`).run.list({ q: taskId })).runs).toEqual([]);
+    const { jobId, created } = await api.system.invoke({ functionId: "jobdeck-demo-task", data: { taskId } });
+    expect(created).toBe(true);
+    const done = await finishedJob(api, jobId as string);
+    expect(done).toMatchObject({ status: "COMPLETED", type: "demo-task", source: "UI" });
+    expect((await stack.caller(`org_${hex()}`).job.list({ q: taskId })).items).toEqual([]);
+    // A tracker's event could speak for any organization's job: forging one is an operator's at most.
+    const victim = await stack.caller(`org_${hex()}`).job.create({ type: "demo-task", payload: { taskId: `v${hex()}`, delayMs: 5_000 } });
+    const forged = { event: { data: { jobId: victim.job.id, orgId: "someone" } }, error: { message: "forged" } };
+    await expect(api.system.invoke({ functionId: "jobdeck-track-failures", data: forged })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(api.system.invoke({ functionId: "jobdeck-relay-outbox" })).rejects.toMatchObject({ code: "FORBIDDEN" });
   }, 60_000);
 
   it("lists the synced app with its functions and resyncs it for an operator only", async () => {

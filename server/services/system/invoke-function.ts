@@ -1,13 +1,12 @@
 import { z } from "zod";
+import { type CreateJobInput, jobContracts } from "@/jobs";
 import { AppError } from "../../errors";
 import { requireRole, type Scope } from "../../identity";
 import { auditedRemote } from "../audit/record-audit";
+import { createJob } from "../jobs/create-job";
 import { parseInput } from "../validate";
 import { type FunctionView, v1 } from "./inngest-admin";
 import { inngestApi } from "./inngest-target";
-
-/** Fields of an event's data that only the job service sets: they tie a run to a job row. */
-const JOB_SERVICE_FIELDS = ["jobId", "jobAttempt"] as const;
 
 export const invokeFunctionInput = z.object({
   functionId: z
@@ -16,42 +15,49 @@ export const invokeFunctionInput = z.object({
     .min(1, "functionId is required")
     .max(200)
     .regex(/^[\w.-]+$/, "functionId: letters, digits, '.', '_' or '-'"),
-  data: z
-    .record(z.string(), z.unknown())
-    .default({})
-    .superRefine((data, ctx) => {
-      for (const key of JOB_SERVICE_FIELDS) {
-        if (key in data)
-          ctx.addIssue({ code: "custom", path: [key], message: "set by the job service: create or replay a job to run one as a job" });
-      }
-    }),
+  data: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** What an invoke started: a job (a job type's function) or a bare run (any other function). */
+export interface InvokeResult {
+  /** The job it made (or the existing one its key names: then `created` is false). */
+  jobId: string | null;
+  created: boolean;
+  /** The `inngest/function.invoked` event that started a bare run. */
+  eventId: string | null;
+}
+
 /**
- * Starts one run of a function now, as the Inngest Dev Server's "Invoke" does (`POST /invoke/:slug`: an
- * `inngest/function.invoked` event naming the function). A function with an event trigger runs on the given data as
- * the caller's organization (`orgId` and `sentBy` set here, over anything in `data`); a cron function ("run now")
- * is the installation's, so only an operator may start one out of schedule.
+ * Runs a function now with the given data, as the Inngest Dev Server's "Invoke" does.
+ *
+ * A job type's function runs as a job: the data is the job's payload and the job service creates it (its schema, the
+ * outbound policy, the organization's pending limit and idempotency all apply, and it is listed, retried and
+ * replayable), so invoking never gets around what creating a job checks. Any other function (a schedule's "run now",
+ * the failure and cancellation trackers) acts on the whole installation, and an event it is given could speak for any
+ * organization's job: only an operator starts one, through Inngest's `POST /invoke/:slug`.
  */
-export async function invokeFunction(
-  scope: Scope,
-  operator: boolean,
-  raw: z.input<typeof invokeFunctionInput>,
-): Promise<{ eventId: string }> {
+export async function invokeFunction(scope: Scope, operator: boolean, raw: z.input<typeof invokeFunctionInput>): Promise<InvokeResult> {
   requireRole(scope, "member", "invoking a function");
   const input = parseInput(invokeFunctionInput, raw);
+  const contract = jobContracts.find((c) => c.functionId === input.functionId);
+  if (contract) {
+    const { job, created } = await createJob(scope, { type: contract.type, payload: input.data } as CreateJobInput, "UI");
+    return { jobId: job.id, created, eventId: null };
+  }
   const fns = await v1<FunctionView[]>("/v1/functions");
   const fn = fns.find((f) => f.id === input.functionId);
   if (!fn) throw new AppError("NOT_FOUND", `no function "${input.functionId}"`);
-  const scheduled = fn.triggers.length > 0 && fn.triggers.every((t) => t.cron);
-  if (scheduled && !operator)
-    throw new AppError("FORBIDDEN", `only an operator can run ${fn.id} now: a schedule runs for the whole installation`);
+  if (!operator)
+    throw new AppError("FORBIDDEN", `only an operator can run ${fn.id}: it works for the whole installation, not one organization`);
   if (fn.paused) throw new AppError("CONFLICT", `${fn.id} is paused: resume it first`);
-  const data = scheduled ? {} : { ...input.data, orgId: scope.orgId, sentBy: scope.userId };
+  const scheduled = fn.triggers.length > 0 && fn.triggers.every((t) => t.cron);
   return auditedRemote(
     scope,
     async () => {
-      const res = await inngestApi(`/invoke/${encodeURIComponent(fn.id)}`, { method: "POST", body: { data } }).catch((err: Error) => {
+      const res = await inngestApi(`/invoke/${encodeURIComponent(fn.id)}`, {
+        method: "POST",
+        body: { data: scheduled ? {} : input.data },
+      }).catch((err: Error) => {
         throw new AppError("UNAVAILABLE", `Inngest did not answer: ${err.message}`);
       });
       if (res.status === 404) {
@@ -64,7 +70,7 @@ export async function invokeFunction(
       }
       const { id } = (await res.json()) as { id: string };
       return {
-        result: { eventId: id },
+        result: { jobId: null, created: false, eventId: id },
         audit: {
           action: scheduled ? "function.runNow" : "function.invoke",
           targetType: "function",
@@ -73,6 +79,6 @@ export async function invokeFunction(
         },
       };
     },
-    scheduled ? { operator: true } : {},
+    { operator: true },
   );
 }
