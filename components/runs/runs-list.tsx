@@ -135,7 +135,7 @@ export function RunsList() {
         <RangeField value={url.range} onChange={(v) => setUrl({ range: v })} />
         <SearchField label="Event or output contains" value={text} onChange={setText} placeholder="e.g. a task id or an email" />
         <label className="field" title="Schedules, failure and cancellation trackers, alert evaluation: functions no job stands behind">
-          System functions
+          System runs
           <span>
             <input type="checkbox" checked={url.system === "1"} onChange={(e) => setUrl({ system: e.target.checked ? "1" : "" })} /> show
           </span>

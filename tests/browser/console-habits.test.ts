@@ -112,7 +112,7 @@ describe.skipIf(chromiumMissing)("console in a browser: the Dev Server's habits"
     const fns = async () => s.page.locator("tbody tr[data-run-id] td[data-label='Function']").allTextContents();
     expect((await fns()).some((f) => f === "jobdeck-snapshot-queue-stats")).toBe(false);
     // The box follows the URL (it is a filter), so it reads checked once the URL says so.
-    await s.page.getByLabel("System functions").click();
+    await s.page.getByLabel("System runs").click();
     // The minute's crons (or the schedule run now above) are system runs.
     await expect
       .poll(async () => (await fns()).some((f) => /snapshot-queue-stats|relay-outbox|evaluate-alerts/.test(f)), { timeout: 75_000 })

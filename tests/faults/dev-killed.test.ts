@@ -38,7 +38,9 @@ describe("npm run dev killed with SIGKILL", () => {
     };
     dev = await start(port, enginePort);
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await call("/api/jobs", { type: "demo-task", payload: { delayMs: 2500 } })).id);
+    // Step 3 holds each job 8 s, so three are seen in it together even when next dev answers a poll in 1-2 s (with
+    // 2.5 s, a loaded machine's polls saw all ten finish without ever catching three in step 3 at once).
+    for (let i = 0; i < 10; i++) ids.push((await call("/api/jobs", { type: "demo-task", payload: { delayMs: 8000 } })).id);
     // On a timeout, what the jobs and the stack said (a failure in CI is then readable).
     const explain = async (err: unknown) => {
       const jobs = await Promise.all(ids.map((id) => call(`/api/jobs/${id}`).catch(() => null)));
