@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useEffect } from "react";
 import { isActive } from "@/jobs/status";
 import { shortJobId } from "../ids";
 import { Loading } from "../load-state";
@@ -66,6 +67,12 @@ export function JobDetail({ id, returnedForKey }: { id: string; returnedForKey?:
   const active = Boolean(job.data && isActive(job.data.status));
   const insight = useQuery(trpc.job.insight.queryOptions({ id }, { enabled: active, refetchInterval: LIVE_MS }));
   const logs = useQuery(trpc.job.logs.queryOptions({ id }, { refetchInterval: active ? LIVE_MS : false }));
+  // The lines a step wrote just before the job ended arrive after the last poll: read them once more when it ends.
+  const status = job.data?.status;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per status change
+  useEffect(() => {
+    if (status && !isActive(status)) void logs.refetch();
+  }, [status]);
   const parks = Boolean(job.data?.runId && job.data.steps.some((s) => s.kind === "SLEEP" || s.kind === "WAIT_FOR_EVENT"));
   const run = useQuery(
     trpc.run.byId.queryOptions(

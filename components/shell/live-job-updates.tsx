@@ -81,14 +81,15 @@ export function LiveJobUpdates() {
 
   const poll = useQuery(
     trpc.job.version.queryOptions(undefined, {
-      enabled: mode === "polling" || mode === "disconnected",
+      // Until the stream is open too: a stream slow to open (or never opening behind a proxy) leaves nothing stale.
+      enabled: mode !== "stream",
       refetchInterval: LIVE_MS,
       retry: false,
     }),
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: follows the poll's outcome only
   useEffect(() => {
-    if (mode === "stream" || mode === "connecting") return;
+    if (mode === "stream") return;
     if (poll.isError && poll.failureCount > 0) setMode("disconnected");
     else if (poll.data) {
       setMode((m) => (m === "disconnected" ? "polling" : m));

@@ -143,6 +143,9 @@ describe.skipIf(chromiumMissing)("console in a browser: the Dev Server's habits"
       await s.page.goto(`${s.stack.baseUrl}/jobs`);
       const mode = s.page.getByTestId("live-mode");
       await expect.poll(() => mode.getAttribute("data-live-mode"), { timeout: 15_000 }).toBe("stream");
+      // (The counter is polled only until the stream is open.)
+      await new Promise((r) => setTimeout(r, 2_000));
+      versionPolls.length = 0;
       // A job made elsewhere appears without a reload and without polling: the stream said the counter moved.
       const { id } = await s.api("/api/jobs", { type: "demo-task", payload: { taskId: "seen-live", delayMs: 15_000 } });
       await s.page.locator(`tr[data-job-id="${id}"]`).waitFor({ timeout: 15_000 });

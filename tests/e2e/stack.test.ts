@@ -188,7 +188,10 @@ describe("npm start (embedded database and engine, development identity)", () =>
     });
     expect(out.status, out.stderr).toBe(0);
     const line = JSON.parse(out.stdout.trim().split("\n").at(-1) as string);
-    expect(line).toMatchObject({ type: "demo-task", created: true, eventSent: true });
+    expect(line).toMatchObject({ type: "demo-task", created: true });
+    // Sent at once, or (when the app's relay holds the outbox row at that moment, or the engine is slow to answer)
+    // left to the relay, saying so; either way the job runs.
+    if (!line.eventSent) expect(out.stderr).toContain("the event waits in the outbox");
     await waitForStatus(line.id, "COMPLETED");
     expect((await api(`/api/jobs/${line.id}`)).body).toMatchObject({ source: "SYSTEM", priority: 9, createdBy: "system:cli" });
     const bad = spawnSync("npm", ["run", "-s", "jobs:enqueue", "--", "demo-task", '{"failAtStep":9}'], {
