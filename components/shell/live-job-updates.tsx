@@ -87,6 +87,11 @@ export function LiveJobUpdates() {
       retry: false,
     }),
   );
+  // The stream just dropped: ask at once whether the server is there (the interval would wait 1.5 s).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: when the mode turns to polling
+  useEffect(() => {
+    if (mode === "polling") void poll.refetch();
+  }, [mode]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: follows the poll's outcome only
   useEffect(() => {
     if (mode === "stream") return;
