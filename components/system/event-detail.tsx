@@ -7,6 +7,7 @@ import { formatBytes } from "../jobs/format";
 import { Loading } from "../load-state";
 import { useTRPC } from "../trpc";
 import { When } from "../when";
+import { EventDataBody } from "./events";
 
 /**
  * One event: its full data, what each function that listens for its name made of it (the run it started, or why
@@ -83,11 +84,7 @@ export function EventDetail({ id }: { id: string }) {
       </section>
       <section className="panel" aria-label="Event data">
         <h2 style={{ marginTop: 0 }}>Data</h2>
-        {e.preview !== null ? <p className="notice">{formatBytes(e.bytes)}: the first 64 KB are shown.</p> : null}
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long data scrolls; keyboard users need focus to scroll it */}
-        <pre tabIndex={0} data-testid="event-data">
-          {e.preview ?? JSON.stringify(e.data, null, 2)}
-        </pre>
+        <EventDataBody event={e} />
       </section>
     </div>
   );

@@ -118,11 +118,20 @@ function EventData({ id }: { id: string }) {
       <h3 style={{ marginTop: 0 }}>
         <code>{e.name}</code> <span className="muted">· {e.id}</span> <Link href={`/events/${encodeURIComponent(e.id)}`}>Open</Link>
       </h3>
-      {e.preview !== null ? <p className="notice">{formatBytes(e.bytes)}: the first 64 KB are shown.</p> : null}
+      <EventDataBody event={e} />
+    </section>
+  );
+}
+
+/** An event's data as JSON, or the first 64 KB of a larger one, saying so (the list's panel and the event's page). */
+export function EventDataBody({ event }: { event: { bytes: number; preview: string | null; data: unknown } }) {
+  return (
+    <>
+      {event.preview !== null ? <p className="notice">{formatBytes(event.bytes)}: the first 64 KB are shown.</p> : null}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: long data scrolls; keyboard users need focus to scroll it */}
       <pre tabIndex={0} data-testid="event-data">
-        {e.preview ?? JSON.stringify(e.data, null, 2)}
+        {event.preview ?? JSON.stringify(event.data, null, 2)}
       </pre>
-    </section>
+    </>
   );
 }

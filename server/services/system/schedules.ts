@@ -64,32 +64,22 @@ async function lastRunOf(functionId: string): Promise<ScheduleView["lastRun"]> {
  */
 export async function listSchedules(_scope: Scope, operator: boolean, now = new Date()): Promise<ScheduleView[]> {
   const fns = await v1<FunctionView[]>("/v1/functions");
-  const out: ScheduleView[] = [];
-  for (const fn of fns) {
-    for (const t of fn.triggers) {
-      if (!t.cron) continue;
-      let next: string[] = [];
-      let timeZone = "UTC";
-      let problem: string | null = null;
-      try {
-        const reckoned = nextFireTimes(t.cron, now);
-        timeZone = reckoned.timeZone;
-        next = reckoned.next.map((d) => d.toISOString());
-      } catch (err) {
-        problem = (err as Error).message;
-      }
-      out.push({
-        functionId: fn.id,
-        functionName: fn.name,
-        cron: t.cron,
-        timeZone,
-        next,
-        problem,
-        paused: fn.paused,
-        lastRun: operator ? await lastRunOf(fn.id) : null,
-      });
+  const crons = fns.flatMap((fn) => fn.triggers.flatMap((t) => (t.cron ? [{ fn, cron: t.cron }] : [])));
+  // One lookup per schedule, side by side rather than one after another.
+  const lastRuns = operator ? await Promise.all(crons.map(({ fn }) => lastRunOf(fn.id))) : [];
+  const out: ScheduleView[] = crons.map(({ fn, cron }, i) => {
+    let next: string[] = [];
+    let timeZone = "UTC";
+    let problem: string | null = null;
+    try {
+      const reckoned = nextFireTimes(cron, now);
+      timeZone = reckoned.timeZone;
+      next = reckoned.next.map((d) => d.toISOString());
+    } catch (err) {
+      problem = (err as Error).message;
     }
-  }
+    return { functionId: fn.id, functionName: fn.name, cron, timeZone, next, problem, paused: fn.paused, lastRun: lastRuns[i] ?? null };
+  });
   // Soonest first; a schedule that never fires again last.
   return out.sort((a, b) => (a.next[0] ?? "~").localeCompare(b.next[0] ?? "~"));
 }
