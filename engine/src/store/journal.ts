@@ -109,6 +109,26 @@ export class Journal {
     this.batch.size++;
   }
 
+  /** Callers waiting for the pending batch to be taken for flushing (see `roomForEvents`). */
+  private turnover: Array<() => void> = [];
+  /** Events admitted by `roomForEvents` into the batch being gathered (they are written just after admission). */
+  private admittedEvents = 0;
+
+  /**
+   * Waits until `count` more events fit in the batch being gathered: one that already holds events takes no more than
+   * `max` in all, so a sender's burst is written as several bounded flushes rather than one long one, and a single
+   * event of another tenant arriving meanwhile joins a batch of at most `max` events instead of waiting behind the
+   * whole burst (its run starts after that flush). A batch with no events admits any count, and a sender waits only
+   * while a flush runs (whose end lets it in), so nothing waits forever.
+   */
+  async roomForEvents(count: number, max: number): Promise<void> {
+    // Counted when admitted, not when written: every waiter wakes at a turnover, and each must see the others' share.
+    while (!this.closed && this.flushing && this.admittedEvents > 0 && this.admittedEvents + count > max) {
+      await new Promise<void>((resolve) => this.turnover.push(resolve));
+    }
+    this.admittedEvents += count;
+  }
+
   /** Resolves once everything written so far is durable. */
   commit(): Promise<void> {
     if (this.closed) return Promise.reject(new Error("journal closed"));
@@ -124,6 +144,7 @@ export class Journal {
       await Promise.race([this.commit().catch(() => {}), new Promise((r) => setTimeout(r, timeoutMs))]);
     }
     this.closed = true;
+    for (const wake of this.turnover.splice(0)) wake();
     while (this.flushing) await new Promise((r) => setTimeout(r, 5));
   }
 
@@ -133,6 +154,8 @@ export class Journal {
       while (this.batch.waiters.length > 0 || this.batch.size > 0) {
         const b = this.batch;
         this.batch = emptyBatch();
+        this.admittedEvents = 0;
+        for (const wake of this.turnover.splice(0)) wake();
         // Serialized now, once: the rows describe the state as of this batch. A retry must send the same rows,
         // not the newer in-memory state whose companion rows are still in a later, uncommitted batch.
         const query = buildBatchSql(this.s, b);
@@ -174,6 +197,9 @@ export class Journal {
       }
     } finally {
       this.flushing = false;
+      // Nothing left to flush: whatever was admitted was written (or its sender gave up), so the next may come in.
+      this.admittedEvents = 0;
+      for (const wake of this.turnover.splice(0)) wake();
     }
   }
 

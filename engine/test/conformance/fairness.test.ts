@@ -1,6 +1,8 @@
 import { sleep, until } from "@jobdeck/test-kit";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endedRunsOf, type Rig, rig, startEngine, uniqueSchema } from "../support/harness.js";
+import type { Engine } from "../../src/engine.js";
+import { databaseKind, databaseUrl, endedRunsOf, type Rig, rig, startEngine, uniqueSchema } from "../support/harness.js";
 
 const STEP_MS = 150;
 
@@ -112,6 +114,63 @@ describe("tenant weights", () => {
       engine = await startEngine({ schema });
       expect(await (await fetch(`${engine.url}/v1/tenants/weights`)).json()).toEqual({ data: { org_a: 4 } });
       expect(await (await put({ weights: { org_c: 2 }, replace: true })).json()).toEqual({ data: { org_c: 2 } });
+    } finally {
+      await engine.stop(500);
+    }
+  });
+});
+
+describe("a tenant's bulk send", () => {
+  /** The events the journal is gathering for its next flush (what a sender's rows join). */
+  const gathering = (engine: Engine) =>
+    (engine.ctx.journal as unknown as { batch: { events: Array<{ data: { orgId?: string } }> } }).batch.events;
+
+  // A second session holds the events table, so flushes wait there while the test looks at what each gathers.
+  it.skipIf(databaseKind() !== "pg")(
+    "is written in flushes of a bounded size, and another tenant's single event joins the next flush, not the burst's last",
+    async () => {
+      const engine = await startEngine();
+      const blocker = new pg.Client({ connectionString: databaseUrl() });
+      await blocker.connect();
+      const order: string[] = [];
+      const post = async (label: string, body: unknown) => {
+        const res = await fetch(`${engine.url}/e/key`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(200);
+        order.push(label);
+      };
+      try {
+        await post("warm-up", { name: "bulk/warm-up", data: {} });
+        await blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
+        const bulk = (k: number) => Array.from({ length: 150 }, (_, n) => ({ name: "bulk/go", data: { orgId: "org_a", k, n } }));
+        const bulks = [0, 1, 2, 3].map((k) => post(`bulk ${k}`, bulk(k)));
+        // One bulk send is being flushed (held by the lock), one gathered for the next flush, two wait their turn.
+        await until("a bulk send gathered behind the held flush", async () => gathering(engine).length === 150);
+        const single = post("single", { name: "bulk/go", data: { orgId: "org_b" } });
+        await until("the single event gathered", async () => gathering(engine).some((e) => e.data.orgId === "org_b"));
+        expect(gathering(engine)).toHaveLength(151);
+        await blocker.query("COMMIT");
+        await Promise.all([single, ...bulks]);
+        // Written with the second bulk send: before the last two, where group commit alone would have put all three.
+        expect(order.indexOf("single")).toBeLessThan(order.length - 2);
+        const { rows } = await engine.ctx.pool.query(`SELECT count(*)::int AS n FROM ${engine.ctx.s}.events WHERE name = 'bulk/go'`);
+        expect(rows[0].n).toBe(601);
+      } finally {
+        await blocker.end();
+        await engine.stop(500);
+      }
+    },
+  );
+
+  it("never leaves a sender waiting when no flush is running", async () => {
+    const engine = await startEngine();
+    try {
+      // An admitted sender that wrote nothing (its request failed) does not hold the next one back.
+      await engine.ctx.journal.roomForEvents(150, 100);
+      await engine.ctx.journal.roomForEvents(150, 100);
     } finally {
       await engine.stop(500);
     }

@@ -12,8 +12,12 @@ import { type PreparedJob, prepareJob } from "./prepare-job";
 
 /** The most jobs one call creates. */
 export const MAX_BATCH = 1_000;
-/** How many start events one send to Inngest carries. */
-const RELAY_BATCH = 200;
+/**
+ * How many start events one send to Inngest carries: the embedded engine writes a bulk send of up to 100 events per
+ * flush (engine/src/events/ingest.ts), so larger sends would only be written alone, and another tenant's event waits
+ * for at most one such flush.
+ */
+const RELAY_BATCH = 100;
 
 export const createJobsInput = z.object({
   items: z.array(z.unknown()).min(1, "items: at least one job").max(MAX_BATCH, `items: at most ${MAX_BATCH} jobs per call`),
