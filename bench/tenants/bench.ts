@@ -10,7 +10,8 @@
  *   3. together: org_a bulk-creates --jobs again while b–e trickle as in 1.
  * Prints b–e's create→start p50/p95 idle and together, org_a's throughput together against solo (over the same
  * window after its first create), and the slot-seconds left idle while runs waited for a slot (the engine's
- * /health `slots_waited_on`, sampled every 50 ms). Goals from issue 25, printed beside the numbers; no assertions.
+ * /health `slots_waited_on`, sampled every 50 ms), and where b–e's create→start went leg by leg (the engine's event
+ * and run times against the job's). Goals from issue 25, printed beside the numbers; no assertions.
  *
  *   npm run bench:tenants -- [--jobs 20000] [--seconds 60] [--hold-ms 20] [--database-url postgres://…]
  */
@@ -133,6 +134,32 @@ async function startLatencies(db: pg.Client, ids: string[]): Promise<number[]> {
   return rows.map((r) => Number(r.ms));
 }
 
+/**
+ * Where b–e's create→start went, leg by leg (p50/p95 ms): the create until the engine received its event (the app's
+ * insert and relay), until the engine dispatched its run (the journal's commit and the wait for a slot), until the
+ * job's first write in the functions worker (the request and its first statement).
+ */
+async function legs(db: pg.Client, ids: string[]): Promise<Array<{ leg: string; p50: number; p95: number }>> {
+  const { rows } = await db.query(
+    `SELECT e.received_at - extract(epoch FROM j."createdAt") * 1000 AS relay,
+            r.started_at - e.received_at AS dispatch,
+            extract(epoch FROM j."startedAt") * 1000 - r.started_at AS worker
+       FROM "Job" j JOIN engine.runs r ON r.id = j."runId" JOIN engine.events e ON e.internal_id = r.event_ids[1]
+      WHERE j.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const of = (k: string) => rows.map((r) => Number(r[k]));
+  return [
+    ["create → event received", "relay"],
+    ["event → run dispatched", "dispatch"],
+    ["dispatched → job started", "worker"],
+  ].map(([leg, k]) => ({
+    leg: leg as string,
+    p50: Math.round(percentile(of(k as string), 50)),
+    p95: Math.round(percentile(of(k as string), 95)),
+  }));
+}
+
 /** org_a's completions per second from `windowStart` for `SECONDS`, and from its first create to its last finish. */
 async function throughput(db: pg.Client, since: Date): Promise<{ window: number; overall: number }> {
   const { rows } = await db.query(
@@ -215,6 +242,11 @@ async function main(): Promise<void> {
     console.log(
       `| idle slot-seconds while work waited | ${r1(solo.idle)} (${solo.samples} samples) | ${r1(together.idle)} (${together.samples} samples) | 0: ${mark(solo.idle + together.idle < 1)} |`,
     );
+    const [idleLegs, togetherLegs] = [await legs(db, idle.result), await legs(db, together.result)];
+    for (const [i, l] of idleLegs.entries()) {
+      const t = togetherLegs[i] as (typeof togetherLegs)[number];
+      console.log(`| b–e ${l.leg}, p50 / p95 | ${l.p50} / ${l.p95} ms | ${t.p50} / ${t.p95} ms | |`);
+    }
     console.log(`b–e jobs: ${idle.result.length} idle, ${together.result.length} with org_a's backlog`);
   } finally {
     await db.end();
