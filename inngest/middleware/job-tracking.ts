@@ -1,16 +1,19 @@
 import { Middleware } from "inngest";
 import type { StepKind } from "@/generated/prisma/enums";
+import { isActive } from "@/jobs/status";
 import { log } from "@/server/log";
 import {
   type JobRef,
   jobRefOf,
+  type RunStart,
+  readJobStatus,
   recordCompleted,
   recordFailed,
   recordParked,
   recordParkedStepDone,
-  recordRunActive,
   recordWaiting,
 } from "@/server/services/jobs/record-progress";
+import { DeferredRunStart } from "./run-start";
 import { StepRow } from "./step-row";
 
 const KINDS: Record<string, StepKind> = {
@@ -51,6 +54,8 @@ export class JobTracking extends Middleware.BaseMiddleware {
   readonly id = "jobdeck-job-tracking";
   /** JobStep rows of the step attempts running in this request, by hashed step id. */
   private readonly openSteps = new Map<string, StepRow>();
+  /** This request's RUNNING change, written with its first other write (run-start.ts); none for a job not active. */
+  private start?: DeferredRunStart;
 
   override async wrapFunctionHandler({ ctx, next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
     const job = jobOf(ctx.event);
@@ -58,15 +63,27 @@ export class JobTracking extends Middleware.BaseMiddleware {
       if (!claimsJob(ctx.event)) return next();
       return this.ignore(ctx, "the event names a job but no organization");
     }
-    const status = await recordRunActive(job, ctx.runId);
+    const status = await readJobStatus(job);
     // Not a job of the organization the event speaks for: a forged or misrouted event does no work at all.
     if (status === null) return this.ignore(ctx, `job ${job.jobId} is not a job of ${job.orgId}`);
     // Cancelled before this request: do no more work (cancelOn ends the run too, but may arrive later).
     if (status === "CANCELLED") return { cancelled: true, jobId: job.jobId };
+    if (isActive(status)) this.start = new DeferredRunStart(job, ctx.runId);
     const output = await next();
-    // A failure to record completion fails the request, so Inngest retries it and the write happens then.
-    await recordCompleted(job, output);
+    // A failure to record completion fails the request, so Inngest retries it and the write happens then. A short
+    // request goes from QUEUED to COMPLETED in this one write.
+    await this.carryStart((start) => recordCompleted(job, output, start));
     return output;
+  }
+
+  /** Runs a write that can carry the request's RUNNING change (with it when it is still unwritten). */
+  private carryStart(write: (start: RunStart | undefined) => Promise<void>): Promise<void> {
+    return this.start ? this.start.carry(write) : write(undefined);
+  }
+
+  /** Writes the request's RUNNING change first, before a write that cannot carry it. */
+  private async flushStart(): Promise<void> {
+    await this.start?.flush();
   }
 
   private ignore(ctx: { event: { name?: string; id?: string }; runId: string }, reason: string) {
@@ -83,6 +100,8 @@ export class JobTracking extends Middleware.BaseMiddleware {
    */
   override async wrapRequest({ next, requestInfo, runId }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
     const res = await next();
+    // Whatever the request wrote, its job is marked as started by the time it answers.
+    await this.flushStart();
     if (res.status !== 206 || !res.body.includes('"op"')) return res;
     let ops: unknown;
     try {
@@ -133,7 +152,7 @@ export class JobTracking extends Middleware.BaseMiddleware {
       throw err;
     }
     this.openSteps.delete(stepInfo.hashedId);
-    await row.finish({ status: "COMPLETED", output });
+    await row.finish({ status: "COMPLETED", output }, this.start);
     return output;
   }
 
@@ -142,7 +161,7 @@ export class JobTracking extends Middleware.BaseMiddleware {
     const row = this.openSteps.get(stepInfo.hashedId);
     if (!job || !row) return;
     this.openSteps.delete(stepInfo.hashedId);
-    await row.finish({ status: isFinalAttempt ? "FAILED" : "ERRORED", error });
+    await row.finish({ status: isFinalAttempt ? "FAILED" : "ERRORED", error }, this.start);
     // Not final: the step waits out its retry backoff.
     if (!isFinalAttempt) await recordWaiting(job, error);
   }
@@ -150,6 +169,7 @@ export class JobTracking extends Middleware.BaseMiddleware {
   override async onRunError({ ctx, error, isFinalAttempt }: Middleware.OnRunErrorArgs): Promise<void> {
     const job = jobOf(ctx.event);
     if (!job) return;
+    await this.flushStart();
     if (isFinalAttempt) await recordFailed(job, error);
     else await recordWaiting(job, error);
   }

@@ -2,12 +2,14 @@ import type { StepKind } from "@/generated/prisma/enums";
 import { log } from "@/server/log";
 import {
   type JobRef,
+  type RunStart,
   recordStepFinished,
   recordStepRan,
   recordStepStarted,
   type StartedStep,
   type StepOutcome,
 } from "@/server/services/jobs/record-progress";
+import type { DeferredRunStart } from "./run-start";
 
 /**
  * How long a step runs before its row is opened as RUNNING. Most steps end sooner and are written once, finished
@@ -43,10 +45,14 @@ export class StepRow {
     clearTimeout(this.timer);
   }
 
-  async finish(outcome: StepOutcome): Promise<void> {
+  /** Writes the row's end; `start` is the request's RUNNING change, which the same statement writes when it is due. */
+  async finish(outcome: StepOutcome, start?: DeferredRunStart): Promise<void> {
     clearTimeout(this.timer);
     const open = this.opening ? await this.opening : undefined;
-    if (open) await recordStepFinished(open, outcome);
-    else await recordStepRan(this.job, { ...this.step, startedAt: this.startedAt }, outcome);
+    const write = (runStart: RunStart | undefined) =>
+      open
+        ? recordStepFinished(open, outcome, runStart)
+        : recordStepRan(this.job, { ...this.step, startedAt: this.startedAt }, outcome, runStart);
+    await (start ? start.carry(write) : write(undefined));
   }
 }

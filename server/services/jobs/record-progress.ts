@@ -33,20 +33,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Job ids are UUIDs: anything else names no job (and would make PostgreSQL reject the statement). */
 const valid = (ref: JobRef) => UUID.test(ref.jobId);
 const jobOf = (ref: JobRef) => ({ id: ref.jobId, orgId: ref.orgId, attempt: ref.attempt });
-/**
- * A request of the job's run began: RUNNING with a fresh heartbeat. Returns the job's status afterwards, or null
- * when no such job exists (the event did not come from the job service).
- */
-export async function recordRunActive(ref: JobRef, runId: string): Promise<JobStatus | null> {
+/** When a request of the job's run began: written as RUNNING with the request's first change (run-start.ts). */
+export interface RunStart {
+  runId: string;
+  startedAt: Date;
+}
+
+/** The job's status as a request of its run begins, or null when it is not a job of the organization the event names. */
+export async function readJobStatus(ref: JobRef): Promise<JobStatus | null> {
   if (!valid(ref)) return null;
   const rows = await db().$queryRaw<Array<{ status: JobStatus }>>`
-    UPDATE "Job" SET "status" = 'RUNNING', "runId" = ${runId}, "startedAt" = COALESCE("startedAt", now()),
-      "heartbeatAt" = now(), "updatedAt" = now()
-    WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId} AND "status" = ANY(${[...ACTIVE]}::"JobStatus"[])
-    RETURNING "status"`;
-  if (rows[0]) return rows[0].status;
-  const job = await db().job.findFirst({ where: { id: ref.jobId, orgId: ref.orgId }, select: { status: true } });
-  return job?.status ?? null;
+    SELECT "status" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}`;
+  return rows[0]?.status ?? null;
+}
+
+const ACTIVE_SQL = Prisma.sql`ARRAY[${Prisma.join([...ACTIVE])}]::"JobStatus"[]`;
+
+/** The columns a start sets on the job `j`: RUNNING on this run, started when the request began (unless earlier). */
+const startColumns = (start: RunStart) =>
+  Prisma.sql`"status" = 'RUNNING', "runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))`;
+
+/** A request of the job's run began (and wrote nothing else yet): RUNNING with a fresh heartbeat, if still active. */
+export async function recordRunStarted(ref: JobRef, start: RunStart): Promise<void> {
+  if (!valid(ref)) return;
+  await db().$executeRaw`
+    UPDATE "Job" j SET ${startColumns(start)}, "heartbeatAt" = now(), "updatedAt" = now()
+    WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})`;
 }
 
 /** Sleeping, waiting for an event or in retry backoff. */
@@ -54,8 +66,19 @@ export async function recordWaiting(ref: JobRef, lastError?: unknown): Promise<v
   if (valid(ref)) await transitionJob(db(), jobOf(ref), ["QUEUED", "RUNNING"], { to: "WAITING", lastError });
 }
 
-export async function recordCompleted(ref: JobRef, output: unknown): Promise<void> {
-  if (valid(ref)) await transitionJob(db(), jobOf(ref), ACTIVE, { to: "COMPLETED", result: output });
+/**
+ * The function returned: COMPLETED with its output, if the job is still active (and on the event's attempt). `start`
+ * is the request's start when nothing wrote it yet: a short request goes from QUEUED to COMPLETED in this one write.
+ */
+export async function recordCompleted(ref: JobRef, output: unknown, start?: RunStart): Promise<void> {
+  if (!valid(ref)) return;
+  const now = new Date();
+  await db().$executeRaw`
+    UPDATE "Job" j SET "status" = 'COMPLETED', "result" = ${storedJsonText(output)}::jsonb, "error" = NULL,
+      "finishedAt" = ${now}::timestamp(3), "heartbeatAt" = ${now}::timestamp(3), "updatedAt" = now()
+      ${start ? Prisma.sql`, "runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))` : Prisma.empty}
+    WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})
+      ${ref.attempt === undefined ? Prisma.empty : Prisma.sql`AND j."attempt" = ${ref.attempt}::int`}`;
 }
 
 /** Final failure (retries exhausted, or not retriable). A cancelled job stays CANCELLED. */
@@ -118,23 +141,40 @@ const outcomeColumns = (outcome: StepOutcome) => ({
 /**
  * The end of a statement whose `done` CTE returns a step row just closed or written: when it is a completed
  * step.run, the job's count of distinct completed steps in that run, recounted. The statement reads the table as it
- * was before it ran, so the count leaves the row out and adds its name.
+ * was before it ran, so the count leaves the row out and adds its name. With the request's `start` still unwritten,
+ * the same UPDATE marks the job RUNNING on this run (if it is still active), so the step costs one write of Job.
  */
-const RECOUNT_COMPLETED_FROM_DONE = Prisma.sql`
-    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = (
+function recountFromDone(start?: RunStart): Prisma.Sql {
+  const counts = Prisma.sql`(done."status" = 'COMPLETED' AND done."kind" = 'RUN')`;
+  const recount = Prisma.sql`(
       SELECT count(DISTINCT n) FROM (
         SELECT s."name" AS n FROM "JobStep" s
           WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN' AND s."id" <> done."id"
         UNION ALL SELECT done."name"
-      ) names)
+      ) names)`;
+  if (!start) {
+    return Prisma.sql`
+    UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = ${recount}
     FROM done
-    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND done."status" = 'COMPLETED' AND done."kind" = 'RUN'`;
+    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND ${counts}`;
+  }
+  const active = Prisma.sql`j."status" = ANY(${ACTIVE_SQL})`;
+  return Prisma.sql`
+    UPDATE "Job" j SET "heartbeatAt" = now(),
+      "stepsCompleted" = CASE WHEN ${counts} AND (${active} OR j."runId" = done."runId") THEN ${recount} ELSE j."stepsCompleted" END,
+      "status" = CASE WHEN ${active} THEN 'RUNNING'::"JobStatus" ELSE j."status" END,
+      "runId" = CASE WHEN ${active} THEN ${start.runId} ELSE j."runId" END,
+      "startedAt" = CASE WHEN ${active} THEN COALESCE(j."startedAt", ${start.startedAt}::timestamp(3)) ELSE j."startedAt" END,
+      "updatedAt" = CASE WHEN ${active} THEN now() ELSE j."updatedAt" END
+    FROM done
+    WHERE j."id" = done."jobId" AND (${active} OR (j."runId" = done."runId" AND ${counts}))`;
+}
 
 /**
  * Closes an open step row and, for a completed step.run, recounts the run's distinct completed steps on the job:
  * one statement. (The recount reads the table as it was before this statement, so it adds this row's name.)
  */
-export async function recordStepFinished(step: StartedStep, outcome: StepOutcome): Promise<void> {
+export async function recordStepFinished(step: StartedStep, outcome: StepOutcome, start?: RunStart): Promise<void> {
   const now = new Date();
   const { output, error } = outcomeColumns(outcome);
   await db().$executeRaw`
@@ -144,7 +184,7 @@ export async function recordStepFinished(step: StartedStep, outcome: StepOutcome
       WHERE "id" = ${step.id}::uuid
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    ${RECOUNT_COMPLETED_FROM_DONE}`;
+    ${recountFromDone(start)}`;
 }
 
 /**
@@ -156,6 +196,7 @@ export async function recordStepRan(
   ref: JobRef,
   step: { name: string; kind: StepKind; attempt: number; runId: string; stepId?: string; startedAt: Date },
   outcome: StepOutcome,
+  start?: RunStart,
 ): Promise<void> {
   if (!valid(ref)) return;
   const now = new Date();
@@ -170,7 +211,7 @@ export async function recordStepRan(
         FROM job
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    ${RECOUNT_COMPLETED_FROM_DONE}`;
+    ${recountFromDone(start)}`;
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
