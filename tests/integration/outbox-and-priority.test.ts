@@ -63,6 +63,21 @@ describe("transactional outbox", () => {
     expect(counts).toEqual({ events: 2n, runs: 1n });
     expect(await stack.db().jobStep.count({ where: { jobId: job.id, name: "step-1-initialize" } })).toBe(1);
   });
+
+  it("relays the start events of concurrent creates together: one claim, send and mark for many", async () => {
+    const orgs = Array.from({ length: 40 }, () => org());
+    // A type without demo-task's throttle, which the priority test below needs whole.
+    const jobs = await Promise.all(orgs.map((o) => stack.caller(o).job.create({ type: "sync-analytics", payload: { minutes: 1 } })));
+    const rows = await stack.db().outboxEvent.findMany({ where: { jobId: { in: jobs.map((j) => j.job.id) } } });
+    // Every event was sent before its create answered, none is left to the relay loop.
+    expect(rows.map((r) => r.sentAt === null)).toEqual(Array(40).fill(false));
+    // One "sent" mark stamps a pass's events with one time: a pass per create would leave (about) 40 different ones.
+    const passes = new Set(rows.map((r) => r.sentAt?.getTime())).size;
+    console.log(`40 concurrent creates relayed in ${passes} passes`);
+    expect(passes).toBeLessThanOrEqual(20);
+    for (const { job } of jobs)
+      await until("COMPLETED", async () => (await stack.db().job.findUnique({ where: { id: job.id } }))?.status === "COMPLETED");
+  });
 });
 
 describe("failure handler", () => {

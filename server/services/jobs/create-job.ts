@@ -5,7 +5,7 @@ import { db } from "../../db";
 import { AppError } from "../../errors";
 import { requireRole, type Scope } from "../../identity";
 import { AUDIT_COLUMNS, auditSelectSql } from "../audit/record-audit";
-import { relayOutbox } from "../outbox/relay-outbox";
+import { relayNow } from "../outbox/relay-now";
 import { activeLimitError } from "./active-limit";
 import { type JobView, toJobView } from "./job-view";
 import { type PreparedJob, prepareJobOrThrow } from "./prepare-job";
@@ -19,8 +19,9 @@ export interface CreateJobResult {
 export { MAX_PAYLOAD_BYTES } from "./prepare-job";
 
 /**
- * Creates a job and its start event in one statement, then relays the event at once. If Inngest cannot be
- * reached the job stays QUEUED with its event in the outbox, and the relay delivers it as soon as Inngest answers.
+ * Creates a job and its start event in one statement, then relays the event at once (together with the events of
+ * creates running at the same moment: relay-now.ts). If Inngest cannot be reached the job stays QUEUED with its
+ * event in the outbox, and the relay delivers it as soon as Inngest answers.
  */
 export async function createJob(
   scope: Scope,
@@ -39,7 +40,7 @@ export async function createJob(
   // Read before the relay: the answer describes the job as created (QUEUED), not whatever state a fast engine has
   // moved it to in the meantime.
   const row = await db().job.findUniqueOrThrow({ where: { id: outcome.id } });
-  if (outcome.created) await relayOutbox({ ids: [job.event.id] }).catch(() => undefined);
+  if (outcome.created) await relayNow([job.event.id]);
   return { job: toJobView(row), created: outcome.created };
 }
 
