@@ -207,6 +207,9 @@ describe("running jobs", () => {
     expect(detail.steps.every((s) => s.runId === detail.runId)).toBe(true);
     const firstStep = Math.min(...detail.steps.map((s) => Date.parse(String(s.startedAt))));
     expect(Date.parse(String(detail.startedAt))).toBeLessThanOrEqual(firstStep);
+    // Times written by job tracking are the same UTC instants as the database's own, whatever the process's zone.
+    expect(Date.parse(String(detail.startedAt))).toBeGreaterThanOrEqual(Date.parse(String(detail.createdAt)));
+    expect(firstStep - Date.parse(String(detail.createdAt))).toBeLessThan(60_000);
     expect(detail.stepsCompleted).toBe(5);
   });
 

@@ -48,6 +48,7 @@ export async function startAppStack(
   const { functions } = await import("../../inngest/index.js");
   const { createCaller } = await import("../../server/api/root.js");
   const { db } = await import("../../server/db.js");
+  const { closeDirectPool } = await import("../../server/db-direct.js");
   const { relayOutbox } = await import("../../server/services/outbox/relay-outbox.js");
 
   const handler = serve({ client: inngest, functions });
@@ -90,6 +91,7 @@ export async function startAppStack(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop(1000).catch(() => {});
       await db().$disconnect();
+      await closeDirectPool();
       await database.drop();
     },
   };

@@ -1,6 +1,7 @@
 import { Prisma } from "@/generated/prisma/client";
 import type { JobStatus, StepKind, StepStatus } from "@/generated/prisma/enums";
 import { db } from "../../db";
+import { directQuery } from "../../db-direct";
 import { ACTIVE, transitionJob } from "./job-status";
 import { errorView, storedJsonText, truncateJson } from "./stored-values";
 
@@ -42,8 +43,8 @@ export interface RunStart {
 /** The job's status as a request of its run begins, or null when it is not a job of the organization the event names. */
 export async function readJobStatus(ref: JobRef): Promise<JobStatus | null> {
   if (!valid(ref)) return null;
-  const rows = await db().$queryRaw<Array<{ status: JobStatus }>>`
-    SELECT "status" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}`;
+  const rows = await directQuery<{ status: JobStatus }>(Prisma.sql`
+    SELECT "status" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}`);
   return rows[0]?.status ?? null;
 }
 
@@ -56,9 +57,9 @@ const startColumns = (start: RunStart) =>
 /** A request of the job's run began (and wrote nothing else yet): RUNNING with a fresh heartbeat, if still active. */
 export async function recordRunStarted(ref: JobRef, start: RunStart): Promise<void> {
   if (!valid(ref)) return;
-  await db().$executeRaw`
+  await directQuery(Prisma.sql`
     UPDATE "Job" j SET ${startColumns(start)}, "heartbeatAt" = now(), "updatedAt" = now()
-    WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})`;
+    WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})`);
 }
 
 /** Sleeping, waiting for an event or in retry backoff. */
@@ -73,12 +74,12 @@ export async function recordWaiting(ref: JobRef, lastError?: unknown): Promise<v
 export async function recordCompleted(ref: JobRef, output: unknown, start?: RunStart): Promise<void> {
   if (!valid(ref)) return;
   const now = new Date();
-  await db().$executeRaw`
+  await directQuery(Prisma.sql`
     UPDATE "Job" j SET "status" = 'COMPLETED', "result" = ${storedJsonText(output)}::jsonb, "error" = NULL,
       "finishedAt" = ${now}::timestamp(3), "heartbeatAt" = ${now}::timestamp(3), "updatedAt" = now()
       ${start ? Prisma.sql`, "runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))` : Prisma.empty}
     WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})
-      ${ref.attempt === undefined ? Prisma.empty : Prisma.sql`AND j."attempt" = ${ref.attempt}::int`}`;
+      ${ref.attempt === undefined ? Prisma.empty : Prisma.sql`AND j."attempt" = ${ref.attempt}::int`}`);
 }
 
 /** Final failure (retries exhausted, or not retriable). A cancelled job stays CANCELLED. */
@@ -177,14 +178,14 @@ function recountFromDone(start?: RunStart): Prisma.Sql {
 export async function recordStepFinished(step: StartedStep, outcome: StepOutcome, start?: RunStart): Promise<void> {
   const now = new Date();
   const { output, error } = outcomeColumns(outcome);
-  await db().$executeRaw`
+  await directQuery(Prisma.sql`
     WITH done AS (
       UPDATE "JobStep" SET "status" = ${outcome.status}::"StepStatus", "finishedAt" = ${now}::timestamp(3),
         "durationMs" = ${now.getTime() - step.startedAt.getTime()}::int, "output" = ${output}::jsonb, "error" = ${error}::jsonb
       WHERE "id" = ${step.id}::uuid
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    ${recountFromDone(start)}`;
+    ${recountFromDone(start)}`);
 }
 
 /**
@@ -201,7 +202,7 @@ export async function recordStepRan(
   if (!valid(ref)) return;
   const now = new Date();
   const { output, error } = outcomeColumns(outcome);
-  await db().$executeRaw`
+  await directQuery(Prisma.sql`
     WITH job AS (SELECT "id" FROM "Job" WHERE "id" = ${ref.jobId}::uuid AND "orgId" = ${ref.orgId}),
     interrupted AS (${closeInterrupted(step)}),
     done AS (
@@ -211,7 +212,7 @@ export async function recordStepRan(
         FROM job
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    ${recountFromDone(start)}`;
+    ${recountFromDone(start)}`);
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
