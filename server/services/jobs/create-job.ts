@@ -2,6 +2,7 @@ import { env } from "@/env";
 import { type JobSource, Prisma } from "@/generated/prisma/client";
 import { ACTIVE, type CreateJobInput } from "@/jobs";
 import { db } from "../../db";
+import { directQuery } from "../../db-direct";
 import { AppError } from "../../errors";
 import { requireRole, type Scope } from "../../identity";
 import { AUDIT_COLUMNS, auditSelectSql } from "../audit/record-audit";
@@ -80,8 +81,13 @@ async function insertJobOnce(
           )} FROM made WHERE made.created IS NOT NULL)
       SELECT * FROM made`
     : create;
-  const rows =
-    await db().$queryRaw<Array<{ created: string | null; existing: string | null; active: bigint; max_pending: bigint }>>(statement);
+  // On the direct pool: every create runs it, and the Prisma client's own work per query showed in its CPU profile.
+  const rows = await directQuery<{
+    created: string | null;
+    existing: string | null;
+    active: bigint | string;
+    max_pending: bigint | string;
+  }>(statement);
   const row = rows[0];
   if (row?.created) return { id: row.created, created: true };
   if (row?.existing) return { id: row.existing, created: false };
