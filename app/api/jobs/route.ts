@@ -1,5 +1,5 @@
 import type { CreateJobInput } from "@/jobs";
-import { readJsonBody, scopedRoute } from "@/server/http/api-route";
+import { jsonResponse, readJsonBody, scopedRoute } from "@/server/http/api-route";
 import { createJob } from "@/server/services/jobs/create-job";
 import type { ListJobsInput } from "@/server/services/jobs/inputs";
 import { listJobs } from "@/server/services/jobs/list-jobs";
@@ -10,7 +10,7 @@ export const POST = scopedRoute(async ({ req, scope }) => {
   const idempotencyKey = req.headers.get("idempotency-key") ?? undefined;
   const input = idempotencyKey && body && typeof body === "object" && !body.idempotencyKey ? { ...body, idempotencyKey } : body;
   const { job, created } = await createJob(scope, input, "API");
-  return Response.json(
+  return jsonResponse(
     { id: job.id, type: job.type, status: job.status, createdAt: job.createdAt, created },
     { status: created ? 202 : 200, headers: { location: `/api/jobs/${job.id}` } },
   );
