@@ -108,6 +108,9 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const answered = ctx.stats.lastAnswerAt.get(run.id);
   if (answered !== undefined && item.attempt === 0) ctx.stats.latency.transition.add(sentAt - answered);
   const result = await ctx.client.call(stepUrl(fn.url, item.stepId), payload, headers);
+  // The function is done with this request: its concurrency slots go to the next run while the answer is journaled.
+  // (An app that was away keeps them: its request is held and sent again, still this run's turn.)
+  if (!appUnreachable(result)) ctx.scheduler.releaseSlots(item);
   const requestMs = performance.now() - sentAt;
   recordRequestTime(ctx.stats.requestMs, fn.slug, requestMs);
   ctx.stats.metrics.requestSeconds.observe({ function: fn.slug }, requestMs / 1000);

@@ -49,6 +49,8 @@ export class Scheduler {
   private readonly unblockedFrom = new Map<QueueItem, string>();
   /** When each in-flight item was handed out. */
   private readonly startedAt = new Map<QueueItem, number>();
+  /** In-flight items whose app has answered: their concurrency slots are already free (releaseSlots). */
+  private readonly slotsFreed = new Set<QueueItem>();
   private parkedCount = 0;
   private readonly byRun = new Map<string, Set<QueueItem>>();
   private readonly byId = new Map<string, QueueItem>();
@@ -293,7 +295,21 @@ export class Scheduler {
     item.wait = undefined;
   }
 
-  /** An item's dispatch is over: its slots are free for the next. */
+  /**
+   * The app has answered an in-flight request: the function no longer runs, so its concurrency slots are free for the
+   * next run now, while the answer is still being journaled. A slot held through that commit sat idle for it (on a
+   * loaded machine tens of milliseconds per step, against a 20 ms step). The item still counts against the engine's
+   * own limit of requests in flight until it settles.
+   */
+  releaseSlots(item: QueueItem): void {
+    if (item.kind !== "exec" || this.place.get(item) !== "inflight" || this.slotsFreed.has(item)) return;
+    this.slotsFreed.add(item);
+    this.startedAt.delete(item);
+    this.freeSlots(item);
+    this.signal();
+  }
+
+  /** An item's dispatch is over: its slots are free for the next (unless its answer freed them already). */
   settle(item: QueueItem): void {
     this.inFlight--;
     this.startedAt.delete(item);
@@ -302,15 +318,17 @@ export class Scheduler {
     else this.inFlightByFn.set(item.fnSlug, n);
     this.place.delete(item);
     this.forget(item);
-    if (item.kind === "exec") {
-      const tenant = tenantOf(item);
-      for (const c of item.concurrency) {
-        decrement(this.inFlightByKey, c.key);
-        decrement(this.inFlightByKeyTenant, `${c.key}\u0000${tenant}`);
-        this.unblock(c.key);
-      }
-    }
+    if (item.kind === "exec" && !this.slotsFreed.delete(item)) this.freeSlots(item);
     this.signal();
+  }
+
+  private freeSlots(item: QueueItem): void {
+    const tenant = tenantOf(item);
+    for (const c of item.concurrency) {
+      decrement(this.inFlightByKey, c.key);
+      decrement(this.inFlightByKeyTenant, `${c.key}\u0000${tenant}`);
+      this.unblock(c.key);
+    }
   }
 
   /**

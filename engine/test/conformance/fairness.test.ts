@@ -176,3 +176,50 @@ describe("a tenant's bulk send", () => {
     }
   });
 });
+
+describe("a slot's turnover", () => {
+  // A second session holds the runs table, so the first run's answer cannot be committed while the test watches.
+  it.skipIf(databaseKind() !== "pg")(
+    "passes a run's concurrency slot on when its request is answered, not when the answer is committed",
+    async () => {
+      const entered: string[] = [];
+      let openGate: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        openGate = resolve;
+      });
+      const r = await rig("turnover", (inngest) => [
+        inngest.createFunction(
+          { id: "one-at-a-time", concurrency: { limit: 1 }, triggers: [{ event: "turnover/go" }] },
+          async ({ event }) => {
+            entered.push(String(event.data.n));
+            if (event.data.n === "a") await gate;
+            return event.data.n;
+          },
+        ),
+      ]);
+      const blocker = new pg.Client({ connectionString: databaseUrl() });
+      await blocker.connect();
+      try {
+        const sent = await r.client.send([
+          { name: "turnover/go", data: { n: "a" } },
+          { name: "turnover/go", data: { n: "b" } },
+        ]);
+        await until("a holding the slot", async () => entered.includes("a"), 10_000, 10);
+        await sleep(200);
+        expect(entered).toEqual(["a"]); // b waits for the only slot
+        await blocker.query(`BEGIN; LOCK TABLE ${r.engine.ctx.s}.runs IN EXCLUSIVE MODE`);
+        openGate();
+        // a's answer is in, its commit waits on the lock: b is sent meanwhile.
+        await until("b started while a's end is still uncommitted", async () => entered.includes("b"), 5_000, 10);
+        const { rows } = await r.engine.ctx.pool.query(`SELECT count(*)::int AS n FROM ${r.engine.ctx.s}.runs WHERE status = 'completed'`);
+        expect(rows[0].n).toBe(0);
+        await blocker.query("COMMIT");
+        const ended = await endedRunsOf(r.engine, "turnover-one-at-a-time", sent.ids, 20_000);
+        expect(ended.map((run) => run.status)).toEqual(["Completed", "Completed"]);
+      } finally {
+        await blocker.end();
+        await r.stop();
+      }
+    },
+  );
+});

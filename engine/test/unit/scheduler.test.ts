@@ -118,6 +118,33 @@ describe("concurrency keys", () => {
     expect(drain()).toEqual(["c"]);
   });
 
+  it("frees an answered request's slots before its dispatch settles, once, and keeps it in flight until then", () => {
+    const { scheduler, item, drain } = rig({ maxInFlight: 3 });
+    for (const id of ["a", "b", "c", "d"]) scheduler.add(item({ id, concurrency: [key("fn:app-f", 1)] }));
+    expect(drain()).toEqual(["a"]);
+    const a = scheduler.get("a") as QueueItem;
+    // The app answered a's request; its answer is still being journaled.
+    scheduler.releaseSlots(a);
+    scheduler.releaseSlots(a); // a second call frees nothing more
+    expect(scheduler.inFlightFor("fn:app-f")).toBe(0);
+    expect(drain()).toEqual(["b"]);
+    expect(scheduler.inFlightFor("fn:app-f")).toBe(1);
+    // a's commit ends: the slot b holds stays b's, and c still waits for it.
+    scheduler.settle(a);
+    expect(scheduler.inFlightFor("fn:app-f")).toBe(1);
+    expect(drain()).toEqual([]);
+    expect(scheduler.whereIs(scheduler.get("c") as QueueItem)).toEqual({ place: "blocked", key: "fn:app-f" });
+    // The engine's own limit of requests in flight counts a until it settles.
+    const { scheduler: capped, item: capItem, drain: capDrain } = rig({ maxInFlight: 1 });
+    capped.add(capItem({ id: "x", concurrency: [key("k", 5)] }));
+    capped.add(capItem({ id: "y", concurrency: [key("k", 5)] }));
+    expect(capDrain()).toEqual(["x"]);
+    capped.releaseSlots(capped.get("x") as QueueItem);
+    expect(capDrain()).toEqual([]);
+    capped.settle(capped.get("x") as QueueItem);
+    expect(capDrain()).toEqual(["y"]);
+  });
+
   it("reports the keys runs wait on with their limit and holders, so a free slot among them shows", () => {
     const { scheduler, item, drain } = rig();
     for (const id of ["a", "b", "c", "d"]) scheduler.add(item({ id, concurrency: [key("fn:app-f", 2)] }));
