@@ -294,6 +294,9 @@ describe("running jobs", () => {
       return j.status === "WAITING" && j.steps.some((s) => s.kind === "SLEEP" && s.status === "RUNNING") ? j : undefined;
     });
     expect(asleep.steps.filter((s) => s.kind === "RUN").map((s) => s.name)).toEqual(["step-1-initialize", "step-2-validate"]);
+    // Past the delay after which a running request marks its job RUNNING: the parked job stays WAITING.
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await api.job.status({ id: job.id })).status).toBe("WAITING");
     await api.job.cancel({ id: job.id });
     const run = await until("engine run cancelled", async () => {
       const res = await stack.engineApi(`/v1/runs/${asleep.runId}`);
