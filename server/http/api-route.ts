@@ -8,18 +8,21 @@ import { readBoundedText } from "./bounded-body";
 import { requestMetaFrom } from "./request-meta";
 import { isJsonType } from "./request-safety";
 
+/** Under this many bytes gzip costs more than it saves (the `compression` middleware's own threshold). */
+const COMPRESS_FROM_BYTES = 1024;
+
 /**
- * A small JSON answer that Next.js sends as it is. Next.js gzips every route handler's response whatever its size
+ * A JSON answer, sent as it is when it is small. Next.js gzips every route handler's response whatever its size
  * (it streams the body, so its `compression` middleware never sees a length under its 1 KB threshold): a 150-byte
  * create answer came out bigger, and gzip was 4% of Next.js's CPU in `npm run bench:stack`. `no-transform` is the
- * one signal that middleware honours (and tells proxies the same); `no-store`, because an answer about a job's
- * state is never to be reused.
+ * one signal that middleware honours (and tells proxies the same); a larger answer is left to be compressed.
  */
 export function jsonResponse(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
   const text = JSON.stringify(body);
+  const small = Buffer.byteLength(text) < COMPRESS_FROM_BYTES;
   return new Response(text, {
     status: init.status ?? 200,
-    headers: { ...init.headers, "content-type": "application/json", "cache-control": "no-store, no-transform" },
+    headers: { ...init.headers, "content-type": "application/json", ...(small ? { "cache-control": "no-store, no-transform" } : {}) },
   });
 }
 

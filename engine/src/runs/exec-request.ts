@@ -1,5 +1,4 @@
 import { appUnreachable, classify, type Outcome } from "../protocol/response.js";
-import type { SdkResult } from "../protocol/sdk-client.js";
 import { traceHeaders } from "../protocol/trace-context.js";
 import type { FnDef } from "../registry.js";
 import { ENDED, type QueueItem, type RunState } from "../types.js";
@@ -110,12 +109,13 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
   const result = await ctx.client.call(stepUrl(fn.url, item.stepId), payload, headers);
   // The function is done with this request: its concurrency slots go to the next run while the answer is journaled.
   // (An app that was away keeps them: its request is held and sent again, still this run's turn.)
-  if (!appUnreachable(result)) ctx.scheduler.releaseSlots(item);
+  const away = appUnreachable(result);
+  if (!away) ctx.scheduler.releaseSlots(item);
   const requestMs = performance.now() - sentAt;
   recordRequestTime(ctx.stats.requestMs, fn.slug, requestMs);
   ctx.stats.metrics.requestSeconds.observe({ function: fn.slug }, requestMs / 1000);
   if (ENDED.has(run.status)) return; // cancelled while the request was in flight; its item is already gone
-  if (heldWhileAway(sys, fn, item, result)) return;
+  if (heldWhileAway(sys, fn, item, away)) return;
   const outcome = withinLimits(classify(result, ctx.clock.now()));
   const u = new Unit();
   ctx.journal.deleteItem(item.id);
@@ -153,9 +153,8 @@ export async function executeRequest(sys: RunSystems, item: QueueItem, run: RunS
  * with the app's others, until the app answers; its queue row is never touched. A request that keeps finding the app
  * away right after it answered falls through, and its failure counts as an attempt (sync/app-availability.ts).
  */
-function heldWhileAway(sys: RunSystems, fn: FnDef, item: QueueItem, result: SdkResult): boolean {
+function heldWhileAway(sys: RunSystems, fn: FnDef, item: QueueItem, away: ReturnType<typeof appUnreachable>): boolean {
   const { ctx } = sys;
-  const away = appUnreachable(result);
   if (away && ctx.availability.holdRequest(fn.appId, fn.url, item.id, away)) {
     setImmediate(() => ctx.scheduler.add({ ...item, seq: ctx.scheduler.nextSeq() }));
     return true;

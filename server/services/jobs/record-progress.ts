@@ -50,15 +50,15 @@ export async function readJobStatus(ref: JobRef): Promise<JobStatus | null> {
 
 const ACTIVE_SQL = Prisma.sql`ARRAY[${Prisma.join([...ACTIVE])}]::"JobStatus"[]`;
 
-/** The columns a start sets on the job `j`: RUNNING on this run, started when the request began (unless earlier). */
-const startColumns = (start: RunStart) =>
-  Prisma.sql`"status" = 'RUNNING', "runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))`;
+/** What a start sets on the job `j` besides its status: this run, started when the request began (unless earlier). */
+const startedOnRun = (start: RunStart) =>
+  Prisma.sql`"runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))`;
 
 /** A request of the job's run began (and wrote nothing else yet): RUNNING with a fresh heartbeat, if still active. */
 export async function recordRunStarted(ref: JobRef, start: RunStart): Promise<void> {
   if (!valid(ref)) return;
   await directQuery(Prisma.sql`
-    UPDATE "Job" j SET ${startColumns(start)}, "heartbeatAt" = now(), "updatedAt" = now()
+    UPDATE "Job" j SET "status" = 'RUNNING', ${startedOnRun(start)}, "heartbeatAt" = now(), "updatedAt" = now()
     WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})`);
 }
 
@@ -77,7 +77,7 @@ export async function recordCompleted(ref: JobRef, output: unknown, start?: RunS
   await directQuery(Prisma.sql`
     UPDATE "Job" j SET "status" = 'COMPLETED', "result" = ${storedJsonText(output)}::jsonb, "error" = NULL,
       "finishedAt" = ${now}::timestamp(3), "heartbeatAt" = ${now}::timestamp(3), "updatedAt" = now()
-      ${start ? Prisma.sql`, "runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))` : Prisma.empty}
+      ${start ? Prisma.sql`, ${startedOnRun(start)}` : Prisma.empty}
     WHERE j."id" = ${ref.jobId}::uuid AND j."orgId" = ${ref.orgId} AND j."status" = ANY(${ACTIVE_SQL})
       ${ref.attempt === undefined ? Prisma.empty : Prisma.sql`AND j."attempt" = ${ref.attempt}::int`}`);
 }
