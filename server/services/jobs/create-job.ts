@@ -52,8 +52,8 @@ interface NewJob extends PreparedJob {
 
 /**
  * Inserts the job and its start event in one statement that takes the organization's lock itself
- * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function, 20261202190000_replay_link and
- * 20261207093000_job_tags): the lock is held only while the
+ * (`jobdeck_create_job`, prisma/migrations/20261202060000_create_job_function, 20261202190000_replay_link,
+ * 20261207093000_job_tags and 20261207163000_keyless_create_skips_lookup): the lock is held only while the
  * database works, never across a round trip to this process, and the insert sees every create committed before
  * the lock, so the active-job limit and the idempotency key stay exact under concurrency. Returns the new job, or
  * the existing one the key names; throws 429 at the limit.
