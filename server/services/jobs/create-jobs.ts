@@ -4,20 +4,15 @@ import { type JobSource, Prisma } from "@/generated/prisma/client";
 import { ACTIVE, type CreateJobInput } from "@/jobs";
 import { db } from "../../db";
 import { AppError, type FieldIssue } from "../../errors";
+import { afterResponse } from "../../http/after-response";
 import { requireRole, type Scope } from "../../identity";
 import { AUDIT_COLUMNS, auditSelectSql } from "../audit/record-audit";
-import { relayOutbox } from "../outbox/relay-outbox";
+import { relayBulk } from "../outbox/relay-bulk";
 import { activeLimitError } from "./active-limit";
 import { type PreparedJob, prepareJob } from "./prepare-job";
 
 /** The most jobs one call creates. */
 export const MAX_BATCH = 1_000;
-/**
- * How many start events one send to Inngest carries: the embedded engine writes a bulk send of up to 100 events per
- * flush (engine/src/events/ingest.ts), so larger sends would only be written alone, and another tenant's event waits
- * for at most one such flush.
- */
-const RELAY_BATCH = 100;
 
 export const createJobsInput = z.object({
   items: z.array(z.unknown()).min(1, "items: at least one job").max(MAX_BATCH, `items: at most ${MAX_BATCH} jobs per call`),
@@ -35,7 +30,7 @@ export interface CreateJobsResult {
  * call with every problem named (`items[17].payload.delayMs`), so nothing is half-created. Then one statement, under
  * the organization's lock, creates them all or none: items whose idempotency key names an existing job get that job,
  * the rest are created only if they all fit under the organization's pending limit (else a 429 saying how many would).
- * Their start events go out through the outbox in batches.
+ * Their start events go out through the outbox in batches of 100, after the answer.
  */
 export async function createJobs(scope: Scope, raw: { items: unknown[] }, source: JobSource): Promise<CreateJobsResult> {
   requireRole(scope, "member", "creating jobs");
@@ -59,11 +54,9 @@ export async function createJobs(scope: Scope, raw: { items: unknown[] }, source
     return { id: row?.id ?? job.id, created: Boolean(row?.created && row.id === job.id) };
   });
   const sent = prepared.filter((_, i) => ids[i]?.created).map((job) => job.event.id);
-  // The sends overlap (each pass claims its own rows, so none is sent twice); one that fails is left to the relay.
-  const passes: Promise<unknown>[] = [];
-  for (let i = 0; i < sent.length; i += RELAY_BATCH)
-    passes.push(relayOutbox({ ids: sent.slice(i, i + RELAY_BATCH), limit: RELAY_BATCH }).catch(() => undefined));
-  await Promise.all(passes);
+  // The jobs are committed with their start events in the outbox: the answer does not wait for the engine to take
+  // them (relay-bulk.ts; the relay loop sends whatever this process does not get to).
+  afterResponse(relayBulk(scope.orgId, sent));
   const created = ids.filter((x) => x.created).length;
   return { items: ids, created, existing: ids.length - created };
 }
