@@ -2,7 +2,7 @@ import { z } from "zod";
 import { env } from "@/env";
 import { type JobSource, Prisma } from "@/generated/prisma/client";
 import { ACTIVE, type CreateJobInput } from "@/jobs";
-import { db } from "../../db";
+import { directQuery } from "../../db-direct";
 import { AppError, type FieldIssue } from "../../errors";
 import { afterResponse } from "../../http/after-response";
 import { requireRole, type Scope } from "../../identity";
@@ -89,9 +89,14 @@ async function insertBatch(scope: Scope, source: JobSource, jobs: PreparedJob[])
     eventData: j.event.data,
   }));
   // One audit row for the batch, written by the same statement when it made any job.
-  const rows = await db().$queryRaw<
-    Array<{ idx: number; created: string | null; existing: string | null; active: bigint; max_pending: bigint }>
-  >`
+  // On the direct pool: a 1,000-item statement's parameter is ~200 KB of JSON, which the Prisma client would handle again.
+  const rows = await directQuery<{
+    idx: number;
+    created: string | null;
+    existing: string | null;
+    active: string;
+    max_pending: string;
+  }>(Prisma.sql`
     WITH made AS (
       SELECT * FROM jobdeck_create_jobs(${scope.orgId}, ${scope.userId}, ${source}::"JobSource", ${env().JOBS_MAX_ACTIVE_PER_ORG}::int8,
         ${[...ACTIVE]}::text[], ${JSON.stringify(payload)}::jsonb)),
@@ -105,7 +110,7 @@ async function insertBatch(scope: Scope, source: JobSource, jobs: PreparedJob[])
         Prisma.sql`NULL`,
         Prisma.sql`jsonb_build_object('created', summary.n, 'items', ${jobs.length}::int, 'firstIds', to_jsonb(summary.ids), 'source', ${source}::text)`,
       )} FROM summary WHERE summary.n > 0)
-    SELECT * FROM made`;
+    SELECT * FROM made`);
   const first = rows[0];
   const fresh = rows.filter((r) => !r.existing).length;
   if (first && fresh > 0 && rows.every((r) => !r.created)) throw activeLimitError(Number(first.active), Number(first.max_pending), fresh);

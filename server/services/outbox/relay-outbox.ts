@@ -1,5 +1,6 @@
 import { Prisma } from "@/generated/prisma/client";
 import { db } from "../../db";
+import { directQuery } from "../../db-direct";
 import { sendEvents } from "../../events/send-events";
 
 const SEND_TIMEOUT_MS = 5_000;
@@ -52,7 +53,9 @@ export async function relayOutbox(opts: { ids?: string[]; limit?: number } = {})
     );
     return { sent: 0, failed: due.length, error: message };
   }
-  await db().outboxEvent.updateMany({ where: { id: { in: ids } }, data: { sentAt: new Date(), lastError: null } });
+  await directQuery(
+    Prisma.sql`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()}::timestamp(3), "lastError" = NULL WHERE "id" = ANY(${ids})`,
+  );
   return { sent: due.length, failed: 0 };
 }
 
@@ -64,14 +67,15 @@ const CLAIM_MS = SEND_TIMEOUT_MS * 2;
  * a create and the relay loop) never send the same event twice: taking one moves its next attempt past the claim.
  */
 async function claimDue(ids: string[] | undefined, limit: number) {
-  return db().$queryRaw<Array<{ id: string; name: string; data: unknown; attempts: number }>>`
+  // The claim and the "sent" mark run on the direct pool: every start event goes through both.
+  return directQuery<{ id: string; name: string; data: unknown; attempts: number }>(Prisma.sql`
     UPDATE "OutboxEvent" SET "nextAttemptAt" = now() + ${`${CLAIM_MS} milliseconds`}::interval
     WHERE "id" IN (
       SELECT "id" FROM "OutboxEvent"
       WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now() ${ids ? Prisma.sql`AND "id" = ANY(${ids})` : Prisma.empty}
       ORDER BY "createdAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED
     )
-    RETURNING "id", "name", "data", "attempts"`;
+    RETURNING "id", "name", "data", "attempts"`);
 }
 
 /** How many events wait to be relayed, and the oldest one's age (for health). */
