@@ -62,6 +62,26 @@ describe("job.create", () => {
     expect(t2.job.id).toBe(t1.job.id);
   });
 
+  it("answers with the job as the create statement wrote it, without reading it back", async () => {
+    const { toJobView } = await import("../../server/services/jobs/job-view.js");
+    // With the engine away nothing moves the job on, so the row read back is the row as created.
+    await stack.stopEngine();
+    try {
+      const made = await stack.caller(org(), "user_view").job.create({
+        type: "demo-task",
+        payload: { delayMs: 5, taskId: "view-zürich-✓" },
+        priority: 70,
+        tags: ["nightly", "eu"],
+      });
+      expect(made.created).toBe(true);
+      const row = await stack.db().job.findUniqueOrThrow({ where: { id: made.job.id } });
+      expect(made.job).toEqual(toJobView(row));
+      expect(made.job).toMatchObject({ status: "QUEUED", createdBy: "user_view", idempotencyKey: "demo-task:view-zürich-✓", attempt: 1 });
+    } finally {
+      await stack.restartEngine();
+    }
+  });
+
   it("allows at most JOBS_MAX_ACTIVE_PER_ORG active jobs per organization, then 429", async () => {
     const orgId = org();
     const api = stack.caller(orgId);

@@ -6,12 +6,17 @@
 -- organization: measured under bench:stack, ~900 buffers per create at 1,000 jobs, growing with the organization, all
 -- of it under the organization's lock. A NULL key can never match, so the search is skipped outright; with a key the
 -- unique index answers it.
+--
+-- The single create also returns the new job's "createdAt", so the caller can answer with the job as created without
+-- reading it back (a round trip and a transaction per create). A new result column needs the function made again.
 
-CREATE OR REPLACE FUNCTION jobdeck_create_job(
+DROP FUNCTION jobdeck_create_job(text, text, uuid, text, integer, jsonb, text, "JobSource", text, text, jsonb, bigint, text[], uuid, text[]);
+
+CREATE FUNCTION jobdeck_create_job(
   p_org text, p_user text, p_id uuid, p_type text, p_priority integer, p_payload jsonb, p_key text,
   p_source "JobSource", p_event_id text, p_event_name text, p_event_data jsonb, p_max bigint, p_active text[],
   p_replay_of uuid DEFAULT NULL, p_tags text[] DEFAULT '{}'
-) RETURNS TABLE (created text, existing text, active bigint, max_pending bigint)
+) RETURNS TABLE (created text, existing text, active bigint, max_pending bigint, created_at timestamp(3))
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_max bigint;
@@ -28,12 +33,13 @@ BEGIN
     SELECT p_id, p_org, p_user, p_type, p_priority, p_payload, p_key, p_source, 1, p_event_id, p_replay_of, coalesce(p_tags, '{}'), now()
     WHERE NOT EXISTS (SELECT 1 FROM found) AND (SELECT n FROM counted) < v_max
     ON CONFLICT ("orgId", "idempotencyKey") DO NOTHING
-    RETURNING "Job"."id"
+    RETURNING "Job"."id", "Job"."createdAt"
   ), event AS (
     INSERT INTO "OutboxEvent" ("id", "jobId", "name", "data")
     SELECT p_event_id, job."id", p_event_name, p_event_data FROM job
   )
-  SELECT (SELECT job."id"::text FROM job), (SELECT found."id"::text FROM found), (SELECT n FROM counted), v_max;
+  SELECT (SELECT job."id"::text FROM job), (SELECT found."id"::text FROM found), (SELECT n FROM counted), v_max,
+    (SELECT job."createdAt" FROM job);
 END
 $$;
 

@@ -38,11 +38,48 @@ export async function createJob(
   requireRole(scope, "member", "creating a job");
   const job = prepareJobOrThrow(scope, raw);
   const outcome = await insertJobOnce(scope, { ...job, source, replayOf: opts.replayOf ?? null }, opts.audit ?? { action: "job.create" });
-  // Read before the relay: the answer describes the job as created (QUEUED), not whatever state a fast engine has
-  // moved it to in the meantime.
-  const row = await db().job.findUniqueOrThrow({ where: { id: outcome.id } });
-  if (outcome.created) await relayNow([job.event.id]);
-  return { job: toJobView(row), created: outcome.created };
+  // The answer describes the job as created (QUEUED), not whatever state a fast engine has moved it to once its event
+  // is relayed: a new job is the row the statement just wrote, an existing one is read first.
+  if (outcome.createdAt) {
+    await relayNow([job.event.id]);
+    return { job: newJobView(scope, { ...job, source, replayOf: opts.replayOf ?? null }, outcome.createdAt), created: true };
+  }
+  return { job: toJobView(await db().job.findUniqueOrThrow({ where: { id: outcome.id } })), created: false };
+}
+
+/**
+ * The row `jobdeck_create_job` inserted, as its view, without reading it back (a round trip and a transaction per
+ * create): what the statement wrote, the columns' defaults, and its time. tests/integration/job-service.test.ts
+ * checks it against the row read back, so a new column with a default cannot drift from it unseen.
+ */
+function newJobView(scope: Scope, job: NewJob, createdAt: Date): JobView {
+  const at = createdAt.toISOString();
+  return {
+    id: job.id,
+    type: job.type,
+    status: "QUEUED",
+    priority: job.priority,
+    payload: job.payload,
+    result: null,
+    error: null,
+    idempotencyKey: job.idempotencyKey,
+    tags: job.tags,
+    source: job.source,
+    createdBy: scope.userId,
+    runId: null,
+    replayOfId: job.replayOf,
+    attempt: 1,
+    stepsCompleted: 0,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    queuedAt: null,
+    finishedAt: null,
+    heartbeatAt: null,
+    cancelRequestedAt: null,
+    failureAcknowledgedAt: null,
+    durationMs: null,
+  };
 }
 
 interface NewJob extends PreparedJob {
@@ -62,9 +99,11 @@ async function insertJobOnce(
   scope: Scope,
   job: NewJob,
   audit: { action: string; targetId?: string } | false,
-): Promise<{ id: string; created: boolean }> {
+): Promise<{ id: string; createdAt: Date | null }> {
   const max = env().JOBS_MAX_ACTIVE_PER_ORG;
-  const create = Prisma.sql`SELECT * FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
+  // The new job's time as UTC text: pg would read a timestamp without a zone in this process's time zone.
+  const create = Prisma.sql`SELECT created, existing, active, max_pending, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+    FROM jobdeck_create_job(${scope.orgId}, ${scope.userId}, ${job.id}::uuid, ${job.type}, ${job.priority}::int,
       ${JSON.stringify(job.payload)}::jsonb, ${job.idempotencyKey}, ${job.source}::"JobSource", ${job.event.id}, ${job.event.name},
       ${JSON.stringify(job.event.data)}::jsonb, ${max}::int8, ${[...ACTIVE]}::text[], ${job.replayOf}::uuid,
       ${job.tags}::text[])`;
@@ -87,10 +126,11 @@ async function insertJobOnce(
     existing: string | null;
     active: bigint | string;
     max_pending: bigint | string;
+    created_at: string | null;
   }>(statement);
   const row = rows[0];
-  if (row?.created) return { id: row.created, created: true };
-  if (row?.existing) return { id: row.existing, created: false };
+  if (row?.created) return { id: row.created, createdAt: new Date(row.created_at as string) };
+  if (row?.existing) return { id: row.existing, createdAt: null };
   const limit = Number(row?.max_pending ?? max);
   if (Number(row?.active ?? 0) >= limit) throw activeLimitError(Number(row?.active ?? 0), limit);
   throw new AppError("CONFLICT", "a job with this idempotency key was being created at the same moment; send the request again");
