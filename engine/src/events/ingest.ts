@@ -59,6 +59,7 @@ export class Ingest {
   async ingest(events: ValidEvent[], seedHeader: string | undefined): Promise<string[]> {
     const { clock, journal, stats, bus } = this.ctx;
     if (events.length > 1) await journal.roomForEvents(events.length, BULK_EVENTS_PER_FLUSH);
+    else journal.admitEvent();
     const now = clock.now();
     const seed = parseSeed(seedHeader);
     const u = new Unit();

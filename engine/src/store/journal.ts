@@ -129,6 +129,15 @@ export class Journal {
     this.admittedEvents += count;
   }
 
+  /**
+   * Counts a sender's lone event into the batch being gathered, without waiting: a bulk send that would then take the
+   * batch past `max` waits for the next one instead, so the lone event's flush is not a burst's (its run starts after
+   * that flush). A bulk send already gathered still shares its batch with whatever arrives after it.
+   */
+  admitEvent(): void {
+    this.admittedEvents++;
+  }
+
   /** Resolves once everything written so far is durable. */
   commit(): Promise<void> {
     if (this.closed) return Promise.reject(new Error("journal closed"));

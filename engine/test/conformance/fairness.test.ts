@@ -165,6 +165,49 @@ describe("a tenant's bulk send", () => {
     },
   );
 
+  it.skipIf(databaseKind() !== "pg")(
+    "keeps a burst out of the flush a lone event was gathered for: the burst waits for the next",
+    async () => {
+      const engine = await startEngine();
+      const blocker = new pg.Client({ connectionString: databaseUrl() });
+      await blocker.connect();
+      const order: string[] = [];
+      const post = async (label: string, body: unknown) => {
+        const res = await fetch(`${engine.url}/e/key`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(200);
+        order.push(label);
+      };
+      const waitingSenders = () => (engine.ctx.journal as unknown as { turnover: unknown[] }).turnover.length;
+      try {
+        await post("warm-up", { name: "bulk/warm-up", data: {} });
+        await blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
+        const held = post("held", { name: "bulk/held", data: {} });
+        await until(
+          "a flush is held",
+          async () => gathering(engine).length === 0 && (engine.ctx.journal as unknown as { flushing: boolean }).flushing,
+        );
+        const single = post("single", { name: "bulk/go", data: { orgId: "org_b" } });
+        await until("the single event gathered", async () => gathering(engine).length === 1);
+        const burst = post(
+          "burst",
+          Array.from({ length: 100 }, (_, n) => ({ name: "bulk/go", data: { orgId: "org_a", n } })),
+        );
+        await until("the burst waits for the next batch", async () => waitingSenders() === 1);
+        expect(gathering(engine)).toHaveLength(1);
+        await blocker.query("COMMIT");
+        await Promise.all([held, single, burst]);
+        expect(order.slice(1)).toEqual(["held", "single", "burst"]);
+      } finally {
+        await blocker.end();
+        await engine.stop(500);
+      }
+    },
+  );
+
   it("never leaves a sender waiting when no flush is running", async () => {
     const engine = await startEngine();
     try {
