@@ -204,6 +204,31 @@ describe("a batch's start events", () => {
     );
   }, 90_000);
 
+  it("go to the engine at most 100 per send, also from the relay loop's larger passes", async () => {
+    const orgId = org();
+    await stack.caller(org(), OPERATOR).plan.set({ orgId, maxPendingJobs: 1_000 });
+    const outbox = () => stack.db().outboxEvent.findMany({ where: { job: { orgId } } });
+    await stack.stopEngine();
+    try {
+      const items = Array.from({ length: 250 }, () => approval("loop"));
+      expect((await stack.caller(orgId).job.createMany({ items })).created).toBe(250);
+      // The lane's sends fail with the engine away, and it leaves the events to the loop.
+      await until("the lane gave them back", async () => (await outbox()).every((e) => e.attempts === 1), 30_000, 100);
+    } finally {
+      await stack.restartEngine();
+    }
+    // Once every retry time has come, one pass of the loop takes them all.
+    const jobIds = (await outbox()).map((e) => e.jobId as string);
+    const due = Math.max(...(await outbox()).map((e) => +e.nextAttemptAt));
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now() + 200)));
+    const relayed = await stack.relayOutbox({ limit: 500 });
+    expect(relayed).toEqual({ sent: 250, failed: 0 });
+    // The engine stamps each send's events with one receive time: three sends (100, 100, 50), not one of 250.
+    const sends = await stack.db().$queryRaw<Array<{ received_at: bigint; n: bigint }>>`
+      SELECT received_at, count(*) AS n FROM engine.events WHERE data->>'jobId' = ANY(${jobIds}) GROUP BY received_at ORDER BY received_at`;
+    expect(sends.map((r) => Number(r.n))).toEqual([100, 100, 50]);
+  }, 90_000);
+
   it("take organizations in turn: another's small batch is not sent behind one's 1,000", async () => {
     const big = org();
     const small = org();

@@ -26,37 +26,59 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
+ * The most events one send carries. The embedded engine writes a send of up to 100 events in one journal flush and
+ * keeps such a send out of a flush another sender's lone event was gathered for; a larger send is written alone, in a
+ * longer flush that whatever arrives meanwhile shares. A pass of the relay loop (200 due events) sends in parts.
+ */
+const EVENTS_PER_SEND = 100;
+
+/**
  * Sends unsent outbox events to Inngest: the given ids right away (just after the transaction that wrote them),
- * or every event that is due. On success the rows are marked sent; on failure they are kept with the error and a
- * later retry time. A send that succeeded but whose answer was lost is sent again and Inngest drops the duplicate
- * by event id, so nothing is lost and nothing runs twice.
+ * or every event that is due, at most EVENTS_PER_SEND per request, one request after the other. Sent rows are marked
+ * sent; from the first send that fails on, the rows are kept with the error and a later retry time. A send that
+ * succeeded but whose answer was lost is sent again and Inngest drops the duplicate by event id, so nothing is lost
+ * and nothing runs twice.
  */
 export async function relayOutbox(opts: { ids?: string[]; limit?: number } = {}): Promise<RelayResult> {
   const due = await claimDue(opts.ids, opts.limit ?? 200);
   if (!due.length) return { sent: 0, failed: 0 };
-  const ids = due.map((e) => e.id);
-  try {
-    await withTimeout(sendEvents(due.map((e) => ({ id: e.id, name: e.name, data: e.data as Record<string, unknown> }))), SEND_TIMEOUT_MS);
-  } catch (err) {
-    const message = (err as Error).message || String(err);
-    await db().$transaction(
-      due.map((e) =>
-        db().outboxEvent.update({
-          where: { id: e.id },
-          data: {
-            attempts: { increment: 1 },
-            lastError: message.slice(0, 1000),
-            nextAttemptAt: new Date(Date.now() + relayBackoffMs(e.attempts + 1)),
-          },
-        }),
-      ),
-    );
-    return { sent: 0, failed: due.length, error: message };
+  let sent = 0;
+  let error: string | undefined;
+  for (; sent < due.length; sent += EVENTS_PER_SEND) {
+    const part = due.slice(sent, sent + EVENTS_PER_SEND);
+    try {
+      await withTimeout(
+        sendEvents(part.map((e) => ({ id: e.id, name: e.name, data: e.data as Record<string, unknown> }))),
+        SEND_TIMEOUT_MS,
+      );
+    } catch (err) {
+      error = (err as Error).message || String(err);
+      break;
+    }
   }
-  await directQuery(
-    Prisma.sql`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()}::timestamp(3), "lastError" = NULL WHERE "id" = ANY(${ids})`,
+  sent = Math.min(sent, due.length);
+  if (sent > 0) {
+    const ids = due.slice(0, sent).map((e) => e.id);
+    await directQuery(
+      Prisma.sql`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()}::timestamp(3), "lastError" = NULL WHERE "id" = ANY(${ids})`,
+    );
+  }
+  const failed = due.slice(sent);
+  if (!failed.length) return { sent, failed: 0 };
+  const message = error as string;
+  await db().$transaction(
+    failed.map((e) =>
+      db().outboxEvent.update({
+        where: { id: e.id },
+        data: {
+          attempts: { increment: 1 },
+          lastError: message.slice(0, 1000),
+          nextAttemptAt: new Date(Date.now() + relayBackoffMs(e.attempts + 1)),
+        },
+      }),
+    ),
   );
-  return { sent: due.length, failed: 0 };
+  return { sent, failed: failed.length, error: message };
 }
 
 /** How long a relay pass may hold the events it took before another pass may take them again. */
