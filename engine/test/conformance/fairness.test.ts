@@ -125,26 +125,40 @@ describe("a tenant's bulk send", () => {
   const gathering = (engine: Engine) =>
     (engine.ctx.journal as unknown as { batch: { events: Array<{ data: { orgId?: string } }> } }).batch.events;
 
-  // A second session holds the events table, so flushes wait there while the test looks at what each gathers.
+  /**
+   * An engine, a second session that can hold its events table (flushes then wait there while a test looks at what
+   * each gathers), and `post`, which sends to /e and records the order in which sends were acknowledged.
+   */
+  async function heldFlushRig() {
+    const engine = await startEngine();
+    const blocker = new pg.Client({ connectionString: databaseUrl() });
+    await blocker.connect();
+    const order: string[] = [];
+    const post = async (label: string, body: unknown) => {
+      const res = await fetch(`${engine.url}/e/key`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+      order.push(label);
+    };
+    const hold = () => blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
+    const release = () => blocker.query("COMMIT");
+    const stop = async () => {
+      await blocker.end();
+      await engine.stop(500);
+    };
+    return { engine, order, post, hold, release, stop };
+  }
+
   it.skipIf(databaseKind() !== "pg")(
     "is written in flushes of a bounded size, and another tenant's single event joins the next flush, not the burst's last",
     async () => {
-      const engine = await startEngine();
-      const blocker = new pg.Client({ connectionString: databaseUrl() });
-      await blocker.connect();
-      const order: string[] = [];
-      const post = async (label: string, body: unknown) => {
-        const res = await fetch(`${engine.url}/e/key`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-        });
-        expect(res.status).toBe(200);
-        order.push(label);
-      };
+      const { engine, order, post, hold, release, stop } = await heldFlushRig();
       try {
         await post("warm-up", { name: "bulk/warm-up", data: {} });
-        await blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
+        await hold();
         const bulk = (k: number) => Array.from({ length: 150 }, (_, n) => ({ name: "bulk/go", data: { orgId: "org_a", k, n } }));
         const bulks = [0, 1, 2, 3].map((k) => post(`bulk ${k}`, bulk(k)));
         // One bulk send is being flushed (held by the lock), one gathered for the next flush, two wait their turn.
@@ -152,15 +166,14 @@ describe("a tenant's bulk send", () => {
         const single = post("single", { name: "bulk/go", data: { orgId: "org_b" } });
         await until("the single event gathered", async () => gathering(engine).some((e) => e.data.orgId === "org_b"));
         expect(gathering(engine)).toHaveLength(151);
-        await blocker.query("COMMIT");
+        await release();
         await Promise.all([single, ...bulks]);
         // Written with the second bulk send: before the last two, where group commit alone would have put all three.
         expect(order.indexOf("single")).toBeLessThan(order.length - 2);
         const { rows } = await engine.ctx.pool.query(`SELECT count(*)::int AS n FROM ${engine.ctx.s}.events WHERE name = 'bulk/go'`);
         expect(rows[0].n).toBe(601);
       } finally {
-        await blocker.end();
-        await engine.stop(500);
+        await stop();
       }
     },
   );
@@ -168,23 +181,11 @@ describe("a tenant's bulk send", () => {
   it.skipIf(databaseKind() !== "pg")(
     "keeps a burst out of the flush a lone event was gathered for: the burst waits for the next",
     async () => {
-      const engine = await startEngine();
-      const blocker = new pg.Client({ connectionString: databaseUrl() });
-      await blocker.connect();
-      const order: string[] = [];
-      const post = async (label: string, body: unknown) => {
-        const res = await fetch(`${engine.url}/e/key`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-        });
-        expect(res.status).toBe(200);
-        order.push(label);
-      };
+      const { engine, order, post, hold, release, stop } = await heldFlushRig();
       const waitingSenders = () => (engine.ctx.journal as unknown as { turnover: unknown[] }).turnover.length;
       try {
         await post("warm-up", { name: "bulk/warm-up", data: {} });
-        await blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
+        await hold();
         const held = post("held", { name: "bulk/held", data: {} });
         await until(
           "a flush is held",
@@ -198,12 +199,11 @@ describe("a tenant's bulk send", () => {
         );
         await until("the burst waits for the next batch", async () => waitingSenders() === 1);
         expect(gathering(engine)).toHaveLength(1);
-        await blocker.query("COMMIT");
+        await release();
         await Promise.all([held, single, burst]);
         expect(order.slice(1)).toEqual(["held", "single", "burst"]);
       } finally {
-        await blocker.end();
-        await engine.stop(500);
+        await stop();
       }
     },
   );
