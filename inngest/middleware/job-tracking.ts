@@ -162,8 +162,12 @@ export class JobTracking extends Middleware.BaseMiddleware {
     if (!job || !row) return;
     this.openSteps.delete(stepInfo.hashedId);
     await row.finish({ status: isFinalAttempt ? "FAILED" : "ERRORED", error }, this.start);
-    // Not final: the step waits out its retry backoff.
-    if (!isFinalAttempt) await recordWaiting(job, error);
+    // Not final: the step waits out its retry backoff. The request's RUNNING change goes first, or its later write
+    // would turn WAITING back into RUNNING.
+    if (!isFinalAttempt) {
+      await this.flushStart();
+      await recordWaiting(job, error);
+    }
   }
 
   override async onRunError({ ctx, error, isFinalAttempt }: Middleware.OnRunErrorArgs): Promise<void> {

@@ -2,7 +2,6 @@ import type { StepKind } from "@/generated/prisma/enums";
 import { log } from "@/server/log";
 import {
   type JobRef,
-  type RunStart,
   recordStepFinished,
   recordStepRan,
   recordStepStarted,
@@ -45,14 +44,17 @@ export class StepRow {
     clearTimeout(this.timer);
   }
 
-  /** Writes the row's end; `start` is the request's RUNNING change, which the same statement writes when it is due. */
+  /**
+   * Writes the row's end; `start` is the request's RUNNING change: while it is unwritten the row is written alone and
+   * the change counts it (run-start.ts).
+   */
   async finish(outcome: StepOutcome, start?: DeferredRunStart): Promise<void> {
     clearTimeout(this.timer);
     const open = this.opening ? await this.opening : undefined;
-    const write = (runStart: RunStart | undefined) =>
+    const write = (updateJob: boolean) =>
       open
-        ? recordStepFinished(open, outcome, runStart)
-        : recordStepRan(this.job, { ...this.step, startedAt: this.startedAt }, outcome, runStart);
-    await (start ? start.carry(write) : write(undefined));
+        ? recordStepFinished(open, outcome, updateJob)
+        : recordStepRan(this.job, { ...this.step, startedAt: this.startedAt }, outcome, updateJob);
+    await (start ? start.stepWrite(write) : write(true));
   }
 }

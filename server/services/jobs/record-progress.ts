@@ -50,11 +50,21 @@ export async function readJobStatus(ref: JobRef): Promise<JobStatus | null> {
 
 const ACTIVE_SQL = Prisma.sql`ARRAY[${Prisma.join([...ACTIVE])}]::"JobStatus"[]`;
 
-/** What a start sets on the job `j` besides its status: this run, started when the request began (unless earlier). */
-const startedOnRun = (start: RunStart) =>
-  Prisma.sql`"runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3))`;
+/** The number of distinct step.run names completed in the run `runId` of the job `j`. */
+const completedStepsOfRun = (runId: string) => Prisma.sql`(
+    SELECT count(DISTINCT s."name") FROM "JobStep" s
+      WHERE s."jobId" = j."id" AND s."runId" = ${runId} AND s."status" = 'COMPLETED' AND s."kind" = 'RUN')::int`;
 
-/** A request of the job's run began (and wrote nothing else yet): RUNNING with a fresh heartbeat, if still active. */
+/**
+ * What a start sets on the job `j` besides its status: this run, started when the request began (unless earlier),
+ * and its completed steps counted, because the steps a request finishes before its start is written are written
+ * without touching the job (see recordStepRan).
+ */
+const startedOnRun = (start: RunStart) =>
+  Prisma.sql`"runId" = ${start.runId}, "startedAt" = COALESCE(j."startedAt", ${start.startedAt}::timestamp(3)),
+    "stepsCompleted" = ${completedStepsOfRun(start.runId)}`;
+
+/** A request of the job's run began (its steps so far wrote only their rows): RUNNING with a fresh heartbeat, if still active. */
 export async function recordRunStarted(ref: JobRef, start: RunStart): Promise<void> {
   if (!valid(ref)) return;
   await directQuery(Prisma.sql`
@@ -140,42 +150,31 @@ const outcomeColumns = (outcome: StepOutcome) => ({
 });
 
 /**
- * The end of a statement whose `done` CTE returns a step row just closed or written: when it is a completed
- * step.run, the job's count of distinct completed steps in that run, recounted. The statement reads the table as it
- * was before it ran, so the count leaves the row out and adds its name. With the request's `start` still unwritten,
- * the same UPDATE marks the job RUNNING on this run (if it is still active), so the step costs one write of Job.
+ * The end of a statement whose `done` CTE returns a step row just closed or written: with `updateJob`, when it is a
+ * completed step.run, the job's count of distinct completed steps in that run, recounted, and a fresh heartbeat. The
+ * statement reads the table as it was before it ran, so the count leaves the row out and adds its name. Without it
+ * the statement writes the row alone: a request whose RUNNING change is still unwritten leaves the job to that
+ * change, which counts the run's steps (startedOnRun), so a short run writes Job once, with its outcome.
  */
-function recountFromDone(start?: RunStart): Prisma.Sql {
-  const counts = Prisma.sql`(done."status" = 'COMPLETED' AND done."kind" = 'RUN')`;
+function recountFromDone(updateJob: boolean): Prisma.Sql {
+  if (!updateJob) return Prisma.sql`SELECT 1 FROM done`;
   const recount = Prisma.sql`(
       SELECT count(DISTINCT n) FROM (
         SELECT s."name" AS n FROM "JobStep" s
           WHERE s."jobId" = done."jobId" AND s."runId" = done."runId" AND s."status" = 'COMPLETED' AND s."kind" = 'RUN' AND s."id" <> done."id"
         UNION ALL SELECT done."name"
       ) names)`;
-  if (!start) {
-    return Prisma.sql`
+  return Prisma.sql`
     UPDATE "Job" j SET "heartbeatAt" = now(), "stepsCompleted" = ${recount}
     FROM done
-    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND ${counts}`;
-  }
-  const active = Prisma.sql`j."status" = ANY(${ACTIVE_SQL})`;
-  return Prisma.sql`
-    UPDATE "Job" j SET "heartbeatAt" = now(),
-      "stepsCompleted" = CASE WHEN ${counts} AND (${active} OR j."runId" = done."runId") THEN ${recount} ELSE j."stepsCompleted" END,
-      "status" = CASE WHEN ${active} THEN 'RUNNING'::"JobStatus" ELSE j."status" END,
-      "runId" = CASE WHEN ${active} THEN ${start.runId} ELSE j."runId" END,
-      "startedAt" = CASE WHEN ${active} THEN COALESCE(j."startedAt", ${start.startedAt}::timestamp(3)) ELSE j."startedAt" END,
-      "updatedAt" = CASE WHEN ${active} THEN now() ELSE j."updatedAt" END
-    FROM done
-    WHERE j."id" = done."jobId" AND (${active} OR (j."runId" = done."runId" AND ${counts}))`;
+    WHERE j."id" = done."jobId" AND j."runId" = done."runId" AND done."status" = 'COMPLETED' AND done."kind" = 'RUN'`;
 }
 
 /**
- * Closes an open step row and, for a completed step.run, recounts the run's distinct completed steps on the job:
- * one statement. (The recount reads the table as it was before this statement, so it adds this row's name.)
+ * Closes an open step row and, with `updateJob`, for a completed step.run, recounts the run's distinct completed
+ * steps on the job: one statement. (The recount reads the table as it was before this statement, so it adds this row's name.)
  */
-export async function recordStepFinished(step: StartedStep, outcome: StepOutcome, start?: RunStart): Promise<void> {
+export async function recordStepFinished(step: StartedStep, outcome: StepOutcome, updateJob = true): Promise<void> {
   const now = new Date();
   const { output, error } = outcomeColumns(outcome);
   await directQuery(Prisma.sql`
@@ -185,19 +184,20 @@ export async function recordStepFinished(step: StartedStep, outcome: StepOutcome
       WHERE "id" = ${step.id}::uuid
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    ${recountFromDone(start)}`);
+    ${recountFromDone(updateJob)}`);
 }
 
 /**
  * A step attempt that ran and ended before its row was ever opened (most steps: see the job-tracking middleware),
  * written as one finished row in one statement: the organization check, closing an interrupted row of the same
- * step, the row, and the recount of completed steps. Nothing is written for a job that is not this organization's.
+ * step, the row, and (with `updateJob`) the recount of completed steps. Nothing is written for a job that is not
+ * this organization's.
  */
 export async function recordStepRan(
   ref: JobRef,
   step: { name: string; kind: StepKind; attempt: number; runId: string; stepId?: string; startedAt: Date },
   outcome: StepOutcome,
-  start?: RunStart,
+  updateJob = true,
 ): Promise<void> {
   if (!valid(ref)) return;
   const now = new Date();
@@ -212,7 +212,7 @@ export async function recordStepRan(
         FROM job
       RETURNING "id", "jobId", "runId", "name", "kind", "status"
     )
-    ${recountFromDone(start)}`);
+    ${recountFromDone(updateJob)}`);
 }
 
 /** The run parked on a sleep, wait or invoke: one open row for it (a re-reported op does not add another). */
