@@ -3,7 +3,7 @@
  * the embedded engine in the launcher process, Next.js) on real PostgreSQL, with the benchmark's no-op job type
  * (one step, no flow control: JOBDECK_BENCH_JOB_TYPES=1). Jobs are created by `POST /api/jobs` from a number of
  * concurrent clients and timed to COMPLETED. Prints jobs/s, create latency, create→COMPLETED latency, CPU ms per
- * job of every process of the stack and of PostgreSQL, and transactions per job. Then --bulk jobs are created in calls
+ * job of every process of the stack and of PostgreSQL, transactions and rows written to Job and JobStep per job. Then --bulk jobs are created in calls
  * of 1,000 through `POST /api/jobs/batch` (the time until every call answered, until the engine took every start event,
  * and until every job COMPLETED), and
  * the RSS of the stack's processes is read. No assertions.
@@ -141,7 +141,17 @@ async function main(): Promise<void> {
     const postgresCpu = cpuOfNamedSince("postgres");
     const xacts = async () =>
       (await db.query("SELECT xact_commit::float8 AS x FROM pg_stat_database WHERE datname = current_database()")).rows[0].x as number;
+    // Rows written to the job tables (inserts + updates): each write of Job touches its indexes and triggers.
+    const rowWrites = async () =>
+      new Map(
+        (
+          await db.query(
+            `SELECT relname, (n_tup_ins + n_tup_upd)::float8 AS n FROM pg_stat_user_tables WHERE relname IN ('Job', 'JobStep')`,
+          )
+        ).rows.map((r) => [r.relname as string, r.n as number]),
+      );
     const x0 = await xacts();
+    const w0 = await rowWrites();
     const t0 = performance.now();
     const createLatency = await createJobs(stack.baseUrl, JOBS);
     const createdSeconds = (performance.now() - t0) / 1000;
@@ -150,6 +160,7 @@ async function main(): Promise<void> {
     const pgCpu = postgresCpu();
     await sleep(1100);
     const x1 = await xacts();
+    const w1 = await rowWrites();
     const { rows } = await db.query(
       `SELECT EXTRACT(EPOCH FROM ("finishedAt" - "createdAt")) * 1000 AS ms FROM "Job" WHERE "type" = 'bench-noop' ORDER BY "createdAt" OFFSET 100`,
     );
@@ -168,6 +179,8 @@ async function main(): Promise<void> {
     console.log(`  ${r1((pgCpu / JOBS) * 1000)}  PostgreSQL (all backends)`);
     console.log(`  ${r1(total + (pgCpu / JOBS) * 1000)}  in all`);
     console.log(`PostgreSQL transactions per job: ${r1((x1 - x0) / JOBS)}`);
+    const perJob = (t: string) => r1(((w1.get(t) ?? 0) - (w0.get(t) ?? 0)) / JOBS);
+    console.log(`rows written per job (inserted + updated): Job ${perJob("Job")}, JobStep ${perJob("JobStep")}`);
     const rssDuringThroughput = [...tree.keys()].reduce((sum, pid) => sum + memoryMb(pid).peak, 0);
     console.log(`peak RSS of the stack's processes (launcher + engine, Next.js, functions worker): ${Math.round(rssDuringThroughput)} MB`);
 
