@@ -10,13 +10,25 @@ import { clerkFrontendApi, contentSecurityPolicy, refuseUnsafeRequest } from "./
  *     explicitly, so tokens are verified locally instead of by fetching Clerk's JWKS over the network; without
  *     Clerk, server/auth.ts uses the development identity;
  *  3. pages get a Content-Security-Policy with a fresh nonce, which Next.js reads from the request and puts on its
- *     scripts.
+ *     scripts; API answers get one that allows nothing, and their requests go on unchanged.
  * /api/inngest is left out (Inngest signs its own requests), and so is /api/metrics (its own bearer token, which
  * Clerk's middleware would take for a session token).
  */
 let clerk: NextMiddleware | undefined;
 
+/**
+ * What an API answer (JSON, an event stream) may load: nothing. It needs no nonce, so its request goes on unchanged:
+ * passing rewritten request headers on makes Next.js copy and re-read every header of the request.
+ */
+const API_POLICY = "default-src 'none'; frame-ancestors 'none'";
+const isApi = (pathname: string) => pathname.startsWith("/api/") || pathname.startsWith("/trpc/");
+
 function withPolicy(req: NextRequest): NextResponse {
+  if (isApi(req.nextUrl.pathname)) {
+    const res = NextResponse.next();
+    res.headers.set("content-security-policy", API_POLICY);
+    return res;
+  }
   const nonce = btoa(crypto.randomUUID());
   const csp = contentSecurityPolicy(nonce, {
     dev: process.env.NODE_ENV !== "production",

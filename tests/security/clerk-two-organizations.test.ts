@@ -198,6 +198,10 @@ describe("what the public sees", () => {
       expect(res.headers.get("x-frame-options")).toBe("DENY");
       expect(res.headers.get("x-powered-by")).toBeNull();
     }
+    // An API answer loads nothing: its policy allows nothing and needs no nonce.
+    for (const res of [await call("/api/health"), await call("/api/jobs"), await call("/api/trpc/job.list")]) {
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
   });
 
   it("keeps this installation's keys out of every answer", async () => {
