@@ -59,10 +59,10 @@ describe("a job's writes while its run goes", () => {
 
   it("a longer request shows RUNNING with the steps it finished so far, then writes the job once per step", async () => {
     // Steps 1 and 2 end well within the delay; step 3 is busy long after it.
-    runStartTiming.delayMs = 700;
+    runStartTiming.delayMs = 1500;
     const orgId = org();
     const api = stack.caller(orgId);
-    const { job } = await api.job.create({ type: "demo-task", payload: { delayMs: 2500 } });
+    const { job } = await api.job.create({ type: "demo-task", payload: { delayMs: 4000 } });
     const running = await until("RUNNING with step 3 under way", async () => {
       const s = await api.job.status({ id: job.id });
       return s.status === "RUNNING" && s;
@@ -84,7 +84,7 @@ describe("a job's writes while its run goes", () => {
     const orgId = org();
     const api = stack.caller(orgId);
     // Step 2 fails on its first attempt and passes on its retry, 3 s later.
-    const failUntil = new Date(Date.now() + 1500).toISOString();
+    const failUntil = new Date(Date.now() + 2500).toISOString();
     const { job } = await api.job.create({ type: "demo-task", payload: { simulateFailure: true, failAtStep: 2, failUntil } });
     await until("step 2 errored", async () => (await api.job.byId({ id: job.id })).steps.some((s) => s.status === "ERRORED"));
     // Its request has ended by now, and the retry is seconds away.
