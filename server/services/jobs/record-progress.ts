@@ -154,7 +154,7 @@ const outcomeColumns = (outcome: StepOutcome) => ({
  * completed step.run, the job's count of distinct completed steps in that run, recounted, and a fresh heartbeat. The
  * statement reads the table as it was before it ran, so the count leaves the row out and adds its name. Without it
  * the statement writes the row alone: a request whose RUNNING change is still unwritten leaves the job to that
- * change, which counts the run's steps (startedOnRun), so a short run writes Job once, with its outcome.
+ * change, which counts the run's steps (startedOnRun), so a short run writes Job once while it runs, with its outcome.
  */
 function recountFromDone(updateJob: boolean): Prisma.Sql {
   if (!updateJob) return Prisma.sql`SELECT 1 FROM done`;
