@@ -5,11 +5,14 @@
  *   - throughput: N no-op one-step jobs, and N/… five-step jobs (five memoized steps for Jobdeck, Restate and DBOS;
  *     five chained jobs for the queues), enqueued in bulk;
  *   - CPU seconds per 1,000 one-step jobs of the system's own processes, and of its database server;
+ *   - enqueue alone: the rate at which --enqueue one-step jobs are enqueued in bulk while the system's consumers
+ *     are held (a paused function for Jobdeck, a paused or stopped worker for the queues; Restate and DBOS run what
+ *     they are sent, so they have none), after which every job must complete;
  *   - enqueue→start and step→step latency at offered rates (one job at a time, `--rates`);
  * and prints medians over the rounds with the ratio to Jobdeck, the load average, and a JSON file in
  * bench/results. A system whose service is absent is skipped with a line saying why. No assertions.
  *
- *   npm run bench:peers -- [--rounds 3] [--jobs 3000] [--five 1000] [--rates 10,50,100] [--seconds 5]
+ *   npm run bench:peers -- [--rounds 3] [--jobs 3000] [--five 1000] [--enqueue 10000] [--rates 10,50,100] [--seconds 5]
  *                          [--systems Jobdeck,Jobdeck-buffered,Restate,DBOS,pg-boss,graphile-worker,BullMQ] [--database-url …] [--redis-url …]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     jobs: { type: "string", default: "3000" },
     five: { type: "string", default: "1000" },
+    enqueue: { type: "string", default: "10000" },
     rates: { type: "string", default: "10,50,100" },
     seconds: { type: "string", default: "5" },
     systems: { type: "string", default: "Jobdeck,Jobdeck-buffered,Restate,DBOS,pg-boss,graphile-worker,BullMQ" },
@@ -36,6 +40,7 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const JOBS = Number(values.jobs);
 const FIVE = Number(values.five);
+const ENQUEUE = Number(values.enqueue);
 const RATES = (values.rates as string).split(",").map(Number);
 const SECONDS = Number(values.seconds);
 const config = {
@@ -87,6 +92,32 @@ async function throughput(def: SystemDefinition, system: RunningSystem, kind: Ki
   const db = databaseCpu();
   if (!finished) console.log(`  ${def.name}: ${kind}-step throughput did not finish in ${DRAIN_TIMEOUT_MS / 1000} s`);
   return { jobsPerSec: finished ? count / seconds : Number.NaN, cpuPer1000: (cpu / count) * 1000, dbCpuPer1000: (db / count) * 1000 };
+}
+
+/**
+ * Enqueue alone: with the system's consumers held (its one-step jobs wait in its queue), the rate at which `count`
+ * jobs are enqueued in bulk from two producers (batches of 200), as in `throughput`; then the consumers are let go
+ * and every job must complete. NaN for a system that cannot hold its consumers.
+ */
+async function enqueueAlone(system: RunningSystem, count: number): Promise<number> {
+  await system.reset();
+  if (!(await system.hold(true))) return Number.NaN;
+  const t0 = performance.now();
+  let enqueued = 0;
+  const producer = async () => {
+    while (enqueued < count) {
+      const size = Math.min(200, count - enqueued);
+      enqueued += size;
+      await system.enqueueMany(
+        "one",
+        Array.from({ length: size }, () => newJob()),
+      );
+    }
+  };
+  await Promise.all([producer(), producer()]);
+  const seconds = (performance.now() - t0) / 1000;
+  await system.hold(false);
+  return (await drain(system, count)) ? count / seconds : Number.NaN;
 }
 
 /** Offer jobs one at a time at `rate` per second for SECONDS, and return the latency samples once all completed. */
@@ -155,6 +186,8 @@ async function main(): Promise<void> {
       record(name, "CPU s / 1,000 one-step jobs, system", one.cpuPer1000);
       record(name, "CPU s / 1,000 one-step jobs, database server", one.dbCpuPer1000);
       record(name, "CPU s / 1,000 five-step jobs, system", five.cpuPer1000);
+      const alone = await enqueueAlone(system, ENQUEUE);
+      if (Number.isFinite(alone)) record(name, "enqueue alone, jobs/s (consumers held)", alone);
       for (const rate of RATES) {
         record(name, `enqueue→start p50 ms at ${rate}/s`, median(await offered(system, "one", rate)));
         const steps = await offered(system, "five", Math.max(1, rate / 5));
@@ -177,10 +210,12 @@ async function main(): Promise<void> {
     );
   }
 
-  const measures = Object.keys(results.get(names[0] as string) ?? {});
+  // Every measure any system has, in the order measured (a system that cannot hold its consumers has no enqueue alone).
+  const measures = [...new Set(names.flatMap((n) => Object.keys(results.get(n) ?? {})))];
   const base = results.get("Jobdeck");
   const cell = (name: string, measure: string) => {
     const xs = results.get(name)?.[measure] ?? [];
+    if (!xs.length) return "n/a";
     const m = median(xs);
     const digits = m < 1 ? 2 : 1;
     const range = xs.length > 1 ? ` [${round(Math.min(...xs), digits)}–${round(Math.max(...xs), digits)}]` : "";

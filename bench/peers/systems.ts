@@ -22,6 +22,9 @@ export interface RunningSystem {
   enqueueOne(kind: Kind, job: BenchJob): Promise<void>;
   samples(): Promise<Samples>;
   reset(): Promise<void>;
+  /** Stops starting one-step jobs, which then wait in the system's queue (true), or starts again (false); resolves
+   * to whether the system can (Restate and DBOS run what they are sent). */
+  hold(held: boolean): Promise<boolean>;
   stop(): Promise<void>;
   /** Which process is which, where a system has more than one. */
   roles?(): Record<string, number>;
@@ -134,6 +137,7 @@ export function peerSystem(worker: Worker, producer: Producer, cleanup: () => Pr
     enqueueOne: producer.enqueueOne,
     samples: () => worker.ask<Samples>("samples"),
     reset: () => worker.ask("reset"),
+    hold: (held) => worker.ask<boolean>(held ? "hold" : "release"),
     async stop() {
       await producer.close();
       worker.proc.kill("SIGKILL");
@@ -306,6 +310,12 @@ export function jobdeck(config: BenchConfig, variant?: { name: string; appEnv: R
           return { completed: s.completed, enqueueToStart: s.firstRequest, stepToStep: s.transitions };
         },
         reset: async () => void (await fetch(stats, { method: "DELETE" })),
+        // A paused function still gets its runs, which wait until it resumes (engine/README).
+        async hold(held) {
+          const res = await fetch(`${engineUrl}/v1/functions/bench-one-step/${held ? "pause" : "resume"}`, { method: "POST" });
+          if (res.status !== 200) throw new Error(`${held ? "pause" : "resume"} failed: ${res.status} ${await res.text()}`);
+          return true;
+        },
         async stop() {
           const exited = (proc: ChildProcess) =>
             new Promise((resolve) => (proc.exitCode !== null ? resolve(null) : proc.once("exit", resolve)));

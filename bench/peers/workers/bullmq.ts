@@ -30,4 +30,5 @@ const workers = [
   ),
 ];
 await Promise.all(workers.map((w) => w.waitUntilReady()));
-serveSamples();
+const oneWorker = workers[0] as Worker<BenchJob>;
+serveSamples({ hold: () => oneWorker.pause(), release: async () => oneWorker.resume() });

@@ -10,26 +10,29 @@ import { type BenchJob, completed, nextLink, serveSamples, started } from "./rec
 const quiet = new Logger(() => (level, message) => {
   if (level === "error") console.error("graphile-worker:", message);
 });
-await run({
-  connectionString: process.env.BENCH_DATABASE_URL,
-  schema: process.env.BENCH_SCHEMA,
-  concurrency: 10,
-  noHandleSignals: true,
-  logger: quiet,
-  preset: {
-    worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },
-  },
-  taskList: {
-    one: async (payload) => {
-      started(payload as BenchJob);
-      completed();
+/** The runner; stopped while the orchestrator holds the worker (graphile-worker has no pause), started again after. */
+const start = () =>
+  run({
+    connectionString: process.env.BENCH_DATABASE_URL,
+    schema: process.env.BENCH_SCHEMA,
+    concurrency: 10,
+    noHandleSignals: true,
+    logger: quiet,
+    preset: {
+      worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },
     },
-    five: async (payload, helpers) => {
-      const job = payload as BenchJob;
-      started(job);
-      if (job.step < 5) await helpers.addJob("five", nextLink(job), { maxAttempts: 1 });
-      else completed();
+    taskList: {
+      one: async (payload) => {
+        started(payload as BenchJob);
+        completed();
+      },
+      five: async (payload, helpers) => {
+        const job = payload as BenchJob;
+        started(job);
+        if (job.step < 5) await helpers.addJob("five", nextLink(job), { maxAttempts: 1 });
+        else completed();
+      },
     },
-  },
-});
-serveSamples();
+  });
+let runner = await start();
+serveSamples({ hold: () => runner.stop(), release: async () => void (runner = await start()) });

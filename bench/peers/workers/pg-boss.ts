@@ -10,12 +10,14 @@ boss.on("error", (err) => console.error("pg-boss:", err));
 await boss.start();
 for (const name of ["one", "five"]) await boss.createQueue(name, { notify: true, retryLimit: 0 });
 const options = { batchSize: 20, localConcurrency: 4, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5 } as const;
-await boss.work<BenchJob>("one", options, async (jobs) => {
-  for (const job of jobs) {
-    started(job.data);
-    completed();
-  }
-});
+const workOne = () =>
+  boss.work<BenchJob>("one", options, async (jobs) => {
+    for (const job of jobs) {
+      started(job.data);
+      completed();
+    }
+  });
+await workOne();
 await boss.work<BenchJob>("five", options, async (jobs) => {
   const next: { data: BenchJob }[] = [];
   for (const job of jobs) {
@@ -25,4 +27,4 @@ await boss.work<BenchJob>("five", options, async (jobs) => {
   }
   if (next.length) await boss.insert("five", next);
 });
-serveSamples();
+serveSamples({ hold: () => boss.offWork("one", { wait: true }), release: async () => void (await workOne()) });

@@ -34,13 +34,26 @@ export function completed(): void {
 /** The next link of a chain, stamped with the moment this one's work ended. */
 export const nextLink = (job: BenchJob): BenchJob => ({ sentAt: job.sentAt, step: job.step + 1, prevEnd: preciseNow() });
 
-/** Answers the orchestrator's `samples` and `reset` messages; call once the worker is running. */
-export function serveSamples(): void {
-  process.on("message", (message: { type: string; id: number }) => {
+/** How a worker stops taking one-step jobs (they wait in its queue) and starts again, where its system allows it. */
+export interface Hold {
+  hold(): Promise<void>;
+  release(): Promise<void>;
+}
+
+/**
+ * Answers the orchestrator's `samples`, `reset`, `hold` and `release` messages; call once the worker is running.
+ * `hold`/`release` answer whether the worker could (false without `holds`).
+ */
+export function serveSamples(holds?: Hold): void {
+  process.on("message", async (message: { type: string; id: number }) => {
     if (message.type === "samples") process.send?.({ id: message.id, samples });
     if (message.type === "reset") {
       samples = { completed: 0, enqueueToStart: [], stepToStep: [] };
       process.send?.({ id: message.id });
+    }
+    if (message.type === "hold" || message.type === "release") {
+      if (holds) await (message.type === "hold" ? holds.hold() : holds.release());
+      process.send?.({ id: message.id, samples: Boolean(holds) });
     }
   });
   process.on("disconnect", () => process.exit(0));
