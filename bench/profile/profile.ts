@@ -1,11 +1,12 @@
 /**
  * `npm run bench:profile`: where a Jobdeck run's time goes. Drives one-step and five-step runs through the engine
- * and the SDK app (the bench:peers setup) with V8 CPU profiles on both processes, and reads PostgreSQL's own
+ * and the SDK app (the bench:peers setup), then enqueues one-step jobs alone (the function paused, as bench:peers'
+ * "enqueue alone"), with V8 CPU profiles on both processes, and reads PostgreSQL's own
  * counters around the measured window: transactions, rows written per table, and, where the server preloads
  * pg_stat_statements, every statement with its calls and time per run. Prints CPU ms per run for each process,
  * busy time by owner (package) and the hottest functions. No assertions.
  *
- *   npm run bench:profile -- [--runs 3000] [--five 1000] [--database-url postgres://…]
+ *   npm run bench:profile -- [--runs 3000] [--five 1000] [--enqueue 20000] [--database-url postgres://…]
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "3000" },
     five: { type: "string", default: "1000" },
+    enqueue: { type: "string", default: "20000" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/jobdeck_peers_bench" },
   },
 });
@@ -61,7 +63,19 @@ async function drive(system: RunningSystem, kind: Kind, n: number): Promise<void
   while ((await system.samples()).completed < n) await sleep(20);
 }
 
-async function measure(system: RunningSystem, client: pg.Client, statements: boolean, kind: Kind, n: number): Promise<void> {
+/** Enqueue alone (bench:peers): `n` one-step jobs sent in batches of 200 while the function is paused, so only the
+ * engine's intake works; then it resumes and they run (outside the measured window). */
+async function enqueueHeld(system: RunningSystem, n: number): Promise<void> {
+  await system.reset();
+  await system.hold(true);
+  for (let i = 0; i < n; i += 200)
+    await system.enqueueMany(
+      "one",
+      Array.from({ length: Math.min(200, n - i) }, () => newJob()),
+    );
+}
+
+async function measure(system: RunningSystem, client: pg.Client, statements: boolean, kind: Kind | "enqueue", n: number): Promise<void> {
   const roles = system.roles?.() as Record<string, number>;
   // pg_stat_* counters are flushed by backends at most once a second.
   await sleep(1100);
@@ -69,12 +83,13 @@ async function measure(system: RunningSystem, client: pg.Client, statements: boo
   if (statements) await client.query("SELECT pg_stat_statements_reset()");
   const cpu0 = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, cpuSeconds(pid)]));
   const t0 = performance.now();
-  await drive(system, kind, n);
+  await (kind === "enqueue" ? enqueueHeld(system, n) : drive(system, kind, n));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, r1(((cpuSeconds(pid) - (cpu0[k] as number)) / n) * 1000)]));
   await sleep(1100);
   const after = await counters(client);
-  console.log(`\n## ${kind === "one" ? "one-step" : "five-step"} runs: ${n} in ${r1(seconds)} s (${r1(n / seconds)}/s)`);
+  const label = { one: "one-step runs", five: "five-step runs", enqueue: "one-step jobs enqueued alone (function paused)" }[kind];
+  console.log(`\n## ${label}: ${n} in ${r1(seconds)} s (${r1(n / seconds)}/s)`);
   console.log(
     `CPU ms per run: ${Object.entries(cpu)
       .map(([k, v]) => `${k} ${v}`)
@@ -114,6 +129,8 @@ async function main(): Promise<void> {
   await drive(system, "one", 300); // warm-up
   await measure(system, client, statements, "one", Number(values.runs));
   await measure(system, client, statements, "five", Number(values.five));
+  await measure(system, client, statements, "enqueue", Number(values.enqueue));
+  await system.hold(false);
   await system.stop();
   await client.end();
   for (const [role, pid] of Object.entries(roles)) {
