@@ -85,7 +85,9 @@ async function measure(system: RunningSystem, client: pg.Client, statements: boo
   const t0 = performance.now();
   await (kind === "enqueue" ? enqueueHeld(system, n) : drive(system, kind, n));
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = Object.fromEntries(Object.entries(roles).map(([k, pid]) => [k, r1(((cpuSeconds(pid) - (cpu0[k] as number)) / n) * 1000)]));
+  const cpu = Object.fromEntries(
+    Object.entries(roles).map(([k, pid]) => [k, Math.round(((cpuSeconds(pid) - (cpu0[k] as number)) / n) * 100_000) / 100]),
+  );
   await sleep(1100);
   const after = await counters(client);
   const label = { one: "one-step runs", five: "five-step runs", enqueue: "one-step jobs enqueued alone (function paused)" }[kind];

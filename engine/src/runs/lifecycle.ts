@@ -184,7 +184,8 @@ export class RunLifecycle {
     if (correlation) base.correlation_id = correlation;
     if (status === "completed") base.result = run.output;
     else base.error = run.error ?? { name: "Error", message: reason ?? status };
-    this.emitInternal(u, "inngest/function.finished", { ...base, _inngest: { status } });
+    // A copy with one more key, made by assignment (an object spread followed by a new key is slow in Node 20's V8).
+    this.emitInternal(u, "inngest/function.finished", Object.assign({}, base, { _inngest: { status } }));
     if (status === "failed") this.emitInternal(u, "inngest/function.failed", base, run.id);
     if (status === "cancelled") this.emitInternal(u, "inngest/function.cancelled", base, run.id);
   }
