@@ -71,11 +71,23 @@ describe.skipIf(chromiumMissing)("npm run dev restarted under open tabs", () => 
     const [port, enginePort] = [await freePort(), await freePort()];
     dev = await launchDevStack(dataDir, distDir, { port, enginePort });
     const base = dev.baseUrl;
-    const created = await fetch(`${base}/api/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ type: "demo-task", payload: { delayMs: 100 } }),
-    });
+    // next dev compiles the route on this first request, and on a loaded machine it once dropped the connection
+    // unanswered ("other side closed"): the create is retried, and its idempotency key makes a retry return the same job.
+    const create = () =>
+      fetch(`${base}/api/jobs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "dev-restart-first-job" },
+        body: JSON.stringify({ type: "demo-task", payload: { delayMs: 100 } }),
+      });
+    let created: Response | undefined;
+    for (let attempt = 1; !created; attempt++) {
+      try {
+        created = await create();
+      } catch (err) {
+        if (attempt >= 4) throw err;
+        await sleep(2_000);
+      }
+    }
     const { id } = (await created.json()) as { id: string };
     browser = await launchBrowser();
     const tabs: Tab[] = [];
