@@ -21,7 +21,17 @@ import { parseArgs } from "node:util";
 import { ensureDatabase } from "../lib/databases.js";
 import { dbos, restate } from "./durable-engines.js";
 import { cpuOfNamedSince, cpuSeconds, load, median, memoryMb, percentile } from "./measure.js";
-import { bullmq, graphileWorker, jobdeck, type Kind, newJob, pgBoss, type RunningSystem, type SystemDefinition } from "./systems.js";
+import {
+  bullmq,
+  enqueueInBatches,
+  graphileWorker,
+  jobdeck,
+  type Kind,
+  newJob,
+  pgBoss,
+  type RunningSystem,
+  type SystemDefinition,
+} from "./systems.js";
 
 const { values } = parseArgs({
   options: {
@@ -74,18 +84,7 @@ async function throughput(def: SystemDefinition, system: RunningSystem, kind: Ki
   const cpu0 = system.pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
   const databaseCpu = def.databaseProcess ? cpuOfNamedSince(def.databaseProcess) : () => 0;
   const t0 = performance.now();
-  let enqueued = 0;
-  const producer = async () => {
-    while (enqueued < count) {
-      const size = Math.min(200, count - enqueued);
-      enqueued += size;
-      await system.enqueueMany(
-        kind,
-        Array.from({ length: size }, () => newJob()),
-      );
-    }
-  };
-  await Promise.all([producer(), producer()]);
+  await enqueueInBatches(system, kind, count, 2);
   const finished = await drain(system, count);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = system.pids().reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0;
@@ -103,18 +102,7 @@ async function enqueueAlone(system: RunningSystem, count: number): Promise<numbe
   await system.reset();
   if (!(await system.hold(true))) return Number.NaN;
   const t0 = performance.now();
-  let enqueued = 0;
-  const producer = async () => {
-    while (enqueued < count) {
-      const size = Math.min(200, count - enqueued);
-      enqueued += size;
-      await system.enqueueMany(
-        "one",
-        Array.from({ length: size }, () => newJob()),
-      );
-    }
-  };
-  await Promise.all([producer(), producer()]);
+  await enqueueInBatches(system, "one", count, 2);
   const seconds = (performance.now() - t0) / 1000;
   await system.hold(false);
   return (await drain(system, count)) ? count / seconds : Number.NaN;

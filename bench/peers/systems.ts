@@ -51,6 +51,27 @@ export interface BenchConfig {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const newJob = (): BenchJob => ({ sentAt: preciseNow(), step: 1 });
 
+/** Enqueues `count` new jobs in batches of 200 from `producers` concurrent producers, each sending one batch at a time. */
+export async function enqueueInBatches(
+  system: Pick<RunningSystem, "enqueueMany">,
+  kind: Kind,
+  count: number,
+  producers = 1,
+): Promise<void> {
+  let enqueued = 0;
+  const producer = async () => {
+    while (enqueued < count) {
+      const size = Math.min(200, count - enqueued);
+      enqueued += size;
+      await system.enqueueMany(
+        kind,
+        Array.from({ length: size }, () => newJob()),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: producers }, producer));
+}
+
 export async function postgresUnavailable(url: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {

@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { ensureDatabase } from "../lib/databases.js";
 import { cpuSeconds } from "../peers/measure.js";
-import { jobdeck, type Kind, newJob, type RunningSystem } from "../peers/systems.js";
+import { enqueueInBatches, jobdeck, type Kind, type RunningSystem } from "../peers/systems.js";
 import { summarizeProfile } from "./summarize-profile.js";
 
 const { values } = parseArgs({
@@ -55,11 +55,7 @@ async function counters(client: pg.Client) {
 
 async function drive(system: RunningSystem, kind: Kind, n: number): Promise<void> {
   await system.reset();
-  for (let i = 0; i < n; i += 200)
-    await system.enqueueMany(
-      kind,
-      Array.from({ length: Math.min(200, n - i) }, () => newJob()),
-    );
+  await enqueueInBatches(system, kind, n);
   while ((await system.samples()).completed < n) await sleep(20);
 }
 
@@ -68,11 +64,7 @@ async function drive(system: RunningSystem, kind: Kind, n: number): Promise<void
 async function enqueueHeld(system: RunningSystem, n: number): Promise<void> {
   await system.reset();
   await system.hold(true);
-  for (let i = 0; i < n; i += 200)
-    await system.enqueueMany(
-      "one",
-      Array.from({ length: Math.min(200, n - i) }, () => newJob()),
-    );
+  await enqueueInBatches(system, "one", n);
 }
 
 async function measure(system: RunningSystem, client: pg.Client, statements: boolean, kind: Kind | "enqueue", n: number): Promise<void> {
