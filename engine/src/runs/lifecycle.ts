@@ -109,7 +109,7 @@ export class RunLifecycle {
     });
     u.after.push(() => {
       this.timeouts.arm(run, fn);
-      runs.evictIfBacklogged(run.id);
+      runs.evictIfBacklogged(run);
     });
     this.ctx.bus.emit("run.created", { run });
     return run;

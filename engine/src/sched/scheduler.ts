@@ -54,6 +54,8 @@ export class Scheduler {
   private parkedCount = 0;
   private readonly byRun = new Map<string, Set<QueueItem>>();
   private readonly byId = new Map<string, QueueItem>();
+  /** Items per tenant, waiting or in flight: a tenant's own backlog (a run behind only others' work starts soon). */
+  private readonly countByTenant = new Map<string, number>();
   private inFlight = 0;
   private readonly inFlightByFn = new Map<string, number>();
   private seq = 0;
@@ -105,6 +107,11 @@ export class Scheduler {
     return this.byId.get(id);
   }
 
+  /** How many items of one tenant the queue holds (waiting anywhere or in flight). */
+  backlogOf(tenant: string): number {
+    return this.countByTenant.get(tenant) ?? 0;
+  }
+
   itemsOf(runId: string): QueueItem[] {
     return [...(this.byRun.get(runId) ?? [])];
   }
@@ -118,6 +125,8 @@ export class Scheduler {
   add(item: QueueItem): void {
     if (this.stopped || this.byId.has(item.id)) return; // the same durable item is never queued twice
     this.byId.set(item.id, item);
+    const tenant = tenantOf(item);
+    this.countByTenant.set(tenant, this.backlogOf(tenant) + 1);
     let set = this.byRun.get(item.runId);
     if (!set) this.byRun.set(item.runId, (set = new Set()));
     set.add(item);
@@ -220,7 +229,10 @@ export class Scheduler {
 
   private forget(item: QueueItem): void {
     this.unblockedFrom.delete(item);
-    if (this.byId.get(item.id) === item) this.byId.delete(item.id);
+    if (this.byId.get(item.id) === item) {
+      this.byId.delete(item.id);
+      decrement(this.countByTenant, tenantOf(item));
+    }
     const set = this.byRun.get(item.runId);
     set?.delete(item);
     if (set && set.size === 0) this.byRun.delete(item.runId);

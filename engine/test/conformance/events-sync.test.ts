@@ -302,4 +302,42 @@ describe("a backlog beyond the in-memory threshold", () => {
       await r2.stop();
     }
   });
+
+  it("counts a tenant's own backlog: another tenant's new run stays in memory, as it starts at a next free slot", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const order: string[] = [];
+    const r2 = await rig(
+      "backlog-tenants",
+      (inngest) => [
+        inngest.createFunction(
+          { id: "shared", concurrency: [{ limit: 1 }, { limit: 1, key: "event.data.orgId" }], triggers: [{ event: "t/go" }] },
+          async ({ event, step }) => {
+            await step.run("hold", async () => {
+              order.push(`${event.data.orgId}/${event.data.i}`);
+              await gate;
+            });
+          },
+        ),
+      ],
+      { evictBacklogAbove: 3 },
+    );
+    try {
+      const a = await r2.client.send(Array.from({ length: 20 }, (_, i) => ({ name: "t/go", data: { orgId: "org_a", i } })));
+      const b = await r2.client.send({ name: "t/go", data: { orgId: "org_b", i: 0 } });
+      const runOf = async (eventId: string) =>
+        until(`the run of ${eventId}`, async () => (await runsOf(r2.engine, "backlog-tenants-shared")).find((r) => r.event_id === eventId));
+      const [lastOfA, onlyOfB] = [await runOf(a.ids.at(-1) as string), await runOf(b.ids[0] as string)];
+      // org_a's 20th run waits behind 19 of its own: read back when its turn comes. org_b's waits for one slot.
+      expect(r2.engine.ctx.runs.get(lastOfA.run_id as string)).toBeUndefined();
+      expect(r2.engine.ctx.runs.get(onlyOfB.run_id as string)).toBeDefined();
+      open();
+      const runs = await endedRuns(r2.engine, "backlog-tenants-shared", 21);
+      expect(runs.every((x) => x.status === "Completed")).toBe(true);
+      expect(order.indexOf("org_b/0")).toBeLessThanOrEqual(2);
+    } finally {
+      open();
+      await r2.stop();
+    }
+  });
 });
