@@ -57,13 +57,47 @@ describe("FairQueue", () => {
     expect(drain(q)).toEqual(["a2", "a3", "a1"]);
   });
 
-  it("puts a tenant that starts waiting behind every tenant already waiting (the tail of the round-robin list)", () => {
+  it("gives a tenant that starts waiting, and has had no turn this round, the next turn", () => {
     const q = queue();
     for (const i of [...items("a", 3), ...items("b", 3)]) q.push(i);
     expect(q.pop()?.tenant).toBe("a");
     q.push({ tenant: "c", n: 0, score: 0 });
-    // a was served and went to the tail ([b, a]); c joins behind it: b, a, c, then round again.
-    expect(drain(q)).toEqual(["b0", "a1", "c0", "b1", "a2", "b2"]);
+    // This round a has had its turn and b waits for its own: c goes before the next round, after b (who waited first).
+    expect(drain(q)).toEqual(["b0", "c0", "a1", "b1", "a2", "b2"]);
+  });
+
+  it("starts a lone newcomer at the next pop behind one busy tenant (not the one after), and newcomers in arrival order", () => {
+    const q = queue();
+    for (const i of items("a", 5)) q.push(i);
+    expect(q.pop()?.n).toBe(0);
+    q.push({ tenant: "b", n: 0, score: 0 });
+    q.push({ tenant: "c", n: 0, score: 0 });
+    expect(drain(q)).toEqual(["b0", "c0", "a1", "a2", "a3", "a4"]);
+  });
+
+  it("lets a newcomer wait for the rest of a visit under way (weight 2), then go next", () => {
+    const q = queue({ a: 2 });
+    for (const i of items("a", 5)) q.push(i);
+    expect(q.pop()?.n).toBe(0); // a's visit of two has begun
+    q.push({ tenant: "b", n: 0, score: 0 });
+    expect(drain(q)).toEqual(["a1", "b0", "a2", "a3", "a4"]);
+  });
+
+  it("gives a tenant that leaves and comes back one item at a time no more than its share", () => {
+    const q = queue();
+    for (const i of [...items("a", 400), ...items("b", 400)]) q.push(i);
+    const served: Record<string, number> = { a: 0, b: 0, c: 0 };
+    let n = 0;
+    q.push({ tenant: "c", n: n++, score: 0 });
+    for (let k = 0; k < 300; k++) {
+      const item = q.pop() as Item;
+      served[item.tenant] = (served[item.tenant] ?? 0) + 1;
+      // c sends its next item the moment its last one is taken: it is never waiting when its turn would come.
+      if (item.tenant === "c") q.push({ tenant: "c", n: n++, score: 0 });
+    }
+    expect(served.c).toBeLessThanOrEqual(101);
+    expect(served.a).toBeGreaterThanOrEqual(99);
+    expect(served.b).toBeGreaterThanOrEqual(99);
   });
 
   it("lets a tenant that had nothing waiting save up no turns (its deficit resets)", () => {
