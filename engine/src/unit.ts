@@ -12,4 +12,10 @@ export class Unit {
     await journal.commit();
     for (const f of this.after) f();
   }
+
+  /** Journals `write`'s changes for one lone event and commits them beside the flush under way when it can. */
+  async commitBeside(journal: Journal, write: () => void): Promise<void> {
+    await journal.commitBeside(write);
+    for (const f of this.after) f();
+  }
 }

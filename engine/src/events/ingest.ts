@@ -57,12 +57,27 @@ export class Ingest {
   }
 
   async ingest(events: ValidEvent[], seedHeader: string | undefined): Promise<string[]> {
+    const { journal } = this.ctx;
+    const u = new Unit();
+    if (events.length === 1) {
+      // A lone event (another tenant's, typically, beside one's burst) is written beside the flush under way.
+      let ids: string[] = [];
+      await u.commitBeside(journal, () => {
+        ids = this.store(u, events, seedHeader);
+      });
+      return ids;
+    }
+    await journal.roomForEvents(events.length, BULK_EVENTS_PER_FLUSH);
+    const ids = this.store(u, events, seedHeader);
+    await u.commit(journal);
+    return ids;
+  }
+
+  /** Journals the events and everything they cause into `u`; their internal ids. */
+  private store(u: Unit, events: ValidEvent[], seedHeader: string | undefined): string[] {
     const { clock, journal, stats, bus } = this.ctx;
-    if (events.length > 1) await journal.roomForEvents(events.length, BULK_EVENTS_PER_FLUSH);
-    else journal.admitEvent();
     const now = clock.now();
     const seed = parseSeed(seedHeader);
-    const u = new Unit();
     const ids: string[] = [];
     for (const [i, e] of events.entries()) {
       const internalId = seed ? ulidFromSeed(seed, i) : ulid(now);
@@ -86,7 +101,6 @@ export class Ingest {
       this.process(u, rec);
       u.after.push(() => bus.emit("event.stored", { event: rec }));
     }
-    await u.commit(journal);
     return ids;
   }
 

@@ -33,6 +33,35 @@ export function emptyBatch(): Batch {
   };
 }
 
+/**
+ * Whether a batch only adds rows of its own: events, runs it inserts, and those runs' queue items, memos, pauses and
+ * history. Nothing in it names a row another batch wrote, so it can be written beside a flush under way.
+ */
+export function addsOnlyItsOwnRows(b: Batch): boolean {
+  if (b.runUpdates.size > 0 || b.state.size > 0) return false;
+  const own = (runId: string) => b.runInserts.has(runId);
+  for (const item of b.items.values()) if (!item || !own(item.runId)) return false;
+  for (const pause of b.pauses.values()) if (!pause || !own(pause.runId)) return false;
+  for (const memo of b.memos.values()) if (!own(memo.runId)) return false;
+  for (const row of b.history.values()) if (!own(row.runId)) return false;
+  return true;
+}
+
+/** Adds `later`'s rows to `into` as if they had been written there after its own (the same coalescing by key). */
+export function mergeBatch(into: Batch, later: Batch): void {
+  for (const e of later.events) into.events.push(e);
+  for (const [id, r] of later.runInserts) into.runInserts.set(id, r);
+  // A run inserted by `into` is written with its latest state (the same object): no update of it is needed.
+  for (const [id, r] of later.runUpdates) if (!into.runInserts.has(id)) into.runUpdates.set(id, r);
+  for (const [k, v] of later.memos) into.memos.set(k, v);
+  for (const [k, v] of later.items) into.items.set(k, v);
+  for (const [k, v] of later.pauses) into.pauses.set(k, v);
+  for (const [k, v] of later.history) into.history.set(k, v);
+  for (const [k, v] of later.state) into.state.set(k, v);
+  for (const w of later.waiters) into.waiters.push(w);
+  into.size += later.size;
+}
+
 /** Every row's strings kept exactly: what jsonb cannot hold is escaped, and read back through store/stored-types.ts. */
 const json = storableJsonExact;
 

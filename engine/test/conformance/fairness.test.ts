@@ -145,17 +145,69 @@ describe("a tenant's bulk send", () => {
     };
     const hold = () => blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
     const release = () => blocker.query("COMMIT");
+    // A lone event written beside the held flush (and held by the same lock): the next lone event must then be gathered.
+    const occupyBeside = async () => {
+      const sent = post("beside", { name: "bulk/beside", data: {} });
+      await until("a lone event written beside the held flush", async () => Boolean(besideWrite(engine)));
+      return { sent }; // not the promise itself, which an async function's caller would wait for
+    };
     const stop = async () => {
       await blocker.end();
       await engine.stop(500);
     };
-    return { engine, order, post, hold, release, stop };
+    return { engine, blocker, order, post, hold, release, occupyBeside, stop };
   }
+
+  const besideWrite = (engine: Engine) => (engine.ctx.journal as unknown as { beside?: Promise<void> }).beside;
+  const acknowledged = (order: string[]) => order.filter((label) => label !== "beside");
+
+  it.skipIf(databaseKind() !== "pg")(
+    "writes a lone event beside a flush under way, and acknowledges it first; a later flush waits for it",
+    async () => {
+      const { engine, blocker, order, post, stop } = await heldFlushRig();
+      const journal = engine.ctx.journal;
+      const eventsBlocker = new pg.Client({ connectionString: databaseUrl() });
+      await eventsBlocker.connect();
+      const count = async () =>
+        (await engine.ctx.pool.query(`SELECT count(*)::int AS n FROM ${engine.ctx.s}.events WHERE name = 'bulk/go'`)).rows[0].n;
+      try {
+        await post("warm-up", { name: "bulk/warm-up", data: {} });
+        // Another tenant's long flush: here one that writes flow-control state, held by a lock on that table.
+        await blocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.state IN EXCLUSIVE MODE`);
+        journal.putState({ kind: "test", key: "held", value: 1, expiresAt: null });
+        const held = journal.commit().then(() => order.push("held"));
+        await until("a flush is held", async () => (journal as unknown as { flushing: boolean }).flushing);
+        await post("lone", { name: "bulk/go", data: { orgId: "org_b" } });
+        expect(order).toEqual(["warm-up", "lone"]);
+        expect(await count()).toBe(1);
+
+        // Now a lone event whose own write is held too (on the events table), and the first flush let go.
+        await eventsBlocker.query(`BEGIN; LOCK TABLE ${engine.ctx.s}.events IN EXCLUSIVE MODE`);
+        const second = post("second lone", { name: "bulk/go", data: { orgId: "org_c" } });
+        await until("the second lone event is written beside", async () => Boolean(besideWrite(engine)));
+        await blocker.query("COMMIT");
+        await held;
+        // A flush taken after the lone event's rows were written waits for them (it could change them).
+        journal.putState({ kind: "test", key: "after", value: 2, expiresAt: null });
+        const after = journal.commit().then(() => order.push("after"));
+        await until("the later flush waits for the write beside", async () => (journal as unknown as { flushing: boolean }).flushing);
+        await sleep(200);
+        expect(order).toEqual(["warm-up", "lone", "held"]);
+        await eventsBlocker.query("COMMIT");
+        await Promise.all([second, after]);
+        expect(order).toEqual(["warm-up", "lone", "held", "second lone", "after"]);
+        expect(await count()).toBe(2);
+      } finally {
+        await eventsBlocker.end();
+        await stop();
+      }
+    },
+  );
 
   it.skipIf(databaseKind() !== "pg")(
     "is written in flushes of a bounded size, and another tenant's single event joins the next flush, not the burst's last",
     async () => {
-      const { engine, order, post, hold, release, stop } = await heldFlushRig();
+      const { engine, order, post, hold, release, occupyBeside, stop } = await heldFlushRig();
       try {
         await post("warm-up", { name: "bulk/warm-up", data: {} });
         await hold();
@@ -163,13 +215,15 @@ describe("a tenant's bulk send", () => {
         const bulks = [0, 1, 2, 3].map((k) => post(`bulk ${k}`, bulk(k)));
         // One bulk send is being flushed (held by the lock), one gathered for the next flush, two wait their turn.
         await until("a bulk send gathered behind the held flush", async () => gathering(engine).length === 150);
+        const { sent: beside } = await occupyBeside();
         const single = post("single", { name: "bulk/go", data: { orgId: "org_b" } });
         await until("the single event gathered", async () => gathering(engine).some((e) => e.data.orgId === "org_b"));
         expect(gathering(engine)).toHaveLength(151);
         await release();
-        await Promise.all([single, ...bulks]);
+        await Promise.all([beside, single, ...bulks]);
         // Written with the second bulk send: before the last two, where group commit alone would have put all three.
-        expect(order.indexOf("single")).toBeLessThan(order.length - 2);
+        const acks = acknowledged(order);
+        expect(acks.indexOf("single")).toBeLessThan(acks.length - 2);
         const { rows } = await engine.ctx.pool.query(`SELECT count(*)::int AS n FROM ${engine.ctx.s}.events WHERE name = 'bulk/go'`);
         expect(rows[0].n).toBe(601);
       } finally {
@@ -181,7 +235,7 @@ describe("a tenant's bulk send", () => {
   it.skipIf(databaseKind() !== "pg")(
     "keeps a burst out of the flush a lone event was gathered for: the burst waits for the next",
     async () => {
-      const { engine, order, post, hold, release, stop } = await heldFlushRig();
+      const { engine, order, post, hold, release, occupyBeside, stop } = await heldFlushRig();
       const waitingSenders = () => (engine.ctx.journal as unknown as { turnover: unknown[] }).turnover.length;
       try {
         await post("warm-up", { name: "bulk/warm-up", data: {} });
@@ -191,6 +245,7 @@ describe("a tenant's bulk send", () => {
           "a flush is held",
           async () => gathering(engine).length === 0 && (engine.ctx.journal as unknown as { flushing: boolean }).flushing,
         );
+        const { sent: beside } = await occupyBeside();
         const single = post("single", { name: "bulk/go", data: { orgId: "org_b" } });
         await until("the single event gathered", async () => gathering(engine).length === 1);
         const burst = post(
@@ -200,8 +255,8 @@ describe("a tenant's bulk send", () => {
         await until("the burst waits for the next batch", async () => waitingSenders() === 1);
         expect(gathering(engine)).toHaveLength(1);
         await release();
-        await Promise.all([held, single, burst]);
-        expect(order.slice(1)).toEqual(["held", "single", "burst"]);
+        await Promise.all([held, beside, single, burst]);
+        expect(acknowledged(order).slice(1)).toEqual(["held", "single", "burst"]);
       } finally {
         await stop();
       }
