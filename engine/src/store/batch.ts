@@ -34,11 +34,19 @@ export function emptyBatch(): Batch {
 }
 
 /**
- * Whether a batch only adds rows of its own: events, runs it inserts, and those runs' queue items, memos, pauses and
- * history. Nothing in it names a row another batch wrote, so it can be written beside a flush under way.
+ * Flow state an event marks once: its id's dedup mark and its idempotency key. Written only when memory does not hold
+ * the key (a duplicate is skipped without a write) and kept a day, so no flush under way holds the same key.
+ */
+const FIRST_MARKS = new Set(["dedup", "idempotency"]);
+
+/**
+ * Whether a batch only adds rows of its own: events, runs it inserts, those runs' queue items, memos, pauses and
+ * history, and the event's first marks. Nothing in it names a row another batch wrote, so it can be written beside a
+ * flush under way.
  */
 export function addsOnlyItsOwnRows(b: Batch): boolean {
-  if (b.runUpdates.size > 0 || b.state.size > 0) return false;
+  if (b.runUpdates.size > 0) return false;
+  for (const st of b.state.values()) if ("deleted" in st || !FIRST_MARKS.has(st.kind)) return false;
   const own = (runId: string) => b.runInserts.has(runId);
   for (const item of b.items.values()) if (!item || !own(item.runId)) return false;
   for (const pause of b.pauses.values()) if (!pause || !own(pause.runId)) return false;

@@ -147,7 +147,7 @@ export class Journal {
    * tenant's work waited for the rest of that flush, then for its own (p50 7, p95 34 ms in `bench:tenants`).
    *
    * Only rows of its own may go beside (addsOnlyItsOwnRows: its event, the runs it starts, their queue items, memos,
-   * pauses, history): the flush under way was gathered before they existed, so the two cannot touch the same row, and
+   * pauses, history, its dedup and idempotency marks): the flush under way was gathered before they existed, so the two cannot touch the same row, and
    * every flush taken later waits for this one, so a later change of these rows never reaches the database first.
    * Anything else (a wait it resumes, a run it cancels, flow-control state) joins the batch being gathered, as does
    * everything when no flush runs or one lone event is already being written beside.

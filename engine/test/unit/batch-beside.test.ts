@@ -18,8 +18,12 @@ function lone(runId = "r1") {
 }
 
 describe("a batch written beside the flush under way", () => {
-  it("may hold an event, the runs it starts and those runs' items, history and pauses", () => {
+  it("may hold an event, the runs it starts and those runs' items, history and pauses, and the event's first marks", () => {
     expect(addsOnlyItsOwnRows(lone())).toBe(true);
+    const marked = lone();
+    marked.state.set("dedup\u0000fn:e1", { kind: "dedup", key: "fn:e1", value: 1 });
+    marked.state.set("idempotency\u0000fn:k", { kind: "idempotency", key: "fn:k", value: 1 });
+    expect(addsOnlyItsOwnRows(marked)).toBe(true);
   });
 
   it("may not update a run, delete an item or pause, name another run's rows, or touch shared state", () => {
@@ -31,7 +35,8 @@ describe("a batch written beside the flush under way", () => {
       (b) => b.pauses.set("p0", { id: "p0", runId: "r0" } as never),
       (b) => b.memos.set("r0/h", { runId: "r0", hash: "h", seq: 0, memo: 1 }),
       (b) => b.history.set("h0", { id: "h0", runId: "r0" } as never),
-      (b) => b.state.set("k", { kind: "throttle", key: "k", value: 1 }),
+      (b) => b.state.set("k", { kind: "ratelimit", key: "k", value: 1 }),
+      (b) => b.state.set("k", { kind: "dedup", key: "k", deleted: true }),
     ];
     for (const add of cases) {
       const b = lone();
