@@ -239,10 +239,12 @@ describe("a batch's start events", () => {
     await until("every event is sent", async () => [...(await sentPasses(big)), ...(await sentPasses(small))].every(Boolean), 60_000, 100);
     // Each pass marks its events sent together: count the big organization's passes that went before the small one's.
     const smallSent = Math.max(...(await sentPasses(small)).map((d) => +(d as Date)));
-    const bigPasses = new Set((await sentPasses(big)).map((d) => +(d as Date)));
-    const before = [...bigPasses].filter((t) => t < smallSent).length;
-    console.log(`the small batch went out after ${before} of the big one's ${bigPasses.size} passes`);
-    expect(bigPasses.size).toBeGreaterThanOrEqual(10);
+    const perPass = new Map<number, number>();
+    for (const d of await sentPasses(big)) perPass.set(+(d as Date), (perPass.get(+(d as Date)) ?? 0) + 1);
+    const before = [...perPass.keys()].filter((t) => t < smallSent).length;
+    console.log(`the small batch went out after ${before} of the big one's ${perPass.size} passes`);
+    // The lane's passes hold 100; under load the relay loop (every second, 200 due events) may take some of them too.
+    expect(Math.max(...perPass.values())).toBeLessThanOrEqual(200);
     expect(before).toBeLessThanOrEqual(2);
   }, 90_000);
 });
