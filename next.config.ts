@@ -24,7 +24,7 @@ const config: NextConfig = {
     turbopackFileSystemCacheForDev: process.env.JOBDECK_TURBOPACK_DEV_CACHE === "1",
   },
   // Local packages shipped as TypeScript source.
-  transpilePackages: ["@jobdeck/outbound-guard", "@jobdeck/safe-json"],
+  transpilePackages: ["@jobdeck/outbound-guard", "@jobdeck/pg-prepared", "@jobdeck/safe-json"],
   async headers() {
     return [{ source: "/:path*", headers: SECURITY_HEADERS }];
   },
