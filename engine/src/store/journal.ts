@@ -1,4 +1,3 @@
-import { PreparedStatements, preparesStatements } from "@jobdeck/pg-prepared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.js";
@@ -40,11 +39,6 @@ export class Journal {
   private flushing = false;
   private closed = false;
   private readonly s: string;
-  /**
-   * A flush is one statement whose text depends only on which tables it writes, a few dozen texts in all: named, it
-   * is parsed and planned once per connection instead of at every flush.
-   */
-  private readonly statements: PreparedStatements;
   /** Flushes done and rows written, for the benchmark and /health. */
   stats = {
     flushes: 0,
@@ -68,13 +62,6 @@ export class Journal {
     private readonly onFlushed: (ms: number) => void = () => {},
   ) {
     this.s = quoteIdent(schema);
-    const url = (pool as { options?: { connectionString?: string } }).options?.connectionString ?? "";
-    this.statements = new PreparedStatements({ prefix: "jobdeck_journal", enabled: preparesStatements(url) });
-  }
-
-  /** Whether flushes go as named prepared statements (not behind `?pgbouncer=true`, none refused) and how many texts. */
-  get preparedFlushes(): { enabled: boolean; named: number } {
-    return { enabled: this.statements.enabled, named: this.statements.named };
   }
 
   insertEvent(e: EventRecord): void {
@@ -248,7 +235,7 @@ export class Journal {
       try {
         // A duration on the monotonic timer, for the stats only: sub-millisecond, and no test clock moves it.
         const started = performance.now();
-        if (query) await this.statements.query(this.pool, query.text, query.values);
+        if (query) await this.pool.query(query.text, query.values);
         this.stats.flushes++;
         this.stats.rows += b.size;
         this.stats.lastFlushMs = performance.now() - started;

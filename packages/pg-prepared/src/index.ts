@@ -34,11 +34,6 @@ export class PreparedStatements {
     return this.naming;
   }
 
-  /** How many texts have been given a name. */
-  get named(): number {
-    return this.names.size;
-  }
-
   async query<R>(db: Queryable, text: string, values: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
     const name = this.naming ? this.nameOf(text) : undefined;
     if (!name) return (await db.query(text, values)) as { rows: R[]; rowCount: number | null };
