@@ -7,7 +7,7 @@ import { serve } from "inngest/node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/src/engine.js";
-import { checkpointingOption, envEnumerations, keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
+import { checkpointingOption, envReads, keepAliveFetch, snapshotProcessEnv } from "../../server/events/sdk-transport.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -86,7 +86,7 @@ afterAll(async () => {
 
 describe("the SDK over the app's transport", () => {
   it("runs a function to completion with its checkpoints going through the client's fetch, listing the snapshot per request", async () => {
-    const listed = envEnumerations();
+    const listed = envReads();
     const sent = await fetch(`${engine.url}/e/test`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -107,7 +107,7 @@ describe("the SDK over the app's transport", () => {
     expect(checkpoints.length).toBeGreaterThanOrEqual(2);
     expect(checkpoints[0]?.url.startsWith(engine.url)).toBe(true);
     // The SDK read its configuration from process.env while serving: through the snapshot.
-    expect(envEnumerations()).toBeGreaterThan(listed);
+    expect(envReads()).toBeGreaterThan(listed);
   });
 
   it("with a step buffer, reports a run's quick steps with its end (no checkpoint calls), and a failing step's predecessors before its error", async () => {
