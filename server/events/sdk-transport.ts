@@ -53,14 +53,18 @@ export function snapshotProcessEnv(): void {
       configurable: true,
     });
   };
-  const newVariables = new Proxy(Object.create(null) as object, {
-    set(_target, key, next, receiver) {
-      if (typeof key !== "string") return false;
-      real[key] = next as string;
-      define(receiver as object, key);
-      return true;
+  // Its target inherits from Object.prototype, as the real environment does (process.env.hasOwnProperty, String()).
+  const newVariables = new Proxy(
+    {},
+    {
+      set(_target, key, next, receiver) {
+        if (typeof key !== "string") return false;
+        real[key] = next as string;
+        define(receiver as object, key);
+        return true;
+      },
     },
-  });
+  );
   const copy = Object.create(newVariables) as NodeJS.ProcessEnv;
   // The marker is a symbol, so listings of the environment (keys, entries, spreads) never show it.
   Object.defineProperty(copy, SNAPSHOT, { value: true, enumerable: false });

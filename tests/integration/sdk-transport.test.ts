@@ -149,10 +149,15 @@ describe("the SDK over the app's transport", () => {
     process.env.JOBDECK_TRANSPORT_TEST = 42 as unknown as string;
     expect(process.env.JOBDECK_TRANSPORT_TEST).toBe("42");
     expect(Object.keys(process.env)).toContain("JOBDECK_TRANSPORT_TEST");
+    // Still an object as the real environment is, with Object.prototype's methods.
+    expect(typeof process.env.hasOwnProperty).toBe("function");
+    expect(String(process.env)).toBe("[object Object]");
+    process.env.JOBDECK_TRANSPORT_TEST = "43";
+    expect({ ...process.env }.JOBDECK_TRANSPORT_TEST).toBe("43");
     const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.env.JOBDECK_TRANSPORT_TEST))"], {
       encoding: "utf8",
     });
-    expect(child.stdout).toBe("42");
+    expect(child.stdout).toBe("43");
     delete process.env.JOBDECK_TRANSPORT_TEST;
     expect("JOBDECK_TRANSPORT_TEST" in process.env).toBe(false);
     const tz = process.env.TZ;
