@@ -39,7 +39,7 @@ function pool(): DirectPool {
 export async function directQuery<T>(statement: Prisma.Sql): Promise<T[]> {
   const values = statement.values.map((v) => (v instanceof Date ? v.toISOString() : v));
   const direct = pool();
-  return (await direct.statements.query<T>(direct.pool, statement.text, values)).rows;
+  return direct.statements.query<T>(direct.pool, statement.text, values);
 }
 
 /** Closes the pool (tests that drop their database afterwards). */
